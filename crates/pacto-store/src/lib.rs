@@ -1,0 +1,167 @@
+//! `pacto-store`: where a pacto node keeps its STIX objects.
+//!
+//! [`Store`] is the one storage trait; [`SqliteStore`] is the embedded backend every node
+//! starts with. Callers (the import command, the TAXII server, sync) only see the trait, so a
+//! PostgreSQL backend can stand beside SQLite without touching them.
+//!
+//! The model: named collections; every version of every object kept, identified by
+//! `(id, version)` where the version is `modified` (else `created`, else the object's only
+//! version); a node-assigned `date_added` strictly increasing within a collection, usable as a
+//! pagination cursor; re-adding an identical version is a no-op; a different object under an
+//! existing `(id, version)` is refused, never overwritten; nothing follows a revocation.
+
+mod ingest;
+mod sqlite;
+
+pub use ingest::{Ingest, IngestReport, Rejection};
+pub use sqlite::SqliteStore;
+
+use pacto_stix::{SpecVersion, StixObject};
+use serde::Serialize;
+
+/// Errors from a store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no collection {0:?}")]
+    NoSuchCollection(String),
+    #[error("a collection named {0:?} already exists")]
+    CollectionExists(String),
+    #[error("invalid collection name {0:?}: use 1-64 characters of a-z, A-Z, 0-9, '-', '_' or '.'")]
+    BadName(String),
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("stored object is corrupt: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A collection as the store knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Collection {
+    /// TAXII collection id (a UUID), stable for the collection's life.
+    pub id: String,
+    /// Short name used on the command line (`--collection NAME`).
+    pub name: String,
+    pub title: String,
+    pub description: Option<String>,
+    /// When the collection was created (microseconds since the epoch).
+    pub created_us: i64,
+}
+
+/// A collection with its counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CollectionStats {
+    #[serde(flatten)]
+    pub collection: Collection,
+    /// Distinct object ids.
+    pub objects: u64,
+    /// Stored versions (≥ objects).
+    pub versions: u64,
+    /// Objects whose latest version is revoked.
+    pub revoked: u64,
+    /// Objects by type (latest versions only).
+    pub by_type: Vec<(String, u64)>,
+    /// First and last date_added (microseconds), when not empty.
+    pub date_added_first: Option<i64>,
+    pub date_added_last: Option<i64>,
+}
+
+/// What adding one object did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum AddOutcome {
+    /// A new version was stored with this date_added (microseconds).
+    Added { date_added: i64 },
+    /// The identical version was already there.
+    Unchanged,
+    /// Refused, with the reason.
+    Refused { reason: String },
+}
+
+/// An object on its way into the store, with the STIX version it was judged by (objects of
+/// STIX 2.0 content carry no spec_version of their own).
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub object: StixObject,
+    pub spec_version: SpecVersion,
+}
+
+/// One stored object version.
+#[derive(Debug, Clone)]
+pub struct StoredObject {
+    pub id: String,
+    pub type_name: String,
+    /// The version key in the store's normal form (`""` for a single-version object).
+    pub version: String,
+    pub spec_version: String,
+    pub date_added: i64,
+    pub revoked: bool,
+    /// The object as received.
+    pub raw: String,
+}
+
+/// Which versions of each object a query returns (TAXII `match[version]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Versions {
+    /// Every stored version.
+    #[default]
+    All,
+    /// The latest version of each object.
+    Last,
+    /// The earliest version of each object.
+    First,
+}
+
+/// A read over one collection, in date_added order.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Only versions added strictly after this date_added (microseconds).
+    pub added_after: Option<i64>,
+    pub ids: Vec<String>,
+    pub types: Vec<String>,
+    pub spec_versions: Vec<String>,
+    pub versions: Versions,
+    /// Leave out objects whose latest version is revoked.
+    pub exclude_revoked: bool,
+    /// At most this many versions.
+    pub limit: Option<usize>,
+}
+
+/// The storage trait every backend implements.
+pub trait Store {
+    /// Create a collection; `name` is its short name.
+    fn create_collection(
+        &mut self,
+        name: &str,
+        title: &str,
+        description: Option<&str>,
+    ) -> Result<Collection>;
+    /// Look a collection up by name or id.
+    fn collection(&self, name_or_id: &str) -> Result<Option<Collection>>;
+    /// All collections, by name.
+    fn collections(&self) -> Result<Vec<Collection>>;
+    /// Counts for one collection.
+    fn stats(&self, collection: &Collection) -> Result<CollectionStats>;
+    /// Add objects in one transaction: all outcomes are durable together, or none is.
+    fn add_batch(
+        &mut self,
+        collection: &Collection,
+        objects: &[Incoming],
+    ) -> Result<Vec<AddOutcome>>;
+    /// Stream the versions a query selects to `f`, in date_added order.
+    fn scan(
+        &self,
+        collection: &Collection,
+        query: &Query,
+        f: &mut dyn FnMut(StoredObject) -> Result<()>,
+    ) -> Result<()>;
+}
+
+/// The store's normal form of a version key: the timestamp with nine fraction digits (so that
+/// text order is time order and `.1Z` equals `.100Z`), or `""` for an object with no version.
+pub fn version_key(obj: &StixObject) -> String {
+    obj.version().map(|t| t.format(9)).unwrap_or_default()
+}

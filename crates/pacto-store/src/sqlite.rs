@@ -1,0 +1,390 @@
+//! The embedded SQLite backend.
+//!
+//! One file in the node's data directory, in WAL mode with `synchronous=FULL`: a batch is
+//! durable once `add_batch` returns, and a process killed at any moment leaves the database
+//! at the last committed batch.
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+use serde_json::Value;
+
+use crate::{
+    AddOutcome, Collection, CollectionStats, Incoming, Query, Result, Store, StoreError,
+    StoredObject, Versions, version_key,
+};
+
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS collections (
+    pk          INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL UNIQUE,
+    title       TEXT NOT NULL,
+    description TEXT,
+    created_us  INTEGER NOT NULL,
+    -- the last date_added handed out; only ever grows, so date_added is strictly increasing
+    last_added  INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS objects (
+    seq          INTEGER PRIMARY KEY,
+    coll         INTEGER NOT NULL REFERENCES collections(pk),
+    id           TEXT NOT NULL,
+    version      TEXT NOT NULL,
+    type         TEXT NOT NULL,
+    spec_version TEXT NOT NULL,
+    date_added   INTEGER NOT NULL,
+    revoked      INTEGER NOT NULL,
+    is_latest    INTEGER NOT NULL,
+    is_first     INTEGER NOT NULL,
+    raw          TEXT NOT NULL,
+    UNIQUE (coll, id, version)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS objects_by_added ON objects (coll, date_added);
+"#;
+
+/// The SQLite store.
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the database file at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Other(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        Self::init(Connection::open(path)?)
+    }
+
+    /// A private in-memory database (tests, benchmarks).
+    pub fn open_in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Self> {
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.execute_batch(SCHEMA)?;
+        let found: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match found {
+            None => {
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
+                    [SCHEMA_VERSION.to_string()],
+                )?;
+            }
+            Some(v) if v == SCHEMA_VERSION.to_string() => {}
+            Some(v) => {
+                return Err(StoreError::Other(format!(
+                    "the database has schema version {v}; this pacto understands version {SCHEMA_VERSION}"
+                )));
+            }
+        }
+        Ok(SqliteStore { conn })
+    }
+
+    fn coll_pk(&self, c: &Collection) -> Result<i64> {
+        self.conn
+            .query_row("SELECT pk FROM collections WHERE id = ?1", [&c.id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or_else(|| StoreError::NoSuchCollection(c.name.clone()))
+    }
+}
+
+fn row_collection(r: &rusqlite::Row<'_>) -> rusqlite::Result<Collection> {
+    Ok(Collection {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        title: r.get(2)?,
+        description: r.get(3)?,
+        created_us: r.get(4)?,
+    })
+}
+
+struct Existing {
+    version: String,
+    revoked: bool,
+    is_latest: bool,
+    is_first: bool,
+    raw: String,
+}
+
+fn add_one(
+    tx: &Transaction<'_>,
+    pk: i64,
+    incoming: &Incoming,
+    next_added: &mut i64,
+) -> Result<AddOutcome> {
+    let obj = &incoming.object;
+    let id = obj.id();
+    let version = version_key(obj);
+    let mut existing = Vec::new();
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT version, revoked, is_latest, is_first, raw FROM objects WHERE coll = ?1 AND id = ?2",
+        )?;
+        let rows = stmt.query_map(params![pk, id], |r| {
+            Ok(Existing {
+                version: r.get(0)?,
+                revoked: r.get(1)?,
+                is_latest: r.get(2)?,
+                is_first: r.get(3)?,
+                raw: r.get(4)?,
+            })
+        })?;
+        for row in rows {
+            existing.push(row?);
+        }
+    }
+    if let Some(same) = existing.iter().find(|e| e.version == version) {
+        let stored: Value = serde_json::from_str(&same.raw)
+            .map_err(|e| StoreError::Corrupt(format!("{id} {version}: {e}")))?;
+        return Ok(
+            if matches!(&stored, Value::Object(m) if m == obj.properties()) {
+                AddOutcome::Unchanged
+            } else {
+                AddOutcome::Refused {
+                    reason: format!(
+                        "a different object is already stored as {id} version {}; a new version needs a later modified",
+                        if version.is_empty() {
+                            "(unversioned)"
+                        } else {
+                            &version
+                        }
+                    ),
+                }
+            },
+        );
+    }
+    let latest = existing.iter().find(|e| e.is_latest);
+    if let Some(l) = latest
+        && l.revoked
+        && version > l.version
+    {
+        return Ok(AddOutcome::Refused {
+            reason: format!(
+                "{id} was revoked in version {}; no version may follow a revocation",
+                l.version
+            ),
+        });
+    }
+    let is_latest = latest.is_none_or(|l| version > l.version);
+    let is_first = existing
+        .iter()
+        .find(|e| e.is_first)
+        .is_none_or(|f| version < f.version);
+    if is_latest && latest.is_some() {
+        tx.prepare_cached(
+            "UPDATE objects SET is_latest = 0 WHERE coll = ?1 AND id = ?2 AND is_latest = 1",
+        )?
+        .execute(params![pk, id])?;
+    }
+    if is_first && !existing.is_empty() {
+        tx.prepare_cached(
+            "UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 AND is_first = 1",
+        )?
+        .execute(params![pk, id])?;
+    }
+    let date_added = (*next_added).max(now_us());
+    *next_added = date_added + 1;
+    let spec_version = incoming.spec_version.as_str();
+    tx.prepare_cached(
+        "INSERT INTO objects (coll, id, version, type, spec_version, date_added, revoked, is_latest, is_first, raw)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![pk, id, version, obj.type_name(), spec_version, date_added, obj.revoked(), is_latest, is_first, obj.raw()])?;
+    Ok(AddOutcome::Added { date_added })
+}
+
+impl Store for SqliteStore {
+    fn create_collection(
+        &mut self,
+        name: &str,
+        title: &str,
+        description: Option<&str>,
+    ) -> Result<Collection> {
+        if !valid_name(name) {
+            return Err(StoreError::BadName(name.to_string()));
+        }
+        if self.collection(name)?.is_some() {
+            return Err(StoreError::CollectionExists(name.to_string()));
+        }
+        let c = Collection {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: name.to_string(),
+            title: title.to_string(),
+            description: description.map(str::to_string),
+            created_us: now_us(),
+        };
+        self.conn.execute(
+            "INSERT INTO collections (id, name, title, description, created_us) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![c.id, c.name, c.title, c.description, c.created_us],
+        )?;
+        Ok(c)
+    }
+
+    fn collection(&self, name_or_id: &str) -> Result<Option<Collection>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, name, title, description, created_us FROM collections WHERE name = ?1 OR id = ?1",
+                [name_or_id],
+                row_collection,
+            )
+            .optional()?)
+    }
+
+    fn collections(&self) -> Result<Vec<Collection>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, name, title, description, created_us FROM collections ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], row_collection)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn stats(&self, collection: &Collection) -> Result<CollectionStats> {
+        let pk = self.coll_pk(collection)?;
+        let (versions, objects, revoked, first, last): (u64, u64, u64, Option<i64>, Option<i64>) = self.conn.query_row(
+            "SELECT count(*), coalesce(sum(is_latest), 0), coalesce(sum(is_latest AND revoked), 0), min(date_added), max(date_added)
+             FROM objects WHERE coll = ?1",
+            [pk],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
+        let mut stmt = self.conn.prepare(
+            "SELECT type, count(*) FROM objects WHERE coll = ?1 AND is_latest = 1 GROUP BY type ORDER BY count(*) DESC, type",
+        )?;
+        let by_type = stmt
+            .query_map([pk], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(CollectionStats {
+            collection: collection.clone(),
+            objects,
+            versions,
+            revoked,
+            by_type,
+            date_added_first: first,
+            date_added_last: last,
+        })
+    }
+
+    fn add_batch(
+        &mut self,
+        collection: &Collection,
+        objects: &[Incoming],
+    ) -> Result<Vec<AddOutcome>> {
+        let pk = self.coll_pk(collection)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let last: i64 = tx.query_row(
+            "SELECT last_added FROM collections WHERE pk = ?1",
+            [pk],
+            |r| r.get(0),
+        )?;
+        let mut next_added = last + 1;
+        let mut outcomes = Vec::with_capacity(objects.len());
+        for obj in objects {
+            outcomes.push(add_one(&tx, pk, obj, &mut next_added)?);
+        }
+        if next_added > last + 1 {
+            tx.execute(
+                "UPDATE collections SET last_added = ?1 WHERE pk = ?2",
+                params![next_added - 1, pk],
+            )?;
+        }
+        tx.commit()?;
+        Ok(outcomes)
+    }
+
+    fn scan(
+        &self,
+        collection: &Collection,
+        query: &Query,
+        f: &mut dyn FnMut(StoredObject) -> Result<()>,
+    ) -> Result<()> {
+        let pk = self.coll_pk(collection)?;
+        let mut sql = String::from(
+            "SELECT id, type, version, spec_version, date_added, revoked, raw FROM objects WHERE coll = ?",
+        );
+        let mut args: Vec<rusqlite::types::Value> = vec![pk.into()];
+        if let Some(after) = query.added_after {
+            sql.push_str(" AND date_added > ?");
+            args.push(after.into());
+        }
+        let mut any_of = |col: &str, values: &[String], sql: &mut String| {
+            if !values.is_empty() {
+                sql.push_str(&format!(
+                    " AND {col} IN ({})",
+                    vec!["?"; values.len()].join(",")
+                ));
+                args.extend(
+                    values
+                        .iter()
+                        .map(|v| rusqlite::types::Value::Text(v.clone())),
+                );
+            }
+        };
+        any_of("id", &query.ids, &mut sql);
+        any_of("type", &query.types, &mut sql);
+        any_of("spec_version", &query.spec_versions, &mut sql);
+        match query.versions {
+            Versions::All => {}
+            Versions::Last => sql.push_str(" AND is_latest = 1"),
+            Versions::First => sql.push_str(" AND is_first = 1"),
+        }
+        if query.exclude_revoked {
+            sql.push_str(" AND NOT EXISTS (SELECT 1 FROM objects l WHERE l.coll = objects.coll AND l.id = objects.id AND l.is_latest = 1 AND l.revoked = 1)");
+        }
+        sql.push_str(" ORDER BY date_added");
+        if let Some(limit) = query.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(args))?;
+        while let Some(r) = rows.next()? {
+            f(StoredObject {
+                id: r.get(0)?,
+                type_name: r.get(1)?,
+                version: r.get(2)?,
+                spec_version: r.get(3)?,
+                date_added: r.get(4)?,
+                revoked: r.get(5)?,
+                raw: r.get(6)?,
+            })?;
+        }
+        Ok(())
+    }
+}
