@@ -148,11 +148,12 @@ base("identity",
      {"name": "string", "description": "string", "roles": "list-string",
       "identity_class": "ov", "sectors": "list-ov", "contact_information": "string"})
 
+# Incident is a stub in STIX 2.1: name and description only.
 base("incident",
      sdo("incident", name="Ransomware on file server",
-         description="Encryption of the finance share.", kill_chain_phases=deep(KCP)),
+         description="Encryption of the finance share."),
      SDO_REQ + ["name"],
-     {"name": "string", "description": "string", "kill_chain_phases": "kcp-list"})
+     {"name": "string", "description": "string"})
 
 base("indicator",
      sdo("indicator", name="C2 address", description="Known command and control address.",
@@ -352,8 +353,8 @@ base("email-message",
                   "bcc_refs": [EMAIL_CC["id"]], "message_id": "<123@example.com>",
                   "subject": "Invoice 4711",
                   "received_lines": ["from mx.example.com by mail.example.org"],
-                  "additional_header_fields": {"Reply-To": ["billing@example.com"],
-                                               "X-Mailer": ["Mutt/1.5"]},
+                  "additional_header_fields": {"Reply-To": ["billing@example.com",
+                                                            "ap@example.com"]},
                   "body": "Please see the attached invoice.",
                   "raw_email_ref": ARTIFACT_2["id"]}),
      SCO_REQ + ["is_multipart"],

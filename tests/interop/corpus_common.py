@@ -177,6 +177,11 @@ class Case:
         self.content = content
 
 
+def json_text(value):
+    """The JSON text the generator writes for `value`."""
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
 def deep(obj):
     return copy.deepcopy(obj)
 

@@ -15,11 +15,7 @@ use serde_json::{Map, Value};
 pub enum ReadError<E> {
     /// Malformed JSON (or invalid UTF-8, or nesting past the limit) at a line and column.
     #[error("{line}:{column}: {message}")]
-    Json {
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Json { line: usize, column: usize, message: String },
     /// The JSON is well formed but not STIX content (e.g. a number at top level).
     #[error("{0}")]
     Shape(String),
@@ -36,6 +32,8 @@ pub struct Envelope {
     pub bundle: Option<Map<String, Value>>,
     /// How many objects were handed to the callback.
     pub objects: usize,
+    /// The length of the `objects` list when there was one (a bundle's or a top-level list).
+    pub list_len: Option<usize>,
 }
 
 /// One object as read: its position, its JSON path, and its raw text.
@@ -48,35 +46,65 @@ pub struct RawObject<'a> {
 }
 
 /// Read STIX content from `reader`, calling `f` for each object in order.
-pub fn read_objects<R, E, F>(reader: R, f: F) -> Result<Envelope, ReadError<E>>
+///
+/// A bundle's `spec_version` ("2.0" bundles have one) may follow its objects in the text, so a
+/// one-pass reader cannot know it when the objects go by: `spec_version_hint` supplies it (see
+/// [`peek_bundle_spec_version`]); a `spec_version` seen before the objects wins.
+pub fn read_objects<R, E, F>(reader: R, spec_version_hint: Option<String>, f: F) -> Result<Envelope, ReadError<E>>
 where
     R: Read,
     F: FnMut(RawObject<'_>) -> Result<(), E>,
 {
     let mut de = serde_json::Deserializer::from_reader(reader);
-    run(&mut de, f)
+    run(&mut de, spec_version_hint, f)
 }
 
-/// As [`read_objects`], over bytes already in memory (faster than a reader).
+/// As [`read_objects`], over bytes already in memory (faster than a reader). The bundle's
+/// spec_version is found wherever it stands.
 pub fn read_objects_from_slice<E, F>(bytes: &[u8], f: F) -> Result<Envelope, ReadError<E>>
 where
     F: FnMut(RawObject<'_>) -> Result<(), E>,
 {
+    let hint = peek_in(&mut serde_json::Deserializer::from_slice(bytes));
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    run(&mut de, f)
+    run(&mut de, hint, f)
 }
 
-fn run<'de, R, E, F>(de: &mut serde_json::Deserializer<R>, f: F) -> Result<Envelope, ReadError<E>>
+/// The top-level `spec_version` of a bundle, wherever it stands, found by a pass that skips
+/// over the objects without building them (about as fast as reading the bytes). `None` when
+/// there is none or the content is not a well-formed bundle.
+pub fn peek_bundle_spec_version<R: Read>(reader: R) -> Option<String> {
+    peek_in(&mut serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 20, reader)))
+}
+
+fn peek_in<'de, R: serde_json::de::Read<'de>>(de: &mut serde_json::Deserializer<R>) -> Option<String> {
+    struct Peek;
+    impl<'de> Visitor<'de> for Peek {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a bundle")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+            let mut found = None;
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "spec_version" {
+                    found = map.next_value::<Value>()?.as_str().map(str::to_string);
+                } else {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+    de.deserialize_map(Peek).ok().flatten()
+}
+
+fn run<'de, R, E, F>(de: &mut serde_json::Deserializer<R>, hint: Option<String>, f: F) -> Result<Envelope, ReadError<E>>
 where
     R: serde_json::de::Read<'de>,
     F: FnMut(RawObject<'_>) -> Result<(), E>,
 {
-    let mut state = State {
-        f,
-        callback_error: None,
-        objects: 0,
-        spec_version: None,
-    };
+    let mut state = State { f, callback_error: None, objects: 0, spec_version: hint, listed: false };
     let result = (&mut *de).deserialize_any(TopVisitor { state: &mut state });
     if let Some(e) = state.callback_error.take() {
         return Err(ReadError::Callback(e));
@@ -87,22 +115,15 @@ where
         Top::Bundle(m) => Some(m),
         Top::Single(obj) => {
             let raw = serde_json::value::to_raw_value(&Value::Object(obj)).map_err(json_error)?;
-            (state.f)(RawObject {
-                index: None,
-                path: "$",
-                raw: &raw,
-                bundle_spec_version: None,
-            })
-            .map_err(ReadError::Callback)?;
+            (state.f)(RawObject { index: None, path: "$", raw: &raw, bundle_spec_version: None })
+                .map_err(ReadError::Callback)?;
             state.objects = 1;
             None
         }
         Top::List => None,
     };
-    Ok(Envelope {
-        bundle,
-        objects: state.objects,
-    })
+    let list_len = state.listed.then_some(state.objects);
+    Ok(Envelope { bundle, objects: state.objects, list_len })
 }
 
 fn json_error<E>(e: serde_json::Error) -> ReadError<E> {
@@ -115,11 +136,7 @@ fn json_error<E>(e: serde_json::Error) -> ReadError<E> {
     if e.line() == 0 {
         ReadError::Shape(message)
     } else {
-        ReadError::Json {
-            line: e.line(),
-            column: e.column(),
-            message,
-        }
+        ReadError::Json { line: e.line(), column: e.column(), message }
     }
 }
 
@@ -128,6 +145,7 @@ struct State<F, E> {
     callback_error: Option<E>,
     objects: usize,
     spec_version: Option<String>,
+    listed: bool,
 }
 
 enum Top {
@@ -155,10 +173,7 @@ where
         let mut streamed = false;
         while let Some(key) = map.next_key::<String>()? {
             if key == "objects" {
-                match map.next_value_seed(ObjectsSeed {
-                    state: &mut *self.state,
-                    path_prefix: "$.objects",
-                })? {
+                match map.next_value_seed(ObjectsSeed { state: &mut *self.state, path_prefix: "$.objects" })? {
                     Some(v) => {
                         props.insert(key, v);
                     }
@@ -180,9 +195,7 @@ where
         } else if streamed {
             Err(de::Error::custom(format!(
                 "the top-level object has an \"objects\" list but its type is {}, not \"bundle\"",
-                props
-                    .get("type")
-                    .map_or("missing".to_string(), Value::to_string)
+                props.get("type").map_or("missing".to_string(), Value::to_string)
             )))
         } else {
             Ok(Top::Single(props))
@@ -190,11 +203,7 @@ where
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Top, A::Error> {
-        ObjectsSeed {
-            state: self.state,
-            path_prefix: "$",
-        }
-        .visit_seq(seq)?;
+        ObjectsSeed { state: self.state, path_prefix: "$" }.visit_seq(seq)?;
         Ok(Top::List)
     }
 }
@@ -228,6 +237,7 @@ where
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Value>, A::Error> {
+        self.state.listed = true;
         let mut path = String::with_capacity(32);
         let mut index = 0usize;
         while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
@@ -277,9 +287,11 @@ fn itoa(mut n: usize, buf: &mut [u8; 20]) -> &str {
 mod tests {
     use super::*;
 
-    fn collect(s: &str) -> Result<(Vec<(Option<usize>, String, String)>, Envelope), ReadError<()>> {
+    type Seen = Vec<(Option<usize>, String, String)>;
+
+    fn collect(s: &str) -> Result<(Seen, Envelope), ReadError<()>> {
         let mut seen = Vec::new();
-        let env = read_objects(s.as_bytes(), |o| {
+        let env = read_objects(s.as_bytes(), None, |o| {
             seen.push((o.index, o.path.to_string(), o.raw.get().to_string()));
             Ok(())
         })?;
@@ -288,7 +300,9 @@ mod tests {
 
     #[test]
     fn bundle_objects_stream_in_order() {
-        let (seen, env) = collect(r#"{"type":"bundle","id":"bundle--1","spec_version":"2.0","objects":[{"a":1},{"b":[2]}]}"#).unwrap();
+        let (seen, env) =
+            collect(r#"{"type":"bundle","id":"bundle--1","spec_version":"2.0","objects":[{"a":1},{"b":[2]}]}"#)
+                .unwrap();
         assert_eq!(
             seen,
             vec![
@@ -313,36 +327,37 @@ mod tests {
     #[test]
     fn errors_are_located() {
         match collect("{\"type\":\"bundle\",\n\"objects\":[{\"a\":1},{\"b\":}]}") {
-            Err(ReadError::Json {
-                line: 2, column, ..
-            }) => assert!(column > 0),
+            Err(ReadError::Json { line: 2, column, .. }) => assert!(column > 0),
             other => panic!("{:?}", other.map(|_| ())),
         }
-        assert!(matches!(
-            collect("{\"type\":\"bundle\",\"objects\":[{\"a\":1}"),
-            Err(ReadError::Json { .. })
-        ));
-        assert!(matches!(
-            collect("42"),
-            Err(ReadError::Json { .. }) | Err(ReadError::Shape(_))
-        ));
+        assert!(matches!(collect("{\"type\":\"bundle\",\"objects\":[{\"a\":1}"), Err(ReadError::Json { .. })));
+        assert!(matches!(collect("42"), Err(ReadError::Json { .. }) | Err(ReadError::Shape(_))));
         assert!(collect(r#"{"type":"indicator","objects":[{}]}"#).is_err());
         assert!(collect("{} x").is_err());
         let deep = "[".repeat(10_000);
         assert!(collect(&deep).is_err());
-        assert!(
-            read_objects(
-                &b"{\"type\":\"x\",\"n\":\"\xff\"}"[..],
-                |_| Ok::<(), ()>(())
-            )
-            .is_err()
-        );
+        assert!(read_objects(&b"{\"type\":\"x\",\"n\":\"\xff\"}"[..], None, |_| Ok::<(), ()>(())).is_err());
+    }
+
+    #[test]
+    fn spec_version_after_objects_is_found() {
+        let text = br#"{"type":"bundle","objects":[{"a":1}],"spec_version":"2.0"}"#;
+        assert_eq!(peek_bundle_spec_version(&text[..]).as_deref(), Some("2.0"));
+        let mut seen = Vec::new();
+        read_objects_from_slice(text, |o| {
+            seen.push(o.bundle_spec_version.map(str::to_string));
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert_eq!(seen, vec![Some("2.0".to_string())]);
+        assert_eq!(peek_bundle_spec_version(&b"[1,2]"[..]), None);
+        assert_eq!(peek_bundle_spec_version(&b"{\"spec_version\":"[..]), None);
     }
 
     #[test]
     fn callback_error_stops_the_read() {
         let mut n = 0;
-        let r = read_objects(&br#"{"type":"bundle","objects":[{},{},{}]}"#[..], |_| {
+        let r = read_objects(&br#"{"type":"bundle","objects":[{},{},{}]}"#[..], None, |_| {
             n += 1;
             if n == 2 { Err("stop") } else { Ok(()) }
         });

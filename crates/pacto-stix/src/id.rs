@@ -5,9 +5,7 @@
 pub enum IdError {
     #[error("{0:?} is not of the form <object-type>--<UUID>")]
     Form(String),
-    #[error(
-        "the UUID part of {0:?} is not an RFC 4122 UUID (8-4-4-4-12 hex digits, version 1-5, variant 10xx)"
-    )]
+    #[error("the UUID part of {0:?} is not an RFC 4122 UUID (8-4-4-4-12 hex digits, version 1-5, variant 10xx)")]
     Uuid(String),
 }
 
@@ -50,8 +48,7 @@ pub fn is_rfc4122_uuid(s: &str) -> bool {
 pub fn is_type_name(s: &str) -> bool {
     let b = s.as_bytes();
     (3..=250).contains(&b.len())
-        && b.iter()
-            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && b.iter().all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
         && !s.contains("--")
         && b[0] != b'-'
         && b[b.len() - 1] != b'-'
@@ -86,26 +83,11 @@ mod tests {
             ("indicator", "8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f")
         );
         assert!(parse_id("x-my-type--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f").is_ok());
-        assert!(matches!(
-            parse_id("indicator-8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"),
-            Err(IdError::Form(_))
-        ));
-        assert!(matches!(
-            parse_id("indicator--8e2e2d2b17d44cbf938f98ee46b3cd3f"),
-            Err(IdError::Uuid(_))
-        ));
-        assert!(matches!(
-            parse_id("indicator--8e2e2d2b-17d4-0cbf-938f-98ee46b3cd3f"),
-            Err(IdError::Uuid(_))
-        ));
-        assert!(matches!(
-            parse_id("indicator--8e2e2d2b-17d4-4cbf-c38f-98ee46b3cd3f"),
-            Err(IdError::Uuid(_))
-        ));
-        assert!(matches!(
-            parse_id("Indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"),
-            Err(IdError::Form(_))
-        ));
+        assert!(matches!(parse_id("indicator-8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"), Err(IdError::Form(_))));
+        assert!(matches!(parse_id("indicator--8e2e2d2b17d44cbf938f98ee46b3cd3f"), Err(IdError::Uuid(_))));
+        assert!(matches!(parse_id("indicator--8e2e2d2b-17d4-0cbf-938f-98ee46b3cd3f"), Err(IdError::Uuid(_))));
+        assert!(matches!(parse_id("indicator--8e2e2d2b-17d4-4cbf-c38f-98ee46b3cd3f"), Err(IdError::Uuid(_))));
+        assert!(matches!(parse_id("Indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"), Err(IdError::Form(_))));
         assert!(parse_id("").is_err());
         assert!(parse_id("--").is_err());
     }

@@ -27,15 +27,11 @@ pub struct StixObject {
 impl StixObject {
     /// Hold raw JSON text as an object. Requires `type` and `id` to be strings.
     pub fn from_raw(raw: &RawValue) -> Result<Self, ObjectError> {
-        let value: Value =
-            serde_json::from_str(raw.get()).map_err(|e| ObjectError::Json(e.to_string()))?;
+        let value: Value = serde_json::from_str(raw.get()).map_err(|e| ObjectError::Json(e.to_string()))?;
         let Value::Object(map) = value else {
             return Err(ObjectError::NotAnObject);
         };
-        let obj = StixObject {
-            raw: raw.to_owned(),
-            map,
-        };
+        let obj = StixObject { raw: raw.to_owned(), map };
         obj.require("type")?;
         obj.require("id")?;
         Ok(obj)
@@ -54,8 +50,7 @@ impl StixObject {
 
     /// Build from a parsed value (the raw text becomes its compact serialization).
     pub fn from_value(value: Value) -> Result<Self, ObjectError> {
-        let raw = serde_json::value::to_raw_value(&value)
-            .map_err(|e| ObjectError::Json(e.to_string()))?;
+        let raw = serde_json::value::to_raw_value(&value).map_err(|e| ObjectError::Json(e.to_string()))?;
         Self::from_raw(&raw)
     }
 
@@ -66,6 +61,11 @@ impl StixObject {
     /// The JSON text as received.
     pub fn raw(&self) -> &str {
         self.raw.get()
+    }
+
+    /// The JSON text as received, as a raw JSON value.
+    pub fn raw_value(&self) -> &RawValue {
+        &self.raw
     }
 
     /// The parsed properties.
@@ -126,16 +126,10 @@ impl StixObject {
         self.strs("object_marking_refs")
     }
     pub fn granular_markings(&self) -> &[Value] {
-        self.map
-            .get("granular_markings")
-            .and_then(Value::as_array)
-            .map_or(&[], Vec::as_slice)
+        self.map.get("granular_markings").and_then(Value::as_array).map_or(&[], Vec::as_slice)
     }
     pub fn external_references(&self) -> &[Value] {
-        self.map
-            .get("external_references")
-            .and_then(Value::as_array)
-            .map_or(&[], Vec::as_slice)
+        self.map.get("external_references").and_then(Value::as_array).map_or(&[], Vec::as_slice)
     }
     pub fn extensions(&self) -> Option<&Map<String, Value>> {
         self.map.get("extensions").and_then(Value::as_object)

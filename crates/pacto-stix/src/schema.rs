@@ -56,18 +56,10 @@ pub struct Prop {
 }
 
 const fn o(name: &'static str, ty: Ty) -> Prop {
-    Prop {
-        name,
-        ty,
-        required: false,
-    }
+    Prop { name, ty, required: false }
 }
 const fn r(name: &'static str, ty: Ty) -> Prop {
-    Prop {
-        name,
-        ty,
-        required: true,
-    }
+    Prop { name, ty, required: true }
 }
 
 /// A set of properties (an object type's own, or a nested type's).
@@ -122,10 +114,7 @@ pub static SDO_COMMON: Table = Table {
         o("confidence", Ty::Int(0, 100)),
         o("lang", Ty::Str),
         o("external_references", Ty::List(&Ty::ExternalReference)),
-        o(
-            "object_marking_refs",
-            Ty::List(&Ty::Ref(&["marking-definition"])),
-        ),
+        o("object_marking_refs", Ty::List(&Ty::Ref(&["marking-definition"]))),
         o("granular_markings", Ty::List(&Ty::GranularMarking)),
         o("extensions", Ty::Extensions),
     ],
@@ -137,10 +126,7 @@ pub static SCO_COMMON: Table = Table {
         r("type", Ty::Str),
         o("spec_version", Ty::Str),
         r("id", Ty::Str),
-        o(
-            "object_marking_refs",
-            Ty::List(&Ty::Ref(&["marking-definition"])),
-        ),
+        o("object_marking_refs", Ty::List(&Ty::Ref(&["marking-definition"]))),
         o("granular_markings", Ty::List(&Ty::GranularMarking)),
         o("defanged", Ty::Bool),
         o("extensions", Ty::Extensions),
@@ -156,10 +142,7 @@ pub static MARKING_COMMON: Table = Table {
         o("created_by_ref", Ty::Ref(&["identity"])),
         r("created", TS),
         o("external_references", Ty::List(&Ty::ExternalReference)),
-        o(
-            "object_marking_refs",
-            Ty::List(&Ty::Ref(&["marking-definition"])),
-        ),
+        o("object_marking_refs", Ty::List(&Ty::Ref(&["marking-definition"]))),
         o("granular_markings", Ty::List(&Ty::GranularMarking)),
         o("extensions", Ty::Extensions),
         o("name", Ty::Str),
@@ -168,9 +151,7 @@ pub static MARKING_COMMON: Table = Table {
     ],
 };
 
-pub static KILL_CHAIN_PHASE: Table = Table {
-    props: &[r("kill_chain_name", Ty::Str), r("phase_name", Ty::Str)],
-};
+pub static KILL_CHAIN_PHASE: Table = Table { props: &[r("kill_chain_name", Ty::Str), r("phase_name", Ty::Str)] };
 
 pub static EXTERNAL_REFERENCE: Table = Table {
     props: &[
@@ -183,11 +164,7 @@ pub static EXTERNAL_REFERENCE: Table = Table {
 };
 
 pub static GRANULAR_MARKING: Table = Table {
-    props: &[
-        o("lang", Ty::Str),
-        o("marking_ref", Ty::Ref(&["marking-definition"])),
-        r("selectors", STR_LIST),
-    ],
+    props: &[o("lang", Ty::Str), o("marking_ref", Ty::Ref(&["marking-definition"])), r("selectors", STR_LIST)],
 };
 
 static MIME_PART: Table = Table {
@@ -200,11 +177,7 @@ static MIME_PART: Table = Table {
 };
 
 static REGISTRY_VALUE: Table = Table {
-    props: &[
-        o("name", Ty::Str),
-        o("data", Ty::Str),
-        o("data_type", Ty::EnumSet(&v::WINDOWS_REGISTRY_DATATYPE_ENUM)),
-    ],
+    props: &[o("name", Ty::Str), o("data", Ty::Str), o("data_type", Ty::EnumSet(&v::WINDOWS_REGISTRY_DATATYPE_ENUM))],
 };
 
 static X509_V3: Table = Table {
@@ -228,13 +201,7 @@ static X509_V3: Table = Table {
     ],
 };
 
-static ALT_DATA_STREAM: Table = Table {
-    props: &[
-        r("name", Ty::Str),
-        o("hashes", Ty::Hashes),
-        o("size", NON_NEG),
-    ],
-};
+static ALT_DATA_STREAM: Table = Table { props: &[r("name", Ty::Str), o("hashes", Ty::Hashes), o("size", NON_NEG)] };
 
 static PE_SECTION: Table = Table {
     props: &[
@@ -286,25 +253,12 @@ pub static SCO_EXTENSIONS: &[(&str, &str, Table)] = &[
     (
         "file",
         "archive-ext",
-        Table {
-            props: &[
-                r("contains_refs", Ty::List(&Ty::Ref(&["file", "directory"]))),
-                o("comment", Ty::Str),
-            ],
-        },
+        Table { props: &[r("contains_refs", Ty::List(&Ty::Ref(&["file", "directory"]))), o("comment", Ty::Str)] },
     ),
     (
         "file",
         "ntfs-ext",
-        Table {
-            props: &[
-                o("sid", Ty::Str),
-                o(
-                    "alternate_data_streams",
-                    Ty::List(&Ty::Obj(&ALT_DATA_STREAM)),
-                ),
-            ],
-        },
+        Table { props: &[o("sid", Ty::Str), o("alternate_data_streams", Ty::List(&Ty::Obj(&ALT_DATA_STREAM)))] },
     ),
     (
         "file",
@@ -365,22 +319,13 @@ pub static SCO_EXTENSIONS: &[(&str, &str, Table)] = &[
             ],
         },
     ),
-    (
-        "network-traffic",
-        "icmp-ext",
-        Table {
-            props: &[r("icmp_type_hex", Ty::Hex), r("icmp_code_hex", Ty::Hex)],
-        },
-    ),
+    ("network-traffic", "icmp-ext", Table { props: &[r("icmp_type_hex", Ty::Hex), r("icmp_code_hex", Ty::Hex)] }),
     (
         "network-traffic",
         "socket-ext",
         Table {
             props: &[
-                r(
-                    "address_family",
-                    Ty::EnumSet(&v::NETWORK_SOCKET_ADDRESS_FAMILY_ENUM),
-                ),
+                r("address_family", Ty::EnumSet(&v::NETWORK_SOCKET_ADDRESS_FAMILY_ENUM)),
                 o("is_blocking", Ty::Bool),
                 o("is_listening", Ty::Bool),
                 o("options", Ty::Dict),
@@ -390,13 +335,7 @@ pub static SCO_EXTENSIONS: &[(&str, &str, Table)] = &[
             ],
         },
     ),
-    (
-        "network-traffic",
-        "tcp-ext",
-        Table {
-            props: &[o("src_flags_hex", Ty::Hex), o("dst_flags_hex", Ty::Hex)],
-        },
-    ),
+    ("network-traffic", "tcp-ext", Table { props: &[o("src_flags_hex", Ty::Hex), o("dst_flags_hex", Ty::Hex)] }),
     (
         "process",
         "windows-process-ext",
@@ -408,10 +347,7 @@ pub static SCO_EXTENSIONS: &[(&str, &str, Table)] = &[
                 o("owner_sid", Ty::Str),
                 o("window_title", Ty::Str),
                 o("startup_info", Ty::Dict),
-                o(
-                    "integrity_level",
-                    Ty::EnumSet(&v::WINDOWS_INTEGRITY_LEVEL_ENUM),
-                ),
+                o("integrity_level", Ty::EnumSet(&v::WINDOWS_INTEGRITY_LEVEL_ENUM)),
             ],
         },
     ),
@@ -424,16 +360,10 @@ pub static SCO_EXTENSIONS: &[(&str, &str, Table)] = &[
                 o("descriptions", STR_LIST),
                 o("display_name", Ty::Str),
                 o("group_name", Ty::Str),
-                o(
-                    "start_type",
-                    Ty::EnumSet(&v::WINDOWS_SERVICE_START_TYPE_ENUM),
-                ),
+                o("start_type", Ty::EnumSet(&v::WINDOWS_SERVICE_START_TYPE_ENUM)),
                 o("service_dll_refs", Ty::List(&Ty::Ref(&["file"]))),
                 o("service_type", Ty::EnumSet(&v::WINDOWS_SERVICE_TYPE_ENUM)),
-                o(
-                    "service_status",
-                    Ty::EnumSet(&v::WINDOWS_SERVICE_STATUS_ENUM),
-                ),
+                o("service_status", Ty::EnumSet(&v::WINDOWS_SERVICE_STATUS_ENUM)),
             ],
         },
     ),
@@ -532,14 +462,8 @@ pub fn ref_class(target_type: &str, allowed: &[&str]) -> bool {
 }
 
 /// Hash algorithms of the spec's hash-algorithm-ov with the length (hex digits) they must have.
-pub static HASH_LENGTHS: &[(&str, usize)] = &[
-    ("MD5", 32),
-    ("SHA-1", 40),
-    ("SHA-256", 64),
-    ("SHA-512", 128),
-    ("SHA3-256", 64),
-    ("SHA3-512", 128),
-];
+pub static HASH_LENGTHS: &[(&str, usize)] =
+    &[("MD5", 32), ("SHA-1", 40), ("SHA-256", 64), ("SHA-512", 128), ("SHA3-256", 64), ("SHA3-512", 128)];
 
 /// TLP 2.0 extension-definition and the legacy TLP 1.0 marking definitions.
 pub const TLP2_EXTENSION_ID: &str = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d";

@@ -130,32 +130,18 @@ impl Timestamp {
         }
         let days = days_from_civil(i64::from(year), month, day);
         let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(min) * 60 + i64::from(sec);
-        Ok(Timestamp {
-            secs,
-            nanos,
-            frac_digits,
-        })
+        Ok(Timestamp { secs, nanos, frac_digits })
     }
 
     /// Current wall-clock time, millisecond precision.
     pub fn now() -> Self {
-        let d = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        Timestamp {
-            secs: d.as_secs() as i64,
-            nanos: d.subsec_millis() * 1_000_000,
-            frac_digits: 3,
-        }
+        let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        Timestamp { secs: d.as_secs() as i64, nanos: d.subsec_millis() * 1_000_000, frac_digits: 3 }
     }
 
     /// From microseconds since the epoch (the store's integer form), written with 6 digits.
     pub fn from_micros(us: i64) -> Self {
-        Timestamp {
-            secs: us.div_euclid(1_000_000),
-            nanos: (us.rem_euclid(1_000_000) * 1000) as u32,
-            frac_digits: 6,
-        }
+        Timestamp { secs: us.div_euclid(1_000_000), nanos: (us.rem_euclid(1_000_000) * 1000) as u32, frac_digits: 6 }
     }
 
     /// Microseconds since the epoch.
@@ -167,15 +153,7 @@ impl Timestamp {
     pub fn format(&self, digits: usize) -> String {
         let (y, m, d) = civil_from_days(self.secs.div_euclid(86_400));
         let rem = self.secs.rem_euclid(86_400);
-        let mut s = format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            y,
-            m,
-            d,
-            rem / 3600,
-            (rem / 60) % 60,
-            rem % 60
-        );
+        let mut s = format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", y, m, d, rem / 3600, (rem / 60) % 60, rem % 60);
         if digits > 0 {
             let f = format!("{:09}", self.nanos);
             s.push('.');

@@ -16,13 +16,7 @@ pub enum Tlp {
 }
 
 impl Tlp {
-    pub const ALL: [Tlp; 5] = [
-        Tlp::Clear,
-        Tlp::Green,
-        Tlp::Amber,
-        Tlp::AmberStrict,
-        Tlp::Red,
-    ];
+    pub const ALL: [Tlp; 5] = [Tlp::Clear, Tlp::Green, Tlp::Amber, Tlp::AmberStrict, Tlp::Red];
 
     /// The identifier of this level's TLP 2.0 marking definition.
     pub fn marking_id(self) -> &'static str {

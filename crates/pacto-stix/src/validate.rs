@@ -75,11 +75,7 @@ pub struct Location<'a> {
 
 impl Default for Location<'_> {
     fn default() -> Self {
-        Location {
-            index: None,
-            path: "$",
-            default_version: SpecVersion::V21,
-        }
+        Location { index: None, path: "$", default_version: SpecVersion::V21 }
     }
 }
 
@@ -95,60 +91,38 @@ pub struct Verdict {
 /// Validate one STIX object (not a bundle), appending findings to `out`.
 pub fn validate_object(obj: &Value, loc: Location<'_>, out: &mut Vec<Finding>) -> Verdict {
     let start = out.len();
-    let mut c = Checker {
-        out,
-        index: loc.index,
-        id: None,
-        path: String::from(loc.path),
-        version: loc.default_version,
-    };
+    let mut c = Checker { out, index: loc.index, id: None, path: String::from(loc.path), version: loc.default_version };
     c.object(obj);
     let version = c.version;
     let (errors, warnings) = count(&out[start..]);
-    Verdict {
-        errors,
-        warnings,
-        version,
-    }
+    Verdict { errors, warnings, version }
 }
 
-/// Validate the properties of a bundle other than its objects (type, id, spec_version).
-pub fn validate_bundle_header(header: &Map<String, Value>, out: &mut Vec<Finding>) {
-    let mut c = Checker {
-        out,
-        index: None,
-        id: None,
-        path: "$".into(),
-        version: SpecVersion::V21,
-    };
+/// Validate the properties of a bundle other than its objects (type, id, spec_version), given
+/// the length of its objects list when it had one.
+pub fn validate_bundle_header(header: &Map<String, Value>, list_len: Option<usize>, out: &mut Vec<Finding>) {
+    let id = header.get("id").and_then(Value::as_str).map(str::to_string);
+    let mut c = Checker { out, index: None, id, path: "$".into(), version: SpecVersion::V21 };
+    if list_len == Some(0) {
+        c.with_key("objects", |c| {
+            c.err("empty-list", "a bundle's objects list must not be empty; omit it instead".into())
+        });
+    }
     match header.get("type") {
         Some(Value::String(t)) if t == "bundle" => {}
-        Some(other) => c.err(
-            "bundle-form",
-            format!("a bundle's type must be \"bundle\", found {}", short(other)),
-        ),
-        None => c.err(
-            "required-property",
-            "the bundle has no \"type\" property".into(),
-        ),
+        Some(other) => c.err("bundle-form", format!("a bundle's type must be \"bundle\", found {}", short(other))),
+        None => c.err("required-property", "the bundle has no \"type\" property".into()),
     }
     match header.get("id") {
-        None => c.err(
-            "required-property",
-            "the bundle has no \"id\" property".into(),
-        ),
+        None => c.err("required-property", "the bundle has no \"id\" property".into()),
         Some(v) => {
             c.push_key("id");
             match v.as_str().map(parse_id) {
-                None => c.err(
-                    "property-type",
-                    format!("id must be a string, found {}", short(v)),
-                ),
+                None => c.err("property-type", format!("id must be a string, found {}", short(v))),
                 Some(Err(e)) => c.err("id-format", e.to_string()),
-                Some(Ok((t, _))) if t != "bundle" => c.err(
-                    "id-type-mismatch",
-                    format!("a bundle's id must start with \"bundle--\", found {v}"),
-                ),
+                Some(Ok((t, _))) if t != "bundle" => {
+                    c.err("id-type-mismatch", format!("a bundle's id must start with \"bundle--\", found {v}"))
+                }
                 _ => {}
             }
             c.pop();
@@ -158,26 +132,23 @@ pub fn validate_bundle_header(header: &Map<String, Value>, out: &mut Vec<Finding
         c.push_key("spec_version");
         match v.as_str() {
             Some("2.0") => {}
-            Some("2.1") => c.warn(
-                "bundle-spec-version",
-                "STIX 2.1 bundles have no spec_version; it is ignored".into(),
-            ),
+            Some("2.1") => c.warn("bundle-spec-version", "STIX 2.1 bundles have no spec_version; it is ignored".into()),
             _ => c.err(
                 "spec-version",
-                format!(
-                    "a bundle's spec_version, when present, must be \"2.0\", found {}",
-                    short(v)
-                ),
+                format!("a bundle's spec_version, when present, must be \"2.0\", found {}", short(v)),
             ),
         }
         c.pop();
     }
     for key in header.keys() {
-        if !matches!(key.as_str(), "type" | "id" | "spec_version" | "objects")
-            && !is_property_name(key)
-        {
+        if !matches!(key.as_str(), "type" | "id" | "spec_version" | "objects") && !is_property_name(key) {
             c.push_key(key);
-            c.err("property-name-form", format!("property name {key:?} must be 3-250 ASCII letters, digits or underscores, starting with a letter"));
+            c.err(
+                "property-name-form",
+                format!(
+                    "property name {key:?} must be 3-250 ASCII letters, digits or underscores, starting with a letter"
+                ),
+            );
             c.pop();
         }
     }
@@ -185,10 +156,7 @@ pub fn validate_bundle_header(header: &Map<String, Value>, out: &mut Vec<Finding
 
 /// Error and warning counts of a slice of findings.
 pub fn count(findings: &[Finding]) -> (usize, usize) {
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     (errors, findings.len() - errors)
 }
 
@@ -249,8 +217,7 @@ impl Checker<'_> {
             self.path.push_str(key);
         } else {
             self.path.push('[');
-            self.path
-                .push_str(&Value::String(key.to_string()).to_string());
+            self.path.push_str(&Value::String(key.to_string()).to_string());
             self.path.push(']');
         }
         len
@@ -299,13 +266,7 @@ impl Checker<'_> {
 
     fn object(&mut self, obj: &Value) {
         let Value::Object(map) = obj else {
-            self.err(
-                "object-form",
-                format!(
-                    "a STIX object must be a JSON object, found {}",
-                    json_type(obj)
-                ),
-            );
+            self.err("object-form", format!("a STIX object must be a JSON object, found {}", json_type(obj)));
             return;
         };
         // id first, so every later finding carries it.
@@ -316,26 +277,17 @@ impl Checker<'_> {
             Some(Value::String(t)) => t.as_str(),
             Some(other) => {
                 self.with_key("type", |c| {
-                    c.err(
-                        "property-type",
-                        format!("type must be a string, found {}", json_type(other)),
-                    )
+                    c.err("property-type", format!("type must be a string, found {}", json_type(other)))
                 });
                 return;
             }
             None => {
-                self.err(
-                    "required-property",
-                    "the object has no \"type\" property".into(),
-                );
+                self.err("required-property", "the object has no \"type\" property".into());
                 return;
             }
         };
         if ty == "bundle" {
-            self.err(
-                "nested-bundle",
-                "a bundle cannot be an object of another bundle".into(),
-            );
+            self.err("nested-bundle", "a bundle cannot be an object of another bundle".into());
             return;
         }
         if !is_type_name(ty) {
@@ -348,9 +300,16 @@ impl Checker<'_> {
         match map.get("spec_version") {
             Some(Value::String(s)) => match SpecVersion::parse(s) {
                 Some(v) => self.version = v,
-                None => self.with_key("spec_version", |c| c.err("spec-version", format!("spec_version must be \"2.1\" (or \"2.0\" for STIX 2.0 content), found {s:?}"))),
+                None => self.with_key("spec_version", |c| {
+                    c.err(
+                        "spec-version",
+                        format!("spec_version must be \"2.1\" (or \"2.0\" for STIX 2.0 content), found {s:?}"),
+                    )
+                }),
             },
-            Some(other) => self.with_key("spec_version", |c| c.err("property-type", format!("spec_version must be a string, found {}", json_type(other)))),
+            Some(other) => self.with_key("spec_version", |c| {
+                c.err("property-type", format!("spec_version must be a string, found {}", json_type(other)))
+            }),
             None => {}
         }
         let kind = match def {
@@ -365,10 +324,7 @@ impl Checker<'_> {
         };
         // id
         match map.get("id") {
-            None => self.err(
-                "required-property",
-                format!("{ty} objects require the \"id\" property"),
-            ),
+            None => self.err("required-property", format!("{ty} objects require the \"id\" property")),
             Some(Value::String(id)) => self.with_key("id", |c| match parse_id(id) {
                 Err(e) => c.err("id-format", e.to_string()),
                 Ok((t, _)) if t != ty => c.err(
@@ -377,31 +333,21 @@ impl Checker<'_> {
                 ),
                 Ok(_) => {}
             }),
-            Some(other) => self.with_key("id", |c| {
-                c.err(
-                    "property-type",
-                    format!("id must be a string, found {}", json_type(other)),
-                )
-            }),
+            Some(other) => self
+                .with_key("id", |c| c.err("property-type", format!("id must be a string, found {}", json_type(other)))),
         }
         // Required properties.
         for table in [common, def.map_or(&EMPTY, |d| &d.table)] {
             for p in table.props {
                 if required(p, ty, kind, self.version) && !map.contains_key(p.name) {
-                    self.err(
-                        "required-property",
-                        format!("{ty} objects require the {:?} property", p.name),
-                    );
+                    self.err("required-property", format!("{ty} objects require the {:?} property", p.name));
                 }
             }
         }
         if self.version == SpecVersion::V20 {
             for name in required_in_20(ty) {
                 if !map.contains_key(*name) {
-                    self.err(
-                        "required-property",
-                        format!("STIX 2.0 {ty} objects require the {name:?} property"),
-                    );
+                    self.err("required-property", format!("STIX 2.0 {ty} objects require the {name:?} property"));
                 }
             }
         }
@@ -436,49 +382,32 @@ impl Checker<'_> {
             Ty::Any => {}
             Ty::Str => {
                 if !v.is_string() {
-                    self.err(
-                        "property-type",
-                        format!("expected a string, found {}", json_type(v)),
-                    );
+                    self.err("property-type", format!("expected a string, found {}", json_type(v)));
                 }
             }
             Ty::Bool => {
                 if !v.is_boolean() {
-                    self.err(
-                        "property-type",
-                        format!("expected a boolean, found {}", json_type(v)),
-                    );
+                    self.err("property-type", format!("expected a boolean, found {}", json_type(v)));
                 }
             }
             Ty::Int(min, max) => match v.as_i64() {
-                Some(n) if n < min || n > max => self.err(
-                    "range",
-                    format!("{n} is outside the allowed range {min}..={max}"),
-                ),
+                Some(n) if n < min || n > max => {
+                    self.err("range", format!("{n} is outside the allowed range {min}..={max}"))
+                }
                 Some(_) => {}
                 None if v.as_u64().is_some() => {
                     if max < i64::MAX {
-                        self.err(
-                            "range",
-                            format!("{v} is outside the allowed range {min}..={max}"),
-                        );
+                        self.err("range", format!("{v} is outside the allowed range {min}..={max}"));
                     }
                 }
-                None => self.err(
-                    "property-type",
-                    format!("expected an integer, found {}", json_type(v)),
-                ),
+                None => self.err("property-type", format!("expected an integer, found {}", json_type(v))),
             },
             Ty::Float(min, max) => match v.as_f64() {
-                Some(n) if n < min || n > max => self.err(
-                    "range",
-                    format!("{n} is outside the allowed range {min}..={max}"),
-                ),
+                Some(n) if n < min || n > max => {
+                    self.err("range", format!("{n} is outside the allowed range {min}..={max}"))
+                }
                 Some(_) => {}
-                None => self.err(
-                    "property-type",
-                    format!("expected a number, found {}", json_type(v)),
-                ),
+                None => self.err("property-type", format!("expected a number, found {}", json_type(v))),
             },
             Ty::Timestamp => match v.as_str() {
                 Some(s) => {
@@ -486,86 +415,56 @@ impl Checker<'_> {
                         self.err("timestamp-format", e.to_string());
                     }
                 }
-                None => self.err(
-                    "property-type",
-                    format!("expected a timestamp string, found {}", json_type(v)),
-                ),
+                None => self.err("property-type", format!("expected a timestamp string, found {}", json_type(v))),
             },
             Ty::Ref(allowed) => self.reference(v, allowed),
             Ty::List(inner) => match v {
-                Value::Array(items) if items.is_empty() => self.err(
-                    "empty-list",
-                    "lists must not be empty; omit an optional property instead".into(),
-                ),
+                Value::Array(items) if items.is_empty() => {
+                    self.err("empty-list", "lists must not be empty; omit an optional property instead".into())
+                }
                 Value::Array(items) => {
                     for (i, item) in items.iter().enumerate() {
                         self.with_idx(i, |c| c.value(item, inner));
                     }
                 }
-                _ => self.err(
-                    "property-type",
-                    format!("expected a list, found {}", json_type(v)),
-                ),
+                _ => self.err("property-type", format!("expected a list, found {}", json_type(v))),
             },
             Ty::Dict => self.dict(v),
             Ty::Hashes => self.hashes(v),
             Ty::Open(set) => match v.as_str() {
-                Some(s) if !set.contains(s) => self.warn(
-                    "open-vocab",
-                    format!("{s:?} is not in this property's suggested vocabulary"),
-                ),
+                Some(s) if !set.contains(s) => {
+                    self.warn("open-vocab", format!("{s:?} is not in this property's suggested vocabulary"))
+                }
                 Some(_) => {}
-                None => self.err(
-                    "property-type",
-                    format!("expected a string, found {}", json_type(v)),
-                ),
+                None => self.err("property-type", format!("expected a string, found {}", json_type(v))),
             },
             Ty::Enum(values) => match v.as_str() {
-                Some(s) if !values.contains(&s) => self.err(
-                    "closed-vocab",
-                    format!("{s:?} is not one of the allowed values {values:?}"),
-                ),
+                Some(s) if !values.contains(&s) => {
+                    self.err("closed-vocab", format!("{s:?} is not one of the allowed values {values:?}"))
+                }
                 Some(_) => {}
-                None => self.err(
-                    "property-type",
-                    format!("expected a string, found {}", json_type(v)),
-                ),
+                None => self.err("property-type", format!("expected a string, found {}", json_type(v))),
             },
             Ty::EnumSet(set) => match v.as_str() {
                 Some(s) if !set.contains(s) => {
                     let mut allowed: Vec<&str> = set.iter().copied().collect();
                     allowed.sort_unstable();
-                    self.err(
-                        "closed-vocab",
-                        format!("{s:?} is not one of the allowed values {allowed:?}"),
-                    )
+                    self.err("closed-vocab", format!("{s:?} is not one of the allowed values {allowed:?}"))
                 }
                 Some(_) => {}
-                None => self.err(
-                    "property-type",
-                    format!("expected a string, found {}", json_type(v)),
-                ),
+                None => self.err("property-type", format!("expected a string, found {}", json_type(v))),
             },
             Ty::Binary => match v.as_str() {
-                Some(s) if !is_base64(s) => {
-                    self.err("binary-format", "expected base64 (RFC 4648) content".into())
-                }
+                Some(s) if !is_base64(s) => self.err("binary-format", "expected base64 (RFC 4648) content".into()),
                 Some(_) => {}
-                None => self.err(
-                    "property-type",
-                    format!("expected a base64 string, found {}", json_type(v)),
-                ),
+                None => self.err("property-type", format!("expected a base64 string, found {}", json_type(v))),
             },
             Ty::Hex => match v.as_str() {
-                Some(s) if !is_hex(s) => self.err(
-                    "hex-format",
-                    format!("{s:?} is not an even number of hexadecimal digits"),
-                ),
+                Some(s) if !is_hex(s) => {
+                    self.err("hex-format", format!("{s:?} is not an even number of hexadecimal digits"))
+                }
                 Some(_) => {}
-                None => self.err(
-                    "property-type",
-                    format!("expected a hex string, found {}", json_type(v)),
-                ),
+                None => self.err("property-type", format!("expected a hex string, found {}", json_type(v))),
             },
             Ty::Obj(table) => self.nested(v, table),
             Ty::KillChainPhase => self.nested(v, &schema::KILL_CHAIN_PHASE),
@@ -582,10 +481,7 @@ impl Checker<'_> {
 
     fn reference(&mut self, v: &Value, allowed: &[&str]) {
         let Some(s) = v.as_str() else {
-            self.err(
-                "property-type",
-                format!("expected an identifier string, found {}", json_type(v)),
-            );
+            self.err("property-type", format!("expected an identifier string, found {}", json_type(v)));
             return;
         };
         match parse_id(s) {
@@ -600,10 +496,7 @@ impl Checker<'_> {
                             other => other,
                         })
                         .collect();
-                    self.err(
-                        "ref-type",
-                        format!("{s:?} must refer to {}, not to a {t}", names.join(" or ")),
-                    );
+                    self.err("ref-type", format!("{s:?} must refer to {}, not to a {t}", names.join(" or ")));
                 }
             }
         }
@@ -611,18 +504,12 @@ impl Checker<'_> {
 
     fn nested(&mut self, v: &Value, table: &Table) {
         let Value::Object(m) = v else {
-            self.err(
-                "property-type",
-                format!("expected an object, found {}", json_type(v)),
-            );
+            self.err("property-type", format!("expected an object, found {}", json_type(v)));
             return;
         };
         for p in table.props {
             if p.required && !m.contains_key(p.name) {
-                self.err(
-                    "required-property",
-                    format!("this object requires the {:?} property", p.name),
-                );
+                self.err("required-property", format!("this object requires the {:?} property", p.name));
             }
         }
         for (k, val) in m {
@@ -634,26 +521,18 @@ impl Checker<'_> {
 
     fn dict(&mut self, v: &Value) {
         let Value::Object(m) = v else {
-            self.err(
-                "property-type",
-                format!("expected a dictionary, found {}", json_type(v)),
-            );
+            self.err("property-type", format!("expected a dictionary, found {}", json_type(v)));
             return;
         };
         if m.is_empty() {
-            self.err(
-                "empty-dictionary",
-                "dictionaries must have at least one key".into(),
-            );
+            self.err("empty-dictionary", "dictionaries must have at least one key".into());
         }
         for k in m.keys() {
             if !is_dict_key(k) {
                 self.with_key(k, |c| {
                     c.err(
                         "dictionary-key-form",
-                        format!(
-                            "dictionary key {k:?} must be 1-250 ASCII letters, digits, '_' or '-'"
-                        ),
+                        format!("dictionary key {k:?} must be 1-250 ASCII letters, digits, '_' or '-'"),
                     )
                 });
             }
@@ -662,22 +541,21 @@ impl Checker<'_> {
 
     fn hashes(&mut self, v: &Value) {
         let Value::Object(m) = v else {
-            self.err(
-                "property-type",
-                format!("expected a hashes dictionary, found {}", json_type(v)),
-            );
+            self.err("property-type", format!("expected a hashes dictionary, found {}", json_type(v)));
             return;
         };
         if m.is_empty() {
-            self.err(
-                "empty-dictionary",
-                "hashes must have at least one entry".into(),
-            );
+            self.err("empty-dictionary", "hashes must have at least one entry".into());
         }
         for (k, val) in m {
             self.with_key(k, |c| {
-                if !(3..=250).contains(&k.len()) || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-                    c.err("hash-key-form", format!("hash algorithm name {k:?} must be 3-250 ASCII letters, digits, '_' or '-'"));
+                if !(3..=250).contains(&k.len())
+                    || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                {
+                    c.err(
+                        "hash-key-form",
+                        format!("hash algorithm name {k:?} must be 3-250 ASCII letters, digits, '_' or '-'"),
+                    );
                 }
                 let Some(s) = val.as_str() else {
                     c.err("property-type", format!("a hash value must be a string, found {}", json_type(val)));
@@ -685,7 +563,10 @@ impl Checker<'_> {
                 };
                 if let Some((_, len)) = schema::HASH_LENGTHS.iter().find(|(name, _)| *name == k) {
                     if s.len() != *len || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-                        c.err("hash-value", format!("a {k} hash must be {len} hexadecimal digits, found {} characters", s.len()));
+                        c.err(
+                            "hash-value",
+                            format!("a {k} hash must be {len} hexadecimal digits, found {} characters", s.len()),
+                        );
                     }
                 } else if !matches!(k.as_str(), "SSDEEP" | "TLSH") {
                     c.warn("hash-algorithm", format!("{k:?} is not in the hash-algorithm vocabulary"));
@@ -695,59 +576,46 @@ impl Checker<'_> {
     }
 
     fn external_reference(&mut self, m: &Map<String, Value>) {
-        if self.version == SpecVersion::V21
-            && !["description", "url", "external_id"]
-                .iter()
-                .any(|k| m.contains_key(*k))
+        if self.version == SpecVersion::V21 && !["description", "url", "external_id"].iter().any(|k| m.contains_key(*k))
         {
             self.err(
                 "external-reference",
-                "an external reference needs description, url or external_id besides source_name"
-                    .into(),
+                "an external reference needs description, url or external_id besides source_name".into(),
             );
         }
-        let (Some(Value::String(src)), Some(Value::String(ext))) =
-            (m.get("source_name"), m.get("external_id"))
-        else {
+        let (Some(Value::String(src)), Some(Value::String(ext))) = (m.get("source_name"), m.get("external_id")) else {
             return;
         };
         let ok = match src.as_str() {
             "cve" => is_cve(ext),
-            "capec" => ext
-                .strip_prefix("CAPEC-")
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
+            "capec" => {
+                ext.strip_prefix("CAPEC-").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            }
             _ => true,
         };
         if !ok {
             self.with_key("external_id", |c| {
-                c.err(
-                    "external-id-form",
-                    format!("external_id {ext:?} is not of the form the {src:?} source requires"),
-                )
+                c.err("external-id-form", format!("external_id {ext:?} is not of the form the {src:?} source requires"))
             });
         }
     }
 
     fn granular_markings(&mut self, v: &Value, root: &Map<String, Value>) {
         let Value::Array(items) = v else {
-            self.err(
-                "property-type",
-                format!("expected a list, found {}", json_type(v)),
-            );
+            self.err("property-type", format!("expected a list, found {}", json_type(v)));
             return;
         };
         if items.is_empty() {
-            self.err(
-                "empty-list",
-                "lists must not be empty; omit an optional property instead".into(),
-            );
+            self.err("empty-list", "lists must not be empty; omit an optional property instead".into());
         }
         for (i, item) in items.iter().enumerate() {
             self.with_idx(i, |c| {
                 c.nested(item, &schema::GRANULAR_MARKING);
                 let Value::Object(m) = item else { return };
                 match (m.contains_key("lang"), m.contains_key("marking_ref")) {
-                    (true, true) => c.err("granular-marking", "a granular marking has either lang or marking_ref, not both".into()),
+                    (true, true) => {
+                        c.err("granular-marking", "a granular marking has either lang or marking_ref, not both".into())
+                    }
                     (false, false) if c.version == SpecVersion::V21 => {
                         c.err("granular-marking", "a granular marking needs lang or marking_ref".into())
                     }
@@ -759,7 +627,12 @@ impl Checker<'_> {
                             && !selector_resolves(root, s)
                         {
                             c.with_key("selectors", |c| {
-                                c.with_idx(j, |c| c.err("selector", format!("selector {s:?} does not point at a property of this object")))
+                                c.with_idx(j, |c| {
+                                    c.err(
+                                        "selector",
+                                        format!("selector {s:?} does not point at a property of this object"),
+                                    )
+                                })
                             });
                         }
                     }
@@ -770,17 +643,11 @@ impl Checker<'_> {
 
     fn extensions(&mut self, v: &Value, ty: &str) {
         let Value::Object(m) = v else {
-            self.err(
-                "property-type",
-                format!("expected a dictionary, found {}", json_type(v)),
-            );
+            self.err("property-type", format!("expected a dictionary, found {}", json_type(v)));
             return;
         };
         if m.is_empty() {
-            self.err(
-                "empty-dictionary",
-                "extensions must have at least one entry".into(),
-            );
+            self.err("empty-dictionary", "extensions must have at least one entry".into());
         }
         for (k, ext) in m {
             self.with_key(k, |c| {
@@ -813,21 +680,14 @@ impl Checker<'_> {
 
     /// Rules that tie properties together.
     fn cross(&mut self, ty: &str, kind: Kind, m: &Map<String, Value>) {
-        let ts = |k: &str| {
-            m.get(k)
-                .and_then(Value::as_str)
-                .and_then(|s| Timestamp::parse(s).ok())
-        };
+        let ts = |k: &str| m.get(k).and_then(Value::as_str).and_then(|s| Timestamp::parse(s).ok());
         let has = |k: &str| m.contains_key(k);
         if kind != Kind::Sco {
             if let (Some(c), Some(md)) = (ts("created"), ts("modified"))
                 && md < c
             {
                 self.with_key("modified", |c| {
-                    c.err(
-                        "modified-before-created",
-                        "modified must be later than or equal to created".into(),
-                    )
+                    c.err("modified-before-created", "modified must be later than or equal to created".into())
                 });
             }
             if self.version == SpecVersion::V21 {
@@ -835,7 +695,12 @@ impl Checker<'_> {
                     if let Some(t) = ts(k)
                         && t.frac_digits < 3
                     {
-                        self.with_key(k, |c| c.err("timestamp-precision", format!("{k} must be given to at least millisecond precision (three fraction digits)")));
+                        self.with_key(k, |c| {
+                            c.err(
+                                "timestamp-precision",
+                                format!("{k} must be given to at least millisecond precision (three fraction digits)"),
+                            )
+                        });
                     }
                 }
             }
@@ -844,19 +709,14 @@ impl Checker<'_> {
             if let (Some(a), Some(b)) = (ts(first), ts(last))
                 && (b < a || strict && b == a)
             {
-                let rel = if strict {
-                    "later than"
-                } else {
-                    "later than or equal to"
-                };
-                self.with_key(last, |c| {
-                    c.err("timestamp-order", format!("{last} must be {rel} {first}"))
-                });
+                let rel = if strict { "later than" } else { "later than or equal to" };
+                self.with_key(last, |c| c.err("timestamp-order", format!("{last} must be {rel} {first}")));
             }
         };
         match ty {
-            "campaign" | "intrusion-set" | "threat-actor" | "infrastructure" | "malware"
-            | "sighting" => order("first_seen", "last_seen", false),
+            "campaign" | "intrusion-set" | "threat-actor" | "infrastructure" | "malware" | "sighting" => {
+                order("first_seen", "last_seen", false)
+            }
             "observed-data" => order("first_observed", "last_observed", false),
             "indicator" => order("valid_from", "valid_until", true),
             "relationship" => order("start_time", "stop_time", true),
@@ -868,50 +728,31 @@ impl Checker<'_> {
         let v21 = self.version == SpecVersion::V21;
         let mut need_one = |props: &[&str], what: &str| {
             if !props.iter().any(|p| has(p)) {
-                self.err(
-                    "required-one-of",
-                    format!("{ty} objects require at least one of {props:?}{what}"),
-                );
+                self.err("required-one-of", format!("{ty} objects require at least one of {props:?}{what}"));
             }
         };
         match ty {
             "malware-analysis" => need_one(&["result", "analysis_sco_refs"], ""),
             "file" => need_one(&["hashes", "name"], ""),
             "network-traffic" => need_one(&["src_ref", "dst_ref"], ""),
-            "location" => need_one(
-                &["region", "country", "latitude"],
-                " (latitude with longitude)",
-            ),
+            "location" => need_one(&["region", "country", "latitude"], " (latitude with longitude)"),
             "observed-data" if v21 => need_one(&["objects", "object_refs"], ""),
             "process" | "x509-certificate" => {
                 let own = m.keys().any(|k| {
                     !matches!(
                         k.as_str(),
-                        "type"
-                            | "id"
-                            | "spec_version"
-                            | "object_marking_refs"
-                            | "granular_markings"
-                            | "defanged"
+                        "type" | "id" | "spec_version" | "object_marking_refs" | "granular_markings" | "defanged"
                     )
                 });
                 if !own {
-                    self.err(
-                        "required-one-of",
-                        format!("{ty} objects must have at least one property of their own"),
-                    );
+                    self.err("required-one-of", format!("{ty} objects must have at least one property of their own"));
                 }
             }
             _ => {}
         }
         let mut exclusive = |a: &str, b: &str| {
             if has(a) && has(b) {
-                self.with_key(b, |c| {
-                    c.err(
-                        "mutually-exclusive",
-                        format!("{a} and {b} must not both be present"),
-                    )
-                });
+                self.with_key(b, |c| c.err("mutually-exclusive", format!("{a} and {b} must not both be present")));
             }
         };
         match ty {
@@ -922,74 +763,42 @@ impl Checker<'_> {
         match ty {
             "location" => {
                 if has("latitude") != has("longitude") {
-                    self.err(
-                        "location-coordinates",
-                        "latitude and longitude must be given together".into(),
-                    );
+                    self.err("location-coordinates", "latitude and longitude must be given together".into());
                 }
                 if has("precision") && !(has("latitude") && has("longitude")) {
                     self.with_key("precision", |c| {
-                        c.err(
-                            "location-coordinates",
-                            "precision requires latitude and longitude".into(),
-                        )
+                        c.err("location-coordinates", "precision requires latitude and longitude".into())
                     });
                 }
             }
-            "malware" if self.version == SpecVersion::V21 => {
-                if m.get("is_family") == Some(&Value::Bool(true)) && !has("name") {
-                    self.err(
-                        "required-property",
-                        "malware with is_family true requires name".into(),
-                    );
-                }
+            "malware" if v21 && m.get("is_family") == Some(&Value::Bool(true)) && !has("name") => {
+                self.err("required-property", "malware with is_family true requires name".into());
             }
-            "artifact" => {
-                if has("url") && !has("hashes") {
-                    self.err(
-                        "required-property",
-                        "an artifact with a url requires hashes".into(),
-                    );
-                }
+            "artifact" if has("url") && !has("hashes") => {
+                self.err("required-property", "an artifact with a url requires hashes".into());
             }
             "email-message" => match m.get("is_multipart") {
                 Some(Value::Bool(true)) if has("body") => self.with_key("body", |c| {
-                    c.err(
-                        "email-multipart",
-                        "a multipart email message must not have body; use body_multipart".into(),
-                    )
+                    c.err("email-multipart", "a multipart email message must not have body; use body_multipart".into())
                 }),
-                Some(Value::Bool(false)) if has("body_multipart") => {
-                    self.with_key("body_multipart", |c| {
-                        c.err(
-                            "email-multipart",
-                            "body_multipart is only allowed when is_multipart is true".into(),
-                        )
-                    })
-                }
+                Some(Value::Bool(false)) if has("body_multipart") => self.with_key("body_multipart", |c| {
+                    c.err("email-multipart", "body_multipart is only allowed when is_multipart is true".into())
+                }),
                 _ => {}
             },
-            "network-traffic" => {
-                if m.get("is_active") == Some(&Value::Bool(true)) && has("end") {
-                    self.with_key("end", |c| {
-                        c.err(
-                            "network-traffic-active",
-                            "an active network-traffic (is_active true) must not have end".into(),
-                        )
-                    });
-                }
+            "network-traffic" if m.get("is_active") == Some(&Value::Bool(true)) && has("end") => {
+                self.with_key("end", |c| {
+                    c.err(
+                        "network-traffic-active",
+                        "an active network-traffic (is_active true) must not have end".into(),
+                    )
+                });
             }
             "marking-definition" => self.marking_definition(m),
             "language-content" => self.language_content(m),
-            "extension-definition" => {
-                if !has("created_by_ref") {
-                    self.err(
-                        "required-property",
-                        "extension-definition objects require created_by_ref".into(),
-                    );
-                }
+            "extension-definition" if !has("created_by_ref") => {
+                self.err("required-property", "extension-definition objects require created_by_ref".into());
             }
-            "sighting" | "observed-data" | "report" | "grouping" | "note" | "opinion" => {}
             _ => {}
         }
     }
@@ -1004,62 +813,38 @@ impl Checker<'_> {
             );
         }
         match (dt, def) {
-            (Some(_), None) => self.err(
-                "required-property",
-                "definition_type requires definition".into(),
-            ),
-            (None, Some(_)) => self.err(
-                "required-property",
-                "definition requires definition_type".into(),
-            ),
-            (Some(Value::String(t)), Some(d)) => {
-                self.with_key("definition", |c| match (t.as_str(), d) {
-                    ("tlp", Value::Object(dm)) => match dm.get("tlp").and_then(Value::as_str) {
-                        Some("white" | "green" | "amber" | "red") => {}
-                        _ => c.err(
-                            "closed-vocab",
-                            "a tlp definition is {\"tlp\": \"white\"|\"green\"|\"amber\"|\"red\"}"
-                                .into(),
-                        ),
-                    },
-                    ("statement", Value::Object(dm)) => {
-                        if !dm.get("statement").is_some_and(Value::is_string) {
-                            c.err(
-                                "required-property",
-                                "a statement definition is {\"statement\": \"...\"}".into(),
-                            );
-                        }
+            (Some(_), None) => self.err("required-property", "definition_type requires definition".into()),
+            (None, Some(_)) => self.err("required-property", "definition requires definition_type".into()),
+            (Some(Value::String(t)), Some(d)) => self.with_key("definition", |c| match (t.as_str(), d) {
+                ("tlp", Value::Object(dm)) => match dm.get("tlp").and_then(Value::as_str) {
+                    Some("white" | "green" | "amber" | "red") => {}
+                    _ => c.err(
+                        "closed-vocab",
+                        "a tlp definition is {\"tlp\": \"white\"|\"green\"|\"amber\"|\"red\"}".into(),
+                    ),
+                },
+                ("statement", Value::Object(dm)) => {
+                    if !dm.get("statement").is_some_and(Value::is_string) {
+                        c.err("required-property", "a statement definition is {\"statement\": \"...\"}".into());
                     }
-                    ("tlp" | "statement", other) => c.err(
-                        "property-type",
-                        format!("definition must be an object, found {}", json_type(other)),
-                    ),
-                    (other, _) => c.warn(
-                        "open-vocab",
-                        format!("definition_type {other:?} is neither tlp nor statement"),
-                    ),
-                })
-            }
+                }
+                ("tlp" | "statement", other) => {
+                    c.err("property-type", format!("definition must be an object, found {}", json_type(other)))
+                }
+                (other, _) => c.warn("open-vocab", format!("definition_type {other:?} is neither tlp nor statement")),
+            }),
             _ => {}
         }
         if m.contains_key("modified") || m.contains_key("revoked") {
-            self.warn(
-                "marking-versioned",
-                "marking definitions cannot be versioned (no modified or revoked)".into(),
-            );
+            self.warn("marking-versioned", "marking definitions cannot be versioned (no modified or revoked)".into());
         }
         if let Some(Value::Object(exts)) = m.get("extensions")
             && let Some(Value::Object(tlp)) = exts.get(schema::TLP2_EXTENSION_ID)
         {
             self.with_key("extensions", |c| {
-                c.with_key(schema::TLP2_EXTENSION_ID, |c| {
-                    match tlp.get("tlp_2_0").and_then(Value::as_str) {
-                        Some("clear" | "green" | "amber" | "amber+strict" | "red") => {}
-                        _ => c.err(
-                            "closed-vocab",
-                            "tlp_2_0 must be clear, green, amber, amber+strict or red".into(),
-                        ),
-                    }
+                c.with_key(schema::TLP2_EXTENSION_ID, |c| match tlp.get("tlp_2_0").and_then(Value::as_str) {
+                    Some("clear" | "green" | "amber" | "amber+strict" | "red") => {}
+                    _ => c.err("closed-vocab", "tlp_2_0 must be clear, green, amber, amber+strict or red".into()),
                 })
             });
         }
@@ -1071,36 +856,21 @@ impl Checker<'_> {
         };
         self.with_key("contents", |c| {
             let Value::Object(langs) = contents else {
-                c.err(
-                    "property-type",
-                    format!(
-                        "contents must be a dictionary, found {}",
-                        json_type(contents)
-                    ),
-                );
+                c.err("property-type", format!("contents must be a dictionary, found {}", json_type(contents)));
                 return;
             };
             if langs.is_empty() {
-                c.err(
-                    "empty-dictionary",
-                    "contents must have at least one language".into(),
-                );
+                c.err("empty-dictionary", "contents must have at least one language".into());
             }
             for (lang, v) in langs {
                 c.with_key(lang, |c| {
                     if !is_language_tag(lang) {
-                        c.err(
-                            "language-tag",
-                            format!("{lang:?} is not an RFC 5646 language tag"),
-                        );
+                        c.err("language-tag", format!("{lang:?} is not an RFC 5646 language tag"));
                     }
                     if !v.is_object() {
                         c.err(
                             "property-type",
-                            format!(
-                                "each language's contents must be a dictionary, found {}",
-                                json_type(v)
-                            ),
+                            format!("each language's contents must be a dictionary, found {}", json_type(v)),
                         );
                     }
                 });
@@ -1118,9 +888,7 @@ fn required(p: &Prop, ty: &str, kind: Kind, version: SpecVersion) -> bool {
             && p.name != "spec_version"
             && !matches!(
                 (ty, p.name),
-                ("malware", "is_family")
-                    | ("indicator", "pattern_type")
-                    | ("observed-data", "objects")
+                ("malware", "is_family") | ("indicator", "pattern_type") | ("observed-data", "objects")
             );
     }
     if kind == Kind::Sdo && schema::type_def(ty).is_none() {
@@ -1151,25 +919,20 @@ fn is_toplevel_extension_prop(m: &Map<String, Value>) -> bool {
 }
 
 fn is_dict_key(k: &str) -> bool {
-    (1..=250).contains(&k.len())
-        && k.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    (1..=250).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 fn is_hex(s: &str) -> bool {
-    s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit())
+    s.len().is_multiple_of(2) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn is_base64(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return false;
     }
     let pad = b.iter().rev().take_while(|&&c| c == b'=').count();
-    pad <= 2
-        && b[..b.len() - pad]
-            .iter()
-            .all(|&c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+    pad <= 2 && b[..b.len() - pad].iter().all(|&c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
 }
 
 fn is_cve(s: &str) -> bool {
@@ -1188,11 +951,9 @@ fn is_cve(s: &str) -> bool {
 /// RFC 5646 in outline: alphanumeric subtags of 1-8 characters joined by '-', the first alphabetic.
 pub fn is_language_tag(s: &str) -> bool {
     let mut parts = s.split('-');
-    let first_ok = parts
-        .next()
-        .is_some_and(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
-    first_ok
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+    let first_ok =
+        parts.next().is_some_and(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    first_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// Whether a granular-marking selector (`a.b.[2].c`) points at something in the object.
@@ -1205,16 +966,11 @@ pub fn selector_resolves(root: &Map<String, Value>, selector: &str) -> bool {
         return false;
     };
     for part in parts {
-        cur = match (
-            part.strip_prefix('[').and_then(|p| p.strip_suffix(']')),
-            cur,
-        ) {
-            (Some(i), Value::Array(items)) => {
-                match i.parse::<usize>().ok().and_then(|i| items.get(i)) {
-                    Some(v) => v,
-                    None => return false,
-                }
-            }
+        cur = match (part.strip_prefix('[').and_then(|p| p.strip_suffix(']')), cur) {
+            (Some(i), Value::Array(items)) => match i.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                Some(v) => v,
+                None => return false,
+            },
             (None, Value::Object(m)) => match m.get(part) {
                 Some(v) => v,
                 None => return false,
@@ -1247,11 +1003,7 @@ mod tests {
     }
 
     fn rules(v: Value) -> Vec<&'static str> {
-        check(v)
-            .into_iter()
-            .filter(|f| f.severity == Severity::Error)
-            .map(|f| f.rule)
-            .collect()
+        check(v).into_iter().filter(|f| f.severity == Severity::Error).map(|f| f.rule).collect()
     }
 
     fn indicator() -> Value {
@@ -1275,17 +1027,15 @@ mod tests {
         let f = check(v);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].rule, "required-property");
-        assert_eq!(
-            f[0].id.as_deref(),
-            Some("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f")
-        );
+        assert_eq!(f[0].id.as_deref(), Some("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"));
         assert!(f[0].message.contains("pattern"));
     }
 
     #[test]
     fn paths_point_at_the_value() {
         let mut v = indicator();
-        v["external_references"] = json!([{"source_name": "a", "url": "u"}, {"source_name": "cve", "external_id": "CVE-16"}]);
+        v["external_references"] =
+            json!([{"source_name": "a", "url": "u"}, {"source_name": "cve", "external_id": "CVE-16"}]);
         v["granular_markings"] = json!([{"marking_ref": "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", "selectors": ["external_references.[1].nope"]}]);
         let f = check(v);
         let paths: Vec<_> = f.iter().map(|f| (f.rule, f.path.as_str())).collect();
@@ -1333,14 +1083,8 @@ mod tests {
         let v = json!({"type": "malware", "id": "malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
             "created": "2016-04-06T20:03:48Z", "modified": "2016-04-06T20:03:48Z", "name": "x", "labels": ["backdoor"]});
         let mut out = Vec::new();
-        let verdict = validate_object(
-            &v,
-            Location {
-                default_version: SpecVersion::V20,
-                ..Location::default()
-            },
-            &mut out,
-        );
+        let verdict =
+            validate_object(&v, Location { default_version: SpecVersion::V20, ..Location::default() }, &mut out);
         assert_eq!(out, vec![]);
         assert_eq!(verdict.version, SpecVersion::V20);
         // The same object judged as 2.1 lacks spec_version and is_family.

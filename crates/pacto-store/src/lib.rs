@@ -81,12 +81,31 @@ pub enum AddOutcome {
     Refused { reason: String },
 }
 
-/// An object on its way into the store, with the STIX version it was judged by (objects of
-/// STIX 2.0 content carry no spec_version of their own).
+/// An object on its way into the store: what the store indexes, and its text as received.
+/// `spec_version` is the version the object was judged by (objects of STIX 2.0 content carry
+/// no spec_version of their own).
 #[derive(Debug, Clone)]
 pub struct Incoming {
-    pub object: StixObject,
+    pub id: String,
+    pub type_name: String,
+    /// The version key, see [`version_key`].
+    pub version: String,
     pub spec_version: SpecVersion,
+    pub revoked: bool,
+    pub raw: Box<serde_json::value::RawValue>,
+}
+
+impl Incoming {
+    pub fn new(object: &StixObject, spec_version: SpecVersion) -> Self {
+        Incoming {
+            id: object.id().to_string(),
+            type_name: object.type_name().to_string(),
+            version: version_key(object),
+            spec_version,
+            revoked: object.revoked(),
+            raw: object.raw_value().to_owned(),
+        }
+    }
 }
 
 /// One stored object version.
@@ -133,12 +152,7 @@ pub struct Query {
 /// The storage trait every backend implements.
 pub trait Store {
     /// Create a collection; `name` is its short name.
-    fn create_collection(
-        &mut self,
-        name: &str,
-        title: &str,
-        description: Option<&str>,
-    ) -> Result<Collection>;
+    fn create_collection(&mut self, name: &str, title: &str, description: Option<&str>) -> Result<Collection>;
     /// Look a collection up by name or id.
     fn collection(&self, name_or_id: &str) -> Result<Option<Collection>>;
     /// All collections, by name.
@@ -146,18 +160,10 @@ pub trait Store {
     /// Counts for one collection.
     fn stats(&self, collection: &Collection) -> Result<CollectionStats>;
     /// Add objects in one transaction: all outcomes are durable together, or none is.
-    fn add_batch(
-        &mut self,
-        collection: &Collection,
-        objects: &[Incoming],
-    ) -> Result<Vec<AddOutcome>>;
+    fn add_batch(&mut self, collection: &Collection, objects: &[Incoming]) -> Result<Vec<AddOutcome>>;
     /// Stream the versions a query selects to `f`, in date_added order.
-    fn scan(
-        &self,
-        collection: &Collection,
-        query: &Query,
-        f: &mut dyn FnMut(StoredObject) -> Result<()>,
-    ) -> Result<()>;
+    fn scan(&self, collection: &Collection, query: &Query, f: &mut dyn FnMut(StoredObject) -> Result<()>)
+    -> Result<()>;
 }
 
 /// The store's normal form of a version key: the timestamp with nine fraction digits (so that

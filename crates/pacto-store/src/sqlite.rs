@@ -11,8 +11,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_i
 use serde_json::Value;
 
 use crate::{
-    AddOutcome, Collection, CollectionStats, Incoming, Query, Result, Store, StoreError,
-    StoredObject, Versions, version_key,
+    AddOutcome, Collection, CollectionStats, Incoming, Query, Result, Store, StoreError, StoredObject, Versions,
 };
 
 const SCHEMA_VERSION: i64 = 1;
@@ -55,16 +54,11 @@ pub struct SqliteStore {
 }
 
 fn now_us() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as i64)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64)
 }
 
 fn valid_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 impl SqliteStore {
@@ -89,14 +83,12 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A larger page cache and memory-mapped reads: imports touch many index pages.
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        conn.pragma_update(None, "mmap_size", 268_435_456)?;
         conn.execute_batch(SCHEMA)?;
-        let found: Option<String> = conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'schema_version'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let found: Option<String> =
+            conn.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).optional()?;
         match found {
             None => {
                 conn.execute(
@@ -116,22 +108,14 @@ impl SqliteStore {
 
     fn coll_pk(&self, c: &Collection) -> Result<i64> {
         self.conn
-            .query_row("SELECT pk FROM collections WHERE id = ?1", [&c.id], |r| {
-                r.get(0)
-            })
+            .query_row("SELECT pk FROM collections WHERE id = ?1", [&c.id], |r| r.get(0))
             .optional()?
             .ok_or_else(|| StoreError::NoSuchCollection(c.name.clone()))
     }
 }
 
 fn row_collection(r: &rusqlite::Row<'_>) -> rusqlite::Result<Collection> {
-    Ok(Collection {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        title: r.get(2)?,
-        description: r.get(3)?,
-        created_us: r.get(4)?,
-    })
+    Ok(Collection { id: r.get(0)?, name: r.get(1)?, title: r.get(2)?, description: r.get(3)?, created_us: r.get(4)? })
 }
 
 struct Existing {
@@ -139,84 +123,59 @@ struct Existing {
     revoked: bool,
     is_latest: bool,
     is_first: bool,
-    raw: String,
 }
 
-fn add_one(
-    tx: &Transaction<'_>,
-    pk: i64,
-    incoming: &Incoming,
-    next_added: &mut i64,
-) -> Result<AddOutcome> {
-    let obj = &incoming.object;
-    let id = obj.id();
-    let version = version_key(obj);
+fn add_one(tx: &Transaction<'_>, pk: i64, incoming: &Incoming, next_added: &mut i64) -> Result<AddOutcome> {
+    let id = incoming.id.as_str();
+    let version = incoming.version.as_str();
     let mut existing = Vec::new();
     {
-        let mut stmt = tx.prepare_cached(
-            "SELECT version, revoked, is_latest, is_first, raw FROM objects WHERE coll = ?1 AND id = ?2",
-        )?;
+        let mut stmt =
+            tx.prepare_cached("SELECT version, revoked, is_latest, is_first FROM objects WHERE coll = ?1 AND id = ?2")?;
         let rows = stmt.query_map(params![pk, id], |r| {
-            Ok(Existing {
-                version: r.get(0)?,
-                revoked: r.get(1)?,
-                is_latest: r.get(2)?,
-                is_first: r.get(3)?,
-                raw: r.get(4)?,
-            })
+            Ok(Existing { version: r.get(0)?, revoked: r.get(1)?, is_latest: r.get(2)?, is_first: r.get(3)? })
         })?;
         for row in rows {
             existing.push(row?);
         }
     }
-    if let Some(same) = existing.iter().find(|e| e.version == version) {
-        let stored: Value = serde_json::from_str(&same.raw)
-            .map_err(|e| StoreError::Corrupt(format!("{id} {version}: {e}")))?;
-        return Ok(
-            if matches!(&stored, Value::Object(m) if m == obj.properties()) {
-                AddOutcome::Unchanged
-            } else {
-                AddOutcome::Refused {
-                    reason: format!(
-                        "a different object is already stored as {id} version {}; a new version needs a later modified",
-                        if version.is_empty() {
-                            "(unversioned)"
-                        } else {
-                            &version
-                        }
-                    ),
-                }
-            },
-        );
+    if existing.iter().any(|e| e.version == version) {
+        let raw: String = tx
+            .prepare_cached("SELECT raw FROM objects WHERE coll = ?1 AND id = ?2 AND version = ?3")?
+            .query_row(params![pk, id, version], |r| r.get(0))?;
+        let stored: Value =
+            serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("{id} {version}: {e}")))?;
+        let new: Value = serde_json::from_str(incoming.raw.get())
+            .map_err(|e| StoreError::Other(format!("{id}: the object to store is not JSON: {e}")))?;
+        return Ok(if stored == new {
+            AddOutcome::Unchanged
+        } else {
+            let shown = if version.is_empty() { "(unversioned)" } else { version };
+            AddOutcome::Refused {
+                reason: format!(
+                    "a different object is already stored as {id} version {shown}; a new version needs a later modified"
+                ),
+            }
+        });
     }
     let latest = existing.iter().find(|e| e.is_latest);
     if let Some(l) = latest
         && l.revoked
-        && version > l.version
+        && version > l.version.as_str()
     {
         return Ok(AddOutcome::Refused {
-            reason: format!(
-                "{id} was revoked in version {}; no version may follow a revocation",
-                l.version
-            ),
+            reason: format!("{id} was revoked in version {}; no version may follow a revocation", l.version),
         });
     }
-    let is_latest = latest.is_none_or(|l| version > l.version);
-    let is_first = existing
-        .iter()
-        .find(|e| e.is_first)
-        .is_none_or(|f| version < f.version);
+    let is_latest = latest.is_none_or(|l| version > l.version.as_str());
+    let is_first = existing.iter().find(|e| e.is_first).is_none_or(|f| version < f.version.as_str());
     if is_latest && latest.is_some() {
-        tx.prepare_cached(
-            "UPDATE objects SET is_latest = 0 WHERE coll = ?1 AND id = ?2 AND is_latest = 1",
-        )?
-        .execute(params![pk, id])?;
+        tx.prepare_cached("UPDATE objects SET is_latest = 0 WHERE coll = ?1 AND id = ?2 AND is_latest = 1")?
+            .execute(params![pk, id])?;
     }
     if is_first && !existing.is_empty() {
-        tx.prepare_cached(
-            "UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 AND is_first = 1",
-        )?
-        .execute(params![pk, id])?;
+        tx.prepare_cached("UPDATE objects SET is_first = 0 WHERE coll = ?1 AND id = ?2 AND is_first = 1")?
+            .execute(params![pk, id])?;
     }
     let date_added = (*next_added).max(now_us());
     *next_added = date_added + 1;
@@ -225,17 +184,23 @@ fn add_one(
         "INSERT INTO objects (coll, id, version, type, spec_version, date_added, revoked, is_latest, is_first, raw)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
-    .execute(params![pk, id, version, obj.type_name(), spec_version, date_added, obj.revoked(), is_latest, is_first, obj.raw()])?;
+    .execute(params![
+        pk,
+        id,
+        version,
+        incoming.type_name,
+        spec_version,
+        date_added,
+        incoming.revoked,
+        is_latest,
+        is_first,
+        incoming.raw.get()
+    ])?;
     Ok(AddOutcome::Added { date_added })
 }
 
 impl Store for SqliteStore {
-    fn create_collection(
-        &mut self,
-        name: &str,
-        title: &str,
-        description: Option<&str>,
-    ) -> Result<Collection> {
+    fn create_collection(&mut self, name: &str, title: &str, description: Option<&str>) -> Result<Collection> {
         if !valid_name(name) {
             return Err(StoreError::BadName(name.to_string()));
         }
@@ -268,9 +233,8 @@ impl Store for SqliteStore {
     }
 
     fn collections(&self) -> Result<Vec<Collection>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, name, title, description, created_us FROM collections ORDER BY name",
-        )?;
+        let mut stmt =
+            self.conn.prepare("SELECT id, name, title, description, created_us FROM collections ORDER BY name")?;
         let rows = stmt.query_map([], row_collection)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -286,9 +250,7 @@ impl Store for SqliteStore {
         let mut stmt = self.conn.prepare(
             "SELECT type, count(*) FROM objects WHERE coll = ?1 AND is_latest = 1 GROUP BY type ORDER BY count(*) DESC, type",
         )?;
-        let by_type = stmt
-            .query_map([pk], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+        let by_type = stmt.query_map([pk], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
         Ok(CollectionStats {
             collection: collection.clone(),
             objects,
@@ -300,30 +262,17 @@ impl Store for SqliteStore {
         })
     }
 
-    fn add_batch(
-        &mut self,
-        collection: &Collection,
-        objects: &[Incoming],
-    ) -> Result<Vec<AddOutcome>> {
+    fn add_batch(&mut self, collection: &Collection, objects: &[Incoming]) -> Result<Vec<AddOutcome>> {
         let pk = self.coll_pk(collection)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let last: i64 = tx.query_row(
-            "SELECT last_added FROM collections WHERE pk = ?1",
-            [pk],
-            |r| r.get(0),
-        )?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let last: i64 = tx.query_row("SELECT last_added FROM collections WHERE pk = ?1", [pk], |r| r.get(0))?;
         let mut next_added = last + 1;
         let mut outcomes = Vec::with_capacity(objects.len());
         for obj in objects {
             outcomes.push(add_one(&tx, pk, obj, &mut next_added)?);
         }
         if next_added > last + 1 {
-            tx.execute(
-                "UPDATE collections SET last_added = ?1 WHERE pk = ?2",
-                params![next_added - 1, pk],
-            )?;
+            tx.execute("UPDATE collections SET last_added = ?1 WHERE pk = ?2", params![next_added - 1, pk])?;
         }
         tx.commit()?;
         Ok(outcomes)
@@ -346,15 +295,8 @@ impl Store for SqliteStore {
         }
         let mut any_of = |col: &str, values: &[String], sql: &mut String| {
             if !values.is_empty() {
-                sql.push_str(&format!(
-                    " AND {col} IN ({})",
-                    vec!["?"; values.len()].join(",")
-                ));
-                args.extend(
-                    values
-                        .iter()
-                        .map(|v| rusqlite::types::Value::Text(v.clone())),
-                );
+                sql.push_str(&format!(" AND {col} IN ({})", vec!["?"; values.len()].join(",")));
+                args.extend(values.iter().map(|v| rusqlite::types::Value::Text(v.clone())));
             }
         };
         any_of("id", &query.ids, &mut sql);

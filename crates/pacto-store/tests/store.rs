@@ -12,10 +12,7 @@ fn obj(id: &str, modified: &str, extra: serde_json::Value) -> Incoming {
     if let serde_json::Value::Object(m) = extra {
         v.as_object_mut().unwrap().extend(m);
     }
-    Incoming {
-        object: StixObject::from_value(v).unwrap(),
-        spec_version: SpecVersion::V21,
-    }
+    Incoming::new(&StixObject::from_value(v).unwrap(), SpecVersion::V21)
 }
 
 const A: &str = "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
@@ -37,33 +34,18 @@ fn versions_are_kept_and_identical_readds_are_noops() {
     let mut s = SqliteStore::open_in_memory().unwrap();
     let c = s.create_collection("intel", "Intel", None).unwrap();
     let out = s
-        .add_batch(
-            &c,
-            &[
-                obj(A, "2020-01-01T00:00:00.000Z", json!({})),
-                obj(A, "2020-02-01T00:00:00.000Z", json!({})),
-            ],
-        )
+        .add_batch(&c, &[obj(A, "2020-01-01T00:00:00.000Z", json!({})), obj(A, "2020-02-01T00:00:00.000Z", json!({}))])
         .unwrap();
     assert!(out.iter().all(|o| matches!(o, AddOutcome::Added { .. })));
     // Same version, same content, different text (key order, fraction digits elsewhere): unchanged.
     let again = obj(A, "2020-01-01T00:00:00.000Z", json!({}));
-    assert_eq!(
-        s.add_batch(&c, &[again]).unwrap(),
-        vec![AddOutcome::Unchanged]
-    );
+    assert_eq!(s.add_batch(&c, &[again]).unwrap(), vec![AddOutcome::Unchanged]);
     // Same version written with fewer fraction digits is the same version.
     let same_instant = obj(A, "2020-01-01T00:00:00Z", json!({}));
-    assert!(matches!(
-        s.add_batch(&c, &[same_instant]).unwrap()[0],
-        AddOutcome::Refused { .. }
-    ));
+    assert!(matches!(s.add_batch(&c, &[same_instant]).unwrap()[0], AddOutcome::Refused { .. }));
     // Same version, different content: refused, the stored one untouched.
     let changed = obj(A, "2020-02-01T00:00:00.000Z", json!({"name": "changed"}));
-    assert!(matches!(
-        s.add_batch(&c, &[changed]).unwrap()[0],
-        AddOutcome::Refused { .. }
-    ));
+    assert!(matches!(s.add_batch(&c, &[changed]).unwrap()[0], AddOutcome::Refused { .. }));
     let stored = all(&s, &c, &Query::default());
     assert_eq!(stored.len(), 2);
     assert!(stored.iter().all(|o| !o.raw.contains("changed")));
@@ -85,76 +67,23 @@ fn first_last_and_filters() {
         ],
     )
     .unwrap();
-    s.add_batch(&c, &[obj(A, "2020-02-01T00:00:00.000Z", json!({}))])
-        .unwrap();
-    let last = all(
-        &s,
-        &c,
-        &Query {
-            versions: Versions::Last,
-            ..Query::default()
-        },
-    );
+    s.add_batch(&c, &[obj(A, "2020-02-01T00:00:00.000Z", json!({}))]).unwrap();
+    let last = all(&s, &c, &Query { versions: Versions::Last, ..Query::default() });
     assert_eq!(
-        last.iter()
-            .map(|o| (o.id.as_str(), &o.version[..10]))
-            .collect::<Vec<_>>(),
+        last.iter().map(|o| (o.id.as_str(), &o.version[..10])).collect::<Vec<_>>(),
         vec![(A, "2020-03-01"), (B, "2020-01-01")]
     );
-    let first = all(
-        &s,
-        &c,
-        &Query {
-            versions: Versions::First,
-            ids: vec![A.into()],
-            ..Query::default()
-        },
-    );
+    let first = all(&s, &c, &Query { versions: Versions::First, ids: vec![A.into()], ..Query::default() });
     assert_eq!(first.len(), 1);
     assert!(first[0].version.starts_with("2020-01-01"));
     let everything = all(&s, &c, &Query::default());
     assert_eq!(everything.len(), 4);
-    let after = all(
-        &s,
-        &c,
-        &Query {
-            added_after: Some(everything[1].date_added),
-            ..Query::default()
-        },
-    );
+    let after = all(&s, &c, &Query { added_after: Some(everything[1].date_added), ..Query::default() });
     assert_eq!(after.len(), 2);
-    let limited = all(
-        &s,
-        &c,
-        &Query {
-            limit: Some(3),
-            types: vec!["indicator".into()],
-            ..Query::default()
-        },
-    );
+    let limited = all(&s, &c, &Query { limit: Some(3), types: vec!["indicator".into()], ..Query::default() });
     assert_eq!(limited.len(), 3);
-    assert!(
-        all(
-            &s,
-            &c,
-            &Query {
-                types: vec!["malware".into()],
-                ..Query::default()
-            }
-        )
-        .is_empty()
-    );
-    assert!(
-        all(
-            &s,
-            &c,
-            &Query {
-                spec_versions: vec!["2.0".into()],
-                ..Query::default()
-            }
-        )
-        .is_empty()
-    );
+    assert!(all(&s, &c, &Query { types: vec!["malware".into()], ..Query::default() }).is_empty());
+    assert!(all(&s, &c, &Query { spec_versions: vec!["2.0".into()], ..Query::default() }).is_empty());
 }
 
 #[test]
@@ -163,28 +92,13 @@ fn revocation_is_final() {
     let c = s.create_collection("intel", "Intel", None).unwrap();
     s.add_batch(
         &c,
-        &[
-            obj(A, "2020-01-01T00:00:00.000Z", json!({})),
-            obj(A, "2020-02-01T00:00:00.000Z", json!({"revoked": true})),
-        ],
+        &[obj(A, "2020-01-01T00:00:00.000Z", json!({})), obj(A, "2020-02-01T00:00:00.000Z", json!({"revoked": true}))],
     )
     .unwrap();
-    let later = s
-        .add_batch(&c, &[obj(A, "2020-03-01T00:00:00.000Z", json!({}))])
-        .unwrap();
+    let later = s.add_batch(&c, &[obj(A, "2020-03-01T00:00:00.000Z", json!({}))]).unwrap();
     assert!(matches!(&later[0], AddOutcome::Refused { reason } if reason.contains("revoked")));
     assert_eq!(s.stats(&c).unwrap().revoked, 1);
-    assert!(
-        all(
-            &s,
-            &c,
-            &Query {
-                exclude_revoked: true,
-                ..Query::default()
-            }
-        )
-        .is_empty()
-    );
+    assert!(all(&s, &c, &Query { exclude_revoked: true, ..Query::default() }).is_empty());
 }
 
 #[test]
@@ -196,8 +110,7 @@ fn collections_and_persistence() {
         let c = s.create_collection("intel", "Intel", Some("d")).unwrap();
         assert!(s.create_collection("intel", "again", None).is_err());
         assert!(s.create_collection("bad name!", "x", None).is_err());
-        s.add_batch(&c, &[obj(A, "2020-01-01T00:00:00.000Z", json!({}))])
-            .unwrap();
+        s.add_batch(&c, &[obj(A, "2020-01-01T00:00:00.000Z", json!({}))]).unwrap();
     }
     let s = SqliteStore::open(&path).unwrap();
     let c = s.collection("intel").unwrap().unwrap();
@@ -216,11 +129,11 @@ proptest! {
         let mut s = SqliteStore::open_in_memory().unwrap();
         let cs = [s.create_collection("one", "1", None).unwrap(), s.create_collection("two", "2", None).unwrap()];
         for batch in &batches {
-            for which in 0..2 {
+            for (which, coll) in cs.iter().enumerate() {
                 let objs: Vec<_> = batch.iter().filter(|(_, _, c)| usize::from(*c) == which).map(|(i, m, _)| {
                     obj(&format!("indicator--{i:08}-17d4-4cbf-938f-98ee46b3cd3f"), &format!("2020-01-0{}T00:00:00.000Z", m + 1), json!({}))
                 }).collect();
-                s.add_batch(&cs[which], &objs).unwrap();
+                s.add_batch(coll, &objs).unwrap();
             }
         }
         for c in &cs {

@@ -1,0 +1,146 @@
+//! Command-line surface. Every option that has an environment variable names it here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pacto",
+    version,
+    about = "Share STIX 2.1 intelligence between sovereign parties, each on its own node."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug)]
+pub struct Global {
+    /// Where the node keeps its database [default: $XDG_DATA_HOME/pacto, else ~/.local/share/pacto]
+    #[arg(long, global = true, env = "PACTO_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Log level (error, warn, info, debug, trace) or a tracing filter; PACTO_LOG overrides it
+    #[arg(long, global = true, default_value = "warn", value_name = "FILTER")]
+    pub log_level: String,
+    /// Log line format on stderr
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Never show a progress bar (plain progress lines are still printed when not a terminal)
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check STIX files against the spec's MUST rules (errors) and SHOULD rules (warnings).
+    ///
+    /// Exit code 0: every file valid; 1: some object invalid; 2: some input unusable
+    /// (unreadable, not JSON, not STIX content).
+    Validate(ValidateArgs),
+    /// Import STIX files (bundles, bare objects, or JSON lists of objects) into a collection.
+    ///
+    /// Invalid objects are rejected with their reasons; valid ones are stored in batched
+    /// transactions. Rerunning an interrupted import completes it without duplicates.
+    /// Exit code 0: all stored or unchanged; 1: some objects rejected; 2: unusable input.
+    Import(ImportArgs),
+    /// Write a collection as one STIX bundle.
+    Export(ExportArgs),
+    /// List, create and describe collections.
+    #[command(subcommand)]
+    Collections(CollectionsCmd),
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Files to check; `-` reads standard input
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Judge objects without spec_version as this version (default: the bundle's, else 2.1)
+    #[arg(long, value_name = "2.0|2.1")]
+    pub spec_version: Option<String>,
+    /// Print errors only
+    #[arg(long)]
+    pub no_warnings: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Files to import; `-` reads standard input
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The collection to import into (created if it does not exist)
+    #[arg(long, short, value_name = "NAME")]
+    pub collection: String,
+    /// Objects per transaction
+    #[arg(long, default_value_t = 2000)]
+    pub batch_size: usize,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VersionsArg {
+    All,
+    Last,
+    First,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The collection to export
+    #[arg(long, short, value_name = "NAME")]
+    pub collection: String,
+    /// Write here instead of standard output (written whole, then moved into place)
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Which versions of each object
+    #[arg(long, value_enum, default_value_t = VersionsArg::All)]
+    pub versions: VersionsArg,
+    /// Only objects of these types (repeatable)
+    #[arg(long = "type", value_name = "TYPE")]
+    pub types: Vec<String>,
+    /// Leave out objects whose latest version is revoked
+    #[arg(long)]
+    pub exclude_revoked: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CollectionsCmd {
+    /// List collections with their counts
+    List {
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Create a collection
+    Create {
+        /// Short name (letters, digits, '-', '_', '.')
+        name: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Show one collection: id, counts, objects by type
+    Describe {
+        name: String,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+}

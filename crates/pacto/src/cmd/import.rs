@@ -1,0 +1,136 @@
+//! `pacto import`: stream files into a collection through the store's ingest.
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use anyhow::Context;
+use pacto_store::{Ingest, IngestReport, Store, StoreError};
+use serde_json::json;
+
+use super::{EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE};
+use crate::cli::{Global, ImportArgs, OutputFormat};
+use crate::config;
+use crate::input::{Source, SourceError};
+use crate::progress::Progress;
+
+pub fn run(g: &Global, args: ImportArgs) -> anyhow::Result<i32> {
+    let mut store = config::open_store(g)?;
+    let collection = match store.collection(&args.collection)? {
+        Some(c) => c,
+        None => {
+            let c = store.create_collection(&args.collection, &args.collection, None)?;
+            eprintln!("created collection {} ({})", c.name, c.id);
+            c
+        }
+    };
+    let mut worst = EXIT_OK;
+    for path in &args.files {
+        let display = path.display().to_string();
+        let started = Instant::now();
+        let src = match Source::open(path) {
+            Ok(s) => s,
+            Err(e) => {
+                report_unusable(&args, &display, &format!("cannot read: {e}"), None);
+                worst = EXIT_UNUSABLE;
+                continue;
+            }
+        };
+        let counter = src.read_bytes.clone();
+        let mut progress = Progress::new(&format!("import {display}"), src.size, g.no_progress);
+        let (report, result) = Ingest::run(&mut store, &collection, args.batch_size, |ingest| {
+            src.for_each(|o| -> Result<(), StoreError> {
+                ingest.offer(o)?;
+                let read = ingest.report().read;
+                if read % 4096 == 0 {
+                    progress.update(counter.load(Ordering::Relaxed), read);
+                }
+                Ok(())
+            })
+        })
+        .with_context(|| format!("{display}: writing to the store"))?;
+        progress.finish();
+        // Whatever was read before a problem is kept: each object is whole, each batch atomic.
+        let secs = started.elapsed().as_secs_f64();
+        let file_name = display.as_str();
+        tracing::info!(
+            file = file_name,
+            read = report.read,
+            added = report.added,
+            unchanged = report.unchanged,
+            rejected = report.rejected,
+            secs,
+            "import finished"
+        );
+        match result {
+            Ok(_) => {
+                print_report(&args, &display, &report, secs, None);
+                if report.rejected > 0 {
+                    worst = worst.max(EXIT_INVALID);
+                }
+            }
+            Err(SourceError::Read(pacto_stix::ReadError::Callback(e))) => {
+                return Err(anyhow::Error::new(e).context(format!("{display}: writing to the store")));
+            }
+            Err(e) => {
+                let why = match e {
+                    SourceError::Io(e) => format!("cannot read: {e}"),
+                    SourceError::Read(e) => e.to_string(),
+                };
+                report_unusable(&args, &display, &why, Some((&report, secs)));
+                worst = EXIT_UNUSABLE;
+            }
+        }
+    }
+    Ok(worst)
+}
+
+fn report_unusable(args: &ImportArgs, file: &str, why: &str, partial: Option<(&IngestReport, f64)>) {
+    match partial {
+        Some((r, secs)) => print_report(args, file, r, secs, Some(why)),
+        None => match args.format {
+            OutputFormat::Json => println!("{}", json!({"file": file, "unusable": why})),
+            OutputFormat::Text => eprintln!("{file}: unusable: {why}"),
+        },
+    }
+}
+
+fn print_report(args: &ImportArgs, file: &str, r: &IngestReport, secs: f64, unusable: Option<&str>) {
+    match args.format {
+        OutputFormat::Json => {
+            let mut v = json!({"file": file, "collection": args.collection, "seconds": secs, "report": r});
+            if let Some(u) = unusable {
+                v["unusable"] = json!(u);
+            }
+            println!("{v}");
+        }
+        OutputFormat::Text => {
+            for rej in r.rejections.iter().take(50) {
+                let at = match (rej.index, &rej.id) {
+                    (Some(i), Some(id)) => format!("object {i} ({id})"),
+                    (Some(i), None) => format!("object {i}"),
+                    (None, Some(id)) => id.clone(),
+                    (None, None) => "object".into(),
+                };
+                eprintln!("{file}: rejected {at}:");
+                for reason in &rej.reasons {
+                    eprintln!("    {reason}");
+                }
+            }
+            if r.rejected > 50 {
+                eprintln!("{file}: ... and {} more rejected (use --format json for all details)", r.rejected - 50);
+            }
+            if let Some(u) = unusable {
+                eprintln!("{file}: unusable: {u}");
+                eprintln!(
+                    "{file}: the {} objects read before the problem were kept; rerun with the repaired file to complete the import",
+                    r.read
+                );
+            }
+            let rate = if secs > 0.0 { r.read as f64 / secs } else { 0.0 };
+            println!(
+                "{file}: read {}, added {}, unchanged {}, rejected {}, warnings {} in {secs:.2} s ({rate:.0} objects/s)",
+                r.read, r.added, r.unchanged, r.rejected, r.warnings
+            );
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! One module per command.
+
+mod collections;
+mod export;
+mod import;
+mod validate;
+
+use crate::cli::{Cli, Command};
+
+pub const EXIT_OK: i32 = 0;
+/// Some content was invalid or rejected.
+pub const EXIT_INVALID: i32 = 1;
+/// Some input could not be used at all.
+pub const EXIT_UNUSABLE: i32 = 2;
+
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Validate(args) => validate::run(&cli.global, args),
+        Command::Import(args) => import::run(&cli.global, args),
+        Command::Export(args) => export::run(&cli.global, args),
+        Command::Collections(c) => collections::run(&cli.global, c),
+    }
+}
