@@ -8,12 +8,11 @@ To add a case: append a Case(...) in the right group below and rerun
 `python tests/interop/gen_corpus.py`.
 """
 
-from corpus_base import (ARTIFACT, ARTIFACT_2, AS, DIRECTORY, EMAIL_FROM, EMAIL_TO,
-                         FILE_2, IPV4_DST, IPV4_SRC, MAC, SOFTWARE, SUPPORT_SCOS, URL,
-                         USER, ALL_TYPES, base_obj)
-from corpus_common import (IDENTITY_ID, json_text, MD5, SHA1, SHA256, SHA512, T_CREATED, T_MODIFIED,
-                           TLP, Case, Raw, bundle, creator_identity, deep, sdo_id,
-                           tlp_marking, v1_like, v4, with_sco_id)
+from corpus_base import (ALL_TYPES, ARTIFACT, ARTIFACT_2, DIRECTORY, FILE_2, IPV4_DST, MAC,
+                         SUPPORT_SCOS, URL, base_obj)
+from corpus_common import (IDENTITY_ID, MD5, SHA1, SHA256, SHA512, T_CREATED, TLP, Case, Raw,
+                           bundle, creator_identity, deep, json_text, sdo_id, tlp_marking,
+                           v1_like, v4, with_sco_id)
 
 VALID, INVALID = "valid", "invalid"
 

@@ -17,7 +17,6 @@ Usage: python tests/interop/gen_corpus.py [--out DIR] [--check]
 """
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -27,8 +26,7 @@ sys.path.insert(0, HERE)
 
 from corpus_base import (ALL_TYPES, BASES, EXAMPLE_ID, META_TYPES, SCO_TYPES,  # noqa: E402
                          SDO_TYPES, SPEC_SECTION, SRO_TYPES, base_obj, category)
-from corpus_common import (IDENTITY_ID, TLP, Case, Raw, bundle, deep,  # noqa: E402
-                           sdo_id, v4)
+from corpus_common import (IDENTITY_ID, TLP, Case, Raw, bundle, json_text)  # noqa: E402
 import corpus_core  # noqa: E402
 
 # ---------------------------------------------------------------------------
@@ -625,23 +623,31 @@ def render(content):
     if isinstance(content, Raw):
         text = content.text
     else:
-        text = json.dumps(content, indent=2, ensure_ascii=False)
+        text = json_text(content)
     if not text.endswith("\n"):
         text += "\n"
     return text
 
 
-def plan(cases):
+# Generated cases are numbered from here on, so that adding a hand-written
+# case does not renumber the generated ones (and vice versa).
+GENERATED_START = 1001
+
+
+def plan(core, generated):
     """Return {relative path: text} and the TSV text."""
     seen = set()
-    for c in cases:
+    for c in core + generated:
         if c.slug in seen:
             raise SystemExit("duplicate slug: " + c.slug)
         seen.add(c.slug)
-    width = max(3, len(str(len(cases))))
+    if len(core) >= GENERATED_START:
+        raise SystemExit("too many core cases for the numbering scheme")
+    numbered = list(enumerate(core, 1)) + list(enumerate(generated, GENERATED_START))
+    width = max(4, len(str(numbered[-1][0])))
     files = {}
     rows = ["file\texpected\trule\tspec\tnote"]
-    for n, c in enumerate(cases, 1):
+    for n, c in numbered:
         name = "%0*d-%s.json" % (width, n, slugify(c.slug))
         rel = "%s/%s" % (c.expected, name)
         files[rel] = render(c.content)
@@ -649,10 +655,6 @@ def plan(cases):
     return files, "\n".join(rows) + "\n"
 
 
-def all_cases():
-    cases = list(corpus_core.cases())
-    cases.extend(generated_cases())
-    return cases
 
 
 def main():
@@ -661,7 +663,7 @@ def main():
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
 
-    files, tsv = plan(all_cases())
+    files, tsv = plan(list(corpus_core.cases()), list(generated_cases()))
     want = dict(files)
     want["cases.tsv"] = tsv
 
