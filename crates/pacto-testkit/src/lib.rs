@@ -47,10 +47,46 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "firearm", "serial", "shipment", "border", "crossing", "dealer", "registry", "seizure", "trafficking", "cartel",
-    "network", "courier", "warehouse", "invoice", "transfer", "handgun", "rifle", "ammunition", "customs", "broker",
-    "front", "company", "route", "port", "vessel", "container", "payment", "wallet", "alias", "contact", "phone",
-    "intercept", "operation", "analysis", "report", "source", "reliable", "observed", "suspected", "confirmed",
+    "firearm",
+    "serial",
+    "shipment",
+    "border",
+    "crossing",
+    "dealer",
+    "registry",
+    "seizure",
+    "trafficking",
+    "cartel",
+    "network",
+    "courier",
+    "warehouse",
+    "invoice",
+    "transfer",
+    "handgun",
+    "rifle",
+    "ammunition",
+    "customs",
+    "broker",
+    "front",
+    "company",
+    "route",
+    "port",
+    "vessel",
+    "container",
+    "payment",
+    "wallet",
+    "alias",
+    "contact",
+    "phone",
+    "intercept",
+    "operation",
+    "analysis",
+    "report",
+    "source",
+    "reliable",
+    "observed",
+    "suspected",
+    "confirmed",
 ];
 
 /// Generates objects one at a time; ids referenced by relationships are ones already made.
@@ -136,11 +172,23 @@ impl Generator {
         let v = match roll {
             0..=29 => {
                 let mut m = self.common("indicator");
-                let ip = format!("{}.{}.{}.{}", self.rng.below(223) + 1, self.rng.below(256), self.rng.below(256), self.rng.below(256));
+                let ip = format!(
+                    "{}.{}.{}.{}",
+                    self.rng.below(223) + 1,
+                    self.rng.below(256),
+                    self.rng.below(256),
+                    self.rng.below(256)
+                );
                 let pattern = match self.rng.below(3) {
                     0 => format!("[ipv4-addr:value = '{ip}']"),
                     1 => format!("[domain-name:value = 'x{}.example.net']", self.rng.below(1_000_000)),
-                    _ => format!("[file:hashes.'SHA-256' = '{:016x}{:016x}{:016x}{:016x}']", self.rng.next_u64(), self.rng.next_u64(), self.rng.next_u64(), self.rng.next_u64()),
+                    _ => format!(
+                        "[file:hashes.'SHA-256' = '{:016x}{:016x}{:016x}{:016x}']",
+                        self.rng.next_u64(),
+                        self.rng.next_u64(),
+                        self.rng.next_u64(),
+                        self.rng.next_u64()
+                    ),
                 };
                 m.insert("name".into(), json!(self.text(4)));
                 m.insert("description".into(), json!(self.text(60)));
@@ -155,7 +203,10 @@ impl Generator {
                 let mut m = self.common("relationship");
                 let s = self.rng.pick(&self.made).clone();
                 let t = self.rng.pick(&self.made).clone();
-                m.insert("relationship_type".into(), json!(*self.rng.pick(&["indicates", "uses", "related-to", "attributed-to"])));
+                m.insert(
+                    "relationship_type".into(),
+                    json!(*self.rng.pick(&["indicates", "uses", "related-to", "attributed-to"])),
+                );
                 m.insert("source_ref".into(), json!(s));
                 m.insert("target_ref".into(), json!(t));
                 Value::Object(m)
@@ -219,7 +270,8 @@ impl Generator {
                 m.insert("name".into(), json!(self.text(6)));
                 m.insert("published".into(), m["created"].clone());
                 m.insert("description".into(), json!(self.text(200)));
-                let refs: Vec<Value> = (0..1 + self.rng.below(5)).filter_map(|_| self.made.last().cloned().map(Value::String)).collect();
+                let refs: Vec<Value> =
+                    (0..1 + self.rng.below(5)).filter_map(|_| self.made.last().cloned().map(Value::String)).collect();
                 let refs = if refs.is_empty() { vec![json!(self.identity)] } else { refs };
                 m.insert("object_refs".into(), Value::Array(refs));
                 Value::Object(m)
