@@ -108,10 +108,10 @@ impl Ingest {
             Some("2.0") => SpecVersion::V20,
             _ => SpecVersion::V21,
         };
-        let value: Value = match serde_json::from_str(raw.raw.get()) {
+        let value: Value = match pacto_stix::bundle::parse_object(raw.raw) {
             Ok(v) => v,
             Err(e) => {
-                self.report.reject(raw.index, None, vec![format!("{}: not JSON: {e}", raw.path)]);
+                self.report.reject(raw.index, None, vec![format!("{} [json] {e}", raw.path)]);
                 return Ok(());
             }
         };

@@ -100,7 +100,7 @@ fn validate_file<W: Write>(
                     _ => SpecVersion::V21,
                 });
                 let loc = Location { index: o.index, path: o.path, default_version };
-                match serde_json::from_str::<Value>(o.raw.get()) {
+                match pacto_stix::bundle::parse_object(o.raw) {
                     Ok(v) => {
                         validate::validate_object(&v, loc, &mut findings);
                     }
@@ -110,7 +110,7 @@ fn validate_file<W: Write>(
                         id: None,
                         path: o.path.to_string(),
                         rule: "json",
-                        message: e.to_string(),
+                        message: e,
                     }),
                 }
                 for f in &findings {

@@ -1,0 +1,268 @@
+//! Black-box tests of the `pacto` binary: exit codes, located errors, import/export fidelity,
+//! and an import killed with SIGKILL.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+fn pacto(data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
+    c.env("PACTO_DATA_DIR", data).env_remove("PACTO_LOG").arg("--no-progress");
+    c
+}
+
+fn run(data: &Path, args: &[&str]) -> Output {
+    pacto(data).args(args).output().expect("pacto runs")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+fn indicator(n: u32) -> Value {
+    json!({"type": "indicator", "spec_version": "2.1", "id": format!("indicator--{n:08x}-17d4-4cbf-938f-98ee46b3cd3f"),
+        "created": "2016-04-06T20:03:48.000Z", "modified": "2016-04-06T20:03:48.000Z",
+        "pattern": "[ipv4-addr:value = '198.51.100.1']", "pattern_type": "stix", "valid_from": "2016-01-01T00:00:00Z",
+        "x_custom": {"nested": [1, 2.5, "three", null, true]}})
+}
+
+fn bundle(objects: Vec<Value>) -> String {
+    json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": objects}).to_string()
+}
+
+fn exit(o: &Output) -> i32 {
+    o.status.code().expect("exited normally, not by a signal (no panic abort)")
+}
+
+#[test]
+fn validate_exit_codes_and_located_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(dir.path(), "good.json", bundle(vec![indicator(1)]));
+    let mut bad_obj = indicator(2);
+    bad_obj["created"] = json!("2016-04-06 20:03:48Z");
+    let bad = write(dir.path(), "bad.json", bundle(vec![indicator(1), bad_obj]));
+    let o = run(dir.path(), &["validate", good.to_str().unwrap()]);
+    assert_eq!(exit(&o), 0, "{}", text(&o));
+    let o = run(dir.path(), &["validate", bad.to_str().unwrap()]);
+    assert_eq!(exit(&o), 1);
+    let t = text(&o);
+    assert!(t.contains("bad.json: $.objects[1].created: error [timestamp-format] (object 1 indicator--00000002-17d4-4cbf-938f-98ee46b3cd3f)"), "{t}");
+    // JSON Lines, one summary per file, worst exit code wins.
+    let o = run(dir.path(), &["validate", "--format", "json", good.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(exit(&o), 1);
+    let lines: Vec<Value> =
+        String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let finding = lines.iter().find(|l| l["kind"] == "finding").unwrap();
+    assert_eq!(finding["index"], 1);
+    assert_eq!(finding["rule"], "timestamp-format");
+    assert_eq!(finding["path"], "$.objects[1].created");
+    assert_eq!(finding["id"], "indicator--00000002-17d4-4cbf-938f-98ee46b3cd3f");
+    assert!(finding["file"].as_str().unwrap().ends_with("bad.json"));
+    let summaries: Vec<_> = lines.iter().filter(|l| l["kind"] == "summary").collect();
+    assert_eq!(summaries.len(), 2);
+    assert_eq!(summaries[0]["valid"], true);
+    assert_eq!(summaries[1]["valid"], false);
+    assert_eq!(summaries[1]["errors"], 1);
+}
+
+#[test]
+fn unusable_input_is_exit_2_with_a_location_never_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = bundle(vec![indicator(1), indicator(2)]);
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let huge = bundle(vec![
+        json!({"type": "indicator", "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "name": "x".repeat(8_000_000)}),
+    ]);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("malformed", b"{\"type\": \"bundle\",\n \"objects\": [{\"a\": }]}".to_vec(), "2:"),
+        ("truncated", full.as_bytes()[..full.len() / 2].to_vec(), "EOF"),
+        ("utf8", b"{\"type\":\"bundle\",\"objects\":[{\"type\":\"x-\xff\xfe\"}]}".to_vec(), "1:"),
+        ("deep", format!("{{\"a\":{deep}}}").into_bytes(), "recursion"),
+        ("number", b"42".to_vec(), "STIX"),
+        ("trailing", format!("{full} {{}}").into_bytes(), "trailing"),
+        ("empty", Vec::new(), "EOF"),
+        ("notstix", b"{\"type\":\"indicator\",\"objects\":[1]}".to_vec(), "not \"bundle\""),
+    ];
+    for (name, content, expect) in cases {
+        let p = write(dir.path(), name, content);
+        let o = run(dir.path(), &["validate", p.to_str().unwrap()]);
+        let t = text(&o);
+        assert_eq!(exit(&o), 2, "{name}: {t}");
+        assert!(t.contains("unusable") && t.contains(expect), "{name}: {t}");
+        let o = run(dir.path(), &["import", p.to_str().unwrap(), "-c", "x"]);
+        assert_eq!(exit(&o), 2, "{name}: {}", text(&o));
+    }
+    // Nesting past the limit inside one object makes that object invalid, not the file unusable.
+    let p = write(dir.path(), "deep-object.json", format!("[{deep}]"));
+    let o = run(dir.path(), &["validate", p.to_str().unwrap()]);
+    assert_eq!(exit(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("$[0]: error [json] (object 0): nesting deeper than 128 levels"), "{}", text(&o));
+    // A huge string is not a reason to fail: the object is judged on its merits.
+    let p = write(dir.path(), "huge.json", huge);
+    let o = run(dir.path(), &["validate", p.to_str().unwrap()]);
+    assert_eq!(exit(&o), 1, "{}", text(&o));
+    let o = run(dir.path(), &["validate", dir.path().join("missing.json").to_str().unwrap()]);
+    assert_eq!(exit(&o), 2);
+    assert!(text(&o).contains("missing.json: unusable: cannot read"));
+}
+
+#[test]
+fn stdin_is_read_with_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child =
+        pacto(dir.path()).args(["validate", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(indicator(3).to_string().as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(exit(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("valid (1 objects"));
+}
+
+#[test]
+fn import_export_round_trip_is_lossless() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut content = Vec::new();
+    pacto_testkit::write_bundle(&mut content, 42, 3000, u64::MAX).unwrap();
+    let src = write(dir.path(), "gen.json", &content);
+    let o = run(dir.path(), &["import", src.to_str().unwrap(), "--collection", "intel", "--batch-size", "100"]);
+    assert_eq!(exit(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("read 3000, added 3000, unchanged 0, rejected 0"), "{}", text(&o));
+    // Rerun: nothing new.
+    let o = run(dir.path(), &["import", src.to_str().unwrap(), "--collection", "intel"]);
+    assert!(text(&o).contains("added 0, unchanged 3000"), "{}", text(&o));
+    let out = dir.path().join("out.json");
+    let o = run(dir.path(), &["export", "-c", "intel", "-o", out.to_str().unwrap()]);
+    assert_eq!(exit(&o), 0, "{}", text(&o));
+    let a: Value = serde_json::from_slice(&content).unwrap();
+    let b: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let key = |v: &Value| {
+        let mut objs: Vec<String> = v["objects"].as_array().unwrap().iter().map(Value::to_string).collect();
+        objs.sort();
+        objs
+    };
+    assert_eq!(key(&a), key(&b));
+    let o = run(dir.path(), &["validate", out.to_str().unwrap()]);
+    assert_eq!(exit(&o), 0, "{}", text(&o));
+    let o = run(dir.path(), &["collections", "describe", "intel", "--format", "json"]);
+    let d: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(d["objects"], 3000);
+}
+
+#[test]
+fn stix20_bundles_round_trip_as_20() {
+    let dir = tempfile::tempdir().unwrap();
+    let objs = json!([{"type": "malware", "id": "malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "created": "2017-05-31T21:30:19.735Z",
+        "modified": "2017-05-31T21:30:19.735Z", "name": "x", "labels": ["malware"]}]);
+    // spec_version after the objects, as in MITRE's files.
+    let text20 = format!(
+        r#"{{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":{objs},"spec_version":"2.0"}}"#
+    );
+    let src = write(dir.path(), "v20.json", text20);
+    let o = run(dir.path(), &["import", src.to_str().unwrap(), "-c", "old"]);
+    assert_eq!(exit(&o), 0, "{}", text(&o));
+    let o = run(dir.path(), &["export", "-c", "old"]);
+    let b: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(b["spec_version"], "2.0");
+    assert_eq!(b["objects"], objs);
+}
+
+#[test]
+fn invalid_objects_are_rejected_with_reasons_and_the_rest_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bad = indicator(9);
+    bad.as_object_mut().unwrap().remove("pattern");
+    let src = write(dir.path(), "mixed.json", bundle(vec![indicator(1), bad, indicator(2)]));
+    let o = run(dir.path(), &["import", src.to_str().unwrap(), "-c", "intel", "--format", "json"]);
+    assert_eq!(exit(&o), 1);
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["report"]["added"], 2);
+    assert_eq!(r["report"]["rejected"], 1);
+    let rej = &r["report"]["rejections"][0];
+    assert_eq!(rej["index"], 1);
+    assert_eq!(rej["id"], "indicator--00000009-17d4-4cbf-938f-98ee46b3cd3f");
+    assert!(rej["reasons"][0].as_str().unwrap().contains("[required-property]"));
+    // A changed object under a stored version is refused, not written over.
+    let mut changed = indicator(1);
+    changed["name"] = json!("rewritten");
+    let src = write(dir.path(), "changed.json", bundle(vec![changed]));
+    let o = run(dir.path(), &["import", src.to_str().unwrap(), "-c", "intel"]);
+    assert_eq!(exit(&o), 1);
+    assert!(text(&o).contains("a different object is already stored"), "{}", text(&o));
+    let o = run(dir.path(), &["export", "-c", "intel"]);
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("rewritten"));
+}
+
+#[test]
+fn collections_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(
+        dir.path(),
+        &["collections", "create", "seized-firearms", "--title", "Seized firearms", "--description", "d"],
+    );
+    assert_eq!(exit(&o), 0, "{}", text(&o));
+    let o = run(dir.path(), &["collections", "create", "seized-firearms"]);
+    assert_ne!(exit(&o), 0);
+    assert!(text(&o).contains("already exists"));
+    let o = run(dir.path(), &["collections", "list", "--format", "json"]);
+    let l: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(l[0]["name"], "seized-firearms");
+    assert_eq!(l[0]["title"], "Seized firearms");
+    assert_eq!(l[0]["objects"], 0);
+    let o = run(dir.path(), &["collections", "describe", "nope"]);
+    assert_ne!(exit(&o), 0);
+    let o = run(dir.path(), &["export", "-c", "seized-firearms"]);
+    let b: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(b.get("objects").is_none(), "an empty bundle has no objects list");
+}
+
+/// kill -9 in the middle of an import leaves a consistent store, and a rerun completes the
+/// import with every object exactly once.
+#[test]
+fn import_killed_with_sigkill_resumes_without_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut content = Vec::new();
+    let (n, _) = pacto_testkit::write_bundle(&mut content, 9, 60_000, u64::MAX).unwrap();
+    let src = write(dir.path(), "big.json", &content);
+    let db = dir.path().join("pacto.db");
+    let mut killed_midway = false;
+    for delay_ms in [150u64, 300, 600, 1200] {
+        let _ = std::fs::remove_file(&db);
+        let _ = std::fs::remove_file(dir.path().join("pacto.db-wal"));
+        let mut child = pacto(dir.path())
+            .args(["import", src.to_str().unwrap(), "-c", "intel", "--batch-size", "500"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL on Unix
+        let status = child.wait().unwrap();
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(ok, "ok");
+        let stored: u64 = conn.query_row("SELECT count(*) FROM objects", [], |r| r.get(0)).unwrap_or(0);
+        drop(conn);
+        if status.code().is_none() && stored > 0 && stored < n {
+            killed_midway = true;
+            let o = run(dir.path(), &["import", src.to_str().unwrap(), "-c", "intel", "--format", "json"]);
+            assert_eq!(exit(&o), 0, "{}", text(&o));
+            let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+            assert_eq!(r["report"]["added"].as_u64().unwrap() + r["report"]["unchanged"].as_u64().unwrap(), n);
+            assert_eq!(r["report"]["unchanged"].as_u64().unwrap(), stored);
+            let conn = rusqlite::Connection::open(&db).unwrap();
+            let (rows, ids): (u64, u64) = conn
+                .query_row("SELECT count(*), count(DISTINCT id) FROM objects", [], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap();
+            assert_eq!((rows, ids), (n, n));
+            break;
+        }
+    }
+    assert!(killed_midway, "never managed to kill the import part-way through");
+}
