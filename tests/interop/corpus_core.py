@@ -464,8 +464,8 @@ def cases():
           obj_of("language-content", contents={"fr": {"aliases": [""]},
                                                "ja": {"name": "静かな港作戦"}})))
     add(C("language-content-key-not-language", INVALID, "language-code", "7.1",
-          "contents key 'german' is not an RFC 5646 language code.",
-          obj_of("language-content", contents={"german": {"name": "Hafen"}})))
+          "contents key 'de_DE' is not an RFC 5646 language tag (underscore).",
+          obj_of("language-content", contents={"de_DE": {"name": "Hafen"}})))
     add(C("language-content-value-not-dict", INVALID, "property-type", "7.1",
           "contents['de'] is a string instead of a dictionary.",
           obj_of("language-content", contents={"de": "Operation Stiller Hafen"})))
@@ -1035,8 +1035,8 @@ def cases():
           "cpe must be a CPE 2.3 string; this is CPE 2.2 URI form.",
           obj_of("software", cpe="cpe:/o:microsoft:windows_10:21h2")))
     add(C("software-language-bad", INVALID, "language-code", "6.14",
-          "languages entries must be RFC 5646 codes.",
-          obj_of("software", languages=["english"])))
+          "languages entries must be RFC 5646 tags; 'en_GB' uses an underscore.",
+          obj_of("software", languages=["en", "en_GB"])))
     add(C("user-account-empty", INVALID, "at-least-one", "6.16",
           "A user-account with no properties besides type and id.",
           {"type": "user-account", "spec_version": "2.1",

@@ -117,7 +117,7 @@ impl Generator {
             if i > 0 {
                 s.push(' ');
             }
-            s.push_str(*self.rng.pick(WORDS));
+            s.push_str(self.rng.pick(WORDS));
         }
         s
     }
