@@ -117,7 +117,8 @@ impl Generator {
             if i > 0 {
                 s.push(' ');
             }
-            s.push_str(self.rng.pick(WORDS));
+            let w: &str = self.rng.pick(WORDS);
+            s.push_str(w);
         }
         s
     }
