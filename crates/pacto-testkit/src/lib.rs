@@ -117,7 +117,7 @@ impl Generator {
             if i > 0 {
                 s.push(' ');
             }
-            let w: &str = self.rng.pick(WORDS);
+            let w: &str = *self.rng.pick(WORDS);
             s.push_str(w);
         }
         s
