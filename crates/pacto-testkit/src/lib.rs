@@ -110,6 +110,10 @@ impl Generator {
             "modified": "2020-01-01T00:00:00.000Z", "name": "Generated Agency", "identity_class": "organization"})
     }
 
+    fn word(&mut self) -> &'static str {
+        WORDS[self.rng.below(WORDS.len() as u64) as usize]
+    }
+
     fn text(&mut self, words: u64) -> String {
         let n = 4 + self.rng.below(words);
         let mut s = String::with_capacity(n as usize * 8);
@@ -117,7 +121,7 @@ impl Generator {
             if i > 0 {
                 s.push(' ');
             }
-            let w: &str = *self.rng.pick(WORDS);
+            let w = self.word();
             s.push_str(w);
         }
         s
@@ -151,7 +155,7 @@ impl Generator {
         m.insert("created_by_ref".into(), json!(self.identity));
         m.insert("object_marking_refs".into(), json!([tlp.marking_id()]));
         if self.rng.below(3) == 0 {
-            m.insert("labels".into(), json!([self.rng.pick(WORDS), self.rng.pick(WORDS)]));
+            m.insert("labels".into(), json!([self.word(), self.word()]));
         }
         if self.rng.below(2) == 0 {
             let ext = format!("CASE-{}", self.rng.below(1_000_000));
@@ -261,7 +265,7 @@ impl Generator {
                 self.sco("domain-name", json!(host))
             }
             90..=94 => {
-                let name = format!("{}.bin", self.rng.pick(WORDS));
+                let name = format!("{}.bin", self.word());
                 json!({"type": "file", "spec_version": "2.1", "id": format!("file--{}", self.rng.uuid()), "name": name,
                     "hashes": {"SHA-256": format!("{:016x}{:016x}{:016x}{:016x}", self.rng.next_u64(), self.rng.next_u64(), self.rng.next_u64(), self.rng.next_u64())},
                     "size": self.rng.below(10_000_000)})
