@@ -126,22 +126,6 @@ where
     Ok(Envelope { bundle, objects: state.objects, list_len })
 }
 
-/// Parse one object's raw text into a value. The reader has already checked the text is well
-/// formed, so what can fail here is nesting deeper than serde_json's limit of 128 levels;
-/// the message then says so without a line and column (those would count from the object's
-/// start, not the file's).
-pub fn parse_object(raw: &RawValue) -> Result<Value, String> {
-    serde_json::from_str(raw.get()).map_err(|e| {
-        let msg = e.to_string();
-        let msg = msg.rfind(" at line ").map_or(msg.as_str(), |p| &msg[..p]).to_string();
-        if e.classify() == serde_json::error::Category::Syntax && msg.contains("recursion limit") {
-            "nesting deeper than 128 levels is not accepted (recursion limit exceeded)".to_string()
-        } else {
-            msg
-        }
-    })
-}
-
 fn json_error<E>(e: serde_json::Error) -> ReadError<E> {
     let message = e.to_string();
     // serde_json appends " at line L column C"; we print the location first instead.

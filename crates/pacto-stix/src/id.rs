@@ -15,7 +15,7 @@ pub fn parse_id(id: &str) -> Result<(&str, &str), IdError> {
         return Err(IdError::Form(id.to_string()));
     };
     let (ty, uuid) = (&id[..pos], &id[pos + 2..]);
-    if ty.is_empty() || !is_type_name(ty) && !is_legacy_type_name(ty) {
+    if !is_type_name(ty) {
         return Err(IdError::Form(id.to_string()));
     }
     if !is_rfc4122_uuid(uuid) {
@@ -42,34 +42,24 @@ pub fn is_rfc4122_uuid(s: &str) -> bool {
     matches!(b[14], b'1'..=b'5') && matches!(b[19], b'8' | b'9' | b'a' | b'b' | b'A' | b'B')
 }
 
-/// STIX 2.1 §3.1 type name form: 3-250 characters of `a-z 0-9 -`, no `--`, starting with a
-/// letter... the spec only says "MUST only contain a-z, 0-9 and hyphen" and "MUST NOT contain
-/// `--`"; we also refuse a leading or trailing hyphen, as the JSON schemas do.
+/// STIX 2.1 §3.1/§11.2 type name form: 3-250 characters of `a-z 0-9 -`, beginning with a
+/// letter, with no `--` (the identifier separator) and no trailing hyphen.
 pub fn is_type_name(s: &str) -> bool {
     let b = s.as_bytes();
     (3..=250).contains(&b.len())
         && b.iter().all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
         && !s.contains("--")
-        && b[0] != b'-'
+        && b[0].is_ascii_lowercase()
         && b[b.len() - 1] != b'-'
 }
 
-/// Types shorter than three characters that predate the 2.1 rule (none in 2.1 itself);
-/// kept separate so identifiers of such types get the type-name finding, not an id one.
-fn is_legacy_type_name(_s: &str) -> bool {
-    false
-}
-
-/// STIX 2.1 §3.1 property name form: `a-z A-Z 0-9 _`, 3-250 characters, beginning with a letter.
-/// Names defined by the spec itself are all of this form, except `id` which is exempt.
+/// STIX 2.1 §3.1/§11.1 property name form: 3-250 characters of `a-z 0-9 _`, beginning with a
+/// letter. (`id` is the spec's own two-letter exception.)
 pub fn is_property_name(s: &str) -> bool {
-    let b = s.as_bytes();
-    if s == "id" {
-        return true;
-    }
-    (3..=250).contains(&b.len())
-        && b[0].is_ascii_alphabetic()
-        && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_')
+    s == "id"
+        || (3..=250).contains(&s.len())
+            && s.as_bytes()[0].is_ascii_lowercase()
+            && s.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
 }
 
 #[cfg(test)]
@@ -101,10 +91,12 @@ mod tests {
         assert!(!is_type_name("X-foo"));
         assert!(!is_type_name("x_foo"));
         assert!(is_property_name("x_mitre_version"));
-        assert!(is_property_name("Xfoo"));
+        assert!(!is_property_name("Xfoo"));
+        assert!(!is_property_name("_abc"));
+        assert!(!is_property_name("9abc"));
+        assert!(!is_type_name("1abc"));
         assert!(!is_property_name("x-foo"));
         assert!(!is_property_name("ab"));
-        assert!(!is_property_name("_abc"));
         assert!(!is_property_name(&"a".repeat(251)));
     }
 }

@@ -7,11 +7,13 @@
 //! - [`schema`]: the per-type property tables the validator walks.
 //! - [`tlp`]: TLP 2.0 marking definitions, built in.
 //! - [`timestamp`], [`id`]: the STIX timestamp and identifier forms.
+//! - [`json`]: parsing an object while noticing duplicate member names.
 //!
 //! This crate does no I/O of its own: callers hand it a reader or bytes.
 
 pub mod bundle;
 pub mod id;
+pub mod json;
 pub mod object;
 pub mod schema;
 pub mod timestamp;
@@ -22,4 +24,4 @@ pub use bundle::{Envelope, RawObject, ReadError, read_objects, read_objects_from
 pub use object::{ObjectError, StixObject};
 pub use timestamp::Timestamp;
 pub use tlp::Tlp;
-pub use validate::{Finding, Location, Severity, SpecVersion, Verdict, validate_object};
+pub use validate::{Checked, Finding, Location, Session, Severity, SpecVersion, Verdict, validate_object};

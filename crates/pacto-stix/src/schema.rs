@@ -43,6 +43,14 @@ pub enum Ty {
     GranularMarking,
     /// The `extensions` dictionary.
     Extensions,
+    /// An RFC 5646 language tag.
+    Lang,
+    /// A dictionary whose values all have this type.
+    DictOf(&'static Ty),
+    /// An integer or a string.
+    IntOrStr,
+    /// An IANA character set name (the `*_enc` properties).
+    Charset,
     /// Anything (deprecated or free-form properties).
     Any,
 }
@@ -92,6 +100,70 @@ pub struct TypeDef {
     pub table: Table,
 }
 
+// Closed vocabularies as STIX 2.1 §10 lists them. (rstix 0.23's tables for these differ from
+// the spec: they add AF_UNIX/AF_PACKET, "untrusted", two service types and a start type, lack
+// SOCK_RDM/SOCK_SEQPACKET and REG_INVALID_TYPE, and misspell REG_FULL_RESOURCE_DESCRIPTION.)
+pub const ADDRESS_FAMILY_ENUM: &[&str] =
+    &["AF_UNSPEC", "AF_INET", "AF_IPX", "AF_APPLETALK", "AF_NETBIOS", "AF_INET6", "AF_IRDA", "AF_BTH"];
+pub const SOCKET_TYPE_ENUM: &[&str] = &["SOCK_STREAM", "SOCK_DGRAM", "SOCK_RAW", "SOCK_RDM", "SOCK_SEQPACKET"];
+pub const INTEGRITY_LEVEL_ENUM: &[&str] = &["low", "medium", "high", "system"];
+pub const SERVICE_START_TYPE_ENUM: &[&str] =
+    &["SERVICE_AUTO_START", "SERVICE_BOOT_START", "SERVICE_DEMAND_START", "SERVICE_DISABLED", "SERVICE_SYSTEM_ALERT"];
+pub const SERVICE_TYPE_ENUM: &[&str] = &[
+    "SERVICE_KERNEL_DRIVER",
+    "SERVICE_FILE_SYSTEM_DRIVER",
+    "SERVICE_WIN32_OWN_PROCESS",
+    "SERVICE_WIN32_SHARE_PROCESS",
+];
+pub const SERVICE_STATUS_ENUM: &[&str] = &[
+    "SERVICE_CONTINUE_PENDING",
+    "SERVICE_PAUSE_PENDING",
+    "SERVICE_PAUSED",
+    "SERVICE_RUNNING",
+    "SERVICE_START_PENDING",
+    "SERVICE_STOP_PENDING",
+    "SERVICE_STOPPED",
+];
+pub const REGISTRY_DATATYPE_ENUM: &[&str] = &[
+    "REG_NONE",
+    "REG_SZ",
+    "REG_EXPAND_SZ",
+    "REG_BINARY",
+    "REG_DWORD",
+    "REG_DWORD_BIG_ENDIAN",
+    "REG_DWORD_LITTLE_ENDIAN",
+    "REG_LINK",
+    "REG_MULTI_SZ",
+    "REG_RESOURCE_LIST",
+    "REG_FULL_RESOURCE_DESCRIPTION",
+    "REG_RESOURCE_REQUIREMENTS_LIST",
+    "REG_QWORD",
+    "REG_INVALID_TYPE",
+];
+
+/// Property names STIX 2.1 reserves (§3.8): no object may use them.
+pub const RESERVED_PROPERTY_NAMES: &[&str] = &["severity", "action", "username", "phone_number", "phone_numbers"];
+
+/// The ID-contributing properties of each SCO type (§6); `process` has none.
+pub fn id_contributing(ty: &str) -> Option<&'static [&'static str]> {
+    Some(match ty {
+        "artifact" => &["hashes", "payload_bin"],
+        "autonomous-system" => &["number"],
+        "directory" => &["path"],
+        "domain-name" | "email-addr" | "ipv4-addr" | "ipv6-addr" | "mac-addr" | "url" => &["value"],
+        "email-message" => &["from_ref", "subject", "body"],
+        "file" => &["hashes", "name", "extensions", "parent_directory_ref"],
+        "mutex" => &["name"],
+        "network-traffic" => &["start", "end", "src_ref", "dst_ref", "src_port", "dst_port", "protocols", "extensions"],
+        "process" => &[],
+        "software" => &["name", "cpe", "swid", "vendor", "version"],
+        "user-account" => &["account_type", "user_id", "account_login"],
+        "windows-registry-key" => &["key", "values"],
+        "x509-certificate" => &["hashes", "serial_number"],
+        _ => return None,
+    })
+}
+
 const STR_LIST: Ty = Ty::List(&Ty::Str);
 const TS: Ty = Ty::Timestamp;
 const ANY_REFS: Ty = Ty::List(&Ty::Ref(&["<any>"]));
@@ -112,7 +184,7 @@ pub static SDO_COMMON: Table = Table {
         o("revoked", Ty::Bool),
         o("labels", STR_LIST),
         o("confidence", Ty::Int(0, 100)),
-        o("lang", Ty::Str),
+        o("lang", Ty::Lang),
         o("external_references", Ty::List(&Ty::ExternalReference)),
         o("object_marking_refs", Ty::List(&Ty::Ref(&["marking-definition"]))),
         o("granular_markings", Ty::List(&Ty::GranularMarking)),
@@ -176,9 +248,8 @@ static MIME_PART: Table = Table {
     ],
 };
 
-static REGISTRY_VALUE: Table = Table {
-    props: &[o("name", Ty::Str), o("data", Ty::Str), o("data_type", Ty::EnumSet(&v::WINDOWS_REGISTRY_DATATYPE_ENUM))],
-};
+static REGISTRY_VALUE: Table =
+    Table { props: &[o("name", Ty::Str), o("data", Ty::Str), o("data_type", Ty::Enum(REGISTRY_DATATYPE_ENUM))] };
 
 static X509_V3: Table = Table {
     props: &[
@@ -313,7 +384,7 @@ pub static SCO_EXTENSIONS: &[(&str, &str, Table)] = &[
                 r("request_method", Ty::Str),
                 r("request_value", Ty::Str),
                 o("request_version", Ty::Str),
-                o("request_header", Ty::Dict),
+                o("request_header", Ty::DictOf(&STR_LIST)),
                 o("message_body_length", NON_NEG),
                 o("message_body_data_ref", Ty::Ref(&["artifact"])),
             ],
@@ -325,11 +396,11 @@ pub static SCO_EXTENSIONS: &[(&str, &str, Table)] = &[
         "socket-ext",
         Table {
             props: &[
-                r("address_family", Ty::EnumSet(&v::NETWORK_SOCKET_ADDRESS_FAMILY_ENUM)),
+                r("address_family", Ty::Enum(ADDRESS_FAMILY_ENUM)),
                 o("is_blocking", Ty::Bool),
                 o("is_listening", Ty::Bool),
-                o("options", Ty::Dict),
-                o("socket_type", Ty::EnumSet(&v::NETWORK_SOCKET_TYPE_ENUM)),
+                o("options", Ty::DictOf(&Ty::Int(i64::MIN, i64::MAX))),
+                o("socket_type", Ty::Enum(SOCKET_TYPE_ENUM)),
                 o("socket_descriptor", NON_NEG),
                 o("socket_handle", Ty::Int(i64::MIN, i64::MAX)),
             ],
@@ -347,7 +418,7 @@ pub static SCO_EXTENSIONS: &[(&str, &str, Table)] = &[
                 o("owner_sid", Ty::Str),
                 o("window_title", Ty::Str),
                 o("startup_info", Ty::Dict),
-                o("integrity_level", Ty::EnumSet(&v::WINDOWS_INTEGRITY_LEVEL_ENUM)),
+                o("integrity_level", Ty::Enum(INTEGRITY_LEVEL_ENUM)),
             ],
         },
     ),
@@ -360,10 +431,10 @@ pub static SCO_EXTENSIONS: &[(&str, &str, Table)] = &[
                 o("descriptions", STR_LIST),
                 o("display_name", Ty::Str),
                 o("group_name", Ty::Str),
-                o("start_type", Ty::EnumSet(&v::WINDOWS_SERVICE_START_TYPE_ENUM)),
+                o("start_type", Ty::Enum(SERVICE_START_TYPE_ENUM)),
                 o("service_dll_refs", Ty::List(&Ty::Ref(&["file"]))),
-                o("service_type", Ty::EnumSet(&v::WINDOWS_SERVICE_TYPE_ENUM)),
-                o("service_status", Ty::EnumSet(&v::WINDOWS_SERVICE_STATUS_ENUM)),
+                o("service_type", Ty::Enum(SERVICE_TYPE_ENUM)),
+                o("service_status", Ty::Enum(SERVICE_STATUS_ENUM)),
             ],
         },
     ),
@@ -417,18 +488,18 @@ types! {
     "extension-definition" Meta [r("name", Ty::Str), o("description", Ty::Str), r("schema", Ty::Str), r("version", Ty::Str), r("extension_types", Ty::List(&Ty::EnumSet(&v::EXTENSION_TYPE_ENUM))), o("extension_properties", STR_LIST)],
     "artifact" Sco [o("mime_type", Ty::Str), o("payload_bin", Ty::Binary), o("url", Ty::Str), o("hashes", Ty::Hashes), o("encryption_algorithm", Ty::EnumSet(&v::ENCRYPTION_ALGORITHM_ENUM)), o("decryption_key", Ty::Str)],
     "autonomous-system" Sco [r("number", Ty::Int(i64::MIN, i64::MAX)), o("name", Ty::Str), o("rir", Ty::Str)],
-    "directory" Sco [r("path", Ty::Str), o("path_enc", Ty::Str), o("ctime", TS), o("mtime", TS), o("atime", TS), o("contains_refs", Ty::List(&Ty::Ref(&["file", "directory"])))],
+    "directory" Sco [r("path", Ty::Str), o("path_enc", Ty::Charset), o("ctime", TS), o("mtime", TS), o("atime", TS), o("contains_refs", Ty::List(&Ty::Ref(&["file", "directory"])))],
     "domain-name" Sco [r("value", Ty::Str), o("resolves_to_refs", Ty::List(&Ty::Ref(&["ipv4-addr", "ipv6-addr", "domain-name"])))],
     "email-addr" Sco [r("value", Ty::Str), o("display_name", Ty::Str), o("belongs_to_ref", Ty::Ref(&["user-account"]))],
-    "email-message" Sco [r("is_multipart", Ty::Bool), o("date", TS), o("content_type", Ty::Str), o("from_ref", Ty::Ref(&["email-addr"])), o("sender_ref", Ty::Ref(&["email-addr"])), o("to_refs", Ty::List(&Ty::Ref(&["email-addr"]))), o("cc_refs", Ty::List(&Ty::Ref(&["email-addr"]))), o("bcc_refs", Ty::List(&Ty::Ref(&["email-addr"]))), o("message_id", Ty::Str), o("subject", Ty::Str), o("received_lines", STR_LIST), o("additional_header_fields", Ty::Dict), o("body", Ty::Str), o("body_multipart", Ty::List(&Ty::Obj(&MIME_PART))), o("raw_email_ref", Ty::Ref(&["artifact"]))],
-    "file" Sco [o("hashes", Ty::Hashes), o("size", NON_NEG), o("name", Ty::Str), o("name_enc", Ty::Str), o("magic_number_hex", Ty::Hex), o("mime_type", Ty::Str), o("ctime", TS), o("mtime", TS), o("atime", TS), o("parent_directory_ref", Ty::Ref(&["directory"])), o("contains_refs", Ty::List(&Ty::Ref(&["<sco>"]))), o("content_ref", Ty::Ref(&["artifact"]))],
+    "email-message" Sco [r("is_multipart", Ty::Bool), o("date", TS), o("content_type", Ty::Str), o("from_ref", Ty::Ref(&["email-addr"])), o("sender_ref", Ty::Ref(&["email-addr"])), o("to_refs", Ty::List(&Ty::Ref(&["email-addr"]))), o("cc_refs", Ty::List(&Ty::Ref(&["email-addr"]))), o("bcc_refs", Ty::List(&Ty::Ref(&["email-addr"]))), o("message_id", Ty::Str), o("subject", Ty::Str), o("received_lines", STR_LIST), o("additional_header_fields", Ty::DictOf(&STR_LIST)), o("body", Ty::Str), o("body_multipart", Ty::List(&Ty::Obj(&MIME_PART))), o("raw_email_ref", Ty::Ref(&["artifact"]))],
+    "file" Sco [o("hashes", Ty::Hashes), o("size", NON_NEG), o("name", Ty::Str), o("name_enc", Ty::Charset), o("magic_number_hex", Ty::Hex), o("mime_type", Ty::Str), o("ctime", TS), o("mtime", TS), o("atime", TS), o("parent_directory_ref", Ty::Ref(&["directory"])), o("contains_refs", Ty::List(&Ty::Ref(&["<sco>"]))), o("content_ref", Ty::Ref(&["artifact"]))],
     "ipv4-addr" Sco [r("value", Ty::Str), o("resolves_to_refs", Ty::List(&Ty::Ref(&["mac-addr"]))), o("belongs_to_refs", Ty::List(&Ty::Ref(&["autonomous-system"])))],
     "ipv6-addr" Sco [r("value", Ty::Str), o("resolves_to_refs", Ty::List(&Ty::Ref(&["mac-addr"]))), o("belongs_to_refs", Ty::List(&Ty::Ref(&["autonomous-system"])))],
     "mac-addr" Sco [r("value", Ty::Str)],
     "mutex" Sco [r("name", Ty::Str)],
-    "network-traffic" Sco [o("start", TS), o("end", TS), o("is_active", Ty::Bool), o("src_ref", Ty::Ref(&["ipv4-addr", "ipv6-addr", "mac-addr", "domain-name"])), o("dst_ref", Ty::Ref(&["ipv4-addr", "ipv6-addr", "mac-addr", "domain-name"])), o("src_port", PORT), o("dst_port", PORT), r("protocols", STR_LIST), o("src_byte_count", NON_NEG), o("dst_byte_count", NON_NEG), o("src_packets", NON_NEG), o("dst_packets", NON_NEG), o("ipfix", Ty::Dict), o("src_payload_ref", Ty::Ref(&["artifact"])), o("dst_payload_ref", Ty::Ref(&["artifact"])), o("encapsulates_refs", Ty::List(&Ty::Ref(&["network-traffic"]))), o("encapsulated_by_ref", Ty::Ref(&["network-traffic"]))],
-    "process" Sco [o("is_hidden", Ty::Bool), o("pid", Ty::Int(i64::MIN, i64::MAX)), o("created_time", TS), o("cwd", Ty::Str), o("command_line", Ty::Str), o("environment_variables", Ty::Dict), o("opened_connection_refs", Ty::List(&Ty::Ref(&["network-traffic"]))), o("creator_user_ref", Ty::Ref(&["user-account"])), o("image_ref", Ty::Ref(&["file"])), o("parent_ref", Ty::Ref(&["process"])), o("child_refs", Ty::List(&Ty::Ref(&["process"])))],
-    "software" Sco [r("name", Ty::Str), o("cpe", Ty::Str), o("swid", Ty::Str), o("languages", STR_LIST), o("vendor", Ty::Str), o("version", Ty::Str)],
+    "network-traffic" Sco [o("start", TS), o("end", TS), o("is_active", Ty::Bool), o("src_ref", Ty::Ref(&["ipv4-addr", "ipv6-addr", "mac-addr", "domain-name"])), o("dst_ref", Ty::Ref(&["ipv4-addr", "ipv6-addr", "mac-addr", "domain-name"])), o("src_port", PORT), o("dst_port", PORT), r("protocols", STR_LIST), o("src_byte_count", NON_NEG), o("dst_byte_count", NON_NEG), o("src_packets", NON_NEG), o("dst_packets", NON_NEG), o("ipfix", Ty::DictOf(&Ty::IntOrStr)), o("src_payload_ref", Ty::Ref(&["artifact"])), o("dst_payload_ref", Ty::Ref(&["artifact"])), o("encapsulates_refs", Ty::List(&Ty::Ref(&["network-traffic"]))), o("encapsulated_by_ref", Ty::Ref(&["network-traffic"]))],
+    "process" Sco [o("is_hidden", Ty::Bool), o("pid", Ty::Int(i64::MIN, i64::MAX)), o("created_time", TS), o("cwd", Ty::Str), o("command_line", Ty::Str), o("environment_variables", Ty::DictOf(&Ty::Str)), o("opened_connection_refs", Ty::List(&Ty::Ref(&["network-traffic"]))), o("creator_user_ref", Ty::Ref(&["user-account"])), o("image_ref", Ty::Ref(&["file"])), o("parent_ref", Ty::Ref(&["process"])), o("child_refs", Ty::List(&Ty::Ref(&["process"])))],
+    "software" Sco [r("name", Ty::Str), o("cpe", Ty::Str), o("swid", Ty::Str), o("languages", Ty::List(&Ty::Lang)), o("vendor", Ty::Str), o("version", Ty::Str)],
     "url" Sco [r("value", Ty::Str)],
     "user-account" Sco [o("user_id", Ty::Str), o("credential", Ty::Str), o("account_login", Ty::Str), o("account_type", Ty::Open(&v::ACCOUNT_TYPE_OV)), o("display_name", Ty::Str), o("is_service_account", Ty::Bool), o("is_privileged", Ty::Bool), o("can_escalate_privs", Ty::Bool), o("is_disabled", Ty::Bool), o("account_created", TS), o("account_expires", TS), o("credential_last_changed", TS), o("account_first_login", TS), o("account_last_login", TS)],
     "windows-registry-key" Sco [o("key", Ty::Str), o("values", Ty::List(&Ty::Obj(&REGISTRY_VALUE))), o("modified_time", TS), o("creator_user_ref", Ty::Ref(&["user-account"])), o("number_of_subkeys", NON_NEG)],
@@ -455,8 +526,8 @@ pub fn is_sco(name: &str) -> bool {
 pub fn ref_class(target_type: &str, allowed: &[&str]) -> bool {
     allowed.iter().any(|&a| match a {
         "<any>" => true,
-        "<sdo>" => is_sdo(target_type) || type_def(target_type).is_none(),
-        "<sco>" => is_sco(target_type) || type_def(target_type).is_none(),
+        "<sdo>" => is_sdo(target_type) || is_custom(target_type),
+        "<sco>" => is_sco(target_type) || is_custom(target_type),
         t => t == target_type,
     })
 }
@@ -467,3 +538,8 @@ pub static HASH_LENGTHS: &[(&str, usize)] =
 
 /// TLP 2.0 extension-definition and the legacy TLP 1.0 marking definitions.
 pub const TLP2_EXTENSION_ID: &str = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d";
+
+/// A type that is not one of the spec's (a bundle is not an object type either).
+pub fn is_custom(ty: &str) -> bool {
+    type_def(ty).is_none() && ty != "bundle"
+}

@@ -98,11 +98,110 @@ pub fn validate_object(obj: &Value, loc: Location<'_>, out: &mut Vec<Finding>) -
     Verdict { errors, warnings, version }
 }
 
+/// Validates the objects of one file (or one request) in order: each object on its own, plus
+/// the rules that span objects. Keeps its findings until the next object.
+#[derive(Default)]
+pub struct Session {
+    /// UUID → hash of the type it was first seen with (bounded, see [`MAX_TRACKED_UUIDS`]).
+    uuids: std::collections::HashMap<u128, u32>,
+    findings: Vec<Finding>,
+}
+
+/// What [`Session::check`] concluded about one object.
+pub struct Checked {
+    /// The parsed object (None when the text could not be parsed as one JSON value).
+    pub value: Option<Value>,
+    pub verdict: Verdict,
+}
+
+/// How many UUIDs a session remembers for the reuse rule (about 40 MB); objects past that are
+/// still checked against the ones remembered.
+pub const MAX_TRACKED_UUIDS: usize = 1_000_000;
+
+impl Session {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The findings about the last object checked.
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// Parse and validate one object's raw text.
+    pub fn check(&mut self, raw: &serde_json::value::RawValue, loc: Location<'_>) -> Checked {
+        self.findings.clear();
+        let (value, dups) = match crate::json::parse_object(raw) {
+            Ok(parsed) => parsed,
+            Err(message) => {
+                self.findings.push(Finding {
+                    severity: Severity::Error,
+                    index: loc.index,
+                    id: None,
+                    path: loc.path.to_string(),
+                    rule: "json",
+                    message,
+                });
+                let verdict = Verdict { errors: 1, warnings: 0, version: loc.default_version };
+                return Checked { value: None, verdict };
+            }
+        };
+        let mut verdict = validate_object(&value, loc, &mut self.findings);
+        let id = value.get("id").and_then(Value::as_str);
+        for d in dups {
+            self.findings.push(Finding {
+                severity: Severity::Error,
+                index: loc.index,
+                id: id.map(str::to_string),
+                path: format!("{}{d}", loc.path),
+                rule: "duplicate-key",
+                message: "this member appears more than once in its object (I-JSON forbids duplicate names)".into(),
+            });
+            verdict.errors += 1;
+        }
+        if let (Some(id), Some(ty)) = (id, value.get("type").and_then(Value::as_str))
+            && let Ok((id_type, uuid)) = parse_id(id)
+            && id_type == ty
+            && let Ok(key) = u128::from_str_radix(&uuid.replace('-', ""), 16)
+        {
+            let th = fnv32(ty);
+            match self.uuids.get(&key) {
+                Some(&seen) if seen != th => {
+                    self.findings.push(Finding {
+                        severity: Severity::Error,
+                        index: loc.index,
+                        id: Some(id.to_string()),
+                        path: format!("{}.id", loc.path),
+                        rule: "uuid-reuse",
+                        message: "this UUID already identifies an object of another type; a UUID must not be reused across types".into(),
+                    });
+                    verdict.errors += 1;
+                }
+                Some(_) => {}
+                None if self.uuids.len() < MAX_TRACKED_UUIDS => {
+                    self.uuids.insert(key, th);
+                }
+                None => {}
+            }
+        }
+        Checked { value: Some(value), verdict }
+    }
+}
+
+fn fnv32(s: &str) -> u32 {
+    s.bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
+}
+
 /// Validate the properties of a bundle other than its objects (type, id, spec_version), given
 /// the length of its objects list when it had one.
 pub fn validate_bundle_header(header: &Map<String, Value>, list_len: Option<usize>, out: &mut Vec<Finding>) {
     let id = header.get("id").and_then(Value::as_str).map(str::to_string);
     let mut c = Checker { out, index: None, id, path: "$".into(), version: SpecVersion::V21 };
+    if let Some(objects) = header.get("objects") {
+        c.with_key("objects", |c| {
+            c.err("property-type", format!("a bundle's objects must be a list, found {}", json_type(objects)))
+        });
+    }
     if list_len == Some(0) {
         c.with_key("objects", |c| {
             c.err("empty-list", "a bundle's objects list must not be empty; omit it instead".into())
@@ -298,15 +397,15 @@ impl Checker<'_> {
         let def = schema::type_def(ty);
         // Which version judges this object.
         match map.get("spec_version") {
-            Some(Value::String(s)) => match SpecVersion::parse(s) {
-                Some(v) => self.version = v,
-                None => self.with_key("spec_version", |c| {
-                    c.err(
-                        "spec-version",
-                        format!("spec_version must be \"2.1\" (or \"2.0\" for STIX 2.0 content), found {s:?}"),
-                    )
-                }),
-            },
+            Some(Value::String(s)) if s == "2.1" => self.version = SpecVersion::V21,
+            Some(Value::String(s)) => {
+                // STIX 2.0 objects carry no spec_version at all (their bundle does), so an
+                // object that states one is a 2.1 object with a wrong value.
+                self.version = SpecVersion::V21;
+                self.with_key("spec_version", |c| {
+                    c.err("spec-version", format!("an object's spec_version must be \"2.1\", found {s:?}"))
+                })
+            }
             Some(other) => self.with_key("spec_version", |c| {
                 c.err("property-type", format!("spec_version must be a string, found {}", json_type(other)))
             }),
@@ -331,7 +430,11 @@ impl Checker<'_> {
                     "id-type-mismatch",
                     format!("the id {id:?} names type {t:?}, but the object's type is {ty:?}"),
                 ),
-                Ok(_) => {}
+                Ok((_, uuid)) => {
+                    if kind == Kind::Sco {
+                        c.sco_id(ty, uuid, obj);
+                    }
+                }
             }),
             Some(other) => self
                 .with_key("id", |c| c.err("property-type", format!("id must be a string, found {}", json_type(other)))),
@@ -359,7 +462,13 @@ impl Checker<'_> {
             }
             self.with_key(key, |c| {
                 if !is_property_name(key) {
-                    c.err("property-name-form", format!("property name {key:?} must be 3-250 ASCII letters, digits or underscores, starting with a letter"));
+                    c.err("property-name-form", format!("property name {key:?} must be 3-250 characters of a-z, 0-9 and '_', beginning with a letter"));
+                }
+                if schema::RESERVED_PROPERTY_NAMES.contains(&key) {
+                    c.err("reserved-name", format!("{key:?} is a reserved property name and must not be used"));
+                }
+                if key == "defanged" && kind != Kind::Sco {
+                    c.err("defanged-sco-only", "defanged is only for cyber-observable objects".into());
                 }
                 if let Some(p) = common.get(key).or_else(|| def.and_then(|d| d.table.get(key))) {
                     if p.name == "extensions" {
@@ -391,14 +500,16 @@ impl Checker<'_> {
                 }
             }
             Ty::Int(min, max) => match v.as_i64() {
+                // I-JSON (§2.10): integers stay within what a double holds exactly.
+                Some(n) if !(-MAX_SAFE_INT..=MAX_SAFE_INT).contains(&n) => {
+                    self.err("range", format!("{n} is outside the interoperable integer range ±(2^53-1)"))
+                }
                 Some(n) if n < min || n > max => {
                     self.err("range", format!("{n} is outside the allowed range {min}..={max}"))
                 }
                 Some(_) => {}
                 None if v.as_u64().is_some() => {
-                    if max < i64::MAX {
-                        self.err("range", format!("{v} is outside the allowed range {min}..={max}"));
-                    }
+                    self.err("range", format!("{v} is outside the interoperable integer range ±(2^53-1)"))
                 }
                 None => self.err("property-type", format!("expected an integer, found {}", json_type(v))),
             },
@@ -476,6 +587,33 @@ impl Checker<'_> {
             }
             Ty::GranularMarking => self.nested(v, &schema::GRANULAR_MARKING),
             Ty::Extensions => self.dict(v),
+            Ty::Lang => match v.as_str() {
+                Some(s) if !is_language_tag(s) => {
+                    self.err("language-tag", format!("{s:?} is not an RFC 5646 language tag"))
+                }
+                Some(_) => {}
+                None => self.err("property-type", format!("expected a language tag string, found {}", json_type(v))),
+            },
+            Ty::Charset => match v.as_str() {
+                Some(s) if !rstix::vocab::is_iana_character_set(s) => {
+                    self.err("charset", format!("{s:?} is not an IANA character set name"))
+                }
+                Some(_) => {}
+                None => self.err("property-type", format!("expected a character set name, found {}", json_type(v))),
+            },
+            Ty::IntOrStr => {
+                if !(v.is_string() || v.is_i64() || v.is_u64()) {
+                    self.err("property-type", format!("expected an integer or a string, found {}", json_type(v)));
+                }
+            }
+            Ty::DictOf(inner) => {
+                self.dict(v);
+                if let Value::Object(m) = v {
+                    for (k, item) in m {
+                        self.with_key(k, |c| c.value(item, inner));
+                    }
+                }
+            }
         }
     }
 
@@ -659,22 +797,77 @@ impl Checker<'_> {
                     if let Err(e) = parse_id(k) {
                         c.err("id-format", e.to_string());
                     }
-                    if let Some(t) = em.get("extension_type") {
-                        c.with_key("extension_type", |c| c.value(t, &Ty::EnumSet(&rstix::vocab::EXTENSION_TYPE_ENUM)));
+                    match em.get("extension_type") {
+                        Some(t) => c.with_key("extension_type", |c| {
+                            c.value(t, &Ty::EnumSet(&rstix::vocab::EXTENSION_TYPE_ENUM))
+                        }),
+                        None => c.err("extension", "an extension defined by an extension-definition must state its extension_type".into()),
                     }
-                } else if let Some((_, _, table)) = schema::SCO_EXTENSIONS.iter().find(|(t, name, _)| *t == ty && *name == k) {
+                    c.property_names(em);
+                } else if let Some((_, _, table)) =
+                    schema::SCO_EXTENSIONS.iter().find(|(t, name, _)| *t == ty && *name == k)
+                {
                     c.nested(ext, table);
                     if em.is_empty() {
                         c.err("empty-dictionary", format!("the {k} extension must have at least one property"));
                     }
                 } else if schema::SCO_EXTENSIONS.iter().any(|(_, name, _)| name == k) {
-                    c.err("extension-type", format!("the {k} extension does not apply to {ty} objects"));
-                } else if !k.starts_with("x-") || !is_type_name(k) {
-                    c.err("extension-name", format!("extension key {k:?} must be an extension-definition id, a predefined extension of {ty}, or (deprecated) an x- name"));
+                    c.err("extension", format!("the {k} extension does not apply to {ty} objects"));
+                } else if !k.starts_with("x-") || !is_type_name(k) || !k.ends_with("-ext") {
+                    c.err("extension", format!("extension key {k:?} must be an extension-definition id, a predefined extension of {ty}, or (deprecated) a custom name of the form x-...-ext"));
                 } else {
+                    if em.is_empty() {
+                        c.err("empty-dictionary", format!("the custom extension {k} must have at least one property"));
+                    }
+                    c.property_names(em);
                     c.warn("custom-extension", format!("{k:?} is a deprecated custom extension; use an extension-definition"));
                 }
             });
+        }
+    }
+
+    /// The names of an extension's own properties follow the property-name form.
+    fn property_names(&mut self, m: &Map<String, Value>) {
+        for k in m.keys() {
+            if !is_property_name(k) {
+                self.with_key(k, |c| {
+                    c.err(
+                        "property-name-form",
+                        format!(
+                            "property name {k:?} must be 3-250 characters of a-z, 0-9 and '_', beginning with a letter"
+                        ),
+                    )
+                });
+            }
+        }
+    }
+
+    /// SCO identifiers: with no ID-contributing property present the UUID must be version 4
+    /// (§2.9); otherwise it should be the version 5 UUID derived from those properties.
+    fn sco_id(&mut self, ty: &str, uuid: &str, obj: &Value) {
+        let Some(contributing) = schema::id_contributing(ty) else { return };
+        let present = contributing.iter().any(|p| obj.get(*p).is_some());
+        let version = uuid.as_bytes()[14];
+        if !present {
+            if version != b'4' {
+                self.err(
+                    "id-format",
+                    format!(
+                        "a {ty} with no ID-contributing property present must have a version 4 UUID, found version {}",
+                        version as char
+                    ),
+                );
+            }
+            return;
+        }
+        if let Some(kind) = rstix::core::ScoKind::from_type_str(ty)
+            && let Ok(expected) = rstix::id::generate_sco_id(kind, obj)
+            && !expected.as_str().eq_ignore_ascii_case(&format!("{ty}--{uuid}"))
+        {
+            self.warn(
+                "sco-deterministic-id",
+                format!("the id of this {ty} should be {expected}, derived from its ID-contributing properties"),
+            );
         }
     }
 
@@ -722,7 +915,6 @@ impl Checker<'_> {
             "relationship" => order("start_time", "stop_time", true),
             "network-traffic" => order("start", "end", false),
             "malware-analysis" => order("analysis_started", "analysis_ended", false),
-            "x509-certificate" => order("validity_not_before", "validity_not_after", false),
             _ => {}
         }
         let v21 = self.version == SpecVersion::V21;
@@ -737,7 +929,8 @@ impl Checker<'_> {
             "network-traffic" => need_one(&["src_ref", "dst_ref"], ""),
             "location" => need_one(&["region", "country", "latitude"], " (latitude with longitude)"),
             "observed-data" if v21 => need_one(&["objects", "object_refs"], ""),
-            "process" | "x509-certificate" => {
+            "artifact" => need_one(&["payload_bin", "url"], ""),
+            "process" | "x509-certificate" | "user-account" | "windows-registry-key" => {
                 let own = m.keys().any(|k| {
                     !matches!(
                         k.as_str(),
@@ -801,6 +994,130 @@ impl Checker<'_> {
             }
             _ => {}
         }
+        self.formats(ty, m);
+    }
+
+    /// Value forms and dependencies that the property tables cannot say.
+    fn formats(&mut self, ty: &str, m: &Map<String, Value>) {
+        let has = |k: &str| m.contains_key(k);
+        let text = |k: &str| m.get(k).and_then(Value::as_str);
+        match ty {
+            "relationship" => {
+                if let Some(t) = text("relationship_type")
+                    && !(t.len() >= 3 && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+                {
+                    self.with_key("relationship_type", |c| {
+                        c.err(
+                            "relationship-type-form",
+                            format!("relationship_type {t:?} must be 3 or more characters of a-z, 0-9 and '-'"),
+                        )
+                    });
+                }
+            }
+            "indicator" if text("pattern_type") == Some("stix") => {
+                if let Some(p) = text("pattern")
+                    && let Err(e) = rstix::pattern::parse_ast(p)
+                {
+                    self.with_key("pattern", |c| c.err("pattern-syntax", format!("not a STIX pattern: {e}")));
+                }
+            }
+            "artifact" if has("decryption_key") && !has("encryption_algorithm") => {
+                self.with_key("decryption_key", |c| {
+                    c.err("co-constraint", "decryption_key requires encryption_algorithm".into())
+                });
+            }
+            "file" if has("name_enc") && !has("name") => {
+                self.with_key("name_enc", |c| {
+                    c.err("encoding-property", "name_enc must not be present without name".into())
+                });
+            }
+            "domain-name" => {
+                if let Some(v) = text("value")
+                    && !is_domain_name(v)
+                {
+                    self.with_key("value", |c| c.err("value-format", format!("{v:?} is not a domain name (RFC 1034)")));
+                }
+            }
+            "email-addr" => {
+                if let Some(v) = text("value")
+                    && !is_addr_spec(v)
+                {
+                    self.with_key("value", |c| c.err("value-format", format!("{v:?} is not a bare e-mail address (addr-spec, RFC 5322); put any display name in display_name")));
+                }
+            }
+            "mac-addr" => {
+                if let Some(v) = text("value")
+                    && !is_mac48(v)
+                {
+                    self.with_key("value", |c| {
+                        c.err(
+                            "value-format",
+                            format!("{v:?} is not a lowercase, colon-delimited MAC-48 address with leading zeros"),
+                        )
+                    });
+                }
+            }
+            "software" => {
+                if let Some(v) = text("cpe")
+                    && !is_cpe23(v)
+                {
+                    self.with_key("cpe", |c| c.err("value-format", format!("{v:?} is not a CPE 2.3 formatted string")));
+                }
+            }
+            "windows-registry-key" => {
+                if let Some(v) = text("key")
+                    && !v.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("HKEY_"))
+                {
+                    self.with_key("key", |c| {
+                        c.err(
+                            "value-format",
+                            format!("{v:?} must be the full key including its hive spelled out (HKEY_...)"),
+                        )
+                    });
+                }
+                if let Some(Value::Array(values)) = m.get("values") {
+                    for (i, val) in values.iter().enumerate() {
+                        if val.as_object().is_some_and(Map::is_empty) {
+                            self.with_key("values", |c| {
+                                c.with_idx(i, |c| {
+                                    c.err("required-one-of", "a registry value must have at least one property".into())
+                                })
+                            });
+                        }
+                    }
+                }
+            }
+            "x509-certificate" if m.get("x509_v3_extensions").and_then(Value::as_object).is_some_and(Map::is_empty) => {
+                self.with_key("x509_v3_extensions", |c| {
+                    c.err("required-one-of", "x509_v3_extensions must have at least one property".into())
+                });
+            }
+            "email-message" => {
+                if let Some(Value::Array(parts)) = m.get("body_multipart") {
+                    for (i, part) in parts.iter().enumerate() {
+                        if part.is_object() && part.get("body").is_none() && part.get("body_raw_ref").is_none() {
+                            self.with_key("body_multipart", |c| {
+                                c.with_idx(i, |c| {
+                                    c.err("required-one-of", "a MIME part needs body or body_raw_ref".into())
+                                })
+                            });
+                        }
+                    }
+                }
+            }
+            "extension-definition" if has("extension_properties") => {
+                let toplevel = m
+                    .get("extension_types")
+                    .and_then(Value::as_array)
+                    .is_some_and(|t| t.iter().any(|t| t.as_str() == Some("toplevel-property-extension")));
+                if !toplevel {
+                    self.with_key("extension_properties", |c| {
+                        c.err("extension", "extension_properties is only for a toplevel-property-extension".into())
+                    });
+                }
+            }
+            _ => {}
+        }
     }
 
     fn marking_definition(&mut self, m: &Map<String, Value>) {
@@ -812,28 +1129,61 @@ impl Checker<'_> {
                 "a marking-definition needs definition_type and definition, or an extension".into(),
             );
         }
-        match (dt, def) {
-            (Some(_), None) => self.err("required-property", "definition_type requires definition".into()),
-            (None, Some(_)) => self.err("required-property", "definition requires definition_type".into()),
-            (Some(Value::String(t)), Some(d)) => self.with_key("definition", |c| match (t.as_str(), d) {
-                ("tlp", Value::Object(dm)) => match dm.get("tlp").and_then(Value::as_str) {
-                    Some("white" | "green" | "amber" | "red") => {}
-                    _ => c.err(
-                        "closed-vocab",
-                        "a tlp definition is {\"tlp\": \"white\"|\"green\"|\"amber\"|\"red\"}".into(),
-                    ),
-                },
-                ("statement", Value::Object(dm)) => {
-                    if !dm.get("statement").is_some_and(Value::is_string) {
-                        c.err("required-property", "a statement definition is {\"statement\": \"...\"}".into());
+        let id = m.get("id").and_then(Value::as_str).unwrap_or_default();
+        match dt.and_then(Value::as_str) {
+            Some(t @ ("tlp" | "statement")) => match def {
+                None => self.err("required-property", format!("definition_type {t:?} requires definition")),
+                Some(d) => self.with_key("definition", |c| match (t, d) {
+                    ("tlp", Value::Object(dm)) => match dm.get("tlp").and_then(Value::as_str) {
+                        Some("white" | "green" | "amber" | "red") => {}
+                        _ => c.err(
+                            "closed-vocab",
+                            "a tlp definition is {\"tlp\": \"white\"|\"green\"|\"amber\"|\"red\"}".into(),
+                        ),
+                    },
+                    ("statement", Value::Object(dm)) => {
+                        if !dm.get("statement").is_some_and(Value::is_string) {
+                            c.err("required-property", "a statement definition is {\"statement\": \"...\"}".into());
+                        }
+                    }
+                    (_, other) => {
+                        c.err("property-type", format!("definition must be an object, found {}", json_type(other)))
+                    }
+                }),
+            },
+            Some(other) => self.with_key("definition_type", |c| {
+                c.warn("open-vocab", format!("definition_type {other:?} is neither tlp nor statement"))
+            }),
+            None if def.is_some() => self.err("required-property", "definition requires definition_type".into()),
+            None => {}
+        }
+        // The TLP 1.0 marking definitions are the four instances of §7.2.1.4, exactly.
+        let tlp1 = TLP1.iter().find(|(tid, _)| *tid == id);
+        if dt.and_then(Value::as_str) == Some("tlp") || tlp1.is_some() {
+            let level = def.and_then(|d| d.get("tlp")).and_then(Value::as_str);
+            match tlp1 {
+                None => self.err(
+                    "tlp-marking",
+                    "a tlp marking definition must be one of the four predefined TLP 1.0 instances (use their ids)"
+                        .into(),
+                ),
+                Some((_, expected)) => {
+                    if level != Some(expected)
+                        || m.get("created").and_then(Value::as_str) != Some("2017-01-20T00:00:00.000Z")
+                        || dt.and_then(Value::as_str) != Some("tlp")
+                    {
+                        self.err("tlp-marking", format!("{id} is the predefined TLP:{} marking; it must be reproduced exactly (definition_type tlp, created 2017-01-20T00:00:00.000Z, definition {{\"tlp\": \"{expected}\"}})", expected.to_ascii_uppercase()));
                     }
                 }
-                ("tlp" | "statement", other) => {
-                    c.err("property-type", format!("definition must be an object, found {}", json_type(other)))
-                }
-                (other, _) => c.warn("open-vocab", format!("definition_type {other:?} is neither tlp nor statement")),
-            }),
-            _ => {}
+            }
+        }
+        if m.get("object_marking_refs")
+            .and_then(Value::as_array)
+            .is_some_and(|refs| refs.iter().any(|r| r.as_str() == Some(id)))
+        {
+            self.with_key("object_marking_refs", |c| {
+                c.err("marking-self-reference", "a marking definition must not mark itself".into())
+            });
         }
         if m.contains_key("modified") || m.contains_key("revoked") {
             self.warn("marking-versioned", "marking definitions cannot be versioned (no modified or revoked)".into());
@@ -842,9 +1192,25 @@ impl Checker<'_> {
             && let Some(Value::Object(tlp)) = exts.get(schema::TLP2_EXTENSION_ID)
         {
             self.with_key("extensions", |c| {
-                c.with_key(schema::TLP2_EXTENSION_ID, |c| match tlp.get("tlp_2_0").and_then(Value::as_str) {
-                    Some("clear" | "green" | "amber" | "amber+strict" | "red") => {}
-                    _ => c.err("closed-vocab", "tlp_2_0 must be clear, green, amber, amber+strict or red".into()),
+                c.with_key(schema::TLP2_EXTENSION_ID, |c| {
+                    match tlp.get("tlp_2_0").and_then(Value::as_str).and_then(crate::Tlp::parse) {
+                        Some(level) => {
+                            let official = crate::Tlp::ALL.iter().find(|t| t.marking_id() == id);
+                            if official.is_some_and(|t| *t != level) {
+                                c.err(
+                                    "tlp-marking",
+                                    format!(
+                                        "{id} is the TLP 2.0 {} marking, not {}",
+                                        official.map_or("", |t| t.as_str()),
+                                        level.as_str()
+                                    ),
+                                );
+                            }
+                        }
+                        None => {
+                            c.err("closed-vocab", "tlp_2_0 must be clear, green, amber, amber+strict or red".into())
+                        }
+                    }
                 })
             });
         }
@@ -880,6 +1246,17 @@ impl Checker<'_> {
 }
 
 static EMPTY: Table = Table { props: &[] };
+
+/// The TLP 1.0 marking definitions of §7.2.1.4 and their levels.
+const TLP1: [(&str, &str); 4] = [
+    ("marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", "white"),
+    ("marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", "green"),
+    ("marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", "amber"),
+    ("marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", "red"),
+];
+
+/// The largest integer I-JSON (RFC 7493) carries exactly: 2^53 - 1.
+const MAX_SAFE_INT: i64 = (1 << 53) - 1;
 
 fn required(p: &Prop, ty: &str, kind: Kind, version: SpecVersion) -> bool {
     if version == SpecVersion::V20 {
@@ -920,6 +1297,57 @@ fn is_toplevel_extension_prop(m: &Map<String, Value>) -> bool {
 
 fn is_dict_key(k: &str) -> bool {
     (1..=250).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// RFC 1034 in outline: dot-separated labels of 1-63 characters, no spaces or URL/address
+/// punctuation; internationalised (non-ASCII) labels are allowed.
+fn is_domain_name(s: &str) -> bool {
+    let s = s.strip_suffix('.').unwrap_or(s);
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| !c.is_ascii() || c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '*')
+        })
+}
+
+/// An addr-spec: local@domain with no spaces, angle brackets or display name.
+fn is_addr_spec(s: &str) -> bool {
+    match s.rsplit_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !s.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';'))
+                && (local.starts_with('"') || !local.contains('@'))
+        }
+        None => false,
+    }
+}
+
+/// A MAC-48 address: six lowercase two-digit hex octets joined by ':'.
+fn is_mac48(s: &str) -> bool {
+    let parts: Vec<&str> = s.split(':').collect();
+    parts.len() == 6
+        && parts.iter().all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+}
+
+/// A CPE 2.3 formatted string: `cpe:2.3:` then 11 more components (escaped colons allowed).
+fn is_cpe23(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("cpe:2.3:") else { return false };
+    let mut parts = 1;
+    let mut escaped = false;
+    for c in rest.chars() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            ':' if !escaped => parts += 1,
+            _ => escaped = false,
+        }
+        if c != '\\' {
+            escaped = false;
+        }
+    }
+    parts == 11 && matches!(rest.chars().next(), Some('a' | 'o' | 'h' | '*' | '-'))
 }
 
 fn is_hex(s: &str) -> bool {

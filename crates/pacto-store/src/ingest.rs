@@ -10,7 +10,7 @@
 
 use std::sync::mpsc;
 
-use pacto_stix::validate::{self, Finding, Location, Severity, SpecVersion};
+use pacto_stix::validate::{Location, Session, Severity, SpecVersion};
 use pacto_stix::{RawObject, StixObject};
 use serde::Serialize;
 use serde_json::Value;
@@ -59,7 +59,7 @@ type Batch = Vec<(Incoming, Option<usize>)>;
 pub struct Ingest {
     batch_size: usize,
     batch: Batch,
-    findings: Vec<Finding>,
+    session: Session,
     report: IngestReport,
     to_writer: mpsc::SyncSender<Batch>,
 }
@@ -80,7 +80,7 @@ impl Ingest {
             let mut ingest = Ingest {
                 batch_size,
                 batch: Vec::with_capacity(batch_size),
-                findings: Vec::new(),
+                session: Session::new(),
                 report: IngestReport::default(),
                 to_writer: tx,
             };
@@ -108,31 +108,24 @@ impl Ingest {
             Some("2.0") => SpecVersion::V20,
             _ => SpecVersion::V21,
         };
-        let value: Value = match pacto_stix::bundle::parse_object(raw.raw) {
-            Ok(v) => v,
-            Err(e) => {
-                self.report.reject(raw.index, None, vec![format!("{} [json] {e}", raw.path)]);
+        let checked = self.session.check(raw.raw, Location { index: raw.index, path: raw.path, default_version });
+        let verdict = checked.verdict;
+        self.report.warnings += verdict.warnings as u64;
+        let value = match checked.value {
+            Some(v) if verdict.errors == 0 => v,
+            value => {
+                let id = value.as_ref().and_then(|v| v.get("id")).and_then(Value::as_str).map(str::to_string);
+                let reasons = self
+                    .session
+                    .findings()
+                    .iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .map(|f| format!("{} [{}] {}", f.path, f.rule, f.message))
+                    .collect();
+                self.report.reject(raw.index, id, reasons);
                 return Ok(());
             }
         };
-        self.findings.clear();
-        let verdict = validate::validate_object(
-            &value,
-            Location { index: raw.index, path: raw.path, default_version },
-            &mut self.findings,
-        );
-        self.report.warnings += verdict.warnings as u64;
-        if verdict.errors > 0 {
-            let id = value.get("id").and_then(Value::as_str).map(str::to_string);
-            let reasons = self
-                .findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .map(|f| format!("{} [{}] {}", f.path, f.rule, f.message))
-                .collect();
-            self.report.reject(raw.index, id, reasons);
-            return Ok(());
-        }
         match StixObject::from_parts(raw.raw.to_owned(), value) {
             Ok(object) => self.batch.push((Incoming::new(&object, verdict.version), raw.index)),
             Err(e) => self.report.reject(raw.index, None, vec![format!("{}: {e}", raw.path)]),

@@ -168,7 +168,7 @@ impl Generator {
     }
 
     fn sco(&mut self, ty: &str, value: Value) -> Value {
-        json!({"type": ty, "spec_version": "2.1", "id": format!("{ty}--{}", self.rng.uuid()), "value": value})
+        with_sco_id(json!({"type": ty, "spec_version": "2.1", "value": value}))
     }
 
     /// The next object.
@@ -266,9 +266,9 @@ impl Generator {
             }
             90..=94 => {
                 let name = format!("{}.bin", self.word());
-                json!({"type": "file", "spec_version": "2.1", "id": format!("file--{}", self.rng.uuid()), "name": name,
+                with_sco_id(json!({"type": "file", "spec_version": "2.1", "name": name,
                     "hashes": {"SHA-256": format!("{:016x}{:016x}{:016x}{:016x}", self.rng.next_u64(), self.rng.next_u64(), self.rng.next_u64(), self.rng.next_u64())},
-                    "size": self.rng.below(10_000_000)})
+                    "size": self.rng.below(10_000_000)}))
             }
             _ => {
                 let mut m = self.common("report");
@@ -291,6 +291,18 @@ impl Generator {
         }
         v
     }
+}
+
+/// Give an SCO the deterministic (UUIDv5) id its ID-contributing properties call for.
+fn with_sco_id(mut v: Value) -> Value {
+    let ty = v["type"].as_str().unwrap_or_default();
+    let id = rstix::core::ScoKind::from_type_str(ty)
+        .and_then(|k| rstix::id::generate_sco_id(k, &v).ok())
+        .map(|id| id.as_str().to_string());
+    if let (Some(id), Value::Object(m)) = (id, &mut v) {
+        m.insert("id".into(), Value::String(id));
+    }
+    v
 }
 
 /// Write a bundle of generated objects until `objects` objects or `bytes` bytes, whichever

@@ -3,7 +3,7 @@
 use std::io::{BufWriter, Write};
 use std::sync::atomic::Ordering;
 
-use pacto_stix::validate::{self, Finding, Location, Severity, SpecVersion};
+use pacto_stix::validate::{self, Finding, Location, Session, Severity, SpecVersion};
 use serde_json::{Value, json};
 
 use super::{EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE};
@@ -91,32 +91,19 @@ fn validate_file<W: Write>(
         Ok(src) => {
             let counter = src.read_bytes.clone();
             let mut progress = Progress::new(&format!("validate {display}"), src.size, g.no_progress);
-            let mut findings = Vec::new();
+            let mut session = Session::new();
             let result = src.for_each(|o| -> std::io::Result<()> {
                 objects += 1;
-                findings.clear();
                 let default_version = forced.unwrap_or(match o.bundle_spec_version {
                     Some("2.0") => SpecVersion::V20,
                     _ => SpecVersion::V21,
                 });
-                let loc = Location { index: o.index, path: o.path, default_version };
-                match pacto_stix::bundle::parse_object(o.raw) {
-                    Ok(v) => {
-                        validate::validate_object(&v, loc, &mut findings);
-                    }
-                    Err(e) => findings.push(Finding {
-                        severity: Severity::Error,
-                        index: o.index,
-                        id: None,
-                        path: o.path.to_string(),
-                        rule: "json",
-                        message: e,
-                    }),
-                }
-                for f in &findings {
+                session.check(o.raw, Location { index: o.index, path: o.path, default_version });
+                let findings = session.findings();
+                for f in findings {
                     p.finding(f)?;
                 }
-                let (e, w) = validate::count(&findings);
+                let (e, w) = validate::count(findings);
                 errors += e;
                 warnings += w;
                 if objects % 4096 == 0 {
