@@ -5,9 +5,9 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-/// A parsed STIX timestamp. Ordering compares instants, ignoring how many fraction digits
-/// were written (`.1Z` equals `.100Z`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A parsed STIX timestamp. Equality and ordering compare instants, ignoring how many fraction
+/// digits were written (`.1Z` equals `.100Z`).
+#[derive(Debug, Clone, Copy)]
 pub struct Timestamp {
     /// Seconds since 1970-01-01T00:00:00Z (may be negative).
     pub secs: i64,
@@ -164,6 +164,20 @@ impl Timestamp {
     }
 }
 
+impl PartialEq for Timestamp {
+    fn eq(&self, other: &Self) -> bool {
+        (self.secs, self.nanos) == (other.secs, other.nanos)
+    }
+}
+
+impl Eq for Timestamp {}
+
+impl std::hash::Hash for Timestamp {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.secs, self.nanos).hash(state);
+    }
+}
+
 impl Ord for Timestamp {
     fn cmp(&self, other: &Self) -> Ordering {
         (self.secs, self.nanos).cmp(&(other.secs, other.nanos))
@@ -227,6 +241,7 @@ mod tests {
         let b = Timestamp::parse("2016-05-12T08:17:27.100Z").unwrap();
         let c = Timestamp::parse("2016-05-12T08:17:27.1001Z").unwrap();
         assert_eq!(a.cmp(&b), Ordering::Equal);
+        assert_eq!(a, b, "equality agrees with ordering");
         assert!(c > a);
     }
 
