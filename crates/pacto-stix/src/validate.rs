@@ -661,13 +661,7 @@ impl Checker<'_> {
     }
 
     fn dict(&mut self, v: &Value) {
-        let Value::Object(m) = v else {
-            self.err("property-type", format!("expected a dictionary, found {}", json_type(v)));
-            return;
-        };
-        if m.is_empty() {
-            self.err("empty-dictionary", "dictionaries must have at least one key".into());
-        }
+        let Some(m) = self.dictionary(v, "dictionaries") else { return };
         for k in m.keys() {
             if !is_dict_key(k) {
                 self.with_key(k, |c| {
@@ -680,14 +674,20 @@ impl Checker<'_> {
         }
     }
 
-    fn hashes(&mut self, v: &Value) {
+    /// A dictionary-typed value: a JSON object with at least one key (§2.7).
+    fn dictionary<'v>(&mut self, v: &'v Value, what: &str) -> Option<&'v Map<String, Value>> {
         let Value::Object(m) = v else {
-            self.err("property-type", format!("expected a hashes dictionary, found {}", json_type(v)));
-            return;
+            self.err("property-type", format!("expected a dictionary, found {}", json_type(v)));
+            return None;
         };
         if m.is_empty() {
-            self.err("empty-dictionary", "hashes must have at least one entry".into());
+            self.err("empty-dictionary", format!("{what} must have at least one entry"));
         }
+        Some(m)
+    }
+
+    fn hashes(&mut self, v: &Value) {
+        let Some(m) = self.dictionary(v, "hashes") else { return };
         for (k, val) in m {
             self.with_key(k, |c| {
                 if !(3..=250).contains(&k.len())
@@ -783,13 +783,7 @@ impl Checker<'_> {
     }
 
     fn extensions(&mut self, v: &Value, ty: &str) {
-        let Value::Object(m) = v else {
-            self.err("property-type", format!("expected a dictionary, found {}", json_type(v)));
-            return;
-        };
-        if m.is_empty() {
-            self.err("empty-dictionary", "extensions must have at least one entry".into());
-        }
+        let Some(m) = self.dictionary(v, "extensions") else { return };
         for (k, ext) in m {
             self.with_key(k, |c| {
                 let Value::Object(em) = ext else {
