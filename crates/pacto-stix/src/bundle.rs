@@ -1,4 +1,5 @@
-//! A streaming reader for STIX content: a bundle, a bare object, or a JSON list of objects.
+//! A streaming reader for STIX content: a bundle, a bare object, a JSON list of objects, or a
+//! TAXII envelope.
 //!
 //! The reader hands each object to a callback as raw JSON text as soon as it has been read,
 //! so a bundle of any size is never whole in memory: only the object being handled is.
@@ -192,6 +193,9 @@ where
         let is_bundle = props.get("type").and_then(Value::as_str) == Some("bundle");
         if is_bundle {
             Ok(Top::Bundle(props))
+        } else if streamed && !props.contains_key("type") {
+            // A TAXII envelope ({"objects": [...], "more": ..., "next": ...}).
+            Ok(Top::List)
         } else if streamed {
             Err(de::Error::custom(format!(
                 "the top-level object has an \"objects\" list but its type is {}, not \"bundle\"",
@@ -322,6 +326,13 @@ mod tests {
         assert!(seen[0].2.contains("\"objects\":{\"0\":{}}"));
         let (seen, _) = collect(r#"[{"type":"x"},{"type":"y"}]"#).unwrap();
         assert_eq!(seen[1].1, "$[1]");
+    }
+
+    #[test]
+    fn taxii_envelopes_are_lists() {
+        let (seen, env) = collect(r#"{"more":false,"objects":[{"type":"x"}]}"#).unwrap();
+        assert_eq!(seen.len(), 1);
+        assert!(env.bundle.is_none());
     }
 
     #[test]

@@ -173,3 +173,76 @@ fn write_batches<S: Store + ?Sized>(
     }
     Ok(report)
 }
+
+/// What became of one object of a request-sized ingest.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectOutcome {
+    pub index: Option<usize>,
+    pub id: Option<String>,
+    /// The object's `modified` (or `created`) as written, when it has one.
+    pub version: Option<String>,
+    /// None when stored (or already there); the reason otherwise.
+    pub failure: Option<String>,
+}
+
+/// Why a request-sized ingest did nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    /// The body is not STIX content (a bundle, envelope, object or list of objects).
+    #[error("{0}")]
+    Unusable(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Validate and store the objects of a request body (a TAXII envelope, a bundle...) in one
+/// transaction (TAXII POST, partner sync): each object's outcome comes back, in order.
+pub fn ingest_request<S: Store + ?Sized>(
+    store: &mut S,
+    collection: &Collection,
+    body: &[u8],
+) -> std::result::Result<Vec<ObjectOutcome>, RequestError> {
+    let mut session = Session::new();
+    let mut outcomes = Vec::new();
+    let mut batch = Vec::new();
+    let mut batch_at = Vec::new();
+    pacto_stix::read_objects_from_slice(body, |raw| {
+        let default_version = if raw.bundle_spec_version == Some("2.0") { SpecVersion::V20 } else { SpecVersion::V21 };
+        let checked = session.check(raw.raw, Location { index: raw.index, path: raw.path, default_version });
+        let text =
+            |v: &Option<Value>, k: &str| v.as_ref().and_then(|v| v.get(k)).and_then(Value::as_str).map(str::to_string);
+        let id = text(&checked.value, "id");
+        let version = text(&checked.value, "modified").or_else(|| text(&checked.value, "created"));
+        let mut outcome = ObjectOutcome { index: raw.index, id, version, failure: None };
+        match checked.value {
+            Some(value) if checked.verdict.errors == 0 => match StixObject::from_parts(raw.raw.to_owned(), value) {
+                Ok(object) => {
+                    batch.push(Incoming::new(&object, checked.verdict.version));
+                    batch_at.push(outcomes.len());
+                }
+                Err(e) => outcome.failure = Some(e.to_string()),
+            },
+            _ => {
+                let reasons: Vec<String> = session
+                    .findings()
+                    .iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .map(|f| format!("{} [{}] {}", f.path, f.rule, f.message))
+                    .collect();
+                outcome.failure = Some(reasons.join("; "));
+            }
+        }
+        outcomes.push(outcome);
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .map_err(|e| RequestError::Unusable(e.to_string()))?;
+    if !batch.is_empty() {
+        let results = store.add_batch(collection, &batch)?;
+        for (at, result) in batch_at.into_iter().zip(results) {
+            if let AddOutcome::Refused { reason } = result {
+                outcomes[at].failure = Some(reason);
+            }
+        }
+    }
+    Ok(outcomes)
+}

@@ -13,7 +13,7 @@
 mod ingest;
 mod sqlite;
 
-pub use ingest::{Ingest, IngestReport, Rejection};
+pub use ingest::{Ingest, IngestReport, ObjectOutcome, Rejection, RequestError, ingest_request};
 pub use sqlite::SqliteStore;
 
 use pacto_stix::{SpecVersion, StixObject};
@@ -122,16 +122,41 @@ pub struct StoredObject {
     pub raw: String,
 }
 
-/// Which versions of each object a query returns (TAXII `match[version]`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Versions {
-    /// Every stored version.
-    #[default]
-    All,
-    /// The latest version of each object.
-    Last,
-    /// The earliest version of each object.
-    First,
+/// Which versions of each object a query returns (TAXII `match[version]`): any union of the
+/// first, the last, and given versions; or all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versions {
+    pub all: bool,
+    pub first: bool,
+    pub last: bool,
+    /// Specific versions, as version keys (see [`version_key_of`]).
+    pub at: Vec<String>,
+}
+
+impl Default for Versions {
+    fn default() -> Self {
+        Versions::all()
+    }
+}
+
+impl Versions {
+    pub fn all() -> Self {
+        Versions { all: true, first: false, last: false, at: Vec::new() }
+    }
+    pub fn last() -> Self {
+        Versions { all: false, first: false, last: true, at: Vec::new() }
+    }
+    pub fn first() -> Self {
+        Versions { all: false, first: true, last: false, at: Vec::new() }
+    }
+    pub fn none() -> Self {
+        Versions { all: false, first: false, last: false, at: Vec::new() }
+    }
+}
+
+/// The version key of a timestamp (nine fraction digits), as [`version_key`] computes it.
+pub fn version_key_of(t: &pacto_stix::Timestamp) -> String {
+    t.format(9)
 }
 
 /// A read over one collection, in date_added order.
@@ -149,6 +174,34 @@ pub struct Query {
     pub limit: Option<usize>,
 }
 
+/// One page of a query: the versions, and whether more follow.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub objects: Vec<StoredObject>,
+    pub more: bool,
+}
+
+/// A node user: who may call the node's TAXII API, and what each may read and write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct User {
+    pub name: String,
+    /// PHC string (argon2id); never the password itself.
+    pub password_hash: String,
+    /// Collection names (or `*` for all) the user may read.
+    pub can_read: Vec<String>,
+    /// Collection names (or `*` for all) the user may write.
+    pub can_write: Vec<String>,
+}
+
+impl User {
+    pub fn may_read(&self, c: &Collection) -> bool {
+        self.can_read.iter().any(|n| n == "*" || *n == c.name || *n == c.id)
+    }
+    pub fn may_write(&self, c: &Collection) -> bool {
+        self.can_write.iter().any(|n| n == "*" || *n == c.name || *n == c.id)
+    }
+}
+
 /// The storage trait every backend implements.
 pub trait Store {
     /// Create a collection; `name` is its short name.
@@ -164,6 +217,35 @@ pub trait Store {
     /// Stream the versions a query selects to `f`, in date_added order.
     fn scan(&self, collection: &Collection, query: &Query, f: &mut dyn FnMut(StoredObject) -> Result<()>)
     -> Result<()>;
+
+    /// One page of a query (`query.limit` versions at most) and whether more follow.
+    fn page(&self, collection: &Collection, query: &Query) -> Result<Page> {
+        let limit = query.limit.unwrap_or(usize::MAX);
+        let mut objects = Vec::new();
+        let probe = Query { limit: Some(limit.saturating_add(1)), ..query.clone() };
+        self.scan(collection, &probe, &mut |o| {
+            objects.push(o);
+            Ok(())
+        })?;
+        let more = objects.len() > limit;
+        objects.truncate(limit);
+        Ok(Page { objects, more })
+    }
+    /// Delete the selected versions of one object; returns how many were deleted.
+    fn delete_object(&mut self, collection: &Collection, id: &str, versions: &Versions) -> Result<u64>;
+    /// Versions stored across all collections.
+    fn total_versions(&self) -> Result<u64>;
+
+    /// Create or replace a user.
+    fn put_user(&mut self, user: &User) -> Result<()>;
+    /// Remove a user; false when there was none.
+    fn remove_user(&mut self, name: &str) -> Result<bool>;
+    fn user(&self, name: &str) -> Result<Option<User>>;
+    fn users(&self) -> Result<Vec<User>>;
+
+    /// Keep a TAXII status resource (its JSON body) for polling.
+    fn put_status(&mut self, id: &str, body: &str) -> Result<()>;
+    fn status(&self, id: &str) -> Result<Option<String>>;
 }
 
 /// The store's normal form of a version key: the timestamp with nine fraction digits (so that

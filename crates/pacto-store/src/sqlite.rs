@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_i
 use serde_json::Value;
 
 use crate::{
-    AddOutcome, Collection, CollectionStats, Incoming, Query, Result, Store, StoreError, StoredObject, Versions,
+    AddOutcome, Collection, CollectionStats, Incoming, Query, Result, Store, StoreError, StoredObject, User, Versions,
 };
 
 const SCHEMA_VERSION: i64 = 1;
@@ -49,6 +49,17 @@ CREATE TABLE IF NOT EXISTS objects (
 );
 -- (coll, id, version) is unique: add_one checks before it inserts, inside a write transaction.
 CREATE INDEX IF NOT EXISTS objects_by_id ON objects (coll, idh);
+CREATE TABLE IF NOT EXISTS users (
+    name          TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    can_read      TEXT NOT NULL,  -- JSON list of collection names, or ["*"]
+    can_write     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS statuses (
+    id         TEXT PRIMARY KEY,
+    body       TEXT NOT NULL,
+    created_us INTEGER NOT NULL
+);
 CREATE UNIQUE INDEX IF NOT EXISTS objects_by_added ON objects (coll, date_added);
 "#;
 
@@ -287,6 +298,74 @@ impl Store for SqliteStore {
         Ok(outcomes)
     }
 
+    fn delete_object(&mut self, collection: &Collection, id: &str, versions: &Versions) -> Result<u64> {
+        let pk = self.coll_pk(collection)?;
+        let idh = id_hash(id);
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut args: Vec<rusqlite::types::Value> = vec![pk.into(), idh.into(), id.to_string().into()];
+        let mut sql = String::from("DELETE FROM objects WHERE coll = ? AND idh = ? AND id = ?");
+        if let Some(cond) = versions_condition(versions, &mut args) {
+            sql.push_str(" AND ");
+            sql.push_str(&cond);
+        }
+        let deleted = tx.execute(&sql, params_from_iter(args))? as u64;
+        if deleted > 0 {
+            // The remaining versions' first/last flags follow what is left.
+            tx.execute(
+                "UPDATE objects SET
+                    is_latest = (version = (SELECT max(version) FROM objects o WHERE o.coll = ?1 AND o.idh = ?2 AND o.id = ?3)),
+                    is_first  = (version = (SELECT min(version) FROM objects o WHERE o.coll = ?1 AND o.idh = ?2 AND o.id = ?3))
+                 WHERE coll = ?1 AND idh = ?2 AND id = ?3",
+                params![pk, idh, id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(deleted)
+    }
+
+    fn total_versions(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM objects", [], |r| r.get(0))?)
+    }
+
+    fn put_user(&mut self, user: &User) -> Result<()> {
+        let list = |l: &Vec<String>| serde_json::to_string(l).unwrap_or_else(|_| "[]".into());
+        self.conn.execute(
+            "INSERT INTO users (name, password_hash, can_read, can_write) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (name) DO UPDATE SET password_hash = ?2, can_read = ?3, can_write = ?4",
+            params![user.name, user.password_hash, list(&user.can_read), list(&user.can_write)],
+        )?;
+        Ok(())
+    }
+
+    fn remove_user(&mut self, name: &str) -> Result<bool> {
+        Ok(self.conn.execute("DELETE FROM users WHERE name = ?1", [name])? > 0)
+    }
+
+    fn user(&self, name: &str) -> Result<Option<User>> {
+        Ok(self
+            .conn
+            .query_row("SELECT name, password_hash, can_read, can_write FROM users WHERE name = ?1", [name], user_row)
+            .optional()?)
+    }
+
+    fn users(&self) -> Result<Vec<User>> {
+        let mut stmt = self.conn.prepare("SELECT name, password_hash, can_read, can_write FROM users ORDER BY name")?;
+        let rows = stmt.query_map([], user_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn put_status(&mut self, id: &str, body: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO statuses (id, body, created_us) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET body = ?2",
+            params![id, body, now_us()],
+        )?;
+        Ok(())
+    }
+
+    fn status(&self, id: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT body FROM statuses WHERE id = ?1", [id], |r| r.get(0)).optional()?)
+    }
+
     fn scan(
         &self,
         collection: &Collection,
@@ -315,10 +394,9 @@ impl Store for SqliteStore {
         any_of("id", &query.ids, &mut sql);
         any_of("type", &query.types, &mut sql);
         any_of("spec_version", &query.spec_versions, &mut sql);
-        match query.versions {
-            Versions::All => {}
-            Versions::Last => sql.push_str(" AND is_latest = 1"),
-            Versions::First => sql.push_str(" AND is_first = 1"),
+        if let Some(cond) = versions_condition(&query.versions, &mut args) {
+            sql.push_str(" AND ");
+            sql.push_str(&cond);
         }
         if query.exclude_revoked {
             sql.push_str(" AND NOT EXISTS (SELECT 1 FROM objects l WHERE l.coll = objects.coll AND l.idh = objects.idh AND l.id = objects.id AND l.is_latest = 1 AND l.revoked = 1)");
@@ -342,6 +420,34 @@ impl Store for SqliteStore {
         }
         Ok(())
     }
+}
+
+/// The SQL condition for a version selection (None: no condition), pushing its arguments.
+fn versions_condition(v: &Versions, args: &mut Vec<rusqlite::types::Value>) -> Option<String> {
+    if v.all {
+        return None;
+    }
+    let mut any = Vec::new();
+    if v.first {
+        any.push("is_first = 1".to_string());
+    }
+    if v.last {
+        any.push("is_latest = 1".to_string());
+    }
+    if !v.at.is_empty() {
+        any.push(format!("version IN ({})", vec!["?"; v.at.len()].join(",")));
+        args.extend(v.at.iter().map(|a| rusqlite::types::Value::Text(a.clone())));
+    }
+    Some(if any.is_empty() { "0".to_string() } else { format!("({})", any.join(" OR ")) })
+}
+
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    let list = |i: usize| -> rusqlite::Result<Vec<String>> {
+        let text: String = r.get(i)?;
+        serde_json::from_str(&text)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+    };
+    Ok(User { name: r.get(0)?, password_hash: r.get(1)?, can_read: list(2)?, can_write: list(3)? })
 }
 
 /// FNV-1a, 64 bits: a stable hash of an object id for the id index (collisions only cost a

@@ -68,12 +68,12 @@ fn first_last_and_filters() {
     )
     .unwrap();
     s.add_batch(&c, &[obj(A, "2020-02-01T00:00:00.000Z", json!({}))]).unwrap();
-    let last = all(&s, &c, &Query { versions: Versions::Last, ..Query::default() });
+    let last = all(&s, &c, &Query { versions: Versions::last(), ..Query::default() });
     assert_eq!(
         last.iter().map(|o| (o.id.as_str(), &o.version[..10])).collect::<Vec<_>>(),
         vec![(A, "2020-03-01"), (B, "2020-01-01")]
     );
-    let first = all(&s, &c, &Query { versions: Versions::First, ids: vec![A.into()], ..Query::default() });
+    let first = all(&s, &c, &Query { versions: Versions::first(), ids: vec![A.into()], ..Query::default() });
     assert_eq!(first.len(), 1);
     assert!(first[0].version.starts_with("2020-01-01"));
     let everything = all(&s, &c, &Query::default());
@@ -141,7 +141,7 @@ proptest! {
             for w in rows.windows(2) {
                 prop_assert!(w[0].date_added < w[1].date_added);
             }
-            let latest = all(&s, c, &Query { versions: Versions::Last, ..Query::default() });
+            let latest = all(&s, c, &Query { versions: Versions::last(), ..Query::default() });
             for l in &latest {
                 let max = rows.iter().filter(|r| r.id == l.id).map(|r| r.version.clone()).max().unwrap();
                 prop_assert_eq!(&l.version, &max);

@@ -63,6 +63,55 @@ pub enum Command {
     /// List, create and describe collections.
     #[command(subcommand)]
     Collections(CollectionsCmd),
+    /// Run the node's TAXII 2.1 server (loopback, plain HTTP unless given a certificate).
+    Serve(ServeArgs),
+    /// Manage the accounts that may call this node's TAXII API.
+    #[command(subcommand)]
+    User(UserCmd),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// TOML configuration (listen address, TLS, API roots, collections, users)
+    #[arg(long, env = "PACTO_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8443]
+    #[arg(long, env = "PACTO_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// PEM certificate chain: serve HTTPS (with --tls-key)
+    #[arg(long, env = "PACTO_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert
+    #[arg(long, env = "PACTO_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Base URL clients reach this server at (used in discovery)
+    #[arg(long, env = "PACTO_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCmd {
+    /// Create a user, or replace its password and rights. The password is read from the first
+    /// line of standard input unless --password is given.
+    Add {
+        name: String,
+        /// The password (visible to other local users in the process list; prefer stdin)
+        #[arg(long)]
+        password: Option<String>,
+        /// Collections the user may read (names, comma-separated; `*` for all)
+        #[arg(long, value_delimiter = ',', default_value = "")]
+        read: Vec<String>,
+        /// Collections the user may write (names, comma-separated; `*` for all)
+        #[arg(long, value_delimiter = ',', default_value = "")]
+        write: Vec<String>,
+    },
+    /// Remove a user
+    Remove { name: String },
+    /// List users and their rights
+    List {
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
 }
 
 #[derive(Args, Debug)]

@@ -6,6 +6,7 @@ mod cmd;
 mod config;
 mod input;
 mod progress;
+mod tls;
 
 use clap::Parser;
 

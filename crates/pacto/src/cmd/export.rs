@@ -16,9 +16,9 @@ pub fn run(g: &Global, args: ExportArgs) -> anyhow::Result<i32> {
         .with_context(|| format!("no collection {:?} (see `pacto collections list`)", args.collection))?;
     let query = Query {
         versions: match args.versions {
-            VersionsArg::All => Versions::All,
-            VersionsArg::Last => Versions::Last,
-            VersionsArg::First => Versions::First,
+            VersionsArg::All => Versions::all(),
+            VersionsArg::Last => Versions::last(),
+            VersionsArg::First => Versions::first(),
         },
         types: args.types.clone(),
         exclude_revoked: args.exclude_revoked,

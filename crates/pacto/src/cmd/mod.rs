@@ -3,6 +3,8 @@
 mod collections;
 mod export;
 mod import;
+mod serve;
+mod user;
 mod validate;
 
 use crate::cli::{Cli, Command};
@@ -19,5 +21,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Import(args) => import::run(&cli.global, args),
         Command::Export(args) => export::run(&cli.global, args),
         Command::Collections(c) => collections::run(&cli.global, c),
+        Command::Serve(args) => serve::run(&cli.global, args),
+        Command::User(c) => user::run(&cli.global, c),
     }
 }

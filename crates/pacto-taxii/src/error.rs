@@ -1,0 +1,62 @@
+//! One error type for the API, rendered as a TAXII 2.1 error message.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::media::TAXII_MEDIA_TYPE;
+
+/// An error answered as a TAXII error message (`title`, `description`, `http_status`).
+#[derive(Debug, thiserror::Error)]
+#[error("{status}: {title}: {description}")]
+pub struct TaxiiError {
+    pub status: StatusCode,
+    pub title: &'static str,
+    pub description: String,
+}
+
+impl TaxiiError {
+    pub fn new(status: StatusCode, title: &'static str, description: impl Into<String>) -> Self {
+        TaxiiError { status, title, description: description.into() }
+    }
+    pub fn bad_request(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "Bad request", description)
+    }
+    pub fn not_found(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "Not found", description)
+    }
+    pub fn forbidden(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "Forbidden", description)
+    }
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", "this server needs HTTP Basic credentials")
+    }
+    pub fn internal(description: &str) -> Self {
+        tracing::error!(error = description, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "the server could not complete the request")
+    }
+}
+
+impl From<pacto_store::StoreError> for TaxiiError {
+    fn from(e: pacto_store::StoreError) -> Self {
+        TaxiiError::internal(&e.to_string())
+    }
+}
+
+impl IntoResponse for TaxiiError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "title": self.title,
+            "description": self.description,
+            "http_status": self.status.as_u16().to_string(),
+        });
+        let mut resp = (self.status, body.to_string()).into_response();
+        let headers = resp.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(TAXII_MEDIA_TYPE));
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"pacto\", charset=\"UTF-8\""));
+        }
+        resp
+    }
+}

@@ -1,0 +1,490 @@
+//! The endpoints. Each handler authenticates the caller, finds what it may see, and answers;
+//! the store work runs on blocking threads through [`crate::Stores`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use pacto_stix::Timestamp;
+use pacto_store::{Collection, Page, User, Versions};
+use serde_json::{Value, json};
+
+use crate::auth::Credentials;
+use crate::media::{self, STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE};
+use crate::params::{self, DefaultVersions};
+use crate::{ApiRoot, AppState, TaxiiError};
+
+type AppResult = Result<Response, TaxiiError>;
+type St = State<Arc<AppState>>;
+type Raw = Query<HashMap<String, String>>;
+
+/// The whole API.
+pub fn router(state: Arc<AppState>) -> Router {
+    let taxii = Router::new()
+        .route("/taxii2/", get(discovery))
+        .route("/{root}/", get(api_root))
+        .route("/{root}/status/{status}/", get(status))
+        .route("/{root}/collections/", get(collections))
+        .route("/{root}/collections/{coll}/", get(collection))
+        .route("/{root}/collections/{coll}/manifest/", get(manifest))
+        .route("/{root}/collections/{coll}/objects/", get(objects).post(add_objects))
+        .route("/{root}/collections/{coll}/objects/{id}/", get(object).delete(delete_object))
+        .route("/{root}/collections/{coll}/objects/{id}/versions/", get(versions))
+        .layer(middleware::from_fn(negotiate));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.yaml", get(openapi))
+        .merge(taxii)
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+async fn observe(State(state): St, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched".to_string(), |m| m.as_str().to_string());
+    let method = req.method().to_string();
+    let resp = next.run(req).await;
+    let elapsed = started.elapsed();
+    state.metrics.observe(&route, &method, resp.status().as_u16(), elapsed);
+    tracing::debug!(route, method, status = resp.status().as_u16(), micros = elapsed.as_micros() as u64, "request");
+    resp
+}
+
+async fn negotiate(req: Request, next: Next) -> Response {
+    match media::check_accept(req.headers()) {
+        Ok(()) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn not_found() -> TaxiiError {
+    TaxiiError::not_found("no such resource (TAXII URLs end with '/')")
+}
+
+async fn healthz(State(state): St) -> Response {
+    match state.stores.read(|s| Ok(s.collections()?.len())).await {
+        Ok(n) => (StatusCode::OK, Json(json!({"status": "ok", "collections": n}))).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn metrics(State(state): St) -> Response {
+    let stored = state.stores.read(|s| Ok(s.total_versions()?)).await.unwrap_or(0);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(stored)).into_response()
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/yaml")], crate::OPENAPI).into_response()
+}
+
+struct Json(Value);
+
+impl IntoResponse for Json {
+    fn into_response(self) -> Response {
+        taxii_response(StatusCode::OK, self.0.to_string())
+    }
+}
+
+fn taxii_response(status: StatusCode, body: String) -> Response {
+    let mut resp = (status, body).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(TAXII_MEDIA_TYPE));
+    resp
+}
+
+/// The caller, authenticated; 401 otherwise.
+async fn caller(state: &Arc<AppState>, headers: &HeaderMap) -> Result<User, TaxiiError> {
+    let creds = Credentials::from_headers(headers).ok_or_else(TaxiiError::unauthorized)?;
+    let name = creds.user.clone();
+    let user = state.stores.read(move |s| Ok(s.user(&name)?)).await?;
+    let Some(user) = user else {
+        // Spend the same effort as a real check, so a probe cannot tell users from non-users.
+        let _ = crate::auth::verify_password(&creds.password, DUMMY_HASH);
+        return Err(TaxiiError::unauthorized());
+    };
+    let state2 = state.clone();
+    let phc = user.password_hash.clone();
+    let ok = tokio::task::spawn_blocking(move || state2.logins.check(&creds, &phc))
+        .await
+        .map_err(|e| TaxiiError::internal(&e.to_string()))?;
+    if ok { Ok(user) } else { Err(TaxiiError::unauthorized()) }
+}
+
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2aDb6Ri4cVUrbCEfh4SeqBIiFU3IPjOLh8Jm3ZVHZRM";
+
+fn root<'a>(state: &'a AppState, name: &str) -> Result<&'a ApiRoot, TaxiiError> {
+    state.config.api_roots.iter().find(|r| r.name == name).ok_or_else(|| TaxiiError::not_found("no such API root"))
+}
+
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(u) = &state.config.public_url {
+        return u.trim_end_matches('/').to_string();
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+/// The collection `coll` of API root `root` if the caller may see it (read or write); a
+/// collection it may not see is "not found", exactly as one that does not exist.
+async fn visible(state: &Arc<AppState>, root_name: &str, coll: &str, user: &User) -> Result<Collection, TaxiiError> {
+    let root = root(state, root_name)?.clone();
+    let key = coll.to_string();
+    let found = state.stores.read(move |s| Ok(s.collection(&key)?)).await?;
+    match found {
+        Some(c) if root.serves(&c) && (user.may_read(&c) || user.may_write(&c)) => Ok(c),
+        _ => Err(TaxiiError::not_found("no such collection")),
+    }
+}
+
+fn collection_resource(c: &Collection, user: &User) -> Value {
+    let mut v = json!({
+        "id": c.id,
+        "title": c.title,
+        "can_read": user.may_read(c),
+        "can_write": user.may_write(c),
+        "media_types": [STIX_MEDIA_TYPE],
+    });
+    if let Some(d) = &c.description {
+        v["description"] = json!(d);
+    }
+    v
+}
+
+async fn discovery(State(state): St, headers: HeaderMap) -> AppResult {
+    caller(&state, &headers).await?;
+    let base = base_url(&state, &headers);
+    let roots: Vec<String> = state.config.api_roots.iter().map(|r| format!("{base}/{}/", r.name)).collect();
+    let mut v = json!({"title": state.config.title, "api_roots": roots});
+    if let Some(first) = roots_first(&state) {
+        v["default"] = json!(format!("{base}/{first}/"));
+    }
+    if let Some(d) = &state.config.description {
+        v["description"] = json!(d);
+    }
+    if let Some(c) = &state.config.contact {
+        v["contact"] = json!(c);
+    }
+    Ok(Json(v).into_response())
+}
+
+fn roots_first(state: &AppState) -> Option<&str> {
+    state.config.api_roots.first().map(|r| r.name.as_str())
+}
+
+async fn api_root(State(state): St, Path(name): Path<String>, headers: HeaderMap) -> AppResult {
+    caller(&state, &headers).await?;
+    let root = root(&state, &name)?;
+    let mut v = json!({
+        "title": root.title,
+        "versions": [TAXII_MEDIA_TYPE],
+        "max_content_length": state.config.max_content_length,
+    });
+    if let Some(d) = &root.description {
+        v["description"] = json!(d);
+    }
+    Ok(Json(v).into_response())
+}
+
+async fn status(State(state): St, Path((name, id)): Path<(String, String)>, headers: HeaderMap) -> AppResult {
+    let user = caller(&state, &headers).await?;
+    root(&state, &name)?;
+    let body = state.stores.read(move |s| Ok(s.status(&id)?)).await?;
+    // A status belongs to whoever posted; others are told it does not exist.
+    let mut v: Value =
+        body.and_then(|b| serde_json::from_str(&b).ok()).ok_or_else(|| TaxiiError::not_found("no such status"))?;
+    if v.get("_owner").and_then(Value::as_str) != Some(user.name.as_str()) {
+        return Err(TaxiiError::not_found("no such status"));
+    }
+    if let Value::Object(m) = &mut v {
+        m.remove("_owner");
+    }
+    Ok(Json(v).into_response())
+}
+
+async fn collections(State(state): St, Path(name): Path<String>, headers: HeaderMap) -> AppResult {
+    let user = caller(&state, &headers).await?;
+    let root = root(&state, &name)?.clone();
+    let all = state.stores.read(|s| Ok(s.collections()?)).await?;
+    let list: Vec<Value> = all
+        .iter()
+        .filter(|c| root.serves(c) && (user.may_read(c) || user.may_write(c)))
+        .map(|c| collection_resource(c, &user))
+        .collect();
+    let v = if list.is_empty() { json!({}) } else { json!({"collections": list}) };
+    Ok(Json(v).into_response())
+}
+
+async fn collection(State(state): St, Path((name, coll)): Path<(String, String)>, headers: HeaderMap) -> AppResult {
+    let user = caller(&state, &headers).await?;
+    let c = visible(&state, &name, &coll, &user).await?;
+    Ok(Json(collection_resource(&c, &user)).into_response())
+}
+
+fn readable(c: &Collection, user: &User) -> Result<(), TaxiiError> {
+    if user.may_read(c) { Ok(()) } else { Err(TaxiiError::forbidden("this account may not read this collection")) }
+}
+
+fn date_added(us: i64) -> String {
+    Timestamp::from_micros(us).format(6)
+}
+
+/// The page envelope's headers and `more`/`next`.
+fn paged(page: &Page, body: String) -> Response {
+    let mut resp = taxii_response(StatusCode::OK, body);
+    if let (Some(first), Some(last)) = (page.objects.first(), page.objects.last()) {
+        let h = resp.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&date_added(first.date_added)) {
+            h.insert("X-TAXII-Date-Added-First", v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&date_added(last.date_added)) {
+            h.insert("X-TAXII-Date-Added-Last", v);
+        }
+    }
+    resp
+}
+
+fn more_next(page: &Page) -> String {
+    match (page.more, page.objects.last()) {
+        (true, Some(last)) => format!("\"more\":true,\"next\":\"{}\"", last.date_added),
+        _ => "\"more\":false".to_string(),
+    }
+}
+
+async fn query_page(
+    state: &Arc<AppState>,
+    c: Collection,
+    raw: &HashMap<String, String>,
+    default: DefaultVersions,
+    id: Option<String>,
+) -> Result<Page, TaxiiError> {
+    let mut p = params::parse(raw, state.config.max_page_size, default)?;
+    if let Some(id) = id {
+        p.query.ids = vec![id];
+    }
+    let query = p.query;
+    state.stores.read(move |s| Ok(s.page(&c, &query)?)).await
+}
+
+fn envelope(page: &Page) -> String {
+    let mut body = String::with_capacity(64 + page.objects.iter().map(|o| o.raw.len() + 1).sum::<usize>());
+    body.push('{');
+    body.push_str(&more_next(page));
+    if !page.objects.is_empty() {
+        body.push_str(",\"objects\":[");
+        for (i, o) in page.objects.iter().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            body.push_str(&o.raw);
+        }
+        body.push(']');
+    }
+    body.push('}');
+    body
+}
+
+async fn objects(
+    State(state): St,
+    Path((name, coll)): Path<(String, String)>,
+    Query(raw): Raw,
+    headers: HeaderMap,
+) -> AppResult {
+    let user = caller(&state, &headers).await?;
+    let c = visible(&state, &name, &coll, &user).await?;
+    readable(&c, &user)?;
+    let page = query_page(&state, c, &raw, DefaultVersions::Last, None).await?;
+    Ok(paged(&page, envelope(&page)))
+}
+
+async fn object(
+    State(state): St,
+    Path((name, coll, id)): Path<(String, String, String)>,
+    Query(raw): Raw,
+    headers: HeaderMap,
+) -> AppResult {
+    let user = caller(&state, &headers).await?;
+    let c = visible(&state, &name, &coll, &user).await?;
+    readable(&c, &user)?;
+    let page = query_page(&state, c, &raw, DefaultVersions::Last, Some(id)).await?;
+    if page.objects.is_empty() && !raw.contains_key("next") {
+        return Err(TaxiiError::not_found("no such object in this collection"));
+    }
+    Ok(paged(&page, envelope(&page)))
+}
+
+async fn manifest(
+    State(state): St,
+    Path((name, coll)): Path<(String, String)>,
+    Query(raw): Raw,
+    headers: HeaderMap,
+) -> AppResult {
+    let user = caller(&state, &headers).await?;
+    let c = visible(&state, &name, &coll, &user).await?;
+    readable(&c, &user)?;
+    let page = query_page(&state, c, &raw, DefaultVersions::Last, None).await?;
+    let records: Vec<Value> = page
+        .objects
+        .iter()
+        .map(|o| {
+            let version = serde_json::from_str::<Value>(&o.raw)
+                .ok()
+                .and_then(|v| v.get("modified").or_else(|| v.get("created")).and_then(Value::as_str).map(str::to_string))
+                .unwrap_or_else(|| date_added(o.date_added));
+            json!({"id": o.id, "date_added": date_added(o.date_added), "version": version, "media_type": STIX_MEDIA_TYPE})
+        })
+        .collect();
+    let body = if records.is_empty() {
+        format!("{{{}}}", more_next(&page))
+    } else {
+        format!("{{{},\"objects\":{}}}", more_next(&page), Value::Array(records))
+    };
+    Ok(paged(&page, body))
+}
+
+async fn versions(
+    State(state): St,
+    Path((name, coll, id)): Path<(String, String, String)>,
+    Query(raw): Raw,
+    headers: HeaderMap,
+) -> AppResult {
+    let user = caller(&state, &headers).await?;
+    let c = visible(&state, &name, &coll, &user).await?;
+    readable(&c, &user)?;
+    let page = query_page(&state, c, &raw, DefaultVersions::All, Some(id)).await?;
+    if page.objects.is_empty() && !raw.contains_key("next") && !raw.contains_key("added_after") {
+        return Err(TaxiiError::not_found("no such object in this collection"));
+    }
+    let list: Vec<String> = page
+        .objects
+        .iter()
+        .map(|o| {
+            serde_json::from_str::<Value>(&o.raw)
+                .ok()
+                .and_then(|v| {
+                    v.get("modified").or_else(|| v.get("created")).and_then(Value::as_str).map(str::to_string)
+                })
+                .unwrap_or_else(|| date_added(o.date_added))
+        })
+        .collect();
+    let body = if list.is_empty() {
+        format!("{{{}}}", more_next(&page))
+    } else {
+        format!("{{{},\"versions\":{}}}", more_next(&page), json!(list))
+    };
+    Ok(paged(&page, body))
+}
+
+async fn delete_object(
+    State(state): St,
+    Path((name, coll, id)): Path<(String, String, String)>,
+    Query(raw): Raw,
+    headers: HeaderMap,
+) -> AppResult {
+    let user = caller(&state, &headers).await?;
+    let c = visible(&state, &name, &coll, &user).await?;
+    if !(user.may_write(&c) && user.may_read(&c)) {
+        return Err(TaxiiError::forbidden("deleting needs read and write access to this collection"));
+    }
+    let versions = params::parse(&raw, state.config.max_page_size, DefaultVersions::All)?.query.versions;
+    let deleted = delete(&state, c, id, versions).await?;
+    if deleted == 0 {
+        return Err(TaxiiError::not_found("no such object in this collection"));
+    }
+    Ok(taxii_response(StatusCode::OK, String::new()))
+}
+
+async fn delete(state: &Arc<AppState>, c: Collection, id: String, versions: Versions) -> Result<u64, TaxiiError> {
+    state.stores.write(move |s| Ok(s.delete_object(&c, &id, &versions)?)).await
+}
+
+async fn add_objects(
+    State(state): St,
+    Path((name, coll)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> AppResult {
+    let user = caller(&state, &headers).await?;
+    let c = visible(&state, &name, &coll, &user).await?;
+    if !user.may_write(&c) {
+        return Err(TaxiiError::forbidden("this account may not write to this collection"));
+    }
+    media::check_content_type(&headers)?;
+    let limit = state.config.max_content_length;
+    let too_large = || {
+        TaxiiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request too large",
+            format!("the largest request accepted is {limit} bytes"),
+        )
+    };
+    if headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n > limit)
+    {
+        return Err(too_large());
+    }
+    let bytes: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| too_large())?;
+    let request_timestamp = Timestamp::now().format(6);
+    let owner = user.name.clone();
+    let status = state
+        .stores
+        .write(move |s| {
+            let outcomes = pacto_store::ingest_request(s, &c, &bytes).map_err(|e| match e {
+                pacto_store::RequestError::Unusable(why) => {
+                    TaxiiError::bad_request(format!("the body is not a TAXII envelope of STIX objects: {why}"))
+                }
+                pacto_store::RequestError::Store(e) => e.into(),
+            })?;
+            let (mut successes, mut failures) = (Vec::new(), Vec::new());
+            for o in outcomes {
+                let mut entry = json!({"id": o.id.clone().unwrap_or_default()});
+                if let Some(v) = &o.version {
+                    entry["version"] = json!(v);
+                }
+                match o.failure {
+                    None => successes.push(entry),
+                    Some(why) => {
+                        entry["message"] = json!(why);
+                        failures.push(entry);
+                    }
+                }
+            }
+            let id = uuid::Uuid::new_v4().to_string();
+            let v = json!({
+                "id": id,
+                "status": "complete",
+                "request_timestamp": request_timestamp,
+                "total_count": successes.len() + failures.len(),
+                "success_count": successes.len(),
+                "successes": successes,
+                "failure_count": failures.len(),
+                "failures": failures,
+                "pending_count": 0,
+                "pendings": [],
+                "_owner": owner,
+            });
+            s.put_status(&id, &v.to_string())?;
+            Ok(v)
+        })
+        .await?;
+    let accepted = status["success_count"].as_u64().unwrap_or(0);
+    let refused = status["failure_count"].as_u64().unwrap_or(0);
+    state.metrics.objects_posted(accepted, refused);
+    let mut v = status;
+    if let Value::Object(m) = &mut v {
+        m.remove("_owner");
+    }
+    Ok(taxii_response(StatusCode::ACCEPTED, v.to_string()))
+}

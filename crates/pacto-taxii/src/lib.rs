@@ -1,0 +1,170 @@
+//! `pacto-taxii`: the node's TAXII 2.1 server.
+//!
+//! [`router`] builds the axum router for every TAXII 2.1 endpoint (discovery, API root, status,
+//! collections, collection, manifest, objects, object, versions) plus `/healthz`, `/metrics`
+//! and `/openapi.yaml`, over a [`Stores`] pool. The binary decides where to listen and whether
+//! to use TLS.
+//!
+//! Invariants: a collection a caller may not read answers exactly as one that does not exist
+//! (404); every write passes the STIX validator; pages are cut by `date_added` keys, so a page
+//! costs the same at any depth and concurrent writers never cause a skip or a repeat.
+
+mod auth;
+mod error;
+mod handlers;
+mod media;
+mod metrics;
+mod params;
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use pacto_store::Store;
+
+pub use auth::{Credentials, hash_password, verify_password};
+pub use error::TaxiiError;
+pub use metrics::Metrics;
+
+/// A store connection the server may use from a blocking thread.
+pub type SharedStore = Box<dyn Store + Send>;
+
+/// Store connections: one writer, several readers (SQLite in WAL mode lets readers run beside
+/// the writer). Work runs on tokio's blocking threads.
+pub struct Stores {
+    writer: Mutex<SharedStore>,
+    readers: Vec<Mutex<SharedStore>>,
+    next: AtomicUsize,
+}
+
+impl Stores {
+    pub fn new(writer: SharedStore, readers: Vec<SharedStore>) -> Self {
+        Stores {
+            writer: Mutex::new(writer),
+            readers: readers.into_iter().map(Mutex::new).collect(),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// Run `f` with a reader (the writer when there are none), on a blocking thread.
+    pub async fn read<T, F>(self: &Arc<Self>, f: F) -> Result<T, TaxiiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Store) -> Result<T, TaxiiError> + Send + 'static,
+    {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            if this.readers.is_empty() {
+                let guard = this.writer.lock().map_err(|_| TaxiiError::internal("store lock poisoned"))?;
+                return f(guard.as_ref());
+            }
+            // Take a free reader if there is one, else wait for the next in turn.
+            for r in &this.readers {
+                if let Ok(guard) = r.try_lock() {
+                    return f(guard.as_ref());
+                }
+            }
+            let i = this.next.fetch_add(1, Ordering::Relaxed) % this.readers.len();
+            let guard = this.readers[i].lock().map_err(|_| TaxiiError::internal("store lock poisoned"))?;
+            f(guard.as_ref())
+        })
+        .await
+        .map_err(|e| TaxiiError::internal(&format!("store task failed: {e}")))?
+    }
+
+    /// Run `f` with the writer, on a blocking thread.
+    pub async fn write<T, F>(self: &Arc<Self>, f: F) -> Result<T, TaxiiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Store) -> Result<T, TaxiiError> + Send + 'static,
+    {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = this.writer.lock().map_err(|_| TaxiiError::internal("store lock poisoned"))?;
+            f(guard.as_mut())
+        })
+        .await
+        .map_err(|e| TaxiiError::internal(&format!("store task failed: {e}")))?
+    }
+}
+
+/// An API root: a name (its URL path segment), a title, and which collections it serves.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct ApiRoot {
+    pub name: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Collection names, or `*` for every collection.
+    #[serde(default = "all_collections")]
+    pub collections: Vec<String>,
+}
+
+fn all_collections() -> Vec<String> {
+    vec!["*".into()]
+}
+
+impl ApiRoot {
+    pub fn serves(&self, c: &pacto_store::Collection) -> bool {
+        self.collections.iter().any(|n| n == "*" || *n == c.name || *n == c.id)
+    }
+}
+
+/// What the server needs to know.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub title: String,
+    pub description: Option<String>,
+    pub contact: Option<String>,
+    pub api_roots: Vec<ApiRoot>,
+    /// Largest request body accepted, in bytes (413 beyond).
+    pub max_content_length: usize,
+    /// Largest page a client may ask for (and the page size when it asks for none).
+    pub max_page_size: usize,
+    /// Base URL used in discovery (e.g. `https://taxii.example.gov`); taken from the Host header
+    /// when unset.
+    pub public_url: Option<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            title: "pacto TAXII server".into(),
+            description: None,
+            contact: None,
+            api_roots: vec![ApiRoot {
+                name: "api".into(),
+                title: "pacto".into(),
+                description: Some("All collections of this node".into()),
+                collections: all_collections(),
+            }],
+            max_content_length: 10 * 1024 * 1024,
+            max_page_size: 1000,
+            public_url: None,
+        }
+    }
+}
+
+/// Shared state of the server.
+pub struct AppState {
+    pub config: ServerConfig,
+    pub stores: Arc<Stores>,
+    pub metrics: Metrics,
+    pub logins: auth::LoginCache,
+}
+
+impl AppState {
+    pub fn new(config: ServerConfig, stores: Stores) -> Arc<Self> {
+        Arc::new(AppState {
+            config,
+            stores: Arc::new(stores),
+            metrics: Metrics::default(),
+            logins: auth::LoginCache::default(),
+        })
+    }
+}
+
+pub use handlers::router;
+
+/// The OpenAPI description of this API (also served at `/openapi.yaml`).
+pub const OPENAPI: &str = include_str!("../openapi.yaml");

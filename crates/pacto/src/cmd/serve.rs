@@ -1,0 +1,148 @@
+//! `pacto serve`: configuration (TOML file, flags, environment), the listener (plain or TLS),
+//! and graceful shutdown. The API itself is `pacto_taxii::router`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use pacto_store::{SqliteStore, Store, User};
+use pacto_taxii::{ApiRoot, AppState, ServerConfig, SharedStore, Stores};
+use serde::Deserialize;
+
+use super::EXIT_OK;
+use crate::cli::{Global, ServeArgs};
+use crate::config;
+
+/// The TOML configuration file. Every field is optional; flags override it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub public_url: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub contact: Option<String>,
+    pub max_content_length: Option<usize>,
+    pub max_page_size: Option<usize>,
+    pub tls: Option<TlsConfig>,
+    #[serde(default)]
+    pub api_roots: Vec<ApiRoot>,
+    /// Collections created at start-up when missing.
+    #[serde(default)]
+    pub collections: Vec<CollectionConfig>,
+    /// Users created or updated at start-up (with argon2id hashes, never passwords).
+    #[serde(default)]
+    pub users: Vec<User>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionConfig {
+    pub name: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
+
+fn load(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{}: invalid configuration", path.display()))
+}
+
+pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
+    let file = match &args.config {
+        Some(p) => load(p)?,
+        None => FileConfig::default(),
+    };
+    let listen = args.listen.clone().or(file.listen.clone()).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+    let addr: SocketAddr = listen.parse().with_context(|| format!("--listen {listen:?} is not an address:port"))?;
+    let tls = match (&args.tls_cert, &args.tls_key, &file.tls) {
+        (Some(c), Some(k), _) => Some((c.clone(), k.clone())),
+        (_, _, Some(t)) => Some((t.cert.clone(), t.key.clone())),
+        _ => None,
+    };
+    let defaults = ServerConfig::default();
+    let server = ServerConfig {
+        title: file.title.clone().unwrap_or(defaults.title),
+        description: file.description.clone(),
+        contact: file.contact.clone(),
+        api_roots: if file.api_roots.is_empty() { defaults.api_roots } else { file.api_roots.clone() },
+        max_content_length: file.max_content_length.unwrap_or(defaults.max_content_length),
+        max_page_size: file.max_page_size.unwrap_or(defaults.max_page_size).max(1),
+        public_url: args.public_url.clone().or(file.public_url.clone()),
+    };
+
+    // One writer and a few readers on the same database file.
+    let db = config::data_dir(g).join("pacto.db");
+    let mut writer = SqliteStore::open(&db).with_context(|| format!("cannot open the store at {}", db.display()))?;
+    for c in &file.collections {
+        if writer.collection(&c.name)?.is_none() {
+            let made =
+                writer.create_collection(&c.name, c.title.as_deref().unwrap_or(&c.name), c.description.as_deref())?;
+            tracing::info!(collection = made.name, id = made.id, "created collection from configuration");
+        }
+    }
+    for u in &file.users {
+        writer.put_user(u)?;
+    }
+    if writer.users()?.is_empty() {
+        eprintln!("pacto: no users yet; every TAXII request will be refused until one is added:");
+        eprintln!("       echo 'a long passphrase' | pacto user add analyst --read '*' --write '*'");
+    }
+    let readers =
+        (0..4).map(|_| SqliteStore::open(&db).map(|s| Box::new(s) as SharedStore)).collect::<Result<Vec<_>, _>>()?;
+    let state = AppState::new(server, Stores::new(Box::new(writer), readers));
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(serve(addr, tls, state))?;
+    Ok(EXIT_OK)
+}
+
+async fn serve(addr: SocketAddr, tls: Option<(PathBuf, PathBuf)>, state: Arc<AppState>) -> anyhow::Result<()> {
+    let app = pacto_taxii::router(state);
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    match tls {
+        None => {
+            eprintln!("pacto: TAXII 2.1 at http://{local}/taxii2/ (health: /healthz, metrics: /metrics)");
+            tracing::info!(%local, tls = false, "serving");
+            axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+        }
+        Some((cert, key)) => {
+            let acceptor = crate::tls::acceptor(&cert, &key)?;
+            eprintln!("pacto: TAXII 2.1 at https://{local}/taxii2/ (health: /healthz, metrics: /metrics)");
+            tracing::info!(%local, tls = true, "serving");
+            let listener = crate::tls::TlsListener::new(listener, acceptor);
+            axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+        }
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    eprintln!("pacto: shutting down");
+}
