@@ -11,17 +11,22 @@ pub enum IdError {
 
 /// Split an identifier into its object type and UUID, checking both parts.
 pub fn parse_id(id: &str) -> Result<(&str, &str), IdError> {
-    let Some(pos) = id.rfind("--") else {
-        return Err(IdError::Form(id.to_string()));
-    };
-    let (ty, uuid) = (&id[..pos], &id[pos + 2..]);
-    if !is_type_name(ty) {
-        return Err(IdError::Form(id.to_string()));
+    // The UUID is always the last 36 bytes, after "--".
+    let b = id.as_bytes();
+    if b.len() >= 38 && &b[b.len() - 38..b.len() - 36] == b"--" && id.is_char_boundary(b.len() - 36) {
+        let (ty, uuid) = (&id[..b.len() - 38], &id[b.len() - 36..]);
+        if !is_type_name(ty) {
+            return Err(IdError::Form(id.to_string()));
+        }
+        if !is_rfc4122_uuid(uuid) {
+            return Err(IdError::Uuid(id.to_string()));
+        }
+        return Ok((ty, uuid));
     }
-    if !is_rfc4122_uuid(uuid) {
-        return Err(IdError::Uuid(id.to_string()));
+    match id.rfind("--") {
+        Some(pos) if is_type_name(&id[..pos]) => Err(IdError::Uuid(id.to_string())),
+        _ => Err(IdError::Form(id.to_string())),
     }
-    Ok((ty, uuid))
 }
 
 /// The UUID form the STIX schemas require: hex 8-4-4-4-12, version nibble 1-5, variant 8/9/a/b.

@@ -42,6 +42,9 @@ pub struct IngestReport {
     pub warnings: u64,
     /// Details of the first rejections.
     pub rejections: Vec<Rejection>,
+    /// Every object's outcome, in order (only for [`Ingest::run_tracked`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outcomes: Vec<ObjectOutcome>,
 }
 
 impl IngestReport {
@@ -53,7 +56,8 @@ impl IngestReport {
     }
 }
 
-type Batch = Vec<(Incoming, Option<usize>)>;
+/// Queued objects: the object, its index in the input, and its slot in `outcomes` if tracked.
+type Batch = Vec<(Incoming, Option<usize>, Option<usize>)>;
 
 /// The caller's side of an ingest: hand it objects with [`Ingest::offer`].
 pub struct Ingest {
@@ -62,6 +66,7 @@ pub struct Ingest {
     session: Session,
     report: IngestReport,
     to_writer: mpsc::SyncSender<Batch>,
+    track: bool,
 }
 
 impl Ingest {
@@ -69,6 +74,34 @@ impl Ingest {
     /// is written and the report comes back with `feed`'s own result. A store error ends the
     /// ingest (what was committed before it stays).
     pub fn run<S, T, F>(store: &mut S, collection: &Collection, batch_size: usize, feed: F) -> Result<(IngestReport, T)>
+    where
+        S: Store + Send + ?Sized,
+        F: FnOnce(&mut Ingest) -> T,
+    {
+        Self::run_with(store, collection, batch_size, false, feed)
+    }
+
+    /// As [`Ingest::run`], and the report lists every object's outcome in order.
+    pub fn run_tracked<S, T, F>(
+        store: &mut S,
+        collection: &Collection,
+        batch_size: usize,
+        feed: F,
+    ) -> Result<(IngestReport, T)>
+    where
+        S: Store + Send + ?Sized,
+        F: FnOnce(&mut Ingest) -> T,
+    {
+        Self::run_with(store, collection, batch_size, true, feed)
+    }
+
+    fn run_with<S, T, F>(
+        store: &mut S,
+        collection: &Collection,
+        batch_size: usize,
+        track: bool,
+        feed: F,
+    ) -> Result<(IngestReport, T)>
     where
         S: Store + Send + ?Sized,
         F: FnOnce(&mut Ingest) -> T,
@@ -83,14 +116,28 @@ impl Ingest {
                 session: Session::new(),
                 report: IngestReport::default(),
                 to_writer: tx,
+                track,
             };
             let fed = feed(&mut ingest);
             let sent = ingest.send();
             let Ingest { mut report, to_writer, .. } = ingest;
             drop(to_writer);
             let written = writer.join().map_err(|_| StoreError::Other("the store writer thread panicked".into()))?;
-            let written = written?;
+            let (written, slots) = written?;
             sent?;
+            for (slot, result) in slots {
+                if let Some(o) = report.outcomes.get_mut(slot) {
+                    match result {
+                        // An object with neither modified nor created has its date_added as
+                        // its TAXII version.
+                        Ok(date_added) if o.version.is_none() => {
+                            o.version = Some(pacto_stix::Timestamp::from_micros(date_added).format(6))
+                        }
+                        Ok(_) => {}
+                        Err(reason) => o.failure = Some(reason),
+                    }
+                }
+            }
             report.added += written.added;
             report.unchanged += written.unchanged;
             report.rejected += written.rejected;
@@ -110,25 +157,40 @@ impl Ingest {
         };
         let checked = self.session.check(raw.raw, Location { index: raw.index, path: raw.path, default_version });
         let verdict = checked.verdict;
+        let slot = self.track.then(|| {
+            let text =
+                |k: &str| checked.value.as_ref().and_then(|v| v.get(k)).and_then(Value::as_str).map(str::to_string);
+            let version = text("modified").or_else(|| text("created"));
+            self.report.outcomes.push(ObjectOutcome { index: raw.index, id: text("id"), version, failure: None });
+            self.report.outcomes.len() - 1
+        });
         self.report.warnings += verdict.warnings as u64;
         let value = match checked.value {
             Some(v) if verdict.errors == 0 => v,
             value => {
                 let id = value.as_ref().and_then(|v| v.get("id")).and_then(Value::as_str).map(str::to_string);
-                let reasons = self
+                let reasons: Vec<String> = self
                     .session
                     .findings()
                     .iter()
                     .filter(|f| f.severity == Severity::Error)
                     .map(|f| format!("{} [{}] {}", f.path, f.rule, f.message))
                     .collect();
+                if let Some(slot) = slot {
+                    self.report.outcomes[slot].failure = Some(reasons.join("; "));
+                }
                 self.report.reject(raw.index, id, reasons);
                 return Ok(());
             }
         };
         match StixObject::from_parts(raw.raw.to_owned(), value) {
-            Ok(object) => self.batch.push((Incoming::new(&object, verdict.version), raw.index)),
-            Err(e) => self.report.reject(raw.index, None, vec![format!("{}: {e}", raw.path)]),
+            Ok(object) => self.batch.push((Incoming::new(&object, verdict.version), raw.index, slot)),
+            Err(e) => {
+                if let Some(slot) = slot {
+                    self.report.outcomes[slot].failure = Some(e.to_string());
+                }
+                self.report.reject(raw.index, None, vec![format!("{}: {e}", raw.path)])
+            }
         }
         if self.batch.len() >= self.batch_size {
             self.send()?;
@@ -151,27 +213,45 @@ impl Ingest {
     }
 }
 
+/// What the store did with a tracked object: its date_added, or why it refused it.
+type SlotResult = (usize, std::result::Result<i64, String>);
+
+/// The writer thread: stores batches as they come; returns its counts and, for tracked
+/// objects, what the store did with each.
 fn write_batches<S: Store + ?Sized>(
     store: &mut S,
     collection: &Collection,
     rx: mpsc::Receiver<Batch>,
-) -> Result<IngestReport> {
+) -> Result<(IngestReport, Vec<SlotResult>)> {
     let mut report = IngestReport::default();
+    let mut slots = Vec::new();
     let mut objects = Vec::new();
     for batch in rx {
-        let (incoming, positions): (Vec<Incoming>, Vec<Option<usize>>) = batch.into_iter().unzip();
         objects.clear();
-        objects.extend(incoming);
+        let mut places = Vec::with_capacity(batch.len());
+        for (incoming, index, slot) in batch {
+            objects.push(incoming);
+            places.push((index, slot));
+        }
         let outcomes = store.add_batch(collection, &objects)?;
-        for ((obj, index), outcome) in objects.iter().zip(positions).zip(outcomes) {
+        for ((obj, (index, slot)), outcome) in objects.iter().zip(places).zip(outcomes) {
             match outcome {
-                AddOutcome::Added { .. } => report.added += 1,
-                AddOutcome::Unchanged => report.unchanged += 1,
-                AddOutcome::Refused { reason } => report.reject(index, Some(obj.id.clone()), vec![reason]),
+                AddOutcome::Added { date_added } => {
+                    report.added += 1;
+                    slots.extend(slot.map(|s| (s, Ok(date_added))));
+                }
+                AddOutcome::Unchanged { date_added } => {
+                    report.unchanged += 1;
+                    slots.extend(slot.map(|s| (s, Ok(date_added))));
+                }
+                AddOutcome::Refused { reason } => {
+                    slots.extend(slot.map(|s| (s, Err(reason.clone()))));
+                    report.reject(index, Some(obj.id.clone()), vec![reason]);
+                }
             }
         }
     }
-    Ok(report)
+    Ok((report, slots))
 }
 
 /// What became of one object of a request-sized ingest.
@@ -195,54 +275,28 @@ pub enum RequestError {
     Store(#[from] StoreError),
 }
 
-/// Validate and store the objects of a request body (a TAXII envelope, a bundle...) in one
-/// transaction (TAXII POST, partner sync): each object's outcome comes back, in order.
-pub fn ingest_request<S: Store + ?Sized>(
+/// Validate and store the objects of a request body (a TAXII envelope, a bundle...) —
+/// TAXII POST, partner sync — and return each object's outcome, in order. A body that is not
+/// well-formed STIX content stores nothing. Validation overlaps with the writes, as for imports.
+pub fn ingest_request<S: Store + Send + ?Sized>(
     store: &mut S,
     collection: &Collection,
     body: &[u8],
 ) -> std::result::Result<Vec<ObjectOutcome>, RequestError> {
-    let mut session = Session::new();
-    let mut outcomes = Vec::new();
-    let mut batch = Vec::new();
-    let mut batch_at = Vec::new();
-    pacto_stix::read_objects_from_slice(body, |raw| {
-        let default_version = if raw.bundle_spec_version == Some("2.0") { SpecVersion::V20 } else { SpecVersion::V21 };
-        let checked = session.check(raw.raw, Location { index: raw.index, path: raw.path, default_version });
-        let text =
-            |v: &Option<Value>, k: &str| v.as_ref().and_then(|v| v.get(k)).and_then(Value::as_str).map(str::to_string);
-        let id = text(&checked.value, "id");
-        let version = text(&checked.value, "modified").or_else(|| text(&checked.value, "created"));
-        let mut outcome = ObjectOutcome { index: raw.index, id, version, failure: None };
-        match checked.value {
-            Some(value) if checked.verdict.errors == 0 => match StixObject::from_parts(raw.raw.to_owned(), value) {
-                Ok(object) => {
-                    batch.push(Incoming::new(&object, checked.verdict.version));
-                    batch_at.push(outcomes.len());
-                }
-                Err(e) => outcome.failure = Some(e.to_string()),
-            },
-            _ => {
-                let reasons: Vec<String> = session
-                    .findings()
-                    .iter()
-                    .filter(|f| f.severity == Severity::Error)
-                    .map(|f| format!("{} [{}] {}", f.path, f.rule, f.message))
-                    .collect();
-                outcome.failure = Some(reasons.join("; "));
-            }
-        }
-        outcomes.push(outcome);
-        Ok::<(), std::convert::Infallible>(())
-    })
-    .map_err(|e| RequestError::Unusable(e.to_string()))?;
-    if !batch.is_empty() {
-        let results = store.add_batch(collection, &batch)?;
-        for (at, result) in batch_at.into_iter().zip(results) {
-            if let AddOutcome::Refused { reason } = result {
-                outcomes[at].failure = Some(reason);
-            }
-        }
-    }
-    Ok(outcomes)
+    // A body that is not well-formed JSON changes nothing: check that first (a fast pass that
+    // builds nothing), then read and store in one pass.
+    serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(|e| {
+        let msg = e.to_string();
+        RequestError::Unusable(
+            msg.rfind(" at line ").map_or(msg.clone(), |p| format!("{}:{}: {}", e.line(), e.column(), &msg[..p])),
+        )
+    })?;
+    let (report, read) = Ingest::run_tracked(store, collection, 250, |ingest| {
+        pacto_stix::read_objects_from_slice(body, |raw| ingest.offer(raw))
+    })?;
+    read.map_err(|e| match e {
+        pacto_stix::ReadError::Callback(e) => RequestError::Store(e),
+        other => RequestError::Unusable(other.to_string()),
+    })?;
+    Ok(report.outcomes)
 }

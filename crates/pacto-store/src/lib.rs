@@ -75,8 +75,8 @@ pub struct CollectionStats {
 pub enum AddOutcome {
     /// A new version was stored with this date_added (microseconds).
     Added { date_added: i64 },
-    /// The identical version was already there.
-    Unchanged,
+    /// The identical version was already there, added at this date_added.
+    Unchanged { date_added: i64 },
     /// Refused, with the reason.
     Refused { reason: String },
 }
@@ -131,6 +131,9 @@ pub struct Versions {
     pub last: bool,
     /// Specific versions, as version keys (see [`version_key_of`]).
     pub at: Vec<String>,
+    /// Specific date_added values (microseconds): the TAXII version of an object that has
+    /// neither `modified` nor `created` is its date_added.
+    pub at_added: Vec<i64>,
 }
 
 impl Default for Versions {
@@ -141,17 +144,29 @@ impl Default for Versions {
 
 impl Versions {
     pub fn all() -> Self {
-        Versions { all: true, first: false, last: false, at: Vec::new() }
+        Versions { all: true, first: false, last: false, at: Vec::new(), at_added: Vec::new() }
     }
     pub fn last() -> Self {
-        Versions { all: false, first: false, last: true, at: Vec::new() }
+        Versions { all: false, first: false, last: true, at: Vec::new(), at_added: Vec::new() }
     }
     pub fn first() -> Self {
-        Versions { all: false, first: true, last: false, at: Vec::new() }
+        Versions { all: false, first: true, last: false, at: Vec::new(), at_added: Vec::new() }
     }
     pub fn none() -> Self {
-        Versions { all: false, first: false, last: false, at: Vec::new() }
+        Versions { all: false, first: false, last: false, at: Vec::new(), at_added: Vec::new() }
     }
+}
+
+/// The TAXII version of a stored object: its `modified` (else `created`) as written, else its
+/// date_added.
+pub fn taxii_version(o: &StoredObject) -> String {
+    if !o.version.is_empty()
+        && let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(&o.raw)
+        && let Some(v) = m.get("modified").or_else(|| m.get("created")).and_then(serde_json::Value::as_str)
+    {
+        return v.to_string();
+    }
+    pacto_stix::Timestamp::from_micros(o.date_added).format(6)
 }
 
 /// The version key of a timestamp (nine fraction digits), as [`version_key`] computes it.
@@ -242,10 +257,6 @@ pub trait Store {
     fn remove_user(&mut self, name: &str) -> Result<bool>;
     fn user(&self, name: &str) -> Result<Option<User>>;
     fn users(&self) -> Result<Vec<User>>;
-
-    /// Keep a TAXII status resource (its JSON body) for polling.
-    fn put_status(&mut self, id: &str, body: &str) -> Result<()>;
-    fn status(&self, id: &str) -> Result<Option<String>>;
 }
 
 /// The store's normal form of a version key: the timestamp with nine fraction digits (so that

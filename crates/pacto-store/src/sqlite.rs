@@ -55,11 +55,7 @@ CREATE TABLE IF NOT EXISTS users (
     can_read      TEXT NOT NULL,  -- JSON list of collection names, or ["*"]
     can_write     TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS statuses (
-    id         TEXT PRIMARY KEY,
-    body       TEXT NOT NULL,
-    created_us INTEGER NOT NULL
-);
+
 CREATE UNIQUE INDEX IF NOT EXISTS objects_by_added ON objects (coll, date_added);
 "#;
 
@@ -157,15 +153,17 @@ fn add_one(tx: &Transaction<'_>, pk: i64, incoming: &Incoming, next_added: &mut 
         }
     }
     if existing.iter().any(|e| e.version == version) {
-        let raw: String = tx
-            .prepare_cached("SELECT raw FROM objects WHERE coll = ?1 AND idh = ?2 AND id = ?3 AND version = ?4")?
-            .query_row(params![pk, idh, id, version], |r| r.get(0))?;
+        let (raw, date_added): (String, i64) = tx
+            .prepare_cached(
+                "SELECT raw, date_added FROM objects WHERE coll = ?1 AND idh = ?2 AND id = ?3 AND version = ?4",
+            )?
+            .query_row(params![pk, idh, id, version], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let stored: Value =
             serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("{id} {version}: {e}")))?;
         let new: Value = serde_json::from_str(incoming.raw.get())
             .map_err(|e| StoreError::Other(format!("{id}: the object to store is not JSON: {e}")))?;
         return Ok(if stored == new {
-            AddOutcome::Unchanged
+            AddOutcome::Unchanged { date_added }
         } else {
             let shown = if version.is_empty() { "(unversioned)" } else { version };
             AddOutcome::Refused {
@@ -354,18 +352,6 @@ impl Store for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn put_status(&mut self, id: &str, body: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO statuses (id, body, created_us) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET body = ?2",
-            params![id, body, now_us()],
-        )?;
-        Ok(())
-    }
-
-    fn status(&self, id: &str) -> Result<Option<String>> {
-        Ok(self.conn.query_row("SELECT body FROM statuses WHERE id = ?1", [id], |r| r.get(0)).optional()?)
-    }
-
     fn scan(
         &self,
         collection: &Collection,
@@ -437,6 +423,10 @@ fn versions_condition(v: &Versions, args: &mut Vec<rusqlite::types::Value>) -> O
     if !v.at.is_empty() {
         any.push(format!("version IN ({})", vec!["?"; v.at.len()].join(",")));
         args.extend(v.at.iter().map(|a| rusqlite::types::Value::Text(a.clone())));
+    }
+    if !v.at_added.is_empty() {
+        any.push(format!("(version = '' AND date_added IN ({}))", vec!["?"; v.at_added.len()].join(",")));
+        args.extend(v.at_added.iter().map(|a| rusqlite::types::Value::Integer(*a)));
     }
     Some(if any.is_empty() { "0".to_string() } else { format!("({})", any.join(" OR ")) })
 }

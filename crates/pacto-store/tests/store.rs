@@ -39,7 +39,7 @@ fn versions_are_kept_and_identical_readds_are_noops() {
     assert!(out.iter().all(|o| matches!(o, AddOutcome::Added { .. })));
     // Same version, same content, different text (key order, fraction digits elsewhere): unchanged.
     let again = obj(A, "2020-01-01T00:00:00.000Z", json!({}));
-    assert_eq!(s.add_batch(&c, &[again]).unwrap(), vec![AddOutcome::Unchanged]);
+    assert!(matches!(s.add_batch(&c, &[again]).unwrap()[..], [AddOutcome::Unchanged { .. }]));
     // Same version written with fewer fraction digits is the same version.
     let same_instant = obj(A, "2020-01-01T00:00:00Z", json!({}));
     assert!(matches!(s.add_batch(&c, &[same_instant]).unwrap()[0], AddOutcome::Refused { .. }));

@@ -76,7 +76,7 @@ impl Stores {
     pub async fn write<T, F>(self: &Arc<Self>, f: F) -> Result<T, TaxiiError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut dyn Store) -> Result<T, TaxiiError> + Send + 'static,
+        F: FnOnce(&mut (dyn Store + Send)) -> Result<T, TaxiiError> + Send + 'static,
     {
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
@@ -151,6 +151,40 @@ pub struct AppState {
     pub stores: Arc<Stores>,
     pub metrics: Metrics,
     pub logins: auth::LoginCache,
+    pub statuses: Statuses,
+}
+
+/// Status resources of recent POSTs, kept in memory for polling (the newest
+/// [`Statuses::KEEP`]); each remembers who posted it.
+#[derive(Default)]
+pub struct Statuses {
+    inner: Mutex<StatusTable>,
+}
+
+/// id → (owner, body), and ids oldest first.
+type StatusTable = (std::collections::HashMap<String, (String, String)>, std::collections::VecDeque<String>);
+
+impl Statuses {
+    pub const KEEP: usize = 10_000;
+
+    pub fn put(&self, id: &str, owner: &str, body: String) {
+        if let Ok(mut g) = self.inner.lock() {
+            let (map, order) = &mut *g;
+            map.insert(id.to_string(), (owner.to_string(), body));
+            order.push_back(id.to_string());
+            while order.len() > Self::KEEP {
+                if let Some(old) = order.pop_front() {
+                    map.remove(&old);
+                }
+            }
+        }
+    }
+
+    /// The status body, if `owner` posted it.
+    pub fn get(&self, id: &str, owner: &str) -> Option<String> {
+        let g = self.inner.lock().ok()?;
+        g.0.get(id).filter(|(o, _)| o == owner).map(|(_, b)| b.clone())
+    }
 }
 
 impl AppState {
@@ -160,6 +194,7 @@ impl AppState {
             stores: Arc::new(stores),
             metrics: Metrics::default(),
             logins: auth::LoginCache::default(),
+            statuses: Statuses::default(),
         })
     }
 }

@@ -77,6 +77,7 @@ pub fn parse(raw: &HashMap<String, String>, max_page: usize, default: DefaultVer
                             ))
                         })?;
                         sel.at.push(pacto_store::version_key_of(&t));
+                        sel.at_added.push(t.as_micros());
                     }
                 }
             }

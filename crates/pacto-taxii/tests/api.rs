@@ -304,3 +304,25 @@ fn metrics_count_requests() {
     assert!(m.contains("pacto_objects_stored 1"));
     assert!(m.contains("pacto_http_request_duration_seconds_bucket"));
 }
+
+#[test]
+fn objects_without_modified_are_versioned_by_date_added() {
+    let node = node(ServerConfig::default());
+    let ip = json!({"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--12592121-be4c-5a93-a813-5a5af16e50db", "value": "198.51.100.7"});
+    let status = post_objects(&node, &[ip.clone()]);
+    let version = status["successes"][0]["version"].as_str().expect("a version for an SCO").to_string();
+    // Posting it again reports the same version.
+    assert_eq!(post_objects(&node, &[ip])["successes"][0]["version"], version);
+    let id = "ipv4-addr--12592121-be4c-5a93-a813-5a5af16e50db";
+    let m = send(&node, Req::get(&format!("/api/collections/intel/manifest/?match[id]={id}"), "reader")).json();
+    assert_eq!(m["objects"][0]["version"], version);
+    assert_eq!(m["objects"][0]["date_added"], version);
+    let v = send(&node, Req::get(&format!("{OBJ}{id}/versions/"), "reader")).json();
+    assert_eq!(v["versions"], json!([version]));
+    let one = send(&node, Req::get(&format!("{OBJ}{id}/?match[version]={version}"), "reader")).json();
+    assert_eq!(ids(&one), vec![id]);
+    let del =
+        send(&node, Req { method: "DELETE", ..Req::get(&format!("{OBJ}{id}/?match[version]={version}"), "admin") });
+    assert_eq!(del.status, 200);
+    assert_eq!(send(&node, Req::get(&format!("{OBJ}{id}/"), "reader")).status, 404);
+}

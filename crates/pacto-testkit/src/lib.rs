@@ -4,6 +4,8 @@
 //! malware, threat actors, sightings, observed-data and its SCOs, all TLP-marked, with
 //! external references and custom `x_` properties. The same seed always gives the same bytes.
 
+pub mod http;
+
 use std::io::{self, Write};
 
 use pacto_stix::Tlp;
