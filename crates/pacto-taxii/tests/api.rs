@@ -309,7 +309,7 @@ fn metrics_count_requests() {
 fn objects_without_modified_are_versioned_by_date_added() {
     let node = node(ServerConfig::default());
     let ip = json!({"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--12592121-be4c-5a93-a813-5a5af16e50db", "value": "198.51.100.7"});
-    let status = post_objects(&node, &[ip.clone()]);
+    let status = post_objects(&node, std::slice::from_ref(&ip));
     let version = status["successes"][0]["version"].as_str().expect("a version for an SCO").to_string();
     // Posting it again reports the same version.
     assert_eq!(post_objects(&node, &[ip])["successes"][0]["version"], version);
