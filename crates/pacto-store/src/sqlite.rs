@@ -62,6 +62,48 @@ CREATE UNIQUE INDEX IF NOT EXISTS objects_by_added ON objects (coll, date_added)
 /// The SQLite store.
 pub struct SqliteStore {
     conn: Connection,
+    checkpointer: Option<Checkpointer>,
+}
+
+/// Copies the write-ahead log into the database file on its own thread and connection, so
+/// that writers never stop to do it (SQLite's automatic checkpoint runs inside a commit).
+struct Checkpointer {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    const EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+    fn start(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::park_timeout(Self::EVERY);
+                    // PASSIVE never blocks readers or writers; it copies what it can.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+                // On the way out, fold the whole log back (it then starts over small).
+                let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            })
+            .map_err(|e| StoreError::Other(format!("cannot start the checkpoint thread: {e}")))?;
+        Ok(Checkpointer { stop, handle: Some(handle) })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            h.thread().unpark();
+            let _ = h.join();
+        }
+    }
 }
 
 fn now_us() -> i64 {
@@ -82,6 +124,16 @@ impl SqliteStore {
                 .map_err(|e| StoreError::Other(format!("cannot create {}: {e}", dir.display())))?;
         }
         Self::init(Connection::open(path)?)
+    }
+
+    /// Open the database as its node's writer: as [`SqliteStore::open`], and checkpoints of the
+    /// write-ahead log move to a background thread (commits no longer pause for them). Open one
+    /// such store per database; readers use [`SqliteStore::open`].
+    pub fn open_writer(path: &Path) -> Result<Self> {
+        let mut store = Self::open(path)?;
+        store.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        store.checkpointer = Some(Checkpointer::start(path)?);
+        Ok(store)
     }
 
     /// A private in-memory database (tests, benchmarks).
@@ -114,7 +166,7 @@ impl SqliteStore {
                 )));
             }
         }
-        Ok(SqliteStore { conn })
+        Ok(SqliteStore { conn, checkpointer: None })
     }
 
     fn coll_pk(&self, c: &Collection) -> Result<i64> {

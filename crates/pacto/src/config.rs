@@ -27,5 +27,5 @@ pub fn open_store(g: &Global) -> anyhow::Result<SqliteStore> {
     let dir = data_dir(g);
     let path = dir.join("pacto.db");
     tracing::debug!(path = %path.display(), "opening store");
-    SqliteStore::open(&path).with_context(|| format!("cannot open the store at {}", path.display()))
+    SqliteStore::open_writer(&path).with_context(|| format!("cannot open the store at {}", path.display()))
 }

@@ -83,7 +83,8 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
 
     // One writer and a few readers on the same database file.
     let db = config::data_dir(g).join("pacto.db");
-    let mut writer = SqliteStore::open(&db).with_context(|| format!("cannot open the store at {}", db.display()))?;
+    let mut writer =
+        SqliteStore::open_writer(&db).with_context(|| format!("cannot open the store at {}", db.display()))?;
     for c in &file.collections {
         if writer.collection(&c.name)?.is_none() {
             let made =
