@@ -151,3 +151,33 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn writer_checkpoints_in_the_background_and_folds_the_log_on_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pacto.db");
+    let wal = dir.path().join("pacto.db-wal");
+    {
+        let mut s = SqliteStore::open_writer(&path).unwrap();
+        let c = s.create_collection("intel", "Intel", None).unwrap();
+        for n in 0..20u32 {
+            let batch: Vec<_> = (0..100u32)
+                .map(|i| {
+                    obj(
+                        &format!("indicator--{:08x}-17d4-4cbf-938f-98ee46b3cd3f", n * 100 + i),
+                        "2020-01-01T00:00:00.000Z",
+                        json!({}),
+                    )
+                })
+                .collect();
+            s.add_batch(&c, &batch).unwrap();
+        }
+        // A reader on another connection sees every committed batch meanwhile.
+        let r = SqliteStore::open(&path).unwrap();
+        assert_eq!(all(&r, &c, &Query::default()).len(), 2000);
+    }
+    assert!(std::fs::metadata(&wal).map_or(0, |m| m.len()) == 0, "the log is folded back when the writer closes");
+    let s = SqliteStore::open(&path).unwrap();
+    let c = s.collection("intel").unwrap().unwrap();
+    assert_eq!(s.stats(&c).unwrap().objects, 2000);
+}

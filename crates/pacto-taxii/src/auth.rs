@@ -47,6 +47,24 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
+/// A fresh password: 24 characters drawn uniformly (by rejection) from 56 letters and digits
+/// that cannot be mistaken for one another, from the OS's random source (about 139 bits).
+pub fn random_password() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
+    let mut out = String::with_capacity(24);
+    let mut buf = [0u8; 64];
+    while out.len() < 24 {
+        OsRng.fill_bytes(&mut buf);
+        for b in buf {
+            // 56 * 4 = 224: bytes at or above it would bias the choice
+            if usize::from(b) < ALPHABET.len() * 4 && out.len() < 24 {
+                out.push(ALPHABET[usize::from(b) % ALPHABET.len()] as char);
+            }
+        }
+    }
+    out
+}
+
 /// Logins verified recently.
 pub struct LoginCache {
     key: [u8; 32],
@@ -115,6 +133,14 @@ mod tests {
         assert!(!cache.check(&bad, &phc));
         let other = hash_password("other").unwrap();
         assert!(!cache.check(&good, &other), "a changed password no longer matches");
+    }
+
+    #[test]
+    fn random_passwords() {
+        let a = random_password();
+        assert_eq!(a.len(), 24);
+        assert!(a.bytes().all(|b| b.is_ascii_alphanumeric() && !b"0O1lIo".contains(&b)));
+        assert_ne!(a, random_password());
     }
 
     #[test]

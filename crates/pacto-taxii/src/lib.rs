@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pacto_store::Store;
 
-pub use auth::{Credentials, hash_password, verify_password};
+pub use auth::{Credentials, hash_password, random_password, verify_password};
 pub use error::TaxiiError;
 pub use metrics::Metrics;
 

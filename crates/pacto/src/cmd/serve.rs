@@ -95,9 +95,22 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
     for u in &file.users {
         writer.put_user(u)?;
     }
+    // A fresh node: one collection and one administrator, so that `pacto serve` alone works.
+    if writer.collections()?.is_empty() {
+        writer.create_collection("default", "Default collection", Some("Created on first start"))?;
+    }
     if writer.users()?.is_empty() {
-        eprintln!("pacto: no users yet; every TAXII request will be refused until one is added:");
-        eprintln!("       echo 'a long passphrase' | pacto user add analyst --read '*' --write '*'");
+        let password = pacto_taxii::random_password();
+        let password_hash = pacto_taxii::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
+        writer.put_user(&User {
+            name: "admin".into(),
+            password_hash,
+            can_read: vec!["*".into()],
+            can_write: vec!["*".into()],
+        })?;
+        eprintln!("pacto: first start: created the account admin (read and write on every collection)");
+        eprintln!("pacto: its password, shown only now: {password}");
+        eprintln!("pacto: add partner accounts with `pacto user add NAME --read C --write C` (password on stdin)");
     }
     let readers =
         (0..4).map(|_| SqliteStore::open(&db).map(|s| Box::new(s) as SharedStore)).collect::<Result<Vec<_>, _>>()?;

@@ -1,0 +1,148 @@
+//! `pacto serve` as a process: configuration file, first start, HTTPS, graceful shutdown.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+use pacto_testkit::http::Client;
+
+struct Server {
+    child: Child,
+    addr: String,
+    stderr_lines: Vec<String>,
+}
+
+/// Start `pacto serve` with these arguments on a free port; wait for its "TAXII 2.1 at" line.
+fn start(data: &std::path::Path, args: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pacto"))
+        .env("PACTO_DATA_DIR", data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push(line.clone());
+        if let Some(rest) = line.split("TAXII 2.1 at ").nth(1) {
+            let addr = rest.split("://").nth(1).unwrap().split('/').next().unwrap().to_string();
+            std::thread::spawn(move || for _ in lines {});
+            return Server { child, addr, stderr_lines: seen };
+        }
+    }
+    panic!("pacto serve did not start: {seen:?}");
+}
+
+fn stop(mut s: Server) {
+    // SIGTERM: a graceful stop, exit code 0.
+    let ok = Command::new("kill").args(["-TERM", &s.child.id().to_string()]).status().unwrap().success();
+    assert!(ok);
+    let status = s.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "pacto serve exits 0 on SIGTERM");
+}
+
+#[test]
+fn first_start_creates_an_admin_and_a_collection() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), &[]);
+    let pw_line = s.stderr_lines.iter().find(|l| l.contains("shown only now")).expect("the admin password is printed");
+    let password = pw_line.rsplit(' ').next().unwrap().to_string();
+    let mut c = Client::new(&s.addr, Some(("admin", &password)));
+    let r = c.request("GET", "/api/collections/", None).unwrap();
+    assert_eq!(r.status, 200);
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(v["collections"][0]["title"], "Default collection");
+    let mut wrong = Client::new(&s.addr, Some(("admin", "not the password")));
+    assert_eq!(wrong.request("GET", "/api/", None).unwrap().status, 401);
+    stop(s);
+    // Second start: nothing new is created, no password printed.
+    let s = start(dir.path(), &[]);
+    assert!(!s.stderr_lines.iter().any(|l| l.contains("shown only now")));
+    stop(s);
+}
+
+#[test]
+fn configuration_file_sets_roots_collections_and_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let hash = pacto_taxii::hash_password("partner password 1").unwrap();
+    let config = format!(
+        r#"
+title = "Test node"
+max_page_size = 2
+[[api_roots]]
+name = "shared"
+title = "Shared with partners"
+collections = ["firearms"]
+[[collections]]
+name = "firearms"
+title = "Firearms trafficking"
+[[collections]]
+name = "internal"
+[[users]]
+name = "partner"
+password_hash = "{hash}"
+can_read = ["firearms"]
+can_write = []
+"#
+    );
+    let path = dir.path().join("pacto.toml");
+    std::fs::write(&path, config).unwrap();
+    let s = start(dir.path(), &["--config", path.to_str().unwrap()]);
+    assert!(!s.stderr_lines.iter().any(|l| l.contains("shown only now")), "configured users: no admin is made");
+    let mut c = Client::new(&s.addr, Some(("partner", "partner password 1")));
+    let d: serde_json::Value = serde_json::from_slice(&c.request("GET", "/taxii2/", None).unwrap().body).unwrap();
+    assert_eq!(d["title"], "Test node");
+    assert_eq!(d["api_roots"][0], format!("http://{}/shared/", s.addr));
+    assert_eq!(c.request("GET", "/api/", None).unwrap().status, 404, "only the configured roots exist");
+    let cols: serde_json::Value =
+        serde_json::from_slice(&c.request("GET", "/shared/collections/", None).unwrap().body).unwrap();
+    assert_eq!(cols["collections"].as_array().unwrap().len(), 1);
+    assert_eq!(c.request("GET", "/shared/collections/internal/", None).unwrap().status, 404);
+    stop(s);
+    // A bad configuration is a clear error, not a start.
+    std::fs::write(&path, "listen = 42\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pacto"))
+        .env("PACTO_DATA_DIR", dir.path())
+        .args(["serve", "--config", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid configuration"));
+}
+
+#[test]
+fn https_with_a_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
+    let s = start(dir.path(), &["--tls-cert", cert_path.to_str().unwrap(), "--tls-key", key_path.to_str().unwrap()]);
+    assert!(s.stderr_lines.iter().any(|l| l.contains("https://")));
+    // A rustls client that trusts only this certificate.
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.cert.der().clone()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let conn = rustls::ClientConnection::new(Arc::new(config), "localhost".try_into().unwrap()).unwrap();
+    let sock = TcpStream::connect(&s.addr).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, sock);
+    tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut resp = Vec::new();
+    let _ = tls.read_to_end(&mut resp);
+    let text = String::from_utf8_lossy(&resp);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains("\"status\":\"ok\""));
+    // Plain HTTP to the TLS port gets nowhere.
+    let mut plain = Client::new(&s.addr, None);
+    assert!(plain.request("GET", "/healthz", None).map(|r| r.status != 200).unwrap_or(true));
+    stop(s);
+}
