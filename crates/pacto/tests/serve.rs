@@ -34,6 +34,8 @@ fn start(data: &std::path::Path, args: &[&str]) -> Server {
             return Server { child, addr, stderr_lines: seen };
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("pacto serve did not start: {seen:?}");
 }
 
