@@ -268,6 +268,23 @@ async fn query_page(
     state.stores.read(move |s| Ok(s.page(&c, &query)?)).await
 }
 
+/// `{"more": …, "next": …, KEY: [items]}`, without KEY when there are no items.
+fn list_body(page: &Page, key: &str, items: Vec<Value>) -> String {
+    if items.is_empty() {
+        format!("{{{}}}", more_next(page))
+    } else {
+        format!("{{{},\"{key}\":{}}}", more_next(page), Value::Array(items))
+    }
+}
+
+/// The caller and a collection it may read; the errors a reader of it would get otherwise.
+async fn reading(state: &Arc<AppState>, headers: &HeaderMap, root: &str, coll: &str) -> Result<Collection, TaxiiError> {
+    let user = caller(state, headers).await?;
+    let c = visible(state, root, coll, &user).await?;
+    readable(&c, &user)?;
+    Ok(c)
+}
+
 fn envelope(page: &Page) -> String {
     let mut body = String::with_capacity(64 + page.objects.iter().map(|o| o.raw.len() + 1).sum::<usize>());
     body.push('{');
@@ -292,9 +309,7 @@ async fn objects(
     Query(raw): Raw,
     headers: HeaderMap,
 ) -> AppResult {
-    let user = caller(&state, &headers).await?;
-    let c = visible(&state, &name, &coll, &user).await?;
-    readable(&c, &user)?;
+    let c = reading(&state, &headers, &name, &coll).await?;
     let page = query_page(&state, c, &raw, DefaultVersions::Last, None).await?;
     Ok(paged(&page, envelope(&page)))
 }
@@ -305,9 +320,7 @@ async fn object(
     Query(raw): Raw,
     headers: HeaderMap,
 ) -> AppResult {
-    let user = caller(&state, &headers).await?;
-    let c = visible(&state, &name, &coll, &user).await?;
-    readable(&c, &user)?;
+    let c = reading(&state, &headers, &name, &coll).await?;
     let page = query_page(&state, c, &raw, DefaultVersions::Last, Some(id)).await?;
     if page.objects.is_empty() && !raw.contains_key("next") {
         return Err(TaxiiError::not_found("no such object in this collection"));
@@ -321,9 +334,7 @@ async fn manifest(
     Query(raw): Raw,
     headers: HeaderMap,
 ) -> AppResult {
-    let user = caller(&state, &headers).await?;
-    let c = visible(&state, &name, &coll, &user).await?;
-    readable(&c, &user)?;
+    let c = reading(&state, &headers, &name, &coll).await?;
     let page = query_page(&state, c, &raw, DefaultVersions::Last, None).await?;
     let records: Vec<Value> = page
         .objects
@@ -332,12 +343,7 @@ async fn manifest(
             json!({"id": o.id, "date_added": date_added(o.date_added), "version": pacto_store::taxii_version(o), "media_type": STIX_MEDIA_TYPE})
         })
         .collect();
-    let body = if records.is_empty() {
-        format!("{{{}}}", more_next(&page))
-    } else {
-        format!("{{{},\"objects\":{}}}", more_next(&page), Value::Array(records))
-    };
-    Ok(paged(&page, body))
+    Ok(paged(&page, list_body(&page, "objects", records)))
 }
 
 async fn versions(
@@ -346,20 +352,13 @@ async fn versions(
     Query(raw): Raw,
     headers: HeaderMap,
 ) -> AppResult {
-    let user = caller(&state, &headers).await?;
-    let c = visible(&state, &name, &coll, &user).await?;
-    readable(&c, &user)?;
+    let c = reading(&state, &headers, &name, &coll).await?;
     let page = query_page(&state, c, &raw, DefaultVersions::All, Some(id)).await?;
     if page.objects.is_empty() && !raw.contains_key("next") && !raw.contains_key("added_after") {
         return Err(TaxiiError::not_found("no such object in this collection"));
     }
-    let list: Vec<String> = page.objects.iter().map(pacto_store::taxii_version).collect();
-    let body = if list.is_empty() {
-        format!("{{{}}}", more_next(&page))
-    } else {
-        format!("{{{},\"versions\":{}}}", more_next(&page), json!(list))
-    };
-    Ok(paged(&page, body))
+    let list: Vec<Value> = page.objects.iter().map(|o| Value::String(pacto_store::taxii_version(o))).collect();
+    Ok(paged(&page, list_body(&page, "versions", list)))
 }
 
 async fn delete_object(
