@@ -1,0 +1,440 @@
+//! Sharing agreements (outbound): which collections a partner may read and, within them, which
+//! objects — by TLP 2.0 level, type, labels and creator — and what is removed before an object
+//! leaves: listed properties, parts under granular markings above the partner's level, and
+//! references to anything the partner may not see (so it cannot learn that those exist).
+
+use std::collections::BTreeSet;
+
+use pacto_stix::Tlp;
+use pacto_stix::validate::{Location, Severity, validate_object};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// Why an agreement file is not usable.
+#[derive(Debug, thiserror::Error)]
+pub enum AgreementError {
+    #[error("{0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// One partner's agreement.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agreement {
+    /// The partner's account on this node.
+    pub partner: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// What the partner may read, collection by collection.
+    #[serde(default)]
+    pub share: Vec<Share>,
+    /// The one collection the partner may write to, if any.
+    #[serde(default)]
+    pub dropbox: Option<String>,
+}
+
+/// What may leave one collection for the partner.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Share {
+    pub collection: String,
+    /// The most restrictive TLP level the partner may receive (`clear`, `green`, `amber`,
+    /// `amber+strict`, `red`).
+    #[serde(deserialize_with = "tlp")]
+    pub max_tlp: Tlp,
+    /// Whether objects with no TLP marking may go (default: no).
+    #[serde(default)]
+    pub include_unmarked: bool,
+    /// Only these object types (default: all).
+    #[serde(default)]
+    pub types: Option<Vec<String>>,
+    /// Only objects with at least one of these labels (default: no condition).
+    #[serde(default)]
+    pub labels_any: Option<Vec<String>>,
+    /// Never objects with any of these labels.
+    #[serde(default)]
+    pub labels_none: Vec<String>,
+    /// Only objects created by these identities (default: any).
+    #[serde(default)]
+    pub creators: Option<Vec<String>>,
+    /// Top-level properties removed before an object leaves.
+    #[serde(default)]
+    pub redact: Vec<String>,
+}
+
+fn tlp<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Tlp, D::Error> {
+    let s = String::deserialize(d)?;
+    Tlp::parse(&s).ok_or_else(|| {
+        serde::de::Error::custom(format!("{s:?} is not a TLP 2.0 level (clear, green, amber, amber+strict, red)"))
+    })
+}
+
+impl Agreement {
+    /// Parse an agreement file's text.
+    pub fn parse(text: &str) -> Result<Agreement, AgreementError> {
+        let a: Agreement = toml::from_str(text)?;
+        if a.partner.trim().is_empty() {
+            return Err(AgreementError::Invalid("partner must name the partner's account".into()));
+        }
+        let mut seen = BTreeSet::new();
+        for s in &a.share {
+            if !seen.insert(&s.collection) {
+                return Err(AgreementError::Invalid(format!("collection {:?} is shared twice", s.collection)));
+            }
+            if a.dropbox.as_ref() == Some(&s.collection) {
+                return Err(AgreementError::Invalid(format!(
+                    "{:?} cannot be both shared and the partner's drop box",
+                    s.collection
+                )));
+            }
+        }
+        Ok(a)
+    }
+
+    /// The share for a collection, if the partner may read it.
+    pub fn share(&self, collection: &str) -> Option<&Share> {
+        self.share.iter().find(|s| s.collection == collection)
+    }
+}
+
+/// What happens to one object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// It goes, in this (possibly redacted) form.
+    Disclose(Value),
+    /// It does not go; the reason is for this node's operators, never for the partner.
+    Withhold(&'static str),
+}
+
+impl Share {
+    /// Whether the object as a whole passes this share's filters (type, TLP, labels, creator),
+    /// before redaction. References are checked against this.
+    pub fn admits(&self, obj: &Map<String, Value>) -> Result<(), &'static str> {
+        let ty = obj.get("type").and_then(Value::as_str).unwrap_or_default();
+        if let Some(types) = &self.types
+            && !types.iter().any(|t| t == ty)
+        {
+            return Err("type not shared");
+        }
+        // TLP marking definitions themselves are public knowledge.
+        if ty == "marking-definition" && obj.get("id").and_then(Value::as_str).and_then(Tlp::from_marking_ref).is_some()
+        {
+            return Ok(());
+        }
+        let refs = strings(obj.get("object_marking_refs"));
+        match Tlp::of_refs(refs.iter().map(String::as_str)) {
+            None if !self.include_unmarked => return Err("no TLP marking"),
+            Some(level) if level > self.max_tlp => return Err("TLP above the agreed level"),
+            _ => {}
+        }
+        let labels = strings(obj.get("labels"));
+        if let Some(any) = &self.labels_any
+            && !labels.iter().any(|l| any.contains(l))
+        {
+            return Err("no agreed label");
+        }
+        if labels.iter().any(|l| self.labels_none.contains(l)) {
+            return Err("excluded label");
+        }
+        if let Some(creators) = &self.creators {
+            let by = obj.get("created_by_ref").and_then(Value::as_str).unwrap_or_default();
+            if !creators.iter().any(|c| c == by) {
+                return Err("creator not shared");
+            }
+        }
+        Ok(())
+    }
+
+    /// Decide one object. `disclosable(id)` says whether an object this one refers to may
+    /// itself go to the partner; references to anything else are removed.
+    pub fn decide(&self, obj: &Value, disclosable: &dyn Fn(&str) -> bool) -> Decision {
+        let Value::Object(map) = obj else { return Decision::Withhold("not an object") };
+        if let Err(why) = self.admits(map) {
+            return Decision::Withhold(why);
+        }
+        let mut out = map.clone();
+        for p in &self.redact {
+            if matches!(p.as_str(), "type" | "id" | "spec_version" | "created" | "modified") {
+                continue;
+            }
+            out.remove(p);
+        }
+        // Parts under granular markings above the partner's level go, with those markings.
+        if let Some(Value::Array(gms)) = out.remove("granular_markings") {
+            let mut keep = Vec::new();
+            let mut cut: Vec<String> = Vec::new();
+            for gm in gms {
+                let level = gm.get("marking_ref").and_then(Value::as_str).and_then(Tlp::from_marking_ref);
+                let too_high = level.is_some_and(|l| l > self.max_tlp);
+                let marking_hidden =
+                    gm.get("marking_ref").and_then(Value::as_str).is_some_and(|r| level.is_none() && !disclosable(r));
+                if too_high || marking_hidden {
+                    cut.extend(strings(gm.get("selectors")));
+                } else {
+                    keep.push(gm);
+                }
+            }
+            // Longest selectors first, so list indexes stay right while removing.
+            cut.sort_by(|a, b| b.cmp(a));
+            for sel in &cut {
+                remove_selector(&mut out, sel);
+            }
+            // Markings whose selectors pointed only at removed parts go too.
+            let keep: Vec<Value> = keep
+                .into_iter()
+                .filter(|gm| {
+                    strings(gm.get("selectors")).iter().all(|s| pacto_stix::validate::selector_resolves(&out, s))
+                })
+                .collect();
+            if !keep.is_empty() {
+                out.insert("granular_markings".into(), Value::Array(keep));
+            }
+        }
+        drop_hidden_refs(&mut out, disclosable);
+        // What is left must still be valid STIX; otherwise it does not go at all.
+        let value = Value::Object(out);
+        let mut findings = Vec::new();
+        validate_object(&value, Location::default(), &mut findings);
+        if findings.iter().any(|f| f.severity == Severity::Error) {
+            return Decision::Withhold("depends on what the partner may not see");
+        }
+        Decision::Disclose(value)
+    }
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Remove what a granular-marking selector points at (`a.b.[2].c`).
+fn remove_selector(obj: &mut Map<String, Value>, selector: &str) {
+    let parts: Vec<&str> = selector.split('.').collect();
+    let Some((last, path)) = parts.split_last() else { return };
+    if path.is_empty() {
+        obj.remove(*last);
+        return;
+    }
+    let Some(mut cur) = obj.get_mut(path[0]) else { return };
+    for p in &path[1..] {
+        let next = match (p.strip_prefix('[').and_then(|x| x.strip_suffix(']')), cur) {
+            (Some(i), Value::Array(a)) => i.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
+            (None, Value::Object(m)) => m.get_mut(*p),
+            _ => None,
+        };
+        let Some(n) = next else { return };
+        cur = n;
+    }
+    match (last.strip_prefix('[').and_then(|x| x.strip_suffix(']')), cur) {
+        (Some(i), Value::Array(a)) => {
+            if let Ok(i) = i.parse::<usize>()
+                && i < a.len()
+            {
+                a.remove(i);
+            }
+        }
+        (None, Value::Object(m)) => {
+            m.remove(*last);
+        }
+        _ => {}
+    }
+}
+
+/// Remove every reference (`*_ref`, `*_refs`, at any depth) to an object the partner may not
+/// see. TLP marking definitions are public and always kept.
+fn drop_hidden_refs(obj: &mut Map<String, Value>, disclosable: &dyn Fn(&str) -> bool) {
+    let visible = |id: &str| Tlp::from_marking_ref(id).is_some() || disclosable(id);
+    let keys: Vec<String> = obj.keys().cloned().collect();
+    for k in keys {
+        let remove = if k.ends_with("_ref") {
+            obj.get(&k).and_then(Value::as_str).is_some_and(|id| !visible(id))
+        } else if k.ends_with("_refs") {
+            if let Some(Value::Array(items)) = obj.get_mut(&k) {
+                items.retain(|v| v.as_str().is_none_or(&visible));
+                items.is_empty()
+            } else {
+                false
+            }
+        } else {
+            match obj.get_mut(&k) {
+                Some(Value::Object(m)) => {
+                    drop_hidden_refs(m, disclosable);
+                    false
+                }
+                Some(Value::Array(items)) => {
+                    for item in items.iter_mut() {
+                        if let Value::Object(m) = item {
+                            drop_hidden_refs(m, disclosable);
+                        }
+                    }
+                    false
+                }
+                _ => false,
+            }
+        };
+        if remove {
+            obj.remove(&k);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const AMBER_SHARE: &str = r#"
+partner = "us"
+dropbox = "from-us"
+[[share]]
+collection = "firearms"
+max_tlp = "amber"
+types = ["indicator", "threat-actor", "relationship", "identity", "report"]
+labels_none = ["informant"]
+redact = ["x_informant_name"]
+"#;
+
+    fn share() -> Share {
+        Agreement::parse(AMBER_SHARE).unwrap().share("firearms").unwrap().clone()
+    }
+
+    fn indicator(tlp: Tlp) -> Value {
+        json!({"type": "indicator", "spec_version": "2.1", "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+            "object_marking_refs": [tlp.marking_id()], "pattern": "[x:y = 'z']", "pattern_type": "stix",
+            "valid_from": "2026-01-01T00:00:00Z", "description": "courier seen at the crossing",
+            "x_informant_name": "J. Doe", "created_by_ref": "identity--0b1e8a52-0f6c-4b8e-9a53-3f4f1c6f9b01"})
+    }
+
+    #[test]
+    fn parse_rejects_bad_agreements() {
+        assert!(Agreement::parse("partner = \"x\"\n[[share]]\ncollection = \"a\"\nmax_tlp = \"purple\"\n").is_err());
+        assert!(Agreement::parse("partner = \"x\"\nunknown = 1\n").is_err());
+        assert!(Agreement::parse("partner = \"\"\n").is_err());
+        let twice = "partner = \"x\"\n[[share]]\ncollection = \"a\"\nmax_tlp = \"green\"\n[[share]]\ncollection = \"a\"\nmax_tlp = \"red\"\n";
+        assert!(Agreement::parse(twice).is_err());
+        let both = "partner = \"x\"\ndropbox = \"a\"\n[[share]]\ncollection = \"a\"\nmax_tlp = \"green\"\n";
+        assert!(Agreement::parse(both).is_err());
+    }
+
+    #[test]
+    fn tlp_level_is_never_exceeded() {
+        let s = share();
+        let everyone = |_: &str| true;
+        for t in Tlp::ALL {
+            let d = s.decide(&indicator(t), &everyone);
+            assert_eq!(matches!(d, Decision::Disclose(_)), t <= Tlp::Amber, "{t:?}");
+        }
+        let mut unmarked = indicator(Tlp::Green);
+        unmarked.as_object_mut().unwrap().remove("object_marking_refs");
+        assert_eq!(s.decide(&unmarked, &everyone), Decision::Withhold("no TLP marking"));
+        let mut both = indicator(Tlp::Green);
+        both["object_marking_refs"] = json!([Tlp::Green.marking_id(), Tlp::Red.marking_id()]);
+        assert!(matches!(s.decide(&both, &everyone), Decision::Withhold(_)), "the most restrictive marking counts");
+    }
+
+    #[test]
+    fn types_labels_and_redactions() {
+        let s = share();
+        let everyone = |_: &str| true;
+        let mut malware = indicator(Tlp::Green);
+        malware["type"] = json!("malware");
+        assert_eq!(s.decide(&malware, &everyone), Decision::Withhold("type not shared"));
+        let mut informant = indicator(Tlp::Green);
+        informant["labels"] = json!(["informant"]);
+        assert_eq!(s.decide(&informant, &everyone), Decision::Withhold("excluded label"));
+        let Decision::Disclose(out) = s.decide(&indicator(Tlp::Green), &everyone) else { panic!() };
+        assert!(out.get("x_informant_name").is_none());
+        assert_eq!(out["description"], "courier seen at the crossing");
+    }
+
+    #[test]
+    fn granular_markings_above_the_level_take_their_parts_with_them() {
+        let s = share();
+        let mut obj = indicator(Tlp::Green);
+        obj["granular_markings"] = json!([
+            {"marking_ref": Tlp::Red.marking_id(), "selectors": ["description"]},
+            {"marking_ref": Tlp::Green.marking_id(), "selectors": ["pattern"]}
+        ]);
+        let Decision::Disclose(out) = s.decide(&obj, &|_| true) else { panic!() };
+        assert!(out.get("description").is_none());
+        assert_eq!(
+            out["granular_markings"],
+            json!([{"marking_ref": Tlp::Green.marking_id(), "selectors": ["pattern"]}])
+        );
+        // A required property under RED: the object cannot go at all.
+        obj["granular_markings"] = json!([{"marking_ref": Tlp::Red.marking_id(), "selectors": ["pattern"]}]);
+        assert!(matches!(s.decide(&obj, &|_| true), Decision::Withhold(_)));
+    }
+
+    #[test]
+    fn references_to_hidden_objects_are_dropped() {
+        let s = share();
+        let hidden = |id: &str| !id.starts_with("identity--");
+        let Decision::Disclose(out) = s.decide(&indicator(Tlp::Green), &hidden) else { panic!() };
+        assert!(out.get("created_by_ref").is_none(), "the partner does not learn the identity exists");
+        let rel = json!({"type": "relationship", "spec_version": "2.1", "id": "relationship--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z", "relationship_type": "indicates",
+            "object_marking_refs": [Tlp::Green.marking_id()],
+            "source_ref": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "target_ref": "identity--0b1e8a52-0f6c-4b8e-9a53-3f4f1c6f9b01"});
+        assert!(
+            matches!(s.decide(&rel, &hidden), Decision::Withhold(_)),
+            "a relationship to a hidden object does not go"
+        );
+        let report = json!({"type": "report", "spec_version": "2.1", "id": "report--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z", "name": "r", "published": "2026-01-01T00:00:00Z",
+            "object_marking_refs": [Tlp::Amber.marking_id()],
+            "object_refs": ["indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "identity--0b1e8a52-0f6c-4b8e-9a53-3f4f1c6f9b01"]});
+        let Decision::Disclose(out) = s.decide(&report, &hidden) else { panic!() };
+        assert_eq!(out["object_refs"], json!(["indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"]));
+        assert_eq!(out["object_marking_refs"], json!([Tlp::Amber.marking_id()]), "TLP markings are always kept");
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// Whatever the object, what is disclosed never carries a TLP level above the share's,
+        /// never a redacted property, never a reference to an object the partner may not see.
+        #[test]
+        fn disclosures_never_exceed_the_agreement(
+            max in 0usize..5,
+            levels in prop::collection::vec(0usize..5, 0..3),
+            refs in prop::collection::vec((0u8..6, any::<bool>()), 0..6),
+            gm_level in prop::option::of(0usize..5),
+            label in prop::option::of(prop::sample::select(vec!["informant", "firearms", "other"])),
+        ) {
+            let mut share = share();
+            share.max_tlp = Tlp::ALL[max];
+            let mut obj = indicator(Tlp::Clear);
+            obj["object_marking_refs"] = json!(levels.iter().map(|l| Tlp::ALL[*l].marking_id()).collect::<Vec<_>>());
+            if levels.is_empty() { obj.as_object_mut().unwrap().remove("object_marking_refs"); }
+            let ids: Vec<String> = refs.iter().map(|(n, _)| format!("identity--{n:08x}-17d4-4cbf-938f-98ee46b3cd3f")).collect();
+            let hidden: Vec<String> = refs.iter().zip(&ids).filter(|((_, vis), _)| !vis).map(|(_, id)| id.clone()).collect();
+            if !ids.is_empty() { obj["x_related_refs"] = json!(ids); }
+            if let Some(l) = gm_level {
+                obj["granular_markings"] = json!([{"marking_ref": Tlp::ALL[l].marking_id(), "selectors": ["description"]}]);
+            }
+            if let Some(l) = label { obj["labels"] = json!([l]); }
+            let visible = |id: &str| !hidden.iter().any(|h| h == id);
+            if let Decision::Disclose(out) = share.decide(&obj, &visible) {
+                let marks = strings(out.get("object_marking_refs"));
+                let level = Tlp::of_refs(marks.iter().map(String::as_str));
+                prop_assert!(level.is_some(), "unmarked objects are not shared here");
+                prop_assert!(level.unwrap() <= share.max_tlp);
+                prop_assert!(out.get("x_informant_name").is_none());
+                prop_assert!(label != Some("informant"));
+                for id in strings(out.get("x_related_refs")) {
+                    prop_assert!(visible(&id), "a hidden object is referenced");
+                }
+                if gm_level.is_some_and(|l| Tlp::ALL[l] > share.max_tlp) {
+                    prop_assert!(out.get("description").is_none(), "a part marked above the level went out");
+                }
+            }
+        }
+    }
+}
