@@ -7,7 +7,8 @@
 //! Export format (JSON Lines): a header `{"format":"pacto-ledger","version":1,"public_key":HEX}`,
 //! then one line per entry `{"entry":{…}}` and per checkpoint `{"checkpoint":{…}}`, in order.
 
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, Verifier};
+pub use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -166,6 +167,17 @@ impl Checkpoint {
         let Some(bytes) = unhex(&self.signature).and_then(|b| <[u8; 64]>::try_from(b).ok()) else { return false };
         key.verify(&Self::message(self.seq, &self.hash, &self.time), &Signature::from_bytes(&bytes)).is_ok()
     }
+}
+
+/// A key from its 32 secret bytes in hex (the node key file's content).
+pub fn signing_key_from_hex(s: &str) -> Option<SigningKey> {
+    let bytes: [u8; 32] = unhex(s.trim())?.try_into().ok()?;
+    Some(SigningKey::from_bytes(&bytes))
+}
+
+/// The node key file's content for a key.
+pub fn signing_key_to_hex(key: &SigningKey) -> String {
+    hex(&key.to_bytes())
 }
 
 /// A new node key.

@@ -257,6 +257,16 @@ pub trait Store {
     fn remove_user(&mut self, name: &str) -> Result<bool>;
     fn user(&self, name: &str) -> Result<Option<User>>;
     fn users(&self) -> Result<Vec<User>>;
+
+    /// The disclosure ledger: append entries (sequence number, partner, JSON text) in one
+    /// transaction; sequence numbers must follow the last one without a gap.
+    fn ledger_append(&mut self, entries: &[(u64, String, String)], checkpoint: Option<(u64, String)>) -> Result<()>;
+    /// The last entry's sequence number and text.
+    fn ledger_head(&self) -> Result<Option<(u64, String)>>;
+    /// Entries after `after`, in order, optionally for one partner only; at most `limit`.
+    fn ledger_entries(&self, after: u64, partner: Option<&str>, limit: usize) -> Result<Vec<(u64, String)>>;
+    /// Every checkpoint's text, in order.
+    fn ledger_checkpoints(&self) -> Result<Vec<String>>;
 }
 
 /// The store's normal form of a version key: the timestamp with nine fraction digits (so that

@@ -49,6 +49,17 @@ CREATE TABLE IF NOT EXISTS objects (
 );
 -- (coll, id, version) is unique: add_one checks before it inserts, inside a write transaction.
 CREATE INDEX IF NOT EXISTS objects_by_id ON objects (coll, idh);
+-- The disclosure ledger (entries are hash-chained JSON; see pacto-federation::ledger).
+CREATE TABLE IF NOT EXISTS ledger (
+    seq     INTEGER PRIMARY KEY,
+    partner TEXT NOT NULL,
+    entry   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_by_partner ON ledger (partner, seq);
+CREATE TABLE IF NOT EXISTS ledger_checkpoints (
+    seq        INTEGER PRIMARY KEY,
+    checkpoint TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS users (
     name          TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,
@@ -401,6 +412,47 @@ impl Store for SqliteStore {
     fn users(&self) -> Result<Vec<User>> {
         let mut stmt = self.conn.prepare("SELECT name, password_hash, can_read, can_write FROM users ORDER BY name")?;
         let rows = stmt.query_map([], user_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn ledger_append(&mut self, entries: &[(u64, String, String)], checkpoint: Option<(u64, String)>) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let last: u64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM ledger", [], |r| r.get(0))?;
+        let mut expect = last + 1;
+        for (seq, partner, entry) in entries {
+            if *seq != expect {
+                return Err(StoreError::Other(format!("ledger entry {seq} does not follow entry {}", expect - 1)));
+            }
+            tx.prepare_cached("INSERT INTO ledger (seq, partner, entry) VALUES (?1, ?2, ?3)")?
+                .execute(params![seq, partner, entry])?;
+            expect += 1;
+        }
+        if let Some((seq, text)) = checkpoint {
+            tx.execute("INSERT INTO ledger_checkpoints (seq, checkpoint) VALUES (?1, ?2)", params![seq, text])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn ledger_head(&self) -> Result<Option<(u64, String)>> {
+        Ok(self
+            .conn
+            .query_row("SELECT seq, entry FROM ledger ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    fn ledger_entries(&self, after: u64, partner: Option<&str>, limit: usize) -> Result<Vec<(u64, String)>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, entry FROM ledger WHERE seq > ?1 AND (?2 IS NULL OR partner = ?2) ORDER BY seq LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![after, partner, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn ledger_checkpoints(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("SELECT checkpoint FROM ledger_checkpoints ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

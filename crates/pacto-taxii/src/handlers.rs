@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use crate::auth::Credentials;
 use crate::media::{self, STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE};
 use crate::params::{self, DefaultVersions};
-use crate::{ApiRoot, AppState, TaxiiError};
+use crate::{ApiRoot, AppState, Caller, TaxiiError};
 
 type AppResult = Result<Response, TaxiiError>;
 type St = State<Arc<AppState>>;
@@ -101,8 +101,14 @@ fn taxii_response(status: StatusCode, body: String) -> Response {
     resp
 }
 
-/// The caller, authenticated; 401 otherwise.
-async fn caller(state: &Arc<AppState>, headers: &HeaderMap) -> Result<User, TaxiiError> {
+/// The caller, authenticated (a local account or a partner); 401 otherwise.
+async fn caller(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Caller, TaxiiError> {
+    let user = account(state, headers).await?;
+    let agreement = state.agreements.read().ok().and_then(|a| a.get(&user.name).cloned());
+    Ok(Caller { user, agreement })
+}
+
+async fn account(state: &Arc<AppState>, headers: &HeaderMap) -> Result<User, TaxiiError> {
     let creds = Credentials::from_headers(headers).ok_or_else(TaxiiError::unauthorized)?;
     let name = creds.user.clone();
     let user = state.stores.read(move |s| Ok(s.user(&name)?)).await?;
@@ -137,7 +143,7 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
 
 /// The collection `coll` of API root `root` if the caller may see it (read or write); a
 /// collection it may not see is "not found", exactly as one that does not exist.
-async fn visible(state: &Arc<AppState>, root_name: &str, coll: &str, user: &User) -> Result<Collection, TaxiiError> {
+async fn visible(state: &Arc<AppState>, root_name: &str, coll: &str, user: &Caller) -> Result<Collection, TaxiiError> {
     let root = root(state, root_name)?.clone();
     let key = coll.to_string();
     let found = state.stores.read(move |s| Ok(s.collection(&key)?)).await?;
@@ -147,7 +153,7 @@ async fn visible(state: &Arc<AppState>, root_name: &str, coll: &str, user: &User
     }
 }
 
-fn collection_resource(c: &Collection, user: &User) -> Value {
+fn collection_resource(c: &Collection, user: &Caller) -> Value {
     let mut v = json!({
         "id": c.id,
         "title": c.title,
@@ -200,7 +206,7 @@ async fn status(State(state): St, Path((name, id)): Path<(String, String)>, head
     let user = caller(&state, &headers).await?;
     root(&state, &name)?;
     // A status belongs to whoever posted; others are told it does not exist.
-    let body = state.statuses.get(&id, &user.name).ok_or_else(|| TaxiiError::not_found("no such status"))?;
+    let body = state.statuses.get(&id, &user.user.name).ok_or_else(|| TaxiiError::not_found("no such status"))?;
     Ok(taxii_response(StatusCode::OK, body))
 }
 
@@ -223,7 +229,7 @@ async fn collection(State(state): St, Path((name, coll)): Path<(String, String)>
     Ok(Json(collection_resource(&c, &user)).into_response())
 }
 
-fn readable(c: &Collection, user: &User) -> Result<(), TaxiiError> {
+fn readable(c: &Collection, user: &Caller) -> Result<(), TaxiiError> {
     if user.may_read(c) { Ok(()) } else { Err(TaxiiError::forbidden("this account may not read this collection")) }
 }
 
@@ -255,6 +261,7 @@ fn more_next(page: &Page) -> String {
 
 async fn query_page(
     state: &Arc<AppState>,
+    who: &Caller,
     c: Collection,
     raw: &HashMap<String, String>,
     default: DefaultVersions,
@@ -265,7 +272,11 @@ async fn query_page(
         p.query.ids = vec![id];
     }
     let query = p.query;
-    state.stores.read(move |s| Ok(s.page(&c, &query)?)).await
+    match who.share(&c).cloned() {
+        // A partner sees its agreement's view of the collection, nothing else.
+        Some(share) => state.stores.read(move |s| crate::partner::page(s, &c, &query, &share)).await,
+        None => state.stores.read(move |s| Ok(s.page(&c, &query)?)).await,
+    }
 }
 
 /// `{"more": …, "next": …, KEY: [items]}`, without KEY when there are no items.
@@ -278,11 +289,16 @@ fn list_body(page: &Page, key: &str, items: Vec<Value>) -> String {
 }
 
 /// The caller and a collection it may read; the errors a reader of it would get otherwise.
-async fn reading(state: &Arc<AppState>, headers: &HeaderMap, root: &str, coll: &str) -> Result<Collection, TaxiiError> {
+async fn reading(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+    root: &str,
+    coll: &str,
+) -> Result<(Caller, Collection), TaxiiError> {
     let user = caller(state, headers).await?;
     let c = visible(state, root, coll, &user).await?;
     readable(&c, &user)?;
-    Ok(c)
+    Ok((user, c))
 }
 
 fn envelope(page: &Page) -> String {
@@ -309,8 +325,11 @@ async fn objects(
     Query(raw): Raw,
     headers: HeaderMap,
 ) -> AppResult {
-    let c = reading(&state, &headers, &name, &coll).await?;
-    let page = query_page(&state, c, &raw, DefaultVersions::Last, None).await?;
+    let (who, c) = reading(&state, &headers, &name, &coll).await?;
+    let page = query_page(&state, &who, c.clone(), &raw, DefaultVersions::Last, None).await?;
+    if who.agreement.is_some() {
+        crate::partner::record(&state, &who.user.name, &c, &page.objects).await?;
+    }
     Ok(paged(&page, envelope(&page)))
 }
 
@@ -320,10 +339,13 @@ async fn object(
     Query(raw): Raw,
     headers: HeaderMap,
 ) -> AppResult {
-    let c = reading(&state, &headers, &name, &coll).await?;
-    let page = query_page(&state, c, &raw, DefaultVersions::Last, Some(id)).await?;
+    let (who, c) = reading(&state, &headers, &name, &coll).await?;
+    let page = query_page(&state, &who, c.clone(), &raw, DefaultVersions::Last, Some(id)).await?;
     if page.objects.is_empty() && !raw.contains_key("next") {
         return Err(TaxiiError::not_found("no such object in this collection"));
+    }
+    if who.agreement.is_some() {
+        crate::partner::record(&state, &who.user.name, &c, &page.objects).await?;
     }
     Ok(paged(&page, envelope(&page)))
 }
@@ -334,8 +356,8 @@ async fn manifest(
     Query(raw): Raw,
     headers: HeaderMap,
 ) -> AppResult {
-    let c = reading(&state, &headers, &name, &coll).await?;
-    let page = query_page(&state, c, &raw, DefaultVersions::Last, None).await?;
+    let (who, c) = reading(&state, &headers, &name, &coll).await?;
+    let page = query_page(&state, &who, c.clone(), &raw, DefaultVersions::Last, None).await?;
     let records: Vec<Value> = page
         .objects
         .iter()
@@ -352,8 +374,8 @@ async fn versions(
     Query(raw): Raw,
     headers: HeaderMap,
 ) -> AppResult {
-    let c = reading(&state, &headers, &name, &coll).await?;
-    let page = query_page(&state, c, &raw, DefaultVersions::All, Some(id)).await?;
+    let (who, c) = reading(&state, &headers, &name, &coll).await?;
+    let page = query_page(&state, &who, c.clone(), &raw, DefaultVersions::All, Some(id)).await?;
     if page.objects.is_empty() && !raw.contains_key("next") && !raw.contains_key("added_after") {
         return Err(TaxiiError::not_found("no such object in this collection"));
     }
@@ -369,8 +391,10 @@ async fn delete_object(
 ) -> AppResult {
     let user = caller(&state, &headers).await?;
     let c = visible(&state, &name, &coll, &user).await?;
-    if !(user.may_write(&c) && user.may_read(&c)) {
-        return Err(TaxiiError::forbidden("deleting needs read and write access to this collection"));
+    if !user.may_delete(&c) {
+        return Err(TaxiiError::forbidden(
+            "deleting needs read and write access to this collection, and partners may not delete",
+        ));
     }
     let versions = params::parse(&raw, state.config.max_page_size, DefaultVersions::All)?.query.versions;
     let deleted = delete(&state, c, id, versions).await?;
@@ -414,7 +438,7 @@ async fn add_objects(
     }
     let bytes: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| too_large())?;
     let request_timestamp = Timestamp::now().format(6);
-    let owner = user.name.clone();
+    let owner = user.user.name.clone();
     let status = state
         .stores
         .write(move |s| {

@@ -15,6 +15,9 @@ mod handlers;
 mod media;
 mod metrics;
 mod params;
+mod partner;
+
+pub use partner::Caller;
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -152,6 +155,11 @@ pub struct AppState {
     pub metrics: Metrics,
     pub logins: auth::LoginCache,
     pub statuses: Statuses,
+    /// Sharing agreements by partner account: an account with one is a partner, and sees and
+    /// writes only what its agreement says.
+    pub agreements: std::sync::RwLock<std::collections::HashMap<String, Arc<pacto_federation::agreement::Agreement>>>,
+    /// The node's key, which signs the disclosure ledger's checkpoints.
+    pub ledger_key: pacto_federation::ledger::SigningKey,
 }
 
 /// Status resources of recent POSTs, kept in memory for polling (the newest
@@ -188,8 +196,19 @@ impl Statuses {
 }
 
 impl AppState {
+    /// A server with a fresh ledger key (tests); see [`AppState::with_key`].
     pub fn new(config: ServerConfig, stores: Stores) -> Arc<Self> {
+        Self::with_key(config, stores, pacto_federation::ledger::generate_key())
+    }
+
+    pub fn with_key(
+        config: ServerConfig,
+        stores: Stores,
+        ledger_key: pacto_federation::ledger::SigningKey,
+    ) -> Arc<Self> {
         Arc::new(AppState {
+            agreements: Default::default(),
+            ledger_key,
             config,
             stores: Arc::new(stores),
             metrics: Metrics::default(),
@@ -200,6 +219,16 @@ impl AppState {
 }
 
 pub use handlers::router;
+
+impl AppState {
+    /// Replace the sharing agreements (at start, and whenever their files change).
+    pub fn set_agreements(&self, agreements: Vec<pacto_federation::agreement::Agreement>) {
+        let map = agreements.into_iter().map(|a| (a.partner.clone(), Arc::new(a))).collect();
+        if let Ok(mut g) = self.agreements.write() {
+            *g = map;
+        }
+    }
+}
 
 /// The OpenAPI description of this API (also served at `/openapi.yaml`).
 pub const OPENAPI: &str = include_str!("../openapi.yaml");

@@ -14,6 +14,8 @@ use serde_json::Value;
 pub struct Node {
     pub addr: SocketAddr,
     pub db: PathBuf,
+    /// The public half of the node's ledger key.
+    pub ledger_key: pacto_federation::ledger::VerifyingKey,
     _dir: tempfile::TempDir,
 }
 
@@ -22,6 +24,15 @@ pub const PASSWORD: &str = "correct horse battery";
 /// Start a node with collections `intel`, `secret`, `dropbox` and users:
 /// `reader` (read intel), `writer` (write intel), `admin` (everything), `dropper` (write dropbox).
 pub fn node(config: ServerConfig) -> Node {
+    node_with(config, Vec::new(), |_| {})
+}
+
+/// As [`node`], with sharing agreements, and `prepare` run on the store before serving.
+pub fn node_with(
+    config: ServerConfig,
+    agreements: Vec<pacto_federation::agreement::Agreement>,
+    prepare: impl FnOnce(&mut SqliteStore),
+) -> Node {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("pacto.db");
     let mut s = SqliteStore::open(&db).unwrap();
@@ -39,8 +50,13 @@ pub fn node(config: ServerConfig) -> Node {
     s.put_user(&user("writer", &[], &["intel"])).unwrap();
     s.put_user(&user("admin", &["*"], &["*"])).unwrap();
     s.put_user(&user("dropper", &[], &["dropbox"])).unwrap();
+    s.put_user(&user("partner", &[], &[])).unwrap();
+    prepare(&mut s);
     let readers: Vec<SharedStore> = (0..3).map(|_| Box::new(SqliteStore::open(&db).unwrap()) as SharedStore).collect();
-    let state = AppState::new(config, Stores::new(Box::new(s), readers));
+    let key = pacto_federation::ledger::generate_key();
+    let ledger_key = key.verifying_key();
+    let state = AppState::with_key(config, Stores::new(Box::new(s), readers), key);
+    state.set_agreements(agreements);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     listener.set_nonblocking(true).unwrap();
@@ -51,7 +67,7 @@ pub fn node(config: ServerConfig) -> Node {
             axum::serve(listener, pacto_taxii::router(state)).await.unwrap();
         });
     });
-    Node { addr, db, _dir: dir }
+    Node { addr, db, ledger_key, _dir: dir }
 }
 
 pub struct Resp {

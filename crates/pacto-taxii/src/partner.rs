@@ -1,0 +1,141 @@
+//! What a partner may see, and the record of what it saw.
+//!
+//! A partner's reads go through its sharing agreement object by object: withheld objects are
+//! skipped as if absent (pages are filled from further on, `more` and `next` count only what
+//! the partner may see, and the date-added headers come from disclosed objects only), kept
+//! objects are redacted, and every object version served is appended to the disclosure ledger
+//! before the response leaves.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use pacto_federation::agreement::{Agreement, Decision, Share};
+use pacto_federation::ledger::{Chain, Checkpoint, Entry, Event, sha256_hex};
+use pacto_store::{Collection, Page, Query, Store, StoredObject, User, Versions};
+use serde_json::Value;
+
+use crate::{AppState, TaxiiError};
+
+/// The authenticated caller: a local account, or a partner with its agreement.
+#[derive(Clone)]
+pub struct Caller {
+    pub user: User,
+    pub agreement: Option<Arc<Agreement>>,
+}
+
+impl Caller {
+    pub fn may_read(&self, c: &Collection) -> bool {
+        match &self.agreement {
+            Some(a) => a.share(&c.name).is_some(),
+            None => self.user.may_read(c),
+        }
+    }
+    pub fn may_write(&self, c: &Collection) -> bool {
+        match &self.agreement {
+            Some(a) => a.dropbox.as_deref() == Some(c.name.as_str()),
+            None => self.user.may_write(c),
+        }
+    }
+    /// Partners never delete; local accounts need read and write.
+    pub fn may_delete(&self, c: &Collection) -> bool {
+        self.agreement.is_none() && self.user.may_read(c) && self.user.may_write(c)
+    }
+    pub fn share(&self, c: &Collection) -> Option<&Share> {
+        self.agreement.as_ref().and_then(|a| a.share(&c.name))
+    }
+}
+
+/// How many stored versions a partner page examines per store call.
+const CHUNK: usize = 500;
+
+/// A page of what the partner may see: the query's versions, filtered and redacted by `share`,
+/// at most `limit`, with `more` true only if another disclosable version follows.
+pub fn page(s: &dyn Store, c: &Collection, query: &Query, share: &Share) -> Result<Page, TaxiiError> {
+    let limit = query.limit.unwrap_or(usize::MAX);
+    let cache: RefCell<HashMap<String, bool>> = RefCell::new(HashMap::new());
+    // Whether an object this one refers to may itself go (its latest version, same collection).
+    let disclosable = |id: &str| -> bool {
+        if let Some(known) = cache.borrow().get(id) {
+            return *known;
+        }
+        let q = Query { ids: vec![id.to_string()], versions: Versions::last(), limit: Some(1), ..Query::default() };
+        let ok = s
+            .page(c, &q)
+            .ok()
+            .and_then(|p| p.objects.into_iter().next())
+            .and_then(|o| serde_json::from_str::<Value>(&o.raw).ok())
+            .is_some_and(|v| v.as_object().is_some_and(|m| share.admits(m).is_ok()));
+        cache.borrow_mut().insert(id.to_string(), ok);
+        ok
+    };
+    let mut out = Vec::new();
+    let mut cursor = query.added_after;
+    loop {
+        let batch = s.page(c, &Query { added_after: cursor, limit: Some(CHUNK), ..query.clone() })?;
+        for o in batch.objects {
+            cursor = Some(o.date_added);
+            let Ok(v) = serde_json::from_str::<Value>(&o.raw) else { continue };
+            if let Decision::Disclose(shown) = share.decide(&v, &disclosable) {
+                if out.len() == limit {
+                    return Ok(Page { objects: out, more: true });
+                }
+                out.push(StoredObject { raw: shown.to_string(), ..o });
+            }
+        }
+        if !batch.more {
+            return Ok(Page { objects: out, more: false });
+        }
+    }
+}
+
+/// Append one ledger entry per object served to `partner`, and a signed checkpoint, in one
+/// transaction. Called before the response is sent: what is not recorded is not served.
+pub async fn record(
+    state: &Arc<AppState>,
+    partner: &str,
+    c: &Collection,
+    served: &[StoredObject],
+) -> Result<(), TaxiiError> {
+    if served.is_empty() {
+        return Ok(());
+    }
+    let now = pacto_stix::Timestamp::now().format(3);
+    let events: Vec<Event> = served
+        .iter()
+        .map(|o| Event {
+            time: now.clone(),
+            partner: partner.to_string(),
+            kind: "disclosure".into(),
+            collection: c.name.clone(),
+            object_id: Some(o.id.clone()),
+            object_version: Some(pacto_store::taxii_version(o)),
+            digest: sha256_hex(o.raw.as_bytes()),
+        })
+        .collect();
+    let partner = partner.to_string();
+    let st = state.clone();
+    state
+        .stores
+        .write(move |s| {
+            let mut chain = match s.ledger_head()? {
+                None => Chain::default(),
+                Some((_, text)) => {
+                    let e: Entry = serde_json::from_str(&text)
+                        .map_err(|e| TaxiiError::internal(&format!("ledger head unreadable: {e}")))?;
+                    Chain { seq: e.seq, hash: e.hash }
+                }
+            };
+            let rows: Vec<(u64, String, String)> = events
+                .into_iter()
+                .map(|ev| {
+                    let e = chain.append(ev);
+                    (e.seq, partner.clone(), serde_json::to_string(&e).unwrap_or_default())
+                })
+                .collect();
+            let cp = Checkpoint::sign(&st.ledger_key, &chain, &now);
+            s.ledger_append(&rows, Some((cp.seq, serde_json::to_string(&cp).unwrap_or_default())))?;
+            Ok(())
+        })
+        .await
+}
