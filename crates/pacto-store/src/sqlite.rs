@@ -418,14 +418,12 @@ impl Store for SqliteStore {
     fn ledger_append(&mut self, entries: &[(u64, String, String)], checkpoint: Option<(u64, String)>) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let last: u64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM ledger", [], |r| r.get(0))?;
-        let mut expect = last + 1;
-        for (seq, partner, entry) in entries {
+        for (expect, (seq, partner, entry)) in (last + 1..).zip(entries) {
             if *seq != expect {
                 return Err(StoreError::Other(format!("ledger entry {seq} does not follow entry {}", expect - 1)));
             }
             tx.prepare_cached("INSERT INTO ledger (seq, partner, entry) VALUES (?1, ?2, ?3)")?
                 .execute(params![seq, partner, entry])?;
-            expect += 1;
         }
         if let Some((seq, text)) = checkpoint {
             tx.execute("INSERT INTO ledger_checkpoints (seq, checkpoint) VALUES (?1, ?2)", params![seq, text])?;

@@ -122,41 +122,41 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
 
 async fn serve(addr: SocketAddr, tls: Option<(PathBuf, PathBuf)>, state: Arc<AppState>) -> anyhow::Result<()> {
     let app = pacto_taxii::router(state);
+    // Signal handlers first: a stop requested right after the ready line is still graceful.
+    let stop = shutdown()?;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     match tls {
         None => {
             eprintln!("pacto: TAXII 2.1 at http://{local}/taxii2/ (health: /healthz, metrics: /metrics)");
             tracing::info!(%local, tls = false, "serving");
-            axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+            axum::serve(listener, app).with_graceful_shutdown(stop).await?;
         }
         Some((cert, key)) => {
             let acceptor = crate::tls::acceptor(&cert, &key)?;
             eprintln!("pacto: TAXII 2.1 at https://{local}/taxii2/ (health: /healthz, metrics: /metrics)");
             tracing::info!(%local, tls = true, "serving");
             let listener = crate::tls::TlsListener::new(listener, acceptor);
-            axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+            axum::serve(listener, app).with_graceful_shutdown(stop).await?;
         }
     }
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that completes on Ctrl-C or SIGTERM; the handlers are in place when it returns.
+fn shutdown() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    Ok(async move {
+        #[cfg(unix)]
+        let term = term.recv();
+        #[cfg(not(unix))]
+        let term = std::future::pending::<Option<()>>();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = term => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    eprintln!("pacto: shutting down");
+        eprintln!("pacto: shutting down");
+    })
 }
