@@ -113,15 +113,16 @@ impl Share {
     /// before redaction. References are checked against this.
     pub fn admits(&self, obj: &Map<String, Value>) -> Result<(), &'static str> {
         let ty = obj.get("type").and_then(Value::as_str).unwrap_or_default();
+        // TLP marking definitions themselves are public knowledge, and partners need them to
+        // read the markings on what they receive.
+        if ty == "marking-definition" && obj.get("id").and_then(Value::as_str).and_then(Tlp::from_marking_ref).is_some()
+        {
+            return Ok(());
+        }
         if let Some(types) = &self.types
             && !types.iter().any(|t| t == ty)
         {
             return Err("type not shared");
-        }
-        // TLP marking definitions themselves are public knowledge.
-        if ty == "marking-definition" && obj.get("id").and_then(Value::as_str).and_then(Tlp::from_marking_ref).is_some()
-        {
-            return Ok(());
         }
         let refs = strings(obj.get("object_marking_refs"));
         match Tlp::of_refs(refs.iter().map(String::as_str)) {

@@ -68,6 +68,73 @@ pub enum Command {
     /// Manage the accounts that may call this node's TAXII API.
     #[command(subcommand)]
     User(UserCmd),
+    /// Partners: accounts whose access is set by a sharing agreement file.
+    #[command(subcommand)]
+    Partner(PartnerCmd),
+    /// Sharing agreements: explain what a partner would receive.
+    #[command(subcommand)]
+    Agreement(AgreementCmd),
+    /// The disclosure ledger: show, verify, export.
+    #[command(subcommand)]
+    Ledger(LedgerCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PartnerCmd {
+    /// Add a partner: an account (its password is printed once) and its agreement file,
+    /// copied into the node's agreements directory. The agreement's `partner` must be NAME.
+    Add {
+        name: String,
+        #[arg(long, value_name = "FILE")]
+        agreement: PathBuf,
+    },
+    /// List partners and what they are granted
+    List,
+    /// Show one partner's agreement
+    Show { name: String },
+    /// Remove a partner's account and agreement
+    Remove { name: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgreementCmd {
+    /// What a partner would receive from its shared collections, object by object
+    Check {
+        #[arg(long)]
+        partner: String,
+        /// Only this collection
+        #[arg(long)]
+        collection: Option<String>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LedgerCmd {
+    /// Entries, oldest first
+    Show {
+        #[arg(long)]
+        partner: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Verify the chain and its signed checkpoints (the node's own ledger, or an export)
+    Verify {
+        /// An export to check instead of this node's ledger
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// The signing node's public key (hex), for an export
+        #[arg(long, value_name = "HEX", requires = "file")]
+        public_key: Option<String>,
+    },
+    /// Write the ledger in the documented export format (JSON Lines)
+    Export {
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Print this node's public key (give it to partners so they can verify exports)
+    Key,
 }
 
 #[derive(Args, Debug)]

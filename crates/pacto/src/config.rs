@@ -29,3 +29,51 @@ pub fn open_store(g: &Global) -> anyhow::Result<SqliteStore> {
     tracing::debug!(path = %path.display(), "opening store");
     SqliteStore::open_writer(&path).with_context(|| format!("cannot open the store at {}", path.display()))
 }
+
+/// Where sharing agreements live: one TOML file per partner.
+pub fn agreements_dir(g: &Global) -> PathBuf {
+    data_dir(g).join("agreements")
+}
+
+/// Load every agreement file; a file that does not parse is reported and left out (its partner
+/// then has no rights at all, since partner accounts hold none of their own).
+pub fn load_agreements(dir: &std::path::Path) -> Vec<pacto_federation::agreement::Agreement> {
+    let Ok(read) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut paths: Vec<PathBuf> =
+        read.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for p in paths {
+        match std::fs::read_to_string(&p)
+            .map_err(|e| e.to_string())
+            .and_then(|t| pacto_federation::agreement::Agreement::parse(&t).map_err(|e| e.to_string()))
+        {
+            Ok(a) => out.push(a),
+            Err(e) => tracing::error!(file = %p.display(), error = e, "agreement left out"),
+        }
+    }
+    out
+}
+
+/// The node's Ed25519 key (it signs the disclosure ledger), created on first use.
+pub fn node_key(g: &Global) -> anyhow::Result<pacto_federation::ledger::SigningKey> {
+    let path = data_dir(g).join("node-key");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return pacto_federation::ledger::signing_key_from_hex(&text)
+            .with_context(|| format!("{}: not a node key (64 hex digits)", path.display()));
+    }
+    std::fs::create_dir_all(data_dir(g))?;
+    let key = pacto_federation::ledger::generate_key();
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    use std::io::Write;
+    let mut f = opts.open(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(pacto_federation::ledger::signing_key_to_hex(&key).as_bytes())?;
+    f.sync_all()?;
+    Ok(key)
+}

@@ -1,8 +1,11 @@
 //! One module per command.
 
+mod agreement;
 mod collections;
 mod export;
 mod import;
+mod ledger;
+mod partner;
 mod serve;
 mod user;
 mod validate;
@@ -23,5 +26,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Collections(c) => collections::run(&cli.global, c),
         Command::Serve(args) => serve::run(&cli.global, args),
         Command::User(c) => user::run(&cli.global, c),
+        Command::Partner(c) => partner::run(&cli.global, c),
+        Command::Agreement(c) => agreement::run(&cli.global, c),
+        Command::Ledger(c) => ledger::run(&cli.global, c),
     }
 }

@@ -114,8 +114,12 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
     }
     let readers =
         (0..4).map(|_| SqliteStore::open(&db).map(|s| Box::new(s) as SharedStore)).collect::<Result<Vec<_>, _>>()?;
-    let state = AppState::new(server, Stores::new(Box::new(writer), readers));
+    let key = config::node_key(g)?;
+    let state = AppState::with_key(server, Stores::new(Box::new(writer), readers), key);
+    let agreements_dir = config::agreements_dir(g);
+    state.set_agreements(config::load_agreements(&agreements_dir));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.spawn(reload_agreements(state.clone(), agreements_dir));
     runtime.block_on(serve(addr, tls, state))?;
     Ok(EXIT_OK)
 }
@@ -159,4 +163,32 @@ fn shutdown() -> anyhow::Result<impl std::future::Future<Output = ()>> {
         }
         eprintln!("pacto: shutting down");
     })
+}
+
+/// Re-read the agreement files when any of them changes (checked every 2 seconds).
+async fn reload_agreements(state: Arc<AppState>, dir: PathBuf) {
+    let stamp = |dir: &Path| -> Vec<(PathBuf, std::time::SystemTime, u64)> {
+        let mut v: Vec<_> = std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .filter_map(|e| {
+                        e.metadata().ok().map(|m| (e.path(), m.modified().unwrap_or(std::time::UNIX_EPOCH), m.len()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    let mut last = stamp(&dir);
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        let now = stamp(&dir);
+        if now != last {
+            last = now;
+            let agreements = config::load_agreements(&dir);
+            tracing::info!(count = agreements.len(), "agreements reloaded");
+            state.set_agreements(agreements);
+        }
+    }
 }

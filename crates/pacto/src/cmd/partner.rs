@@ -1,0 +1,81 @@
+//! `pacto partner`: a partner is an account with no rights of its own, and an agreement file
+//! that says what it may read and where it may write.
+
+use anyhow::Context;
+use pacto_federation::agreement::Agreement;
+use pacto_store::{Store, User};
+
+use super::EXIT_OK;
+use crate::cli::{Global, PartnerCmd};
+use crate::config;
+
+pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
+    let dir = config::agreements_dir(g);
+    let mut store = config::open_store(g)?;
+    match cmd {
+        PartnerCmd::Add { name, agreement } => {
+            let text =
+                std::fs::read_to_string(&agreement).with_context(|| format!("cannot read {}", agreement.display()))?;
+            let a =
+                Agreement::parse(&text).with_context(|| format!("{}: not a valid agreement", agreement.display()))?;
+            if a.partner != name {
+                anyhow::bail!("{}: the agreement is for {:?}, not {name:?}", agreement.display(), a.partner);
+            }
+            for c in a.share.iter().map(|s| &s.collection).chain(a.dropbox.iter()) {
+                if store.collection(c)?.is_none() {
+                    eprintln!("note: no collection {c:?} yet; the agreement applies once it exists");
+                }
+            }
+            if store.user(&name)?.is_some_and(|u| !u.can_read.is_empty() || !u.can_write.is_empty()) {
+                anyhow::bail!("{name:?} is a local account with its own rights; partners must be separate accounts");
+            }
+            std::fs::create_dir_all(&dir)?;
+            let dest = dir.join(format!("{name}.toml"));
+            std::fs::write(&dest, text)?;
+            let password = pacto_taxii::random_password();
+            let password_hash = pacto_taxii::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
+            store.put_user(&User { name: name.clone(), password_hash, can_read: vec![], can_write: vec![] })?;
+            println!("partner {name} added; agreement at {}", dest.display());
+            println!("its password, shown only now: {password}");
+        }
+        PartnerCmd::List => {
+            let agreements = config::load_agreements(&dir);
+            if agreements.is_empty() {
+                println!("no partners yet: `pacto partner add NAME --agreement FILE`");
+            }
+            for a in agreements {
+                let shares: Vec<String> = a
+                    .share
+                    .iter()
+                    .map(|s| format!("{} (≤ TLP:{})", s.collection, s.max_tlp.as_str().to_uppercase()))
+                    .collect();
+                println!(
+                    "{:<20} reads: {:<40} drop box: {}",
+                    a.partner,
+                    if shares.is_empty() { "-".into() } else { shares.join(", ") },
+                    a.dropbox.as_deref().unwrap_or("-")
+                );
+            }
+        }
+        PartnerCmd::Show { name } => {
+            let path = dir.join(format!("{name}.toml"));
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("no agreement for {name:?} ({})", path.display()))?;
+            println!("# {}", path.display());
+            print!("{text}");
+            if store.user(&name)?.is_none() {
+                println!("# note: there is no account {name:?}: the partner cannot connect");
+            }
+        }
+        PartnerCmd::Remove { name } => {
+            let path = dir.join(format!("{name}.toml"));
+            let had_file = std::fs::remove_file(&path).is_ok();
+            let had_user = store.remove_user(&name)?;
+            if !had_file && !had_user {
+                anyhow::bail!("no partner {name:?}");
+            }
+            println!("partner {name} removed");
+        }
+    }
+    Ok(EXIT_OK)
+}
