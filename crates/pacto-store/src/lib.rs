@@ -217,6 +217,34 @@ impl User {
     }
 }
 
+/// How this node reaches a partner's TAXII server (for sync).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Remote {
+    /// The partner's name (as in its agreement).
+    pub partner: String,
+    /// The partner's API root URL, e.g. `https://taxii.partner.example/api/`.
+    pub api_root: String,
+    pub username: String,
+    /// The password this node uses at the partner (stored so that sync can run unattended).
+    pub password: String,
+    /// A PEM file of CA certificates to trust for this partner (else the public web roots).
+    pub ca_file: Option<String>,
+}
+
+/// Where a received object came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Provenance {
+    pub id: String,
+    /// The version key (see [`version_key`]).
+    pub version: String,
+    pub partner: String,
+    pub remote_collection: String,
+    /// The date_added the partner's server gave it (TAXII timestamp).
+    pub remote_date_added: String,
+    /// When this node fetched it (microseconds).
+    pub fetched_us: i64,
+}
+
 /// The storage trait every backend implements.
 pub trait Store {
     /// Create a collection; `name` is its short name.
@@ -257,6 +285,29 @@ pub trait Store {
     fn remove_user(&mut self, name: &str) -> Result<bool>;
     fn user(&self, name: &str) -> Result<Option<User>>;
     fn users(&self) -> Result<Vec<User>>;
+
+    /// Partners' TAXII servers, for sync.
+    fn put_remote(&mut self, remote: &Remote) -> Result<()>;
+    fn remote(&self, partner: &str) -> Result<Option<Remote>>;
+    fn remotes(&self) -> Result<Vec<Remote>>;
+    fn remove_remote(&mut self, partner: &str) -> Result<bool>;
+    /// The sync cursor for one remote collection of one partner.
+    fn sync_cursor(&self, partner: &str, remote_collection: &str) -> Result<Option<String>>;
+    /// Add objects received from a partner, their provenance, and the new sync cursor, in one
+    /// transaction: after a crash, either all of a page is stored and the cursor moved past it,
+    /// or none of it.
+    fn add_synced(
+        &mut self,
+        collection: &Collection,
+        objects: &[Incoming],
+        provenance: &[Provenance],
+        cursor: (&str, &str, &str),
+    ) -> Result<Vec<AddOutcome>>;
+    /// Where the versions of an object in a collection came from (empty for local objects).
+    fn provenance(&self, collection: &Collection, id: &str) -> Result<Vec<Provenance>>;
+    /// Copy every version of the given objects from one collection into another, keeping their
+    /// provenance (an analyst adopting received intelligence).
+    fn adopt(&mut self, from: &Collection, to: &Collection, ids: &[String]) -> Result<Vec<AddOutcome>>;
 
     /// The disclosure ledger: append entries (sequence number, partner, JSON text) in one
     /// transaction; sequence numbers must follow the last one without a gap.

@@ -11,7 +11,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_i
 use serde_json::Value;
 
 use crate::{
-    AddOutcome, Collection, CollectionStats, Incoming, Query, Result, Store, StoreError, StoredObject, User, Versions,
+    AddOutcome, Collection, CollectionStats, Incoming, Provenance, Query, Remote, Result, Store, StoreError,
+    StoredObject, User, Versions,
 };
 
 const SCHEMA_VERSION: i64 = 1;
@@ -60,6 +61,31 @@ CREATE TABLE IF NOT EXISTS ledger_checkpoints (
     seq        INTEGER PRIMARY KEY,
     checkpoint TEXT NOT NULL
 );
+-- Partners' servers, sync cursors, and where received objects came from.
+CREATE TABLE IF NOT EXISTS remotes (
+    partner  TEXT PRIMARY KEY,
+    api_root TEXT NOT NULL,
+    username TEXT NOT NULL,
+    password TEXT NOT NULL,
+    ca_file  TEXT
+);
+CREATE TABLE IF NOT EXISTS sync_cursors (
+    partner           TEXT NOT NULL,
+    remote_collection TEXT NOT NULL,
+    cursor            TEXT NOT NULL,
+    PRIMARY KEY (partner, remote_collection)
+);
+CREATE TABLE IF NOT EXISTS provenance (
+    coll              INTEGER NOT NULL,
+    idh               INTEGER NOT NULL,
+    id                TEXT NOT NULL,
+    version           TEXT NOT NULL,
+    partner           TEXT NOT NULL,
+    remote_collection TEXT NOT NULL,
+    remote_date_added TEXT NOT NULL,
+    fetched_us        INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS provenance_by_object ON provenance (coll, idh);
 CREATE TABLE IF NOT EXISTS users (
     name          TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,
@@ -415,6 +441,138 @@ impl Store for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn put_remote(&mut self, r: &Remote) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO remotes (partner, api_root, username, password, ca_file) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (partner) DO UPDATE SET api_root = ?2, username = ?3, password = ?4, ca_file = ?5",
+            params![r.partner, r.api_root, r.username, r.password, r.ca_file],
+        )?;
+        Ok(())
+    }
+
+    fn remote(&self, partner: &str) -> Result<Option<Remote>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT partner, api_root, username, password, ca_file FROM remotes WHERE partner = ?1",
+                [partner],
+                remote_row,
+            )
+            .optional()?)
+    }
+
+    fn remotes(&self) -> Result<Vec<Remote>> {
+        let mut stmt =
+            self.conn.prepare("SELECT partner, api_root, username, password, ca_file FROM remotes ORDER BY partner")?;
+        let rows = stmt.query_map([], remote_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn remove_remote(&mut self, partner: &str) -> Result<bool> {
+        Ok(self.conn.execute("DELETE FROM remotes WHERE partner = ?1", [partner])? > 0)
+    }
+
+    fn sync_cursor(&self, partner: &str, remote_collection: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT cursor FROM sync_cursors WHERE partner = ?1 AND remote_collection = ?2",
+                params![partner, remote_collection],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn add_synced(
+        &mut self,
+        collection: &Collection,
+        objects: &[Incoming],
+        provenance: &[Provenance],
+        cursor: (&str, &str, &str),
+    ) -> Result<Vec<AddOutcome>> {
+        let pk = self.coll_pk(collection)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let last: i64 = tx.query_row("SELECT last_added FROM collections WHERE pk = ?1", [pk], |r| r.get(0))?;
+        let mut next_added = last + 1;
+        let mut outcomes = Vec::with_capacity(objects.len());
+        for obj in objects {
+            outcomes.push(add_one(&tx, pk, obj, &mut next_added)?);
+        }
+        if next_added > last + 1 {
+            tx.execute("UPDATE collections SET last_added = ?1 WHERE pk = ?2", params![next_added - 1, pk])?;
+        }
+        for (p, outcome) in provenance.iter().zip(&outcomes) {
+            if matches!(outcome, AddOutcome::Added { .. }) {
+                insert_provenance(&tx, pk, p)?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO sync_cursors (partner, remote_collection, cursor) VALUES (?1, ?2, ?3)
+             ON CONFLICT (partner, remote_collection) DO UPDATE SET cursor = ?3",
+            params![cursor.0, cursor.1, cursor.2],
+        )?;
+        tx.commit()?;
+        Ok(outcomes)
+    }
+
+    fn provenance(&self, collection: &Collection, id: &str) -> Result<Vec<Provenance>> {
+        let pk = self.coll_pk(collection)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT id, version, partner, remote_collection, remote_date_added, fetched_us FROM provenance
+             WHERE coll = ?1 AND idh = ?2 AND id = ?3 ORDER BY version",
+        )?;
+        let rows = stmt.query_map(params![pk, id_hash(id), id], |r| {
+            Ok(Provenance {
+                id: r.get(0)?,
+                version: r.get(1)?,
+                partner: r.get(2)?,
+                remote_collection: r.get(3)?,
+                remote_date_added: r.get(4)?,
+                fetched_us: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn adopt(&mut self, from: &Collection, to: &Collection, ids: &[String]) -> Result<Vec<AddOutcome>> {
+        let mut incoming = Vec::new();
+        let mut prov = Vec::new();
+        for id in ids {
+            let q = Query { ids: vec![id.clone()], ..Query::default() };
+            let mut found = Vec::new();
+            self.scan(from, &q, &mut |o| {
+                found.push(o);
+                Ok(())
+            })?;
+            if found.is_empty() {
+                return Err(StoreError::Other(format!("{id} is not in {}", from.name)));
+            }
+            for o in found {
+                let raw = serde_json::value::RawValue::from_string(o.raw)
+                    .map_err(|e| StoreError::Corrupt(format!("{}: {e}", o.id)))?;
+                let spec =
+                    if o.spec_version == "2.0" { pacto_stix::SpecVersion::V20 } else { pacto_stix::SpecVersion::V21 };
+                incoming.push(Incoming {
+                    id: o.id,
+                    type_name: o.type_name,
+                    version: o.version,
+                    spec_version: spec,
+                    revoked: o.revoked,
+                    raw,
+                });
+            }
+            prov.extend(self.provenance(from, id)?);
+        }
+        let outcomes = self.add_batch(to, &incoming)?;
+        let pk = self.coll_pk(to)?;
+        let tx = self.conn.transaction()?;
+        for p in &prov {
+            insert_provenance(&tx, pk, p)?;
+        }
+        tx.commit()?;
+        Ok(outcomes)
+    }
+
     fn ledger_append(&mut self, entries: &[(u64, String, String)], checkpoint: Option<(u64, String)>) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let last: u64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM ledger", [], |r| r.get(0))?;
@@ -531,6 +689,28 @@ fn versions_condition(v: &Versions, args: &mut Vec<rusqlite::types::Value>) -> O
         args.extend(v.at_added.iter().map(|a| rusqlite::types::Value::Integer(*a)));
     }
     Some(if any.is_empty() { "0".to_string() } else { format!("({})", any.join(" OR ")) })
+}
+
+fn remote_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Remote> {
+    Ok(Remote { partner: r.get(0)?, api_root: r.get(1)?, username: r.get(2)?, password: r.get(3)?, ca_file: r.get(4)? })
+}
+
+fn insert_provenance(tx: &Transaction<'_>, pk: i64, p: &Provenance) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO provenance (coll, idh, id, version, partner, remote_collection, remote_date_added, fetched_us)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        pk,
+        id_hash(&p.id),
+        p.id,
+        p.version,
+        p.partner,
+        p.remote_collection,
+        p.remote_date_added,
+        p.fetched_us
+    ])?;
+    Ok(())
 }
 
 fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {

@@ -10,12 +10,14 @@
 //! costs the same at any depth and concurrent writers never cause a skip or a repeat.
 
 mod auth;
+pub mod client;
 mod error;
 mod handlers;
 mod media;
 mod metrics;
 mod params;
 mod partner;
+pub mod sync;
 
 pub use partner::Caller;
 

@@ -77,6 +77,26 @@ pub enum Command {
     /// The disclosure ledger: show, verify, export.
     #[command(subcommand)]
     Ledger(LedgerCmd),
+    /// Pull what partners grant this node into their inbound collections (inbound.PARTNER).
+    Sync {
+        /// Only this partner
+        #[arg(long)]
+        partner: Option<String>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Copy received objects (every version) into a local collection, keeping their provenance.
+    Adopt {
+        /// The inbound collection (inbound.PARTNER)
+        #[arg(long)]
+        from: String,
+        /// The local collection
+        #[arg(long)]
+        to: String,
+        /// Object ids
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -92,8 +112,21 @@ pub enum PartnerCmd {
     List,
     /// Show one partner's agreement
     Show { name: String },
-    /// Remove a partner's account and agreement
+    /// Remove a partner's account, agreement and connection
     Remove { name: String },
+    /// How this node reaches the partner's TAXII server, for sync: its API root URL and the
+    /// account this node uses there (password on the first line of standard input)
+    Connect {
+        name: String,
+        /// The partner's API root, e.g. https://taxii.partner.example/api/
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        user: String,
+        /// PEM file of CA certificates to trust for this partner (default: the public roots)
+        #[arg(long, value_name = "FILE")]
+        ca: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -154,6 +187,9 @@ pub struct ServeArgs {
     /// Base URL clients reach this server at (used in discovery)
     #[arg(long, env = "PACTO_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+    /// Seconds between syncs with partners (0: never) [default: 300]
+    #[arg(long, env = "PACTO_SYNC_INTERVAL", value_name = "SECONDS")]
+    pub sync_interval: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]

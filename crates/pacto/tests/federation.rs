@@ -98,3 +98,224 @@ fn a_partner_reads_what_the_check_promised_and_the_ledger_records_it() {
         String::from_utf8_lossy(&bad.stdout)
     );
 }
+
+struct Node {
+    dir: tempfile::TempDir,
+    child: Option<std::process::Child>,
+    addr: String,
+}
+
+impl Node {
+    fn new() -> Node {
+        Node { dir: tempfile::tempdir().unwrap(), child: None, addr: String::new() }
+    }
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        pacto(self.dir.path(), args)
+    }
+    fn run_stdin(&self, args: &[&str], input: &str) -> std::process::Output {
+        use std::io::Write;
+        let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"))
+            .env("PACTO_DATA_DIR", self.dir.path())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        c.wait_with_output().unwrap()
+    }
+    fn serve(&mut self) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pacto"))
+            .env("PACTO_DATA_DIR", self.dir.path())
+            .args(["serve", "--listen", "127.0.0.1:0", "--sync-interval", "0"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        self.addr = loop {
+            let line = lines.next().expect("server output").unwrap();
+            if let Some(rest) = line.split("http://").nth(1) {
+                break rest.split('/').next().unwrap().to_string();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        self.child = Some(child);
+    }
+    /// Add `partner` with an agreement; returns the password the partner uses here.
+    fn add_partner(&self, partner: &str, agreement: &str) -> String {
+        let path = self.dir.path().join(format!("{partner}-agreement.toml"));
+        std::fs::write(&path, agreement).unwrap();
+        let out = self.run(&["partner", "add", partner, "--agreement", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .find(|l| l.contains("shown only now"))
+            .unwrap()
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .to_string()
+    }
+    fn connect(&self, partner: &str, to: &Node, user: &str, password: &str) {
+        let url = format!("http://{}/api/", to.addr);
+        let out =
+            self.run_stdin(&["partner", "connect", partner, "--url", &url, "--user", user], &format!("{password}\n"));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    fn ids(&self, collection: &str) -> Vec<String> {
+        let out = self.run(&["export", "-c", collection]);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut ids: Vec<String> =
+            v["objects"].as_array().into_iter().flatten().map(|o| o["id"].as_str().unwrap().to_string()).collect();
+        ids.sort();
+        ids
+    }
+    fn promised(&self, partner: &str) -> Vec<String> {
+        let out = self.run(&["agreement", "check", "--partner", partner, "--format", "json"]);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut ids: Vec<String> = v["collections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["disclosed"].as_array().cloned().unwrap_or_default())
+            .map(|o| o["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Three nodes on loopback: mx shares with us (up to AMBER, informant details removed) and
+/// with ca (GREEN indicators only). Each receives exactly what its agreement allows; a sync
+/// killed with SIGKILL resumes with nothing lost or duplicated; local data never changes; the
+/// ledger lists each disclosure and verifies.
+#[test]
+fn three_nodes_share_by_their_agreements() {
+    let mut mx = Node::new();
+    let us = Node::new();
+    let ca = Node::new();
+    // mx's intelligence: the example scenario and 8,000 generated objects.
+    let example = root().join("examples/firearms-trafficking.json");
+    assert!(mx.run(&["import", example.to_str().unwrap(), "-c", "firearms"]).status.success());
+    let mut generated = Vec::new();
+    pacto_testkit::write_bundle(&mut generated, 5, 8_000, u64::MAX).unwrap();
+    let gen_path = mx.dir.path().join("gen.json");
+    std::fs::write(&gen_path, &generated).unwrap();
+    assert!(mx.run(&["import", gen_path.to_str().unwrap(), "-c", "firearms"]).status.success());
+    // us has its own local data, which nothing may change.
+    assert!(us.run(&["import", example.to_str().unwrap(), "-c", "local"]).status.success());
+    let local_objects = |n: &Node| -> Value {
+        serde_json::from_slice::<Value>(&n.run(&["export", "-c", "local"]).stdout).unwrap()["objects"].clone()
+    };
+    let us_local_before = local_objects(&us);
+
+    let us_pw = mx.add_partner("us", "partner = \"us\"\n[[share]]\ncollection = \"firearms\"\nmax_tlp = \"amber\"\nlabels_none = [\"informant\"]\nredact = [\"x_informant_name\", \"x_case_priority\"]\n");
+    let ca_pw = mx.add_partner(
+        "ca",
+        "partner = \"ca\"\n[[share]]\ncollection = \"firearms\"\nmax_tlp = \"green\"\ntypes = [\"indicator\"]\n",
+    );
+    mx.serve();
+    us.connect("mx", &mx, "us", &us_pw);
+    ca.connect("mx", &mx, "ca", &ca_pw);
+
+    // us: sync, killed part-way through, then completed.
+    let mut killed = false;
+    for delay in [800u64, 1600, 3200, 6400] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pacto"))
+            .env("PACTO_DATA_DIR", us.dir.path())
+            .args(["sync", "--partner", "mx"])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        let stored: u64 = rusqlite::Connection::open(us.dir.path().join("pacto.db"))
+            .and_then(|c| {
+                c.query_row(
+                    "SELECT count(*) FROM objects o JOIN collections c ON o.coll = c.pk WHERE c.name = 'inbound.mx'",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap_or(0);
+        if status.code().is_none() && stored > 0 {
+            killed = true;
+            break;
+        }
+    }
+    assert!(killed, "the sync was never killed part-way through");
+    let done = us.run(&["sync", "--partner", "mx", "--format", "json"]);
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let promised_us = mx.promised("us");
+    assert!(promised_us.len() > 1000, "a sizeable share: {}", promised_us.len());
+    let got_us = us.ids("inbound.mx");
+    assert_eq!(got_us, promised_us, "us received exactly its agreement (killed mid-way: {killed})");
+    let conn = rusqlite::Connection::open(us.dir.path().join("pacto.db")).unwrap();
+    let (rows, distinct): (u64, u64) = conn
+        .query_row("SELECT count(*), count(DISTINCT o.id || o.version) FROM objects o JOIN collections c ON o.coll = c.pk WHERE c.name = 'inbound.mx'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!(rows, distinct, "no duplicates");
+    // A second sync finds nothing new.
+    let again: Value = serde_json::from_slice(&us.run(&["sync", "--format", "json"]).stdout).unwrap();
+    assert_eq!(again["added"], 0);
+    // Nothing informant-related crossed; provenance is kept.
+    let export = String::from_utf8(us.run(&["export", "-c", "inbound.mx"]).stdout).unwrap();
+    assert!(!export.contains("x_informant_name") && !export.contains("x_case_priority"));
+    assert!(
+        !export.contains(pacto_stix::Tlp::Red.marking_id().split("--").nth(1).unwrap())
+            || export.contains("marking-definition--e828b379"),
+        "RED appears only as the public definition"
+    );
+    let prov: u64 = conn.query_row("SELECT count(*) FROM provenance WHERE partner = 'mx'", [], |r| r.get(0)).unwrap();
+    assert_eq!(prov, rows);
+    assert!(local_objects(&us) == us_local_before, "local data unchanged");
+
+    // ca: a narrower agreement.
+    assert!(ca.run(&["sync"]).status.success());
+    let got_ca = ca.ids("inbound.mx");
+    assert_eq!(got_ca, mx.promised("ca"));
+    assert!(got_ca.iter().all(|i| i.starts_with("indicator--") || i.starts_with("marking-definition--")));
+    assert!(got_ca.len() < got_us.len());
+
+    // Adopting a received object into a local collection keeps where it came from.
+    assert!(us.run(&["collections", "create", "analysis"]).status.success());
+    let first = got_us.iter().find(|i| i.starts_with("indicator--")).unwrap();
+    assert!(us.run(&["adopt", "--from", "inbound.mx", "--to", "analysis", first]).status.success());
+    assert_eq!(us.ids("analysis"), vec![first.clone()]);
+    let adopted: u64 = conn
+        .query_row("SELECT count(*) FROM provenance p JOIN collections c ON p.coll = c.pk WHERE c.name = 'analysis' AND p.partner = 'mx'", [], |r| r.get(0))
+        .unwrap();
+    assert!(adopted >= 1);
+
+    // mx's ledger: every version served to each partner, and it verifies.
+    let led = rusqlite::Connection::open(mx.dir.path().join("pacto.db")).unwrap();
+    let distinct_us: u64 = led
+        .query_row(
+            "SELECT count(DISTINCT json_extract(entry, '$.object_id')) FROM ledger WHERE partner = 'us'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let distinct_ca: u64 = led
+        .query_row(
+            "SELECT count(DISTINCT json_extract(entry, '$.object_id')) FROM ledger WHERE partner = 'ca'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(distinct_us as usize, promised_us.len());
+    assert_eq!(distinct_ca as usize, got_ca.len());
+    assert!(mx.run(&["ledger", "verify"]).status.success());
+}

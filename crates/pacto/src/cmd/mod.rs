@@ -7,6 +7,7 @@ mod import;
 mod ledger;
 mod partner;
 mod serve;
+mod sync;
 mod user;
 mod validate;
 
@@ -29,5 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Partner(c) => partner::run(&cli.global, c),
         Command::Agreement(c) => agreement::run(&cli.global, c),
         Command::Ledger(c) => ledger::run(&cli.global, c),
+        Command::Sync { partner, format } => sync::run(&cli.global, partner, format),
+        Command::Adopt { from, to, ids } => sync::adopt(&cli.global, &from, &to, &ids),
     }
 }

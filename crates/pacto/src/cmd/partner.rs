@@ -67,11 +67,30 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
                 println!("# note: there is no account {name:?}: the partner cannot connect");
             }
         }
+        PartnerCmd::Connect { name, url, user, ca } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).context("reading the partner password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']).to_string();
+            if password.is_empty() {
+                anyhow::bail!("give the password this node uses at {name} on standard input");
+            }
+            let api_root = if url.ends_with('/') { url } else { format!("{url}/") };
+            let ca_file = ca.map(|p| p.display().to_string());
+            store.put_remote(&pacto_store::Remote {
+                partner: name.clone(),
+                api_root: api_root.clone(),
+                username: user,
+                password,
+                ca_file,
+            })?;
+            println!("{name} will be synced from {api_root} into {}", pacto_taxii::sync::inbound_collection(&name));
+        }
         PartnerCmd::Remove { name } => {
             let path = dir.join(format!("{name}.toml"));
             let had_file = std::fs::remove_file(&path).is_ok();
             let had_user = store.remove_user(&name)?;
-            if !had_file && !had_user {
+            let had_remote = store.remove_remote(&name)?;
+            if !had_file && !had_user && !had_remote {
                 anyhow::bail!("no partner {name:?}");
             }
             println!("partner {name} removed");

@@ -34,6 +34,8 @@ pub struct FileConfig {
     /// Users created or updated at start-up (with argon2id hashes, never passwords).
     #[serde(default)]
     pub users: Vec<User>,
+    /// Seconds between syncs with partners (0: never).
+    pub sync_interval: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,6 +120,10 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
     let state = AppState::with_key(server, Stores::new(Box::new(writer), readers), key);
     let agreements_dir = config::agreements_dir(g);
     state.set_agreements(config::load_agreements(&agreements_dir));
+    let interval = args.sync_interval.or(file.sync_interval).unwrap_or(300);
+    if interval > 0 {
+        start_sync(db.clone(), std::time::Duration::from_secs(interval))?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.spawn(reload_agreements(state.clone(), agreements_dir));
     runtime.block_on(serve(addr, tls, state))?;
@@ -191,4 +197,33 @@ async fn reload_agreements(state: Arc<AppState>, dir: PathBuf) {
             state.set_agreements(agreements);
         }
     }
+}
+
+/// Sync every connected partner on a thread of its own, with its own store connection, so that
+/// a slow partner never holds up the server's writes.
+fn start_sync(db: PathBuf, every: std::time::Duration) -> anyhow::Result<()> {
+    let mut store = SqliteStore::open(&db)?;
+    std::thread::Builder::new().name("sync".into()).spawn(move || {
+        loop {
+            match store.remotes() {
+                Ok(remotes) => {
+                    for r in remotes {
+                        match pacto_taxii::sync::sync_partner(&mut store, &r, 1000) {
+                            Ok(rep) => tracing::info!(
+                                partner = rep.partner,
+                                added = rep.added,
+                                unchanged = rep.unchanged,
+                                rejected = rep.rejected,
+                                "synced"
+                            ),
+                            Err(e) => tracing::warn!(error = %e, "sync failed; will retry"),
+                        }
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "cannot read partners"),
+            }
+            std::thread::sleep(every);
+        }
+    })?;
+    Ok(())
 }

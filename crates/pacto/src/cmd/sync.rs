@@ -1,0 +1,71 @@
+//! `pacto sync` and `pacto adopt`.
+
+use anyhow::Context;
+use pacto_store::{AddOutcome, Store};
+use serde_json::json;
+
+use super::{EXIT_INVALID, EXIT_OK};
+use crate::cli::{Global, OutputFormat};
+use crate::config;
+
+pub fn run(g: &Global, partner: Option<String>, format: OutputFormat) -> anyhow::Result<i32> {
+    let mut store = config::open_store(g)?;
+    let remotes: Vec<_> =
+        store.remotes()?.into_iter().filter(|r| partner.as_ref().is_none_or(|p| *p == r.partner)).collect();
+    if remotes.is_empty() {
+        anyhow::bail!("no partner to sync: `pacto partner connect NAME --url URL --user USER`");
+    }
+    let mut worst = EXIT_OK;
+    for r in remotes {
+        match pacto_taxii::sync::sync_partner(&mut store, &r, 1000) {
+            Ok(rep) => {
+                match format {
+                    OutputFormat::Json => println!("{}", json!(rep)),
+                    OutputFormat::Text => {
+                        for why in rep.rejections.iter().take(20) {
+                            eprintln!("{}: rejected: {why}", rep.partner);
+                        }
+                        println!(
+                            "{}: {} collections, {} pages, received {}, added {}, unchanged {}, rejected {}",
+                            rep.partner,
+                            rep.collections,
+                            rep.pages,
+                            rep.received,
+                            rep.added,
+                            rep.unchanged,
+                            rep.rejected
+                        );
+                    }
+                }
+                if rep.rejected > 0 {
+                    worst = worst.max(EXIT_INVALID);
+                }
+            }
+            Err(e) => {
+                eprintln!("pacto: sync: {e}");
+                worst = super::EXIT_UNUSABLE;
+            }
+        }
+    }
+    Ok(worst)
+}
+
+pub fn adopt(g: &Global, from: &str, to: &str, ids: &[String]) -> anyhow::Result<i32> {
+    let mut store = config::open_store(g)?;
+    let src = store.collection(from)?.with_context(|| format!("no collection {from:?}"))?;
+    let dst = store.collection(to)?.with_context(|| format!("no collection {to:?}"))?;
+    let outcomes = store.adopt(&src, &dst, ids)?;
+    let (mut added, mut same, mut refused) = (0, 0, 0);
+    for o in outcomes {
+        match o {
+            AddOutcome::Added { .. } => added += 1,
+            AddOutcome::Unchanged { .. } => same += 1,
+            AddOutcome::Refused { reason } => {
+                refused += 1;
+                eprintln!("refused: {reason}");
+            }
+        }
+    }
+    println!("adopted into {to}: {added} versions added, {same} already there, {refused} refused (provenance kept)");
+    Ok(if refused > 0 { EXIT_INVALID } else { EXIT_OK })
+}
