@@ -647,7 +647,9 @@ impl Store for SqliteStore {
         if query.exclude_revoked {
             sql.push_str(" AND NOT EXISTS (SELECT 1 FROM objects l WHERE l.coll = objects.coll AND l.idh = objects.idh AND l.id = objects.id AND l.is_latest = 1 AND l.revoked = 1)");
         }
-        sql.push_str(" ORDER BY date_added");
+        // With ids given, look them up by the id index and sort the few rows found; otherwise
+        // SQLite may walk the whole date_added index to keep the order.
+        sql.push_str(if query.ids.is_empty() { " ORDER BY date_added" } else { " ORDER BY +date_added" });
         if let Some(limit) = query.limit {
             sql.push_str(&format!(" LIMIT {limit}"));
         }

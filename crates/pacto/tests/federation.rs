@@ -231,7 +231,7 @@ fn three_nodes_share_by_their_agreements() {
 
     // us: sync, killed part-way through, then completed.
     let mut killed = false;
-    for delay in [800u64, 1600, 3200, 6400] {
+    for delay in [100u64, 200, 400, 800, 1600, 3200] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pacto"))
             .env("PACTO_DATA_DIR", us.dir.path())
             .args(["sync", "--partner", "mx"])
