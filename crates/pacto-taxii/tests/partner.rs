@@ -247,3 +247,107 @@ fn every_disclosure_is_in_the_ledger_and_the_ledger_verifies() {
     send(&node, Req::get(OBJ, "admin"));
     assert_eq!(s.ledger_entries(0, None, 1000).unwrap().len(), entries.len());
 }
+
+/// Whatever a partner gets back, object by object, is within its agreement.
+fn assert_within_agreement(r: &Resp, what: &str) {
+    let allowed = expected();
+    let text = r.text();
+    assert!(!text.contains("J. Doe") && !text.contains("x_informant_name"), "{what}: redacted content leaked");
+    assert!(!text.contains("informant 7"), "{what}: a RED part leaked");
+    assert!(!text.contains("handler"), "{what}: a RED object leaked");
+    if let Ok(v) = serde_json::from_str::<Value>(&text) {
+        for key in ["objects", "versions"] {
+            for o in v.get(key).and_then(Value::as_array).into_iter().flatten() {
+                if let Some(id) = o.get("id").and_then(Value::as_str) {
+                    assert!(allowed.contains(id), "{what}: {id} is beyond the agreement");
+                }
+                for m in o.get("object_marking_refs").and_then(Value::as_array).into_iter().flatten() {
+                    let level = Tlp::from_marking_ref(m.as_str().unwrap_or_default());
+                    assert!(level.is_none_or(|l| l <= Tlp::Amber), "{what}: marked above AMBER");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn an_adversarial_partner_learns_nothing_beyond_its_agreement() {
+    let node = partner_node();
+    // What an administrator sees: every id, version and date_added cursor in the collection.
+    let m = send(&node, Req::get("/api/collections/intel/manifest/?match[version]=all", "admin")).json();
+    let mut cursors: Vec<String> = Vec::new();
+    let mut versions: Vec<(String, String)> = Vec::new();
+    for rec in m["objects"].as_array().unwrap() {
+        let t = pacto_stix::Timestamp::parse(rec["date_added"].as_str().unwrap()).unwrap();
+        cursors.push(t.as_micros().to_string());
+        cursors.push(rec["date_added"].as_str().unwrap().to_string());
+        versions.push((rec["id"].as_str().unwrap().to_string(), rec["version"].as_str().unwrap().to_string()));
+    }
+    let mut requests: Vec<String> = vec![
+        "/taxii2/".into(),
+        "/api/".into(),
+        "/api/collections/".into(),
+        "/api/collections/intel/".into(),
+        "/api/collections/secret/".into(),
+        "/api/collections/dropbox/objects/".into(),
+        "/api/collections/../secret/objects/".into(),
+        "/api/collections/intel%2F..%2Fsecret/objects/".into(),
+        "/api/collections/INTEL/objects/".into(),
+        format!("{OBJ}?limit=0"),
+        format!("{OBJ}?limit=-1"),
+        format!("{OBJ}?limit=99999999999999999999"),
+        format!("{OBJ}?next=abc"),
+        format!("{OBJ}?next=-1"),
+        format!("{OBJ}?next=0"),
+        format!("{OBJ}?added_after=1970-01-01T00:00:00Z"),
+        format!("{OBJ}?match[type]=indicator,malware,threat-actor"),
+        format!("{OBJ}?match[version]=all&match[spec_version]=2.0,2.1"),
+        format!("{OBJ}?match[id]=%27%20OR%201=1%20--"),
+        format!("{OBJ}?match[id]=indicator--00000003-17d4-4cbf-938f-98ee46b3cd3f,{}", id("threat-actor", 8)),
+    ];
+    for c in &cursors {
+        requests.push(format!("{OBJ}?next={c}&limit=1"));
+        requests.push(format!("{OBJ}?added_after={c}&limit=2&match[version]=all"));
+        requests.push(format!("/api/collections/intel/manifest/?next={c}&limit=1"));
+    }
+    for (i, v) in &versions {
+        requests.push(format!("{OBJ}?match[id]={i}&match[version]={v}"));
+        requests.push(format!("{OBJ}{i}/?match[version]={v}"));
+        requests.push(format!("{OBJ}{i}/versions/"));
+        requests.push(format!("/api/collections/intel/manifest/?match[id]={i}&match[version]=first,last,{v}"));
+        requests.push(format!("/api/collections/secret/objects/{i}/"));
+    }
+    for path in &requests {
+        let r = get(&node, path);
+        assert!(r.status != 500, "{path}: {}", r.text());
+        assert_within_agreement(&r, path);
+        if let Some(first) = r.header("x-taxii-date-added-first") {
+            let page = r.json();
+            let n = ["objects", "versions"].iter().filter_map(|k| page[*k].as_array()).map(Vec::len).sum::<usize>();
+            assert!(n > 0, "{path}: date headers on an empty page ({first})");
+        }
+    }
+    // A status someone else created is not there for it.
+    let status =
+        send(&node, Req::post(OBJ, "admin", &envelope(&[indicator(0x200, Some(Tlp::Green), json!({}))]))).json();
+    let r = get(&node, &format!("/api/status/{}/", status["id"].as_str().unwrap()));
+    assert_eq!(r.status, 404);
+    // Writes anywhere but the drop box, deletes anywhere, other methods: refused, nothing changed.
+    let before = send(&node, Req::get(&format!("{OBJ}?match[version]=all"), "admin")).json();
+    let body = envelope(&[indicator(0x300, Some(Tlp::Green), json!({}))]);
+    for coll in ["intel", "secret", "no-such", "INTEL"] {
+        let r = send(&node, Req::post(&format!("/api/collections/{coll}/objects/"), "partner", &body));
+        assert!(r.status == 403 || r.status == 404, "{coll}: {}", r.status);
+    }
+    for (i, _) in &versions {
+        let path = format!("{OBJ}{i}/");
+        let r = send(&node, Req { method: "DELETE", ..Req::get(&path, "partner") });
+        assert!(r.status == 403 || r.status == 404, "{i}: {}", r.status);
+    }
+    for method in ["PUT", "PATCH"] {
+        let r = send(&node, Req { method, ..Req::post(OBJ, "partner", &body) });
+        assert_eq!(r.status, 405, "{method}");
+    }
+    let after = send(&node, Req::get(&format!("{OBJ}?match[version]=all"), "admin")).json();
+    assert_eq!(before, after, "the partner changed nothing on our soil");
+}
