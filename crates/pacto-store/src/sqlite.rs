@@ -225,6 +225,21 @@ struct Existing {
     is_first: bool,
 }
 
+/// Add objects inside a write transaction, handing out date_added values after the
+/// collection's last one.
+fn add_all(tx: &Transaction<'_>, pk: i64, objects: &[Incoming]) -> Result<Vec<AddOutcome>> {
+    let last: i64 = tx.query_row("SELECT last_added FROM collections WHERE pk = ?1", [pk], |r| r.get(0))?;
+    let mut next_added = last + 1;
+    let mut outcomes = Vec::with_capacity(objects.len());
+    for obj in objects {
+        outcomes.push(add_one(tx, pk, obj, &mut next_added)?);
+    }
+    if next_added > last + 1 {
+        tx.execute("UPDATE collections SET last_added = ?1 WHERE pk = ?2", params![next_added - 1, pk])?;
+    }
+    Ok(outcomes)
+}
+
 fn add_one(tx: &Transaction<'_>, pk: i64, incoming: &Incoming, next_added: &mut i64) -> Result<AddOutcome> {
     let id = incoming.id.as_str();
     let idh = id_hash(id);
@@ -372,15 +387,7 @@ impl Store for SqliteStore {
     fn add_batch(&mut self, collection: &Collection, objects: &[Incoming]) -> Result<Vec<AddOutcome>> {
         let pk = self.coll_pk(collection)?;
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let last: i64 = tx.query_row("SELECT last_added FROM collections WHERE pk = ?1", [pk], |r| r.get(0))?;
-        let mut next_added = last + 1;
-        let mut outcomes = Vec::with_capacity(objects.len());
-        for obj in objects {
-            outcomes.push(add_one(&tx, pk, obj, &mut next_added)?);
-        }
-        if next_added > last + 1 {
-            tx.execute("UPDATE collections SET last_added = ?1 WHERE pk = ?2", params![next_added - 1, pk])?;
-        }
+        let outcomes = add_all(&tx, pk, objects)?;
         tx.commit()?;
         Ok(outcomes)
     }
@@ -492,15 +499,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<AddOutcome>> {
         let pk = self.coll_pk(collection)?;
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let last: i64 = tx.query_row("SELECT last_added FROM collections WHERE pk = ?1", [pk], |r| r.get(0))?;
-        let mut next_added = last + 1;
-        let mut outcomes = Vec::with_capacity(objects.len());
-        for obj in objects {
-            outcomes.push(add_one(&tx, pk, obj, &mut next_added)?);
-        }
-        if next_added > last + 1 {
-            tx.execute("UPDATE collections SET last_added = ?1 WHERE pk = ?2", params![next_added - 1, pk])?;
-        }
+        let outcomes = add_all(&tx, pk, objects)?;
         for (p, outcome) in provenance.iter().zip(&outcomes) {
             if matches!(outcome, AddOutcome::Added { .. }) {
                 insert_provenance(&tx, pk, p)?;

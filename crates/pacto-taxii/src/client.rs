@@ -119,6 +119,11 @@ impl HttpClient {
         self.request("POST", rel, Some(body))
     }
 
+    /// Any method, to a path relative to the base URL.
+    pub fn send(&mut self, method: &str, rel: &str, body: Option<&[u8]>) -> Result<Response, ClientError> {
+        self.request(method, rel, body)
+    }
+
     fn request(&mut self, method: &str, rel: &str, body: Option<&[u8]>) -> Result<Response, ClientError> {
         let path = format!("{}{}", self.base_path, rel.trim_start_matches('/'));
         match self.try_request(method, &path, body) {
