@@ -33,6 +33,28 @@ pub struct Agreement {
     /// The one collection the partner may write to, if any.
     #[serde(default)]
     pub dropbox: Option<String>,
+    /// Private sets the partner may match against.
+    #[serde(default)]
+    pub psi: Vec<PsiGrant>,
+}
+
+/// What a partner may ask of one private set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PsiGrant {
+    pub set: String,
+    /// The largest query (items).
+    pub max_query: usize,
+    /// Queries per UTC day.
+    pub per_day: u64,
+    /// `intersection` (which items match; also allows size-only queries) or `cardinality`
+    /// (only how many).
+    #[serde(default = "intersection")]
+    pub mode: String,
+}
+
+fn intersection() -> String {
+    "intersection".into()
 }
 
 /// What may leave one collection for the partner.
@@ -77,6 +99,14 @@ impl Agreement {
         let a: Agreement = toml::from_str(text)?;
         if a.partner.trim().is_empty() {
             return Err(AgreementError::Invalid("partner must name the partner's account".into()));
+        }
+        for g in &a.psi {
+            if !matches!(g.mode.as_str(), "intersection" | "cardinality") {
+                return Err(AgreementError::Invalid(format!(
+                    "psi mode for {:?} must be intersection or cardinality",
+                    g.set
+                )));
+            }
         }
         let mut seen = BTreeSet::new();
         for s in &a.share {

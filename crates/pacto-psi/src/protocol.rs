@@ -178,6 +178,17 @@ impl HolderSet {
         Ok(HolderSet { secret: b, normalizer, tags })
     }
 
+    /// Rebuild a stored set version from its secret and tags.
+    pub fn from_parts(secret: [u8; 32], normalizer: Normalizer, tags: Vec<[u8; TAG_BYTES]>) -> Option<HolderSet> {
+        let secret = Option::<Scalar>::from(Scalar::from_canonical_bytes(secret))?;
+        Some(HolderSet { secret, normalizer, tags })
+    }
+
+    /// The set version's secret, to store beside its tags.
+    pub fn secret_bytes(&self) -> [u8; 32] {
+        self.secret.to_bytes()
+    }
+
     /// Answer a query: its points times this set's secret (shuffled in size-only mode), and the tags.
     pub fn answer(&self, q: &Query) -> Result<Answer, PsiError> {
         if q.normalizer != self.normalizer {

@@ -245,6 +245,18 @@ pub struct Provenance {
     pub fetched_us: i64,
 }
 
+/// A private set as stored: the encoded form only (the items themselves are not kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PsiSet {
+    pub name: String,
+    pub normalizer: String,
+    pub secret: [u8; 32],
+    /// The tags, concatenated.
+    pub tags: Vec<u8>,
+    pub items: u64,
+    pub created_us: i64,
+}
+
 /// The storage trait every backend implements.
 pub trait Store {
     /// Create a collection; `name` is its short name.
@@ -308,6 +320,15 @@ pub trait Store {
     /// Copy every version of the given objects from one collection into another, keeping their
     /// provenance (an analyst adopting received intelligence).
     fn adopt(&mut self, from: &Collection, to: &Collection, ids: &[String]) -> Result<Vec<AddOutcome>>;
+
+    /// Private sets for matching.
+    fn put_psi_set(&mut self, set: &PsiSet) -> Result<()>;
+    fn psi_set(&self, name: &str) -> Result<Option<PsiSet>>;
+    fn psi_sets(&self) -> Result<Vec<PsiSet>>;
+    fn remove_psi_set(&mut self, name: &str) -> Result<bool>;
+    /// How many ledger entries of `kind` a partner has for `collection` since `since` (a
+    /// timestamp): the basis of per-day query limits.
+    fn ledger_count_since(&self, partner: &str, kind: &str, collection: &str, since: &str) -> Result<u64>;
 
     /// The disclosure ledger: append entries (sequence number, partner, JSON text) in one
     /// transaction; sequence numbers must follow the last one without a gap.

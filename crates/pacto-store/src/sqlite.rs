@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_i
 use serde_json::Value;
 
 use crate::{
-    AddOutcome, Collection, CollectionStats, Incoming, Provenance, Query, Remote, Result, Store, StoreError,
+    AddOutcome, Collection, CollectionStats, Incoming, Provenance, PsiSet, Query, Remote, Result, Store, StoreError,
     StoredObject, User, Versions,
 };
 
@@ -86,6 +86,14 @@ CREATE TABLE IF NOT EXISTS provenance (
     fetched_us        INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS provenance_by_object ON provenance (coll, idh);
+CREATE TABLE IF NOT EXISTS psi_sets (
+    name       TEXT PRIMARY KEY,
+    normalizer TEXT NOT NULL,
+    secret     BLOB NOT NULL,
+    tags       BLOB NOT NULL,
+    items      INTEGER NOT NULL,
+    created_us INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS users (
     name          TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,
@@ -572,6 +580,47 @@ impl Store for SqliteStore {
         Ok(outcomes)
     }
 
+    fn put_psi_set(&mut self, p: &PsiSet) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO psi_sets (name, normalizer, secret, tags, items, created_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (name) DO UPDATE SET normalizer = ?2, secret = ?3, tags = ?4, items = ?5, created_us = ?6",
+            params![p.name, p.normalizer, p.secret.to_vec(), p.tags, p.items, p.created_us],
+        )?;
+        Ok(())
+    }
+
+    fn psi_set(&self, name: &str) -> Result<Option<PsiSet>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT name, normalizer, secret, tags, items, created_us FROM psi_sets WHERE name = ?1",
+                [name],
+                psi_row,
+            )
+            .optional()?)
+    }
+
+    fn psi_sets(&self) -> Result<Vec<PsiSet>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, normalizer, secret, tags, items, created_us FROM psi_sets ORDER BY name")?;
+        let rows = stmt.query_map([], psi_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn remove_psi_set(&mut self, name: &str) -> Result<bool> {
+        Ok(self.conn.execute("DELETE FROM psi_sets WHERE name = ?1", [name])? > 0)
+    }
+
+    fn ledger_count_since(&self, partner: &str, kind: &str, collection: &str, since: &str) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM ledger WHERE partner = ?1 AND json_extract(entry, '$.kind') = ?2
+             AND json_extract(entry, '$.collection') = ?3 AND json_extract(entry, '$.time') >= ?4",
+            params![partner, kind, collection, since],
+            |r| r.get(0),
+        )?)
+    }
+
     fn ledger_append(&mut self, entries: &[(u64, String, String)], checkpoint: Option<(u64, String)>) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let last: u64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM ledger", [], |r| r.get(0))?;
@@ -690,6 +739,18 @@ fn versions_condition(v: &Versions, args: &mut Vec<rusqlite::types::Value>) -> O
         args.extend(v.at_added.iter().map(|a| rusqlite::types::Value::Integer(*a)));
     }
     Some(if any.is_empty() { "0".to_string() } else { format!("({})", any.join(" OR ")) })
+}
+
+fn psi_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PsiSet> {
+    let secret: Vec<u8> = r.get(2)?;
+    Ok(PsiSet {
+        name: r.get(0)?,
+        normalizer: r.get(1)?,
+        secret: secret.try_into().unwrap_or([0; 32]),
+        tags: r.get(3)?,
+        items: r.get(4)?,
+        created_us: r.get(5)?,
+    })
 }
 
 fn remote_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Remote> {

@@ -43,6 +43,7 @@ pub struct HttpClient {
     pub base_path: String,
     auth: Option<String>,
     conn: Option<BufReader<Box<dyn Stream>>>,
+    content_type: Option<String>,
 }
 
 /// A response.
@@ -87,7 +88,7 @@ impl HttpClient {
         }
         let auth = auth
             .map(|(u, p)| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))));
-        Ok(HttpClient { tls, host, port, base_path, auth, conn: None })
+        Ok(HttpClient { tls, host, port, base_path, auth, conn: None, content_type: None })
     }
 
     fn connect(&mut self) -> Result<(), ClientError> {
@@ -117,6 +118,14 @@ impl HttpClient {
     /// POST a TAXII body to a path relative to the base URL.
     pub fn post(&mut self, rel: &str, body: &[u8]) -> Result<Response, ClientError> {
         self.request("POST", rel, Some(body))
+    }
+
+    /// POST raw bytes with a content type (private matching).
+    pub fn post_bytes(&mut self, rel: &str, body: &[u8], content_type: &str) -> Result<Response, ClientError> {
+        self.content_type = Some(content_type.to_string());
+        let r = self.request("POST", rel, Some(body));
+        self.content_type = None;
+        r
     }
 
     /// Any method, to a path relative to the base URL.
@@ -152,7 +161,7 @@ impl HttpClient {
         }
         let body = body.unwrap_or_default();
         if method == "POST" {
-            head.push_str(&format!("Content-Type: {TAXII}\r\n"));
+            head.push_str(&format!("Content-Type: {}\r\n", self.content_type.as_deref().unwrap_or(TAXII)));
         }
         head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
         let conn = self.conn.as_mut().ok_or_else(|| ClientError::Io(io::ErrorKind::NotConnected.into()))?;

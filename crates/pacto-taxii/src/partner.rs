@@ -139,3 +139,57 @@ pub async fn record(
         })
         .await
 }
+
+/// Count a private-matching query against the partner's daily allowance and, if it is within,
+/// record it in the ledger — both in one write, so concurrent queries cannot overrun the limit.
+pub async fn admit_psi_query(
+    state: &Arc<AppState>,
+    partner: &str,
+    set: &str,
+    per_day: u64,
+    description: String,
+    digest: String,
+) -> Result<(), TaxiiError> {
+    let now = pacto_stix::Timestamp::now();
+    let day_start =
+        pacto_stix::Timestamp { secs: now.secs - now.secs.rem_euclid(86_400), nanos: 0, frac_digits: 3 }.format(3);
+    let time = now.format(3);
+    let (partner, set) = (partner.to_string(), set.to_string());
+    let st = state.clone();
+    state
+        .stores
+        .write(move |s| {
+            let used = s.ledger_count_since(&partner, "psi-query", &set, &day_start)?;
+            if used >= per_day {
+                return Err(TaxiiError::new(
+                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                    "Too many requests",
+                    format!("the agreement allows {per_day} queries a day against {set:?}"),
+                ));
+            }
+            let mut chain = match s.ledger_head()? {
+                None => Chain::default(),
+                Some((_, text)) => {
+                    let e: Entry = serde_json::from_str(&text)
+                        .map_err(|e| TaxiiError::internal(&format!("ledger head unreadable: {e}")))?;
+                    Chain { seq: e.seq, hash: e.hash }
+                }
+            };
+            let e = chain.append(Event {
+                time: time.clone(),
+                partner: partner.clone(),
+                kind: "psi-query".into(),
+                collection: set.clone(),
+                object_id: None,
+                object_version: Some(description),
+                digest,
+            });
+            let cp = Checkpoint::sign(&st.ledger_key, &chain, &time);
+            s.ledger_append(
+                &[(e.seq, partner.clone(), serde_json::to_string(&e).unwrap_or_default())],
+                Some((cp.seq, serde_json::to_string(&cp).unwrap_or_default())),
+            )?;
+            Ok(())
+        })
+        .await
+}

@@ -85,6 +85,25 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
+    /// Private sets for private matching: import (one item per line), list, remove.
+    #[command(subcommand)]
+    Set(SetCmd),
+    /// Match a file's items privately against a partner's set: prints the items the partner
+    /// also holds (or only how many, with --count); nothing else is learned by either side.
+    Match {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        set: String,
+        /// One item per line
+        file: PathBuf,
+        /// The rule the partner's set uses (serial, e164, email, text, bytes)
+        #[arg(long, default_value = "serial")]
+        normalize: String,
+        /// Learn only how many match
+        #[arg(long)]
+        count: bool,
+    },
     /// Copy received objects (every version) into a local collection, keeping their provenance.
     Adopt {
         /// The inbound collection (inbound.PARTNER)
@@ -127,6 +146,22 @@ pub enum PartnerCmd {
         #[arg(long, value_name = "FILE")]
         ca: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SetCmd {
+    /// Import a private set (one item per line; a new version replaces the old)
+    Import {
+        name: String,
+        file: PathBuf,
+        /// serial, e164, email, text, bytes
+        #[arg(long, default_value = "serial")]
+        normalize: String,
+    },
+    /// List private sets
+    List,
+    /// Remove a private set
+    Remove { name: String },
 }
 
 #[derive(Subcommand, Debug)]

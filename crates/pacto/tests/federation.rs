@@ -319,3 +319,82 @@ fn three_nodes_share_by_their_agreements() {
     assert_eq!(distinct_ca as usize, got_ca.len());
     assert!(mx.run(&["ledger", "verify"]).status.success());
 }
+
+/// Private matching between two nodes: seized serials on one side against a dealer registry on
+/// the other; the agreement's size, rate and mode limits refuse what they should; each query
+/// is in the holder's ledger.
+#[test]
+fn private_matching_within_the_agreement() {
+    let mut mx = Node::new();
+    let us = Node::new();
+    // mx holds the dealer sales registry, as a private set (only its encoding is stored).
+    let registry: Vec<String> = (0..500).map(|i| format!("RG-{i:05}")).collect();
+    let reg_path = mx.dir.path().join("registry.txt");
+    std::fs::write(&reg_path, registry.join("\n")).unwrap();
+    let out = mx.run(&["set", "import", "dealer-sales", reg_path.to_str().unwrap(), "--normalize", "serial"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let us_pw = mx.add_partner(
+        "us",
+        "partner = \"us\"\n[[psi]]\nset = \"dealer-sales\"\nmax_query = 100\nper_day = 2\nmode = \"intersection\"\n",
+    );
+    let ca_pw = mx.add_partner(
+        "ca",
+        "partner = \"ca\"\n[[psi]]\nset = \"dealer-sales\"\nmax_query = 100\nper_day = 5\nmode = \"cardinality\"\n",
+    );
+    mx.serve();
+    us.connect("mx", &mx, "us", &us_pw);
+    // us's seized serials, written its own way: 10 are in the registry.
+    let seized: Vec<String> =
+        (0..40).map(|i| if i % 4 == 0 { format!("rg {:05}", i * 10) } else { format!("ZZ-{i:04}") }).collect();
+    let seized_path = us.dir.path().join("seized.txt");
+    std::fs::write(&seized_path, seized.join("\n")).unwrap();
+    let m = us.run(&["match", "--partner", "mx", "--set", "dealer-sales", seized_path.to_str().unwrap()]);
+    assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
+    let found: Vec<String> = String::from_utf8(m.stdout).unwrap().lines().map(str::to_string).collect();
+    let expected: Vec<String> = seized.iter().filter(|s| s.starts_with("rg")).cloned().collect();
+    assert_eq!(found, expected, "exactly the common serials, in us's own spelling");
+    // Size-only works too; the day's allowance (2) is then used up.
+    let c = us.run(&["match", "--partner", "mx", "--set", "dealer-sales", "--count", seized_path.to_str().unwrap()]);
+    assert_eq!(String::from_utf8(c.stdout).unwrap().trim(), "10");
+    let third = us.run(&["match", "--partner", "mx", "--set", "dealer-sales", seized_path.to_str().unwrap()]);
+    assert!(!third.status.success());
+    assert!(String::from_utf8_lossy(&third.stderr).contains("429"), "{}", String::from_utf8_lossy(&third.stderr));
+    // ca: size-only by agreement, and no query above 100 items.
+    let ca = Node::new();
+    ca.connect("mx", &mx, "ca", &ca_pw);
+    let ca_path = ca.dir.path().join("q.txt");
+    std::fs::write(&ca_path, seized.join("\n")).unwrap();
+    let which = ca.run(&["match", "--partner", "mx", "--set", "dealer-sales", ca_path.to_str().unwrap()]);
+    assert!(!which.status.success() && String::from_utf8_lossy(&which.stderr).contains("403"));
+    let count = ca.run(&["match", "--partner", "mx", "--set", "dealer-sales", "--count", ca_path.to_str().unwrap()]);
+    assert_eq!(String::from_utf8(count.stdout).unwrap().trim(), "10");
+    let big: Vec<String> = (0..150).map(|i| format!("X{i}")).collect();
+    std::fs::write(&ca_path, big.join("\n")).unwrap();
+    let too_big = ca.run(&["match", "--partner", "mx", "--set", "dealer-sales", "--count", ca_path.to_str().unwrap()]);
+    assert!(!too_big.status.success() && String::from_utf8_lossy(&too_big.stderr).contains("at most 100"));
+    let wrong_rule = ca.run(&[
+        "match",
+        "--partner",
+        "mx",
+        "--set",
+        "dealer-sales",
+        "--count",
+        "--normalize",
+        "text",
+        seized_path.to_str().unwrap(),
+    ]);
+    assert!(!wrong_rule.status.success() && String::from_utf8_lossy(&wrong_rule.stderr).contains("would not match"));
+    let no_set = ca.run(&["match", "--partner", "mx", "--set", "watchlist", "--count", seized_path.to_str().unwrap()]);
+    assert!(!no_set.status.success() && String::from_utf8_lossy(&no_set.stderr).contains("404"));
+    // Every admitted query is in mx's ledger, which verifies.
+    let led = rusqlite::Connection::open(mx.dir.path().join("pacto.db")).unwrap();
+    let q: Vec<(String, u64)> = led
+        .prepare("SELECT partner, count(*) FROM ledger WHERE json_extract(entry, '$.kind') = 'psi-query' GROUP BY partner ORDER BY partner")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(q, vec![("ca".to_string(), 1), ("us".to_string(), 2)]);
+    assert!(mx.run(&["ledger", "verify"]).status.success());
+}

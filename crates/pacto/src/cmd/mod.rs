@@ -6,6 +6,7 @@ mod export;
 mod import;
 mod ledger;
 mod partner;
+mod psi;
 mod serve;
 mod sync;
 mod user;
@@ -32,5 +33,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ledger(c) => ledger::run(&cli.global, c),
         Command::Sync { partner, format } => sync::run(&cli.global, partner, format),
         Command::Adopt { from, to, ids } => sync::adopt(&cli.global, &from, &to, &ids),
+        Command::Set(c) => psi::set(&cli.global, c),
+        Command::Match { partner, set, file, normalize, count } => {
+            psi::matching(&cli.global, &partner, &set, &file, &normalize, count)
+        }
     }
 }

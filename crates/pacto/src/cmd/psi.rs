@@ -1,0 +1,108 @@
+//! `pacto set` (this node's private sets) and `pacto match` (a private query to a partner).
+
+use std::path::Path;
+
+use anyhow::Context;
+use pacto_psi::{HolderSet, Mode, Normalizer, Outcome, Querier, wire};
+use pacto_store::{PsiSet, Store};
+
+use super::EXIT_OK;
+use crate::cli::{Global, SetCmd};
+use crate::config;
+
+fn rule(s: &str) -> anyhow::Result<Normalizer> {
+    Normalizer::parse(s).with_context(|| format!("unknown rule {s:?}: serial, e164, email, text or bytes"))
+}
+
+fn lines(file: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
+    let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    Ok(text
+        .split(|b| *b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l).to_vec())
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .collect())
+}
+
+pub fn set(g: &Global, cmd: SetCmd) -> anyhow::Result<i32> {
+    let mut store = config::open_store(g)?;
+    match cmd {
+        SetCmd::Import { name, file, normalize } => {
+            let n = rule(&normalize)?;
+            let items = lines(&file)?;
+            let holder = HolderSet::encode(&items, n).with_context(|| format!("{}", file.display()))?;
+            let tags: Vec<u8> = holder.tags.iter().flatten().copied().collect();
+            store.put_psi_set(&PsiSet {
+                name: name.clone(),
+                normalizer: n.id().to_string(),
+                secret: holder.secret_bytes(),
+                tags,
+                items: holder.tags.len() as u64,
+                created_us: pacto_stix::Timestamp::now().as_micros(),
+            })?;
+            println!(
+                "private set {name}: {} distinct items ({} rule); only their encoding is kept",
+                holder.tags.len(),
+                n.id()
+            );
+        }
+        SetCmd::List => {
+            for s in store.psi_sets()? {
+                println!(
+                    "{:<24} {:>10} items  rule {:<7} since {}",
+                    s.name,
+                    s.items,
+                    s.normalizer,
+                    pacto_stix::Timestamp::from_micros(s.created_us).format(0)
+                );
+            }
+        }
+        SetCmd::Remove { name } => {
+            if !store.remove_psi_set(&name)? {
+                anyhow::bail!("no private set {name:?}");
+            }
+            println!("private set {name} removed");
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+pub fn matching(
+    g: &Global,
+    partner: &str,
+    set: &str,
+    file: &Path,
+    normalize: &str,
+    count: bool,
+) -> anyhow::Result<i32> {
+    let store = config::open_store(g)?;
+    let remote =
+        store.remote(partner)?.with_context(|| format!("no connection to {partner:?}: `pacto partner connect`"))?;
+    let n = rule(normalize)?;
+    let items = lines(file)?;
+    let mode = if count { Mode::Cardinality } else { Mode::Intersection };
+    let (querier, query) = Querier::start(&items, n, mode).with_context(|| format!("{}", file.display()))?;
+    let mut client = pacto_taxii::client::HttpClient::new(
+        &remote.api_root,
+        Some((&remote.username, &remote.password)),
+        remote.ca_file.as_deref().map(Path::new),
+    )?;
+    let r = client.post_bytes(&format!("psi/{set}/"), &wire::encode_query(&query), "application/octet-stream")?;
+    if r.status != 200 {
+        let why: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+        anyhow::bail!(
+            "{partner} refused the query ({}): {}",
+            r.status,
+            why["description"].as_str().unwrap_or("no reason given")
+        );
+    }
+    let answer = wire::decode_answer(&r.body)?;
+    match querier.finish(&answer)? {
+        Outcome::Matches(found) => {
+            for i in found {
+                println!("{}", String::from_utf8_lossy(&items[i]));
+            }
+        }
+        Outcome::Count(c) => println!("{c}"),
+    }
+    Ok(EXIT_OK)
+}
