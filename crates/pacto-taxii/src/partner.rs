@@ -115,29 +115,7 @@ pub async fn record(
         .collect();
     let partner = partner.to_string();
     let st = state.clone();
-    state
-        .stores
-        .write(move |s| {
-            let mut chain = match s.ledger_head()? {
-                None => Chain::default(),
-                Some((_, text)) => {
-                    let e: Entry = serde_json::from_str(&text)
-                        .map_err(|e| TaxiiError::internal(&format!("ledger head unreadable: {e}")))?;
-                    Chain { seq: e.seq, hash: e.hash }
-                }
-            };
-            let rows: Vec<(u64, String, String)> = events
-                .into_iter()
-                .map(|ev| {
-                    let e = chain.append(ev);
-                    (e.seq, partner.clone(), serde_json::to_string(&e).unwrap_or_default())
-                })
-                .collect();
-            let cp = Checkpoint::sign(&st.ledger_key, &chain, &now);
-            s.ledger_append(&rows, Some((cp.seq, serde_json::to_string(&cp).unwrap_or_default())))?;
-            Ok(())
-        })
-        .await
+    state.stores.write(move |s| append_signed(s, &st.ledger_key, &partner, events, &now)).await
 }
 
 /// Count a private-matching query against the partner's daily allowance and, if it is within,
@@ -167,15 +145,7 @@ pub async fn admit_psi_query(
                     format!("the agreement allows {per_day} queries a day against {set:?}"),
                 ));
             }
-            let mut chain = match s.ledger_head()? {
-                None => Chain::default(),
-                Some((_, text)) => {
-                    let e: Entry = serde_json::from_str(&text)
-                        .map_err(|e| TaxiiError::internal(&format!("ledger head unreadable: {e}")))?;
-                    Chain { seq: e.seq, hash: e.hash }
-                }
-            };
-            let e = chain.append(Event {
+            let event = Event {
                 time: time.clone(),
                 partner: partner.clone(),
                 kind: "psi-query".into(),
@@ -183,13 +153,37 @@ pub async fn admit_psi_query(
                 object_id: None,
                 object_version: Some(description),
                 digest,
-            });
-            let cp = Checkpoint::sign(&st.ledger_key, &chain, &time);
-            s.ledger_append(
-                &[(e.seq, partner.clone(), serde_json::to_string(&e).unwrap_or_default())],
-                Some((cp.seq, serde_json::to_string(&cp).unwrap_or_default())),
-            )?;
-            Ok(())
+            };
+            append_signed(s, &st.ledger_key, &partner, vec![event], &time)
         })
         .await
+}
+
+/// Chain events after the ledger's head and sign the new head, in one store write. Called
+/// inside the writer lock, so the head cannot move meanwhile.
+fn append_signed(
+    s: &mut (dyn Store + Send),
+    key: &pacto_federation::ledger::SigningKey,
+    partner: &str,
+    events: Vec<Event>,
+    now: &str,
+) -> Result<(), TaxiiError> {
+    let mut chain = match s.ledger_head()? {
+        None => Chain::default(),
+        Some((_, text)) => {
+            let e: Entry = serde_json::from_str(&text)
+                .map_err(|e| TaxiiError::internal(&format!("ledger head unreadable: {e}")))?;
+            Chain { seq: e.seq, hash: e.hash }
+        }
+    };
+    let rows: Vec<(u64, String, String)> = events
+        .into_iter()
+        .map(|ev| {
+            let e = chain.append(ev);
+            (e.seq, partner.to_string(), serde_json::to_string(&e).unwrap_or_default())
+        })
+        .collect();
+    let cp = Checkpoint::sign(key, &chain, now);
+    s.ledger_append(&rows, Some((cp.seq, serde_json::to_string(&cp).unwrap_or_default())))?;
+    Ok(())
 }
