@@ -4,6 +4,7 @@
 //! The per-type property tables are in [`crate::schema`]; rules that tie several properties
 //! together are the `cross_*` functions below.
 
+use pacto_pattern::Syntax;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -1011,9 +1012,10 @@ impl Checker<'_> {
                     });
                 }
             }
-            "indicator" if text("pattern_type") == Some("stix") => {
+            "indicator" if text("pattern_type") == Some("stix") || self.version == SpecVersion::V20 => {
+                let syntax = if self.version == SpecVersion::V20 { Syntax::V20 } else { Syntax::V21 };
                 if let Some(p) = text("pattern")
-                    && let Err(e) = rstix::pattern::parse_ast(p)
+                    && let Err(e) = pacto_pattern::Pattern::parse_with(p, syntax)
                 {
                     self.with_key("pattern", |c| c.err("pattern-syntax", format!("not a STIX pattern: {e}")));
                 }

@@ -1,0 +1,240 @@
+//! The STIX 2.1 patterning language (STIX 2.1 §9).
+//!
+//! - [`Pattern::parse`] reads the full grammar and says where and why a pattern is wrong.
+//! - [`Pattern::matches`] evaluates it over observed-data ([`Observation`]) with the spec's
+//!   semantics, including `FOLLOWEDBY`, `WITHIN`, `REPEATS` and `START … STOP` over
+//!   `first_observed`, `last_observed` and `number_observed`.
+//! - [`PatternSet`] holds many patterns and finds the few that can match an observation without
+//!   trying them all.
+//!
+//! No I/O: callers hand in parsed JSON.
+
+pub mod ast;
+mod eval;
+mod explain;
+mod hashes;
+mod index;
+mod lexer;
+mod observation;
+mod parser;
+mod search;
+pub mod time;
+
+use serde_json::Value;
+
+pub use ast::{CmpExpr, Comparison, Literal, ObjectPath, ObsExpr, Op, Span, Step};
+pub use eval::Net;
+pub use index::{Candidates, IndexStats, PatternSet};
+pub use observation::{Observation, ObservationError};
+pub use parser::{ParseError, Syntax};
+pub use search::BudgetExceeded;
+
+use eval::TestExpr;
+use search::{Node, Search, Slot};
+
+/// Steps the binding search may take per evaluation before it gives up.
+pub const DEFAULT_BUDGET: u64 = 2_000_000;
+
+/// A parsed and compiled pattern.
+#[derive(Debug)]
+pub struct Pattern {
+    source: String,
+    expr: ObsExpr,
+    /// The bracketed observation expressions, in source order.
+    leaves: Vec<TestExpr>,
+    tree: Node,
+    warnings: Vec<String>,
+}
+
+impl Pattern {
+    /// Parse a STIX 2.1 pattern.
+    pub fn parse(source: &str) -> Result<Pattern, ParseError> {
+        Self::parse_with(source, Syntax::V21)
+    }
+
+    /// Parse with the grammar of the given STIX version.
+    pub fn parse_with(source: &str, syntax: Syntax) -> Result<Pattern, ParseError> {
+        let expr = parser::parse_with(source, syntax)?;
+        let mut leaves = Vec::new();
+        let mut warnings = Vec::new();
+        let tree = build(&expr, &mut leaves, &mut warnings);
+        Ok(Pattern { source: source.to_string(), expr, leaves, tree, warnings })
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    pub fn expr(&self) -> &ObsExpr {
+        &self.expr
+    }
+
+    /// Valid-but-inert parts: comparisons that can never hold here (an unsupported regular
+    /// expression, a malformed network).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// How many bracketed observation expressions the pattern has. With one, and no `REPEATS`,
+    /// a pattern is decided by single observations.
+    pub fn observation_expressions(&self) -> usize {
+        self.leaves.len()
+    }
+
+    /// Whether one observation at a time decides the pattern (no AND, FOLLOWEDBY or REPEATS
+    /// between observation expressions).
+    pub fn is_single_observation(&self) -> bool {
+        fn single(n: &Node) -> bool {
+            match n {
+                Node::Leaf(_) => true,
+                Node::Or(a, b) => single(a) && single(b),
+                Node::Within(e, _) | Node::StartStop(e, ..) => single(e),
+                Node::Repeats(e, n) => *n == 1 && single(e),
+                Node::And(..) | Node::FollowedBy(..) => false,
+            }
+        }
+        single(&self.tree)
+    }
+
+    /// Which bracketed expressions `obs` satisfies, as a bit per leaf (leaves beyond 64 are
+    /// reported through [`Pattern::satisfies_leaf`]).
+    pub fn satisfies_leaf(&self, leaf: usize, obs: &Observation<'_>) -> bool {
+        self.leaves[leaf].holds(obs)
+    }
+
+    /// Evaluate over `observations`. Returns the indexes of the observations of the first
+    /// binding found (sorted, without repeats), or None when the pattern does not match.
+    pub fn matches(&self, observations: &[Observation<'_>]) -> Result<Option<Vec<usize>>, BudgetExceeded> {
+        self.matches_with_budget(observations, DEFAULT_BUDGET)
+    }
+
+    pub fn matches_with_budget(
+        &self,
+        observations: &[Observation<'_>],
+        budget: u64,
+    ) -> Result<Option<Vec<usize>>, BudgetExceeded> {
+        self.search(observations, budget, None)
+    }
+
+    /// Like [`Pattern::matches`], but only bindings that use observation `must`: for streams,
+    /// where a new observation should report only the matches it completes.
+    pub fn matches_including(
+        &self,
+        observations: &[Observation<'_>],
+        must: usize,
+    ) -> Result<Option<Vec<usize>>, BudgetExceeded> {
+        self.search(observations, DEFAULT_BUDGET, Some(must as u32))
+    }
+
+    fn search(
+        &self,
+        observations: &[Observation<'_>],
+        budget: u64,
+        must: Option<u32>,
+    ) -> Result<Option<Vec<usize>>, BudgetExceeded> {
+        let sat: Vec<Vec<u32>> = self
+            .leaves
+            .iter()
+            .map(|leaf| (0..observations.len() as u32).filter(|&i| leaf.holds(&observations[i as usize])).collect())
+            .collect();
+        if sat.iter().all(Vec::is_empty) {
+            return Ok(None);
+        }
+        let slots: Vec<Slot> =
+            observations.iter().map(|o| Slot { first: o.first, last: o.last, count: o.count }).collect();
+        let found = Search::new(&slots, &sat, budget).run(&self.tree, must)?;
+        Ok(found.map(|mut b| {
+            b.sort_unstable();
+            b.dedup();
+            b.into_iter().map(|i| i as usize).collect()
+        }))
+    }
+
+    /// Evaluate over observed-data objects; `resolve` finds objects named by `object_refs`.
+    /// Observed-data that cannot be matched (no timestamps, no objects) is an error naming it.
+    pub fn matches_observed_data<'a>(
+        &self,
+        observed: &'a [Value],
+        resolve: impl Fn(&str) -> Option<&'a Value>,
+    ) -> Result<Option<Vec<usize>>, MatchError> {
+        let obs = observed
+            .iter()
+            .enumerate()
+            .map(|(i, od)| {
+                Observation::from_observed_data(od, &resolve).map_err(|e| MatchError::Observation {
+                    index: i,
+                    id: od.get("id").and_then(Value::as_str).unwrap_or("").to_string(),
+                    error: e,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self.matches(&obs)?)
+    }
+
+    /// Every comparison of the pattern, in source order.
+    pub fn comparisons(&self) -> Vec<&Comparison> {
+        fn cmp<'p>(e: &'p CmpExpr, out: &mut Vec<&'p Comparison>) {
+            match e {
+                CmpExpr::And(v) | CmpExpr::Or(v) => v.iter().for_each(|e| cmp(e, out)),
+                CmpExpr::Test(c) => out.push(c),
+            }
+        }
+        fn obs<'p>(e: &'p ObsExpr, out: &mut Vec<&'p Comparison>) {
+            match e {
+                ObsExpr::Observation { test, .. } => cmp(test, out),
+                ObsExpr::And(a, b) | ObsExpr::Or(a, b) | ObsExpr::FollowedBy(a, b) => {
+                    obs(a, out);
+                    obs(b, out);
+                }
+                ObsExpr::Within { expr, .. } | ObsExpr::Repeats { expr, .. } | ObsExpr::StartStop { expr, .. } => {
+                    obs(expr, out)
+                }
+            }
+        }
+        let mut out = Vec::new();
+        obs(&self.expr, &mut out);
+        out
+    }
+
+    pub(crate) fn leaf_tests(&self) -> &[TestExpr] {
+        &self.leaves
+    }
+}
+
+/// Why matching could not decide.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MatchError {
+    #[error("observed-data #{index} {id}: {error}")]
+    Observation { index: usize, id: String, error: ObservationError },
+    #[error(transparent)]
+    Budget(#[from] BudgetExceeded),
+}
+
+fn build(e: &ObsExpr, leaves: &mut Vec<TestExpr>, warnings: &mut Vec<String>) -> Node {
+    let mut two = |a: &ObsExpr, b: &ObsExpr, leaves: &mut Vec<TestExpr>| {
+        (Box::new(build(a, leaves, warnings)), Box::new(build(b, leaves, warnings)))
+    };
+    match e {
+        ObsExpr::Observation { test, .. } => {
+            leaves.push(eval::compile(test, warnings));
+            Node::Leaf(leaves.len() - 1)
+        }
+        ObsExpr::And(a, b) => {
+            let (a, b) = two(a, b, leaves);
+            Node::And(a, b)
+        }
+        ObsExpr::Or(a, b) => {
+            let (a, b) = two(a, b, leaves);
+            Node::Or(a, b)
+        }
+        ObsExpr::FollowedBy(a, b) => {
+            let (a, b) = two(a, b, leaves);
+            Node::FollowedBy(a, b)
+        }
+        ObsExpr::Within { expr, nanos, .. } => Node::Within(Box::new(build(expr, leaves, warnings)), *nanos),
+        ObsExpr::Repeats { expr, times } => Node::Repeats(Box::new(build(expr, leaves, warnings)), *times),
+        ObsExpr::StartStop { expr, start, stop, .. } => {
+            Node::StartStop(Box::new(build(expr, leaves, warnings)), *start, *stop)
+        }
+    }
+}
