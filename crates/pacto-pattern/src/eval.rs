@@ -38,6 +38,9 @@ pub struct Test {
     pub path: ObjectPath,
     pub negated: bool,
     pred: Pred,
+    /// The path is plain keys (no references, lists or binary suffixes): one lookup per step,
+    /// at most one value. The common case, evaluated without the general walk.
+    plain: bool,
 }
 
 #[derive(Debug)]
@@ -46,7 +49,7 @@ enum Pred {
     Ne(Literal),
     Order(Literal, fn(Ordering) -> bool),
     In(Vec<Literal>),
-    Like(Vec<char>),
+    Like(String),
     Matches(Option<regex::Regex>, Option<regex::bytes::Regex>),
     Subset(Option<Net>),
     Superset(Option<Net>),
@@ -142,7 +145,11 @@ fn compile_test(c: &Comparison, warnings: &mut Vec<String>) -> Test {
         }
         Op::Exists => Pred::Exists,
     };
-    Test { path: c.path.clone(), negated: c.negated, pred }
+    let plain = c.path.steps.iter().all(|s| match s {
+        Step::Key(k) => !["_ref", "_refs", "_hex", "_bin"].iter().any(|x| k.ends_with(x)),
+        _ => false,
+    });
+    Test { path: c.path.clone(), negated: c.negated, pred, plain }
 }
 
 fn first_line(s: &str) -> &str {
@@ -152,23 +159,35 @@ fn first_line(s: &str) -> &str {
 impl TestExpr {
     /// Whether some object of the observation satisfies the expression.
     pub fn holds(&self, obs: &Observation<'_>) -> bool {
-        obs.objects.iter().any(|&(_, root)| self.holds_for(root, obs))
+        obs.objects.iter().any(|o| self.holds_for(o.type_name, o.value, obs))
     }
 
-    /// Whether the expression holds with `root` as the object every comparison starts from.
-    pub fn holds_for(&self, root: &Value, obs: &Observation<'_>) -> bool {
+    /// Whether the expression holds with `root` (of type `ty`) as the object every comparison
+    /// starts from.
+    pub fn holds_for(&self, ty: &str, root: &Value, obs: &Observation<'_>) -> bool {
         match self {
-            TestExpr::And(v) => v.iter().all(|e| e.holds_for(root, obs)),
-            TestExpr::Or(v) => v.iter().any(|e| e.holds_for(root, obs)),
-            TestExpr::Test(t) => t.holds_for(root, obs),
+            TestExpr::And(v) => v.iter().all(|e| e.holds_for(ty, root, obs)),
+            TestExpr::Or(v) => v.iter().any(|e| e.holds_for(ty, root, obs)),
+            TestExpr::Test(t) => t.holds_for(ty, root, obs),
         }
     }
 }
 
 impl Test {
-    pub fn holds_for(&self, root: &Value, obs: &Observation<'_>) -> bool {
-        if root.get("type").and_then(Value::as_str) != Some(self.path.object_type.as_str()) {
+    pub fn holds_for(&self, ty: &str, root: &Value, obs: &Observation<'_>) -> bool {
+        if ty != self.path.object_type {
             return false;
+        }
+        if self.plain {
+            let mut v = root;
+            for step in &self.path.steps {
+                let Step::Key(k) = step else { return false };
+                match v.get(k.as_str()) {
+                    Some(x) => v = x,
+                    None => return false,
+                }
+            }
+            return self.pred_holds(&Val::Json(v)) != self.negated;
         }
         let mut found = false;
         walk(&self.path.steps, Val::Json(root), obs, &mut |v| {
@@ -188,9 +207,9 @@ impl Test {
             Pred::Ne(l) => !equal(&s, l),
             Pred::Order(l, ok) => order(&s, l).is_some_and(ok),
             Pred::In(items) => items.iter().any(|l| equal(&s, l)),
-            Pred::Like(p) => text_of(&s).is_some_and(|t| like(&t.nfc().collect::<Vec<char>>(), p)),
+            Pred::Like(p) => text_of(&s).is_some_and(|t| like(nfc(&t).as_bytes(), p.as_bytes())),
             Pred::Matches(re, bre) => match &s {
-                Scalar::Str(t) => re.as_ref().is_some_and(|re| re.is_match(&t.nfc().collect::<String>())),
+                Scalar::Str(t) => re.as_ref().is_some_and(|re| re.is_match(&nfc(t))),
                 Scalar::Bytes(b) => match std::str::from_utf8(b) {
                     Ok(t) => re.as_ref().is_some_and(|re| re.is_match(t)),
                     Err(_) => bre.as_ref().is_some_and(|re| re.is_match(b)),
@@ -330,27 +349,50 @@ fn net_of(s: &Scalar<'_>) -> Option<Net> {
     }
 }
 
-/// SQL-style LIKE: `%` any run of characters, `_` exactly one; everything else literal.
-fn like(text: &[char], pat: &[char]) -> bool {
-    // Iterative wildcard match with backtracking to the last '%'.
+/// Text in NFC, borrowed when it already is (always, for ASCII).
+fn nfc(t: &str) -> Cow<'_, str> {
+    if t.is_ascii() || unicode_normalization::is_nfc_quick(t.chars()) == unicode_normalization::IsNormalized::Yes {
+        Cow::Borrowed(t)
+    } else {
+        Cow::Owned(t.nfc().collect())
+    }
+}
+
+/// The length of the UTF-8 character that starts with byte `b`.
+fn char_len(b: u8) -> usize {
+    match b {
+        0xF0.. => 4,
+        0xE0.. => 3,
+        0xC0.. => 2,
+        _ => 1,
+    }
+}
+
+/// SQL-style LIKE over UTF-8: `%` any run of characters, `_` exactly one; everything else
+/// literal. Backtracks only to the last `%`, so it runs in O(text × pattern) at worst.
+fn like(text: &[u8], pat: &[u8]) -> bool {
     let (mut t, mut p) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
-        if p < pat.len() && (pat[p] == '_' || (pat[p] != '%' && pat[p] == text[t])) {
-            t += 1;
+        if p < pat.len() && pat[p] == b'_' {
+            t += char_len(text[t]);
             p += 1;
-        } else if p < pat.len() && pat[p] == '%' {
+        } else if p < pat.len() && pat[p] == b'%' {
             star = Some((p, t));
             p += 1;
+        } else if p < pat.len() && pat[p] == text[t] {
+            t += 1;
+            p += 1;
         } else if let Some((sp, st)) = star {
+            let next = st + char_len(text[st]);
             p = sp + 1;
-            t = st + 1;
-            star = Some((sp, st + 1));
+            t = next;
+            star = Some((sp, next));
         } else {
             return false;
         }
     }
-    pat[p..].iter().all(|&c| c == '%')
+    t == text.len() && pat[p..].iter().all(|&c| c == b'%')
 }
 
 #[cfg(test)]
@@ -358,7 +400,7 @@ mod tests {
     use super::*;
 
     fn l(s: &str, p: &str) -> bool {
-        like(&s.chars().collect::<Vec<_>>(), &p.chars().collect::<Vec<_>>())
+        like(s.as_bytes(), p.as_bytes())
     }
 
     #[test]
@@ -373,6 +415,10 @@ mod tests {
         assert!(l("axxbxxc", "a%b%c"));
         assert!(!l("axxbxx", "a%b%c"));
         assert!(l("line\nbreak", "line%"));
+        assert!(l("é", "_"));
+        assert!(l("aéb", "a_b"));
+        assert!(!l("aéb", "a__b"));
+        assert!(l("日本語", "%本_"));
     }
 
     #[test]

@@ -12,8 +12,6 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
 use crate::Pattern;
 use crate::ast::{CmpExpr, Literal, ObjectPath, ObsExpr, Op};
 use crate::eval::{Scalar, Val, scalar, walk};
@@ -231,11 +229,9 @@ impl PatternSet {
         c.seen.clear();
         c.evaluated = 0;
         let mut types: Vec<&str> = Vec::new();
-        for &(_, o) in &obs.objects {
-            if let Some(t) = o.get("type").and_then(Value::as_str)
-                && !types.contains(&t)
-            {
-                types.push(t);
+        for o in &obs.objects {
+            if !types.contains(&o.type_name) {
+                types.push(o.type_name);
             }
         }
         for t in types {

@@ -25,7 +25,7 @@ use serde_json::Value;
 pub use ast::{CmpExpr, Comparison, Literal, ObjectPath, ObsExpr, Op, Span, Step};
 pub use eval::Net;
 pub use index::{Candidates, IndexStats, PatternSet};
-pub use observation::{Observation, ObservationError};
+pub use observation::{ObsObject, Observation, ObservationError};
 pub use parser::{ParseError, Syntax};
 pub use search::BudgetExceeded;
 
@@ -132,6 +132,21 @@ impl Pattern {
         budget: u64,
         must: Option<u32>,
     ) -> Result<Option<Vec<usize>>, BudgetExceeded> {
+        // Most patterns are one bracketed expression: the first observation that satisfies it.
+        if let Node::Leaf(0) = self.tree {
+            let leaf = &self.leaves[0];
+            return Ok(match must {
+                Some(m) => leaf.holds(&observations[m as usize]).then(|| vec![m as usize]),
+                None => observations.iter().position(|o| leaf.holds(o)).map(|i| vec![i]),
+            });
+        }
+        // A single observation that satisfies no bracketed expression (the usual case): done,
+        // without allocating.
+        if let [one] = observations
+            && !self.leaves.iter().any(|l| l.holds(one))
+        {
+            return Ok(None);
+        }
         let sat: Vec<Vec<u32>> = self
             .leaves
             .iter()

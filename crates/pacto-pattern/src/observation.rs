@@ -14,9 +14,17 @@ pub struct Observation<'a> {
     /// `number_observed`: how many times the objects were seen; each time can satisfy a different
     /// part of a pattern.
     pub count: u32,
-    /// The cyber-observable objects, each with the key references use: its id (2.1) or its key in
-    /// the `objects` dictionary (2.0).
-    pub objects: Vec<(&'a str, &'a Value)>,
+    /// The cyber-observable objects.
+    pub objects: Vec<ObsObject<'a>>,
+}
+
+/// One cyber-observable object of an observation.
+#[derive(Debug, Clone, Copy)]
+pub struct ObsObject<'a> {
+    /// The key references use: its id (2.1) or its key in the `objects` dictionary (2.0).
+    pub key: &'a str,
+    pub type_name: &'a str,
+    pub value: &'a Value,
 }
 
 /// Why an observed-data object cannot be matched.
@@ -89,28 +97,34 @@ impl<'a> Observation<'a> {
             .ok_or(ObservationError::Count)?
             .min(u64::from(u32::MAX)) as u32;
         let mut objects = Vec::new();
+        let mut take = |key: &'a str, value: &'a Value| {
+            if let Some(t) = value.get("type").and_then(Value::as_str)
+                && !NOT_OBSERVABLE.contains(&t)
+            {
+                objects.push(ObsObject { key, type_name: t, value });
+            }
+        };
         if let Some(embedded) = m.get("objects").and_then(Value::as_object) {
-            objects.extend(embedded.iter().map(|(k, v)| (k.as_str(), v)));
+            embedded.iter().for_each(|(k, v)| take(k, v));
         } else if let Some(refs) = m.get("object_refs").and_then(Value::as_array) {
             for r in refs.iter().filter_map(Value::as_str) {
                 if let Some(o) = resolve(r) {
-                    objects.push((r, o));
+                    take(r, o);
                 }
             }
         } else {
             return Err(ObservationError::NoObjects);
         }
-        objects.retain(|(_, o)| o.get("type").and_then(Value::as_str).is_some_and(|t| !NOT_OBSERVABLE.contains(&t)));
         Ok(Observation { first, last, count, objects })
     }
 
     /// The object a reference names, within this observation only.
     pub fn deref(&self, key: &str) -> Option<&'a Value> {
-        self.objects.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+        self.objects.iter().find(|o| o.key == key).map(|o| o.value)
     }
 
     /// Objects of one type.
     pub fn of_type<'s>(&'s self, t: &'s str) -> impl Iterator<Item = &'a Value> + 's {
-        self.objects.iter().filter(move |(_, o)| o.get("type").and_then(Value::as_str) == Some(t)).map(|(_, o)| *o)
+        self.objects.iter().filter(move |o| o.type_name == t).map(|o| o.value)
     }
 }

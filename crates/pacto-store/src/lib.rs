@@ -339,6 +339,17 @@ pub trait Store {
     fn ledger_entries(&self, after: u64, partner: Option<&str>, limit: usize) -> Result<Vec<(u64, String)>>;
     /// Every checkpoint's text, in order.
     fn ledger_checkpoints(&self) -> Result<Vec<String>>;
+
+    /// A node setting kept in the database (None when unset).
+    fn setting(&self, key: &str) -> Result<Option<String>>;
+    /// Add objects to a collection (when given) and set node settings, in one transaction: a
+    /// consumer's output and its cursor land together or not at all.
+    fn add_with_settings(
+        &mut self,
+        collection: Option<&Collection>,
+        objects: &[Incoming],
+        settings: &[(String, String)],
+    ) -> Result<Vec<AddOutcome>>;
 }
 
 /// The store's normal form of a version key: the timestamp with nine fraction digits (so that

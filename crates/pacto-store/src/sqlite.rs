@@ -654,6 +654,35 @@ impl Store for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [format!("setting.{key}")], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn add_with_settings(
+        &mut self,
+        collection: Option<&Collection>,
+        objects: &[Incoming],
+        settings: &[(String, String)],
+    ) -> Result<Vec<AddOutcome>> {
+        let pk = collection.map(|c| self.coll_pk(c)).transpose()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let outcomes = match pk {
+            Some(pk) => add_all(&tx, pk, objects)?,
+            None => Vec::new(),
+        };
+        for (k, v) in settings {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+                params![format!("setting.{k}"), v],
+            )?;
+        }
+        tx.commit()?;
+        Ok(outcomes)
+    }
+
     fn ledger_checkpoints(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare("SELECT checkpoint FROM ledger_checkpoints ORDER BY seq")?;
         let rows = stmt.query_map([], |r| r.get(0))?;

@@ -24,6 +24,8 @@ pub struct Metrics {
     latency: Mutex<BTreeMap<String, Histogram>>,
     /// Objects accepted and refused by POSTs.
     objects: Mutex<(u64, u64)>,
+    /// Detection: indicators in force; observations matched and sightings made so far.
+    detection: Mutex<(u64, u64, u64)>,
 }
 
 impl Metrics {
@@ -48,6 +50,15 @@ impl Metrics {
         if let Ok(mut o) = self.objects.lock() {
             o.0 += accepted;
             o.1 += refused;
+        }
+    }
+
+    /// After a detection step: the indicators in force, and what the step matched and made.
+    pub fn detection(&self, indicators: u64, observations: u64, sightings: u64) {
+        if let Ok(mut d) = self.detection.lock() {
+            d.0 = indicators;
+            d.1 += observations;
+            d.2 += sightings;
         }
     }
 
@@ -92,6 +103,16 @@ impl Metrics {
         let _ = writeln!(out, "# HELP pacto_objects_stored Object versions in the store.");
         let _ = writeln!(out, "# TYPE pacto_objects_stored gauge");
         let _ = writeln!(out, "pacto_objects_stored {stored}");
+        let (indicators, observations, sightings) = self.detection.lock().map(|d| *d).unwrap_or_default();
+        let _ = writeln!(out, "# HELP pacto_detect_indicators Indicators whose patterns are in force.");
+        let _ = writeln!(out, "# TYPE pacto_detect_indicators gauge");
+        let _ = writeln!(out, "pacto_detect_indicators {indicators}");
+        let _ = writeln!(out, "# HELP pacto_detect_observations_total Observed-data matched against the indicators.");
+        let _ = writeln!(out, "# TYPE pacto_detect_observations_total counter");
+        let _ = writeln!(out, "pacto_detect_observations_total {observations}");
+        let _ = writeln!(out, "# HELP pacto_detect_sightings_total Sightings made.");
+        let _ = writeln!(out, "# TYPE pacto_detect_sightings_total counter");
+        let _ = writeln!(out, "pacto_detect_sightings_total {sightings}");
         out
     }
 }

@@ -104,6 +104,34 @@ pub enum Command {
         #[arg(long)]
         count: bool,
     },
+    /// STIX patterns: check one and explain it, or say where and why it is wrong.
+    #[command(subcommand)]
+    Pattern(PatternCmd),
+    /// Indicators against observations on this node: which collections, and a catch-up run
+    /// (`pacto serve` matches continuously; import and sync match what they bring).
+    #[command(subcommand)]
+    Detect(DetectCmd),
+    /// Match the indicators in some files against the observed-data in others, and write the
+    /// matches as a bundle of STIX sightings (stdout, or --out).
+    ///
+    /// Exit code 0: done; 1: some indicator or observation could not be used; 2: unusable input.
+    MatchIndicators {
+        /// A file of indicators (repeat for several)
+        #[arg(long = "indicators", short = 'i', required = true, value_name = "FILE")]
+        indicators: Vec<PathBuf>,
+        /// Files of observed-data and the objects they reference
+        #[arg(required = true, value_name = "OBSERVATIONS")]
+        observations: Vec<PathBuf>,
+        /// Write the sightings bundle here instead of stdout
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
+        /// Candidate observations kept per pattern of several observation expressions
+        #[arg(long, default_value_t = 100_000)]
+        window: usize,
+        /// Summary format (on stderr)
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
     /// Copy received objects (every version) into a local collection, keeping their provenance.
     Adopt {
         /// The inbound collection (inbound.PARTNER)
@@ -330,4 +358,40 @@ pub enum CollectionsCmd {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PatternCmd {
+    /// Parse a pattern: explain what it matches, or point at its error.
+    ///
+    /// Exit code 0: valid; 1: invalid.
+    Check {
+        pattern: String,
+        /// The grammar: 2.1, or 2.0 (START/STOP with string timestamps)
+        #[arg(long, default_value = "2.1")]
+        stix_version: String,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DetectCmd {
+    /// Choose the collections: indicators from some, observations from others (they may be the
+    /// same), sightings into one (created if missing).
+    Setup {
+        /// Collections whose indicators are applied (comma-separated)
+        #[arg(long, value_delimiter = ',', required = true)]
+        indicators: Vec<String>,
+        /// Collections whose observed-data is matched (comma-separated)
+        #[arg(long, value_delimiter = ',', required = true)]
+        observations: Vec<String>,
+        /// The collection sightings are written to
+        #[arg(long, default_value = "sightings")]
+        sightings: String,
+    },
+    /// Show the setup.
+    Status,
+    /// Match everything that arrived since the last run.
+    Run,
 }

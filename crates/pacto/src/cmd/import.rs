@@ -81,6 +81,7 @@ pub fn run(g: &Global, args: ImportArgs) -> anyhow::Result<i32> {
             }
         }
     }
+    super::after_write(&mut store)?;
     Ok(worst)
 }
 

@@ -2,10 +2,12 @@
 
 mod agreement;
 mod collections;
+mod detect;
 mod export;
 mod import;
 mod ledger;
 mod partner;
+mod pattern;
 mod psi;
 mod serve;
 mod sync;
@@ -13,6 +15,8 @@ mod user;
 mod validate;
 
 use crate::cli::{Cli, Command};
+
+pub use detect::after_write;
 
 pub const EXIT_OK: i32 = 0;
 /// Some content was invalid or rejected.
@@ -32,6 +36,13 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Agreement(c) => agreement::run(&cli.global, c),
         Command::Ledger(c) => ledger::run(&cli.global, c),
         Command::Sync { partner, format } => sync::run(&cli.global, partner, format),
+        Command::Pattern(crate::cli::PatternCmd::Check { pattern, stix_version, format }) => {
+            pattern::check(&pattern, &stix_version, format)
+        }
+        Command::Detect(c) => detect::run(&cli.global, c),
+        Command::MatchIndicators { indicators, observations, out, window, format } => {
+            pattern::match_indicators(&cli.global, pattern::MatchArgs { indicators, observations, out, window, format })
+        }
         Command::Adopt { from, to, ids } => sync::adopt(&cli.global, &from, &to, &ids),
         Command::Set(c) => psi::set(&cli.global, c),
         Command::Match { partner, set, file, normalize, count } => {

@@ -124,6 +124,7 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
     if interval > 0 {
         start_sync(db.clone(), std::time::Duration::from_secs(interval))?;
     }
+    start_detection(db.clone(), state.clone())?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.spawn(reload_agreements(state.clone(), agreements_dir));
     runtime.block_on(serve(addr, tls, state))?;
@@ -197,6 +198,48 @@ async fn reload_agreements(state: Arc<AppState>, dir: PathBuf) {
             state.set_agreements(agreements);
         }
     }
+}
+
+/// Match new observations against the indicators, on a thread of its own with its own store
+/// connection: objects that arrive by POST, import or sync are seen within about a second.
+/// The setup is reread every pass, so `pacto detect setup` takes effect without a restart.
+fn start_detection(db: PathBuf, state: Arc<AppState>) -> anyhow::Result<()> {
+    let mut store = SqliteStore::open(&db)?;
+    std::thread::Builder::new().name("detect".into()).spawn(move || {
+        let mut hunter: Option<pacto_detect::Hunter> = None;
+        loop {
+            match pacto_detect::Setup::load(&store) {
+                Ok(Some(setup)) => {
+                    let h = match hunter.take() {
+                        Some(h) if h.setup == setup => h,
+                        _ => pacto_detect::Hunter::new(setup),
+                    };
+                    let h = hunter.insert(h);
+                    match h.catch_up(&mut store, super::detect::PAGE) {
+                        Ok(r) => {
+                            state.metrics.detection(h.detector.indicators() as u64, r.observations, r.sightings);
+                            if r.observations > 0 || r.sightings > 0 {
+                                tracing::info!(
+                                    observations = r.observations,
+                                    sightings = r.sightings,
+                                    indicators = h.detector.indicators(),
+                                    "matched"
+                                );
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "detection step failed; will retry");
+                            hunter = None;
+                        }
+                    }
+                }
+                Ok(None) => hunter = None,
+                Err(e) => tracing::error!(error = %e, "cannot read the detection setup"),
+            }
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    })?;
+    Ok(())
 }
 
 /// Sync every connected partner on a thread of its own, with its own store connection, so that

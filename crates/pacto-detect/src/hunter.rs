@@ -1,0 +1,211 @@
+//! The node's matching loop over its store.
+
+use std::collections::HashMap;
+
+use pacto_stix::{SpecVersion, StixObject};
+use pacto_store::{Collection, Incoming, Query, Result, Store, StoreError, Versions};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{Detector, IndicatorOutcome, OwnedObservation, sighting};
+
+const SETUP_KEY: &str = "detect.setup";
+
+/// Which collections hold the indicators to apply, which the observations to match, and where
+/// sightings go. Kept in the node's database (`pacto detect setup`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Setup {
+    pub indicators: Vec<String>,
+    pub observations: Vec<String>,
+    pub sightings: String,
+}
+
+impl Setup {
+    pub fn load<S: Store + ?Sized>(store: &S) -> Result<Option<Setup>> {
+        match store.setting(SETUP_KEY)? {
+            Some(text) => {
+                serde_json::from_str(&text).map(Some).map_err(|e| StoreError::Corrupt(format!("detection setup: {e}")))
+            }
+            None => Ok(None),
+        }
+    }
+
+    pub fn save<S: Store + ?Sized>(&self, store: &mut S) -> Result<()> {
+        let text = serde_json::to_string(self).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        store.add_with_settings(None, &[], &[(SETUP_KEY.to_string(), text)])?;
+        Ok(())
+    }
+}
+
+fn cursor_key(collection: &str) -> String {
+    format!("detect.cursor.{collection}")
+}
+
+/// What one step did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StepReport {
+    pub indicators: u64,
+    pub invalid_indicators: u64,
+    pub observations: u64,
+    pub unusable_observations: u64,
+    pub sightings: u64,
+    /// Whether a collection has more to read.
+    pub more: bool,
+}
+
+impl StepReport {
+    fn add(&mut self, o: &StepReport) {
+        self.indicators += o.indicators;
+        self.invalid_indicators += o.invalid_indicators;
+        self.observations += o.observations;
+        self.unusable_observations += o.unusable_observations;
+        self.sightings += o.sightings;
+        self.more = o.more;
+    }
+}
+
+/// Follows the setup's collections and writes sightings.
+pub struct Hunter {
+    pub setup: Setup,
+    pub detector: Detector,
+    /// Indicators are reloaded whole at start, so their cursors live in memory.
+    indicator_cursors: HashMap<String, i64>,
+}
+
+fn collection<S: Store + ?Sized>(store: &S, name: &str) -> Result<Collection> {
+    store.collection(name)?.ok_or_else(|| StoreError::NoSuchCollection(name.to_string()))
+}
+
+impl Hunter {
+    pub fn new(setup: Setup) -> Self {
+        Hunter { setup, detector: Detector::default(), indicator_cursors: HashMap::new() }
+    }
+
+    /// One page per collection: new indicators, then new observations with their sightings.
+    pub fn step<S: Store + ?Sized>(&mut self, store: &mut S, page: usize) -> Result<StepReport> {
+        let mut report = StepReport::default();
+        for name in self.setup.indicators.clone() {
+            let c = collection(store, &name)?;
+            let after = self.indicator_cursors.get(&name).copied();
+            let q = Query {
+                added_after: after,
+                types: vec!["indicator".into()],
+                versions: Versions::all(),
+                limit: Some(page),
+                ..Query::default()
+            };
+            let mut last = after;
+            let mut n = 0;
+            store.scan(&c, &q, &mut |o| {
+                n += 1;
+                last = Some(o.date_added);
+                if let Ok(v) = serde_json::from_str::<Value>(&o.raw) {
+                    match self.detector.indicator(&v) {
+                        IndicatorOutcome::Compiled => report.indicators += 1,
+                        IndicatorOutcome::Invalid(e) => {
+                            report.invalid_indicators += 1;
+                            tracing::warn!(indicator = %o.id, error = %e, "indicator pattern does not parse");
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(())
+            })?;
+            if let Some(l) = last {
+                self.indicator_cursors.insert(name.clone(), l);
+            }
+            report.more |= n >= page;
+        }
+        let out = collection(store, &self.setup.sightings)?;
+        for name in self.setup.observations.clone() {
+            let c = collection(store, &name)?;
+            let key = cursor_key(&name);
+            let after = store.setting(&key)?.and_then(|s| s.parse::<i64>().ok());
+            let q = Query { added_after: after, versions: Versions::all(), limit: Some(page), ..Query::default() };
+            let mut objects: Vec<Value> = Vec::new();
+            let mut last = after;
+            let mut n = 0;
+            store.scan(&c, &q, &mut |o| {
+                n += 1;
+                last = Some(o.date_added);
+                // Observed-data, and what it may reference; other objects play no part.
+                if !matches!(o.type_name.as_str(), "indicator" | "sighting" | "relationship" | "report" | "note")
+                    && let Ok(v) = serde_json::from_str::<Value>(&o.raw)
+                {
+                    objects.push(v);
+                }
+                Ok(())
+            })?;
+            report.more |= n >= page;
+            let Some(last) = last else { continue };
+            let sightings = self.match_page(store, &c, &objects, &mut report)?;
+            store.add_with_settings(Some(&out), &sightings, &[(key, last.to_string())])?;
+        }
+        Ok(report)
+    }
+
+    /// Step until every collection is read.
+    pub fn catch_up<S: Store + ?Sized>(&mut self, store: &mut S, page: usize) -> Result<StepReport> {
+        let mut total = StepReport::default();
+        loop {
+            let r = self.step(store, page)?;
+            total.add(&r);
+            if !r.more {
+                return Ok(total);
+            }
+        }
+    }
+
+    fn match_page<S: Store + ?Sized>(
+        &mut self,
+        store: &S,
+        c: &Collection,
+        objects: &[Value],
+        report: &mut StepReport,
+    ) -> Result<Vec<Incoming>> {
+        let by_id: HashMap<&str, &Value> =
+            objects.iter().filter_map(|o| o.get("id").and_then(Value::as_str).map(|id| (id, o))).collect();
+        // References not in this page: one lookup for all of them.
+        let mut missing: Vec<String> = Vec::new();
+        for od in objects.iter().filter(|o| o.get("type").and_then(Value::as_str) == Some("observed-data")) {
+            for r in od.get("object_refs").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+                if !by_id.contains_key(r) && !missing.iter().any(|m| m == r) {
+                    missing.push(r.to_string());
+                }
+            }
+        }
+        let mut fetched: HashMap<String, Value> = HashMap::new();
+        if !missing.is_empty() {
+            let q = Query { ids: missing, versions: Versions::last(), ..Query::default() };
+            store.scan(c, &q, &mut |o| {
+                if let Ok(v) = serde_json::from_str(&o.raw) {
+                    fetched.insert(o.id, v);
+                }
+                Ok(())
+            })?;
+        }
+        let now = pacto_stix::Timestamp::now().format(3);
+        let mut out = Vec::new();
+        for od in objects.iter().filter(|o| o.get("type").and_then(Value::as_str) == Some("observed-data")) {
+            report.observations += 1;
+            let obs =
+                OwnedObservation::new(od, |r| by_id.get(r).map(|v| (*v).clone()).or_else(|| fetched.get(r).cloned()));
+            match self.detector.observe(obs) {
+                Ok(matches) => {
+                    for m in matches {
+                        let s = sighting(&m, &now);
+                        let obj = StixObject::from_value(s).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                        out.push(Incoming::new(&obj, SpecVersion::V21));
+                    }
+                }
+                Err(e) => {
+                    report.unusable_observations += 1;
+                    let id = od.get("id").and_then(Value::as_str).unwrap_or_default();
+                    tracing::warn!(observed_data = id, error = %e, "observed-data cannot be matched");
+                }
+            }
+        }
+        report.sightings += out.len() as u64;
+        Ok(out)
+    }
+}

@@ -1,0 +1,118 @@
+//! The node's matching loop against a real (SQLite) store.
+
+use pacto_detect::{Hunter, Setup};
+use pacto_stix::validate::{Location, Severity, validate_object};
+use pacto_stix::{SpecVersion, StixObject};
+use pacto_store::{Collection, Incoming, Query, SqliteStore, Store};
+use serde_json::{Value, json};
+
+fn put(store: &mut SqliteStore, c: &Collection, objects: &[Value]) {
+    let inc: Vec<Incoming> =
+        objects.iter().map(|v| Incoming::new(&StixObject::from_value(v.clone()).unwrap(), SpecVersion::V21)).collect();
+    store.add_batch(c, &inc).unwrap();
+}
+
+fn indicator(n: u32, pattern: &str, modified: &str, revoked: bool) -> Value {
+    json!({"type": "indicator", "spec_version": "2.1", "id": format!("indicator--00000000-0000-4000-8000-{n:012}"),
+           "created": "2024-01-01T00:00:00.000Z", "modified": modified, "pattern": pattern, "pattern_type": "stix",
+           "valid_from": "2024-01-01T00:00:00Z", "revoked": revoked})
+}
+
+fn file(n: u32, name: &str) -> Value {
+    json!({"type": "file", "spec_version": "2.1", "id": format!("file--00000000-0000-4000-8000-{n:012}"), "name": name})
+}
+
+fn observed(n: u32, at: &str, refs: &[&Value]) -> Value {
+    json!({"type": "observed-data", "spec_version": "2.1", "id": format!("observed-data--00000000-0000-4000-8000-{n:012}"),
+           "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
+           "first_observed": at, "last_observed": at, "number_observed": 1,
+           "object_refs": refs.iter().map(|r| r["id"].clone()).collect::<Vec<_>>()})
+}
+
+fn sightings(store: &SqliteStore, c: &Collection) -> Vec<Value> {
+    let mut out = Vec::new();
+    store
+        .scan(c, &Query::default(), &mut |o| {
+            out.push(serde_json::from_str(&o.raw).unwrap());
+            Ok(())
+        })
+        .unwrap();
+    out
+}
+
+#[test]
+fn observations_become_sightings_once_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let intel = store.create_collection("intel", "Indicators", None).unwrap();
+    let obs = store.create_collection("obs", "Observations", None).unwrap();
+    let out = store.create_collection("sightings", "Sightings", None).unwrap();
+    let setup =
+        Setup { indicators: vec!["intel".into()], observations: vec!["obs".into()], sightings: "sightings".into() };
+    setup.save(&mut store).unwrap();
+    assert_eq!(Setup::load(&store).unwrap(), Some(setup.clone()));
+
+    put(
+        &mut store,
+        &intel,
+        &[
+            indicator(1, "[file:name = 'payload.exe']", "2024-01-01T00:00:00.000Z", false),
+            indicator(2, "[file:name = 'a.dll'] FOLLOWEDBY [file:name = 'b.dll']", "2024-01-01T00:00:00.000Z", false),
+            indicator(3, "[file:name = 'gone.exe']", "2024-01-01T00:00:00.000Z", false),
+            indicator(4, "[file:name = ", "2024-01-01T00:00:00.000Z", false),
+        ],
+    );
+    // The file an observation references arrives in an earlier request than the observation.
+    let f1 = file(1, "payload.exe");
+    put(&mut store, &obs, std::slice::from_ref(&f1));
+    let (fa, fb, fg) = (file(2, "a.dll"), file(3, "b.dll"), file(4, "gone.exe"));
+    put(
+        &mut store,
+        &obs,
+        &[observed(1, "2024-02-01T00:00:00Z", &[&f1]), fa.clone(), observed(2, "2024-02-01T00:01:00Z", &[&fa])],
+    );
+
+    let mut h = Hunter::new(setup.clone());
+    let r = h.catch_up(&mut store, 2).unwrap();
+    assert_eq!((r.indicators, r.invalid_indicators, r.observations, r.sightings), (3, 1, 2, 1), "{r:?}");
+    let s = sightings(&store, &out);
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0]["sighting_of_ref"], "indicator--00000000-0000-4000-8000-000000000001");
+    assert_eq!(s[0]["observed_data_refs"], json!(["observed-data--00000000-0000-4000-8000-000000000001"]));
+    let mut findings = Vec::new();
+    validate_object(&s[0], Location::default(), &mut findings);
+    assert!(findings.iter().all(|f| f.severity != Severity::Error), "{findings:?}");
+
+    // Nothing new: nothing written.
+    assert_eq!(h.catch_up(&mut store, 2).unwrap().sightings, 0);
+
+    // The second half of the FOLLOWEDBY pattern, and a revoked indicator's file.
+    put(&mut store, &intel, &[indicator(3, "[file:name = 'gone.exe']", "2024-03-01T00:00:00.000Z", true)]);
+    put(
+        &mut store,
+        &obs,
+        &[
+            fb.clone(),
+            observed(3, "2024-02-01T00:02:00Z", &[&fb]),
+            fg.clone(),
+            observed(4, "2024-02-01T00:03:00Z", &[&fg]),
+        ],
+    );
+    let r = h.catch_up(&mut store, 100).unwrap();
+    assert_eq!(r.sightings, 1, "{r:?}");
+    let s = sightings(&store, &out);
+    let fb_sighting =
+        s.iter().find(|s| s["sighting_of_ref"] == "indicator--00000000-0000-4000-8000-000000000002").unwrap();
+    assert_eq!(fb_sighting["observed_data_refs"].as_array().unwrap().len(), 2);
+    assert_eq!(fb_sighting["first_seen"], "2024-02-01T00:01:00Z");
+    drop(h);
+
+    // A fresh hunter (a restart) resumes from the stored cursor: no sighting is made twice.
+    let mut h = Hunter::new(setup);
+    let r = h.catch_up(&mut store, 100).unwrap();
+    assert_eq!((r.observations, r.sightings), (0, 0), "{r:?}");
+    put(&mut store, &obs, &[observed(5, "2024-04-01T00:00:00Z", &[&f1])]);
+    assert_eq!(h.catch_up(&mut store, 100).unwrap().sightings, 1);
+    assert_eq!(sightings(&store, &out).len(), 3);
+}

@@ -1,0 +1,77 @@
+//! `pacto detect`: which collections' indicators are applied to which collections'
+//! observations, and the catch-up run (`pacto serve` runs it continuously).
+
+use pacto_detect::{Hunter, Setup};
+use pacto_store::Store;
+
+use super::EXIT_OK;
+use crate::cli::{DetectCmd, Global};
+use crate::config;
+
+/// Objects read per collection per step.
+pub const PAGE: usize = 2000;
+
+pub fn run(g: &Global, cmd: DetectCmd) -> anyhow::Result<i32> {
+    let mut store = config::open_store(g)?;
+    match cmd {
+        DetectCmd::Setup { indicators, observations, sightings } => {
+            for name in indicators.iter().chain(&observations) {
+                if store.collection(name)?.is_none() {
+                    anyhow::bail!("no collection {name:?} (create it with `pacto collections create`)");
+                }
+            }
+            if store.collection(&sightings)?.is_none() {
+                store.create_collection(&sightings, "Sightings", Some("Matches of indicators against observations"))?;
+                println!("created collection {sightings}");
+            }
+            let setup = Setup { indicators, observations, sightings };
+            setup.save(&mut store)?;
+            println!(
+                "indicators from {} are matched against observed-data in {}; sightings go to {}",
+                setup.indicators.join(", "),
+                setup.observations.join(", "),
+                setup.sightings
+            );
+        }
+        DetectCmd::Status => match Setup::load(&store)? {
+            Some(s) => {
+                println!("indicators:   {}", s.indicators.join(", "));
+                println!("observations: {}", s.observations.join(", "));
+                println!("sightings:    {}", s.sightings);
+            }
+            None => println!("detection is not set up (`pacto detect setup`)"),
+        },
+        DetectCmd::Run => {
+            let setup = Setup::load(&store)?
+                .ok_or_else(|| anyhow::anyhow!("detection is not set up (`pacto detect setup`)"))?;
+            let mut h = Hunter::new(setup);
+            let r = h.catch_up(&mut store, PAGE)?;
+            println!(
+                "{} indicators in force ({} invalid), {} new observations ({} unusable), {} sightings",
+                h.detector.indicators(),
+                r.invalid_indicators,
+                r.observations,
+                r.unusable_observations,
+                r.sightings
+            );
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// After an import or a sync: match what arrived, when detection is set up.
+pub fn after_write<S: Store + ?Sized>(store: &mut S) -> anyhow::Result<()> {
+    if let Some(setup) = Setup::load(store)? {
+        let mut h = Hunter::new(setup);
+        let r = h.catch_up(store, PAGE)?;
+        if r.observations > 0 {
+            eprintln!(
+                "pacto: matched {} new observations against {} indicators: {} sightings",
+                r.observations,
+                h.detector.indicators(),
+                r.sightings
+            );
+        }
+    }
+    Ok(())
+}
