@@ -17,6 +17,10 @@ echo "== corpus is what its generator makes"
 "$venv/bin/python" tests/interop/gen_corpus.py --check
 echo "== pacto validate vs stix2-validator over the corpus"
 "$venv/bin/python" tests/interop/validate_diff.py --pacto "$pacto"
+echo "== pattern corpus is what its generator makes"
+"$venv/bin/python" tests/interop/gen_patterns.py --check
+echo "== pattern corpus vs stix2-patterns and stix2-matcher"
+"$venv/bin/python" tests/interop/pattern_diff.py
 echo "== MITRE ATT&CK round trip"
 bash tests/interop/attack_roundtrip.sh "$pacto" "$venv"
 echo "== TAXII 2.1 through taxii2-client and stix2"

@@ -148,6 +148,10 @@ impl Detector {
         }
         let syntax = if v20 { Syntax::V20 } else { Syntax::V21 };
         match Pattern::parse_with(text("pattern").unwrap_or_default(), syntax) {
+            Ok(p) if !p.unusable().is_empty() => {
+                self.set.remove(id);
+                IndicatorOutcome::Invalid(p.unusable().join("; "))
+            }
             Ok(p) => {
                 self.set.insert(id, p);
                 IndicatorOutcome::Compiled

@@ -106,17 +106,18 @@ impl Net {
     }
 }
 
-/// Problems that make a comparison unable to ever hold, found when compiling (the pattern is
-/// still valid STIX: the spec leaves regex dialects and network forms to the implementation).
-pub fn compile(e: &CmpExpr, warnings: &mut Vec<String>) -> TestExpr {
+/// Compile a comparison expression. Constants that cannot be evaluated (a regular expression
+/// pacto cannot run, a malformed network) are reported in `unusable`: the grammar accepts them,
+/// but no answer about such a pattern would be right.
+pub fn compile(e: &CmpExpr, unusable: &mut Vec<String>) -> TestExpr {
     match e {
-        CmpExpr::And(v) => TestExpr::And(v.iter().map(|e| compile(e, warnings)).collect()),
-        CmpExpr::Or(v) => TestExpr::Or(v.iter().map(|e| compile(e, warnings)).collect()),
-        CmpExpr::Test(c) => TestExpr::Test(compile_test(c, warnings)),
+        CmpExpr::And(v) => TestExpr::And(v.iter().map(|e| compile(e, unusable)).collect()),
+        CmpExpr::Or(v) => TestExpr::Or(v.iter().map(|e| compile(e, unusable)).collect()),
+        CmpExpr::Test(c) => TestExpr::Test(compile_test(c, unusable)),
     }
 }
 
-fn compile_test(c: &Comparison, warnings: &mut Vec<String>) -> Test {
+fn compile_test(c: &Comparison, unusable: &mut Vec<String>) -> Test {
     let pred = match &c.op {
         Op::Eq(l) => Pred::Eq(l.clone()),
         Op::Ne(l) => Pred::Ne(l.clone()),
@@ -128,18 +129,29 @@ fn compile_test(c: &Comparison, warnings: &mut Vec<String>) -> Test {
         Op::Like(s) => Pred::Like(s.nfc().collect()),
         Op::Matches(re) => {
             let re: String = re.nfc().collect();
-            let text = regex::RegexBuilder::new(&re).size_limit(1 << 22).build();
-            let bytes = regex::bytes::RegexBuilder::new(&re).size_limit(1 << 22).unicode(false).build().ok();
+            // STIX 2.1 §9.6.1: PCRE semantics with `.` matching line breaks too.
+            let text = regex::RegexBuilder::new(&re).size_limit(1 << 22).dot_matches_new_line(true).build();
+            let bytes = regex::bytes::RegexBuilder::new(&re)
+                .size_limit(1 << 22)
+                .dot_matches_new_line(true)
+                .unicode(false)
+                .build()
+                .ok();
             if let Err(e) = &text {
-                warnings.push(format!("MATCHES '{re}' never holds: pacto's regular expressions (no look-around or back-references) cannot compile it: {}", first_line(&e.to_string())));
+                unusable.push(format!(
+                    "MATCHES '{re}' cannot be evaluated: {} (pacto's regular expressions run in linear time, without look-around or back-references)",
+                    first_line(&e.to_string())
+                ));
             }
             Pred::Matches(text.ok(), bytes)
         }
         Op::IsSubset(s) | Op::IsSuperset(s) => {
             let net = Net::parse(s);
             if net.is_none() {
-                warnings
-                    .push(format!("{} '{s}' never holds: not an IPv4 or IPv6 address or CIDR block", c.op.keyword()));
+                unusable.push(format!(
+                    "{} '{s}' cannot be evaluated: not an IPv4 or IPv6 address or CIDR block",
+                    c.op.keyword()
+                ));
             }
             if matches!(c.op, Op::IsSubset(_)) { Pred::Subset(net) } else { Pred::Superset(net) }
         }
@@ -178,6 +190,10 @@ impl Test {
         if ty != self.path.object_type {
             return false;
         }
+        if matches!(self.pred, Pred::Exists) {
+            // EXISTS: some value at the path; NOT EXISTS: none.
+            return walk(&self.path.steps, Val::Json(root), obs, &mut |_| true) != self.negated;
+        }
         if self.plain {
             let mut v = root;
             for step in &self.path.steps {
@@ -198,10 +214,9 @@ impl Test {
     }
 
     fn pred_holds(&self, v: &Val<'_>) -> bool {
-        if matches!(self.pred, Pred::Exists) {
-            return true;
-        }
-        let Some(s) = scalar(v) else { return false };
+        // A list, a dictionary or null is a value of another type than any constant: never
+        // equal, no order, not text.
+        let Some(s) = scalar(v) else { return matches!(self.pred, Pred::Ne(_)) };
         match &self.pred {
             Pred::Eq(l) => equal(&s, l),
             Pred::Ne(l) => !equal(&s, l),

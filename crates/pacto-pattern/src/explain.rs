@@ -59,7 +59,7 @@ impl fmt::Display for Literal {
 impl fmt::Display for Comparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Op::Exists = self.op {
-            return write!(f, "EXISTS {}", self.path);
+            return write!(f, "{}EXISTS {}", if self.negated { "NOT " } else { "" }, self.path);
         }
         write!(f, "{} {}{} ", self.path, if self.negated { "NOT " } else { "" }, self.op.keyword())?;
         match &self.op {

@@ -151,7 +151,13 @@ pub(crate) fn hex_body(body: &str) -> Option<Vec<u8>> {
 /// Standard base64 as the grammar's BinaryLiteral rule has it: whole quads, the last one may be
 /// padded, and at least one quad.
 pub fn base64_body(body: &str) -> Option<Vec<u8>> {
-    let b = body.as_bytes();
+    // Line breaks inside the literal are ignored (STIX 2.1 §9.2).
+    let stripped: Vec<u8>;
+    let mut b = body.as_bytes();
+    if b.iter().any(|&c| c == b'\n' || c == b'\r') {
+        stripped = b.iter().copied().filter(|&c| c != b'\n' && c != b'\r').collect();
+        b = &stripped;
+    }
     if b.is_empty() || !b.len().is_multiple_of(4) {
         return None;
     }

@@ -43,7 +43,7 @@ pub struct Pattern {
     /// The bracketed observation expressions, in source order.
     leaves: Vec<TestExpr>,
     tree: Node,
-    warnings: Vec<String>,
+    unusable: Vec<String>,
 }
 
 impl Pattern {
@@ -56,9 +56,9 @@ impl Pattern {
     pub fn parse_with(source: &str, syntax: Syntax) -> Result<Pattern, ParseError> {
         let expr = parser::parse_with(source, syntax)?;
         let mut leaves = Vec::new();
-        let mut warnings = Vec::new();
-        let tree = build(&expr, &mut leaves, &mut warnings);
-        Ok(Pattern { source: source.to_string(), expr, leaves, tree, warnings })
+        let mut unusable = Vec::new();
+        let tree = build(&expr, &mut leaves, &mut unusable);
+        Ok(Pattern { source: source.to_string(), expr, leaves, tree, unusable })
     }
 
     pub fn source(&self) -> &str {
@@ -69,10 +69,11 @@ impl Pattern {
         &self.expr
     }
 
-    /// Valid-but-inert parts: comparisons that can never hold here (an unsupported regular
-    /// expression, a malformed network).
-    pub fn warnings(&self) -> &[String] {
-        &self.warnings
+    /// Why the pattern, though grammatical, cannot be evaluated (a regular expression pacto's
+    /// engine cannot run, a constant that is not an IP network). Matching such a pattern is an
+    /// error rather than a guess.
+    pub fn unusable(&self) -> &[String] {
+        &self.unusable
     }
 
     /// How many bracketed observation expressions the pattern has. With one, and no `REPEATS`,
@@ -104,7 +105,7 @@ impl Pattern {
 
     /// Evaluate over `observations`. Returns the indexes of the observations of the first
     /// binding found (sorted, without repeats), or None when the pattern does not match.
-    pub fn matches(&self, observations: &[Observation<'_>]) -> Result<Option<Vec<usize>>, BudgetExceeded> {
+    pub fn matches(&self, observations: &[Observation<'_>]) -> Result<Option<Vec<usize>>, MatchError> {
         self.matches_with_budget(observations, DEFAULT_BUDGET)
     }
 
@@ -112,7 +113,7 @@ impl Pattern {
         &self,
         observations: &[Observation<'_>],
         budget: u64,
-    ) -> Result<Option<Vec<usize>>, BudgetExceeded> {
+    ) -> Result<Option<Vec<usize>>, MatchError> {
         self.search(observations, budget, None)
     }
 
@@ -122,7 +123,7 @@ impl Pattern {
         &self,
         observations: &[Observation<'_>],
         must: usize,
-    ) -> Result<Option<Vec<usize>>, BudgetExceeded> {
+    ) -> Result<Option<Vec<usize>>, MatchError> {
         self.search(observations, DEFAULT_BUDGET, Some(must as u32))
     }
 
@@ -131,7 +132,10 @@ impl Pattern {
         observations: &[Observation<'_>],
         budget: u64,
         must: Option<u32>,
-    ) -> Result<Option<Vec<usize>>, BudgetExceeded> {
+    ) -> Result<Option<Vec<usize>>, MatchError> {
+        if let Some(why) = self.unusable.first() {
+            return Err(MatchError::Unusable(why.clone()));
+        }
         // Most patterns are one bracketed expression: the first observation that satisfies it.
         if let Node::Leaf(0) = self.tree {
             let leaf = &self.leaves[0];
@@ -183,7 +187,7 @@ impl Pattern {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(self.matches(&obs)?)
+        self.matches(&obs)
     }
 
     /// Every comparison of the pattern, in source order.
@@ -221,17 +225,19 @@ impl Pattern {
 pub enum MatchError {
     #[error("observed-data #{index} {id}: {error}")]
     Observation { index: usize, id: String, error: ObservationError },
+    #[error("{0}")]
+    Unusable(String),
     #[error(transparent)]
     Budget(#[from] BudgetExceeded),
 }
 
-fn build(e: &ObsExpr, leaves: &mut Vec<TestExpr>, warnings: &mut Vec<String>) -> Node {
+fn build(e: &ObsExpr, leaves: &mut Vec<TestExpr>, unusable: &mut Vec<String>) -> Node {
     let mut two = |a: &ObsExpr, b: &ObsExpr, leaves: &mut Vec<TestExpr>| {
-        (Box::new(build(a, leaves, warnings)), Box::new(build(b, leaves, warnings)))
+        (Box::new(build(a, leaves, unusable)), Box::new(build(b, leaves, unusable)))
     };
     match e {
         ObsExpr::Observation { test, .. } => {
-            leaves.push(eval::compile(test, warnings));
+            leaves.push(eval::compile(test, unusable));
             Node::Leaf(leaves.len() - 1)
         }
         ObsExpr::And(a, b) => {
@@ -246,10 +252,10 @@ fn build(e: &ObsExpr, leaves: &mut Vec<TestExpr>, warnings: &mut Vec<String>) ->
             let (a, b) = two(a, b, leaves);
             Node::FollowedBy(a, b)
         }
-        ObsExpr::Within { expr, nanos, .. } => Node::Within(Box::new(build(expr, leaves, warnings)), *nanos),
-        ObsExpr::Repeats { expr, times } => Node::Repeats(Box::new(build(expr, leaves, warnings)), *times),
+        ObsExpr::Within { expr, nanos, .. } => Node::Within(Box::new(build(expr, leaves, unusable)), *nanos),
+        ObsExpr::Repeats { expr, times } => Node::Repeats(Box::new(build(expr, leaves, unusable)), *times),
         ObsExpr::StartStop { expr, start, stop, .. } => {
-            Node::StartStop(Box::new(build(expr, leaves, warnings)), *start, *stop)
+            Node::StartStop(Box::new(build(expr, leaves, unusable)), *start, *stop)
         }
     }
 }

@@ -33,6 +33,9 @@ pub struct ParseError {
 
 const MAX_DEPTH: usize = 64;
 
+/// 2^53 - 1.
+const MAX_INTEGER: i128 = 9_007_199_254_740_991;
+
 struct Parser<'s> {
     src: &'s str,
     toks: Vec<Token>,
@@ -152,7 +155,6 @@ impl<'s> Parser<'s> {
 
     fn qualified(&mut self) -> PResult<ObsExpr> {
         self.enter()?;
-        let bracketed = self.peek() == &Tok::LBrack;
         let mut e = match self.peek() {
             Tok::LBrack => {
                 let open = self.bump();
@@ -171,7 +173,7 @@ impl<'s> Parser<'s> {
         let mut seen: Vec<Kw> = Vec::new();
         while let Tok::Kw(kw @ (Kw::Within | Kw::Repeats | Kw::Start)) = *self.peek() {
             let at = self.token().clone();
-            if bracketed && seen.contains(&kw) {
+            if seen.contains(&kw) {
                 let name = match kw {
                     Kw::Within => "WITHIN",
                     Kw::Repeats => "REPEATS",
@@ -278,11 +280,13 @@ impl<'s> Parser<'s> {
                 self.expect(&Tok::RParen, "AND, OR or ')'")?;
                 e
             }
-            Tok::Kw(Kw::Exists) => {
-                self.bump();
+            Tok::Kw(Kw::Exists) | Tok::Kw(Kw::Not) => {
+                // EXISTS path, or NOT EXISTS path (the property is absent).
+                let negated = self.eat(&Tok::Kw(Kw::Not));
+                self.expect(&Tok::Kw(Kw::Exists), "EXISTS after NOT")?;
                 let path = self.path()?;
                 let end = self.toks[self.pos - 1].end;
-                CmpExpr::Test(Comparison { path, negated: false, op: Op::Exists, span: Span { start, end } })
+                CmpExpr::Test(Comparison { path, negated, op: Op::Exists, span: Span { start, end } })
             }
             _ => {
                 let path = self.path()?;
@@ -361,13 +365,19 @@ impl<'s> Parser<'s> {
     fn literal(&mut self, what: &str) -> PResult<Literal> {
         let t = self.token().clone();
         let text = &self.src[t.start..t.end];
+        if matches!(t.tok, Tok::Int | Tok::Float) && text.starts_with('+') {
+            return Err(self.error_at(&t, format!("write {} without the plus sign", &text[1..])));
+        }
         let lit = match &t.tok {
             Tok::Str(s) => Literal::Str(s.clone()),
-            Tok::Int => Literal::Int(
-                text.trim_start_matches('+')
-                    .parse()
-                    .map_err(|_| self.error_at(&t, format!("integer {text} is out of range")))?,
-            ),
+            Tok::Int => {
+                let n: i128 = text.parse().unwrap_or(i128::MAX);
+                // STIX integers are those a JSON number holds exactly: ±(2^53 - 1).
+                if n.abs() > MAX_INTEGER {
+                    return Err(self.error_at(&t, format!("integer {text} is out of range (at most ±{MAX_INTEGER})")));
+                }
+                Literal::Int(n)
+            }
             Tok::Float => Literal::Float(text.parse().map_err(|_| self.error_at(&t, "not a number".into()))?),
             Tok::Bool(b) => Literal::Bool(*b),
             Tok::Hex(b) | Tok::Bin(b) => Literal::Bytes(b.clone()),
@@ -420,9 +430,28 @@ impl<'s> Parser<'s> {
                 self.bump();
                 self.expect(&Tok::LParen, "'(' to open the set after IN")?;
                 let mut items = Vec::new();
+                let mut kind: Option<&'static str> = None;
                 if !self.eat(&Tok::RParen) {
                     loop {
+                        let at = self.token().clone();
+                        let k = match at.tok {
+                            Tok::Int | Tok::Float => "number",
+                            Tok::Hex(_) => "hex",
+                            Tok::Bin(_) => "binary",
+                            Tok::Str(_) => "string",
+                            Tok::Bool(_) => "boolean",
+                            _ => "timestamp",
+                        };
                         items.push(self.literal(CONSTANT)?);
+                        match kind {
+                            Some(first) if first != k => {
+                                return Err(self.error_at(
+                                    &at,
+                                    format!("a set holds constants of one type: this {k} follows a {first}"),
+                                ));
+                            }
+                            _ => kind = Some(k),
+                        }
                         if self.eat(&Tok::RParen) {
                             break;
                         }

@@ -7,8 +7,8 @@
 //! - `FOLLOWEDBY`: some choice of times puts every left observation at or before every right one,
 //!   that is, the latest `first_observed` on the left is not after the earliest `last_observed`
 //!   on the right.
-//! - `WITHIN d`: the binding's observation intervals all meet one window of length `d`: the
-//!   latest `first_observed` is at most `d` after the earliest `last_observed`.
+//! - `WITHIN d`: the binding's observation intervals all meet one window of length `d`, open at
+//!   its end: the latest `first_observed` is less than `d` after the earliest `last_observed`.
 //! - `START s STOP e`: every interval meets `[s, e)`.
 //!
 //! The search backtracks depth first and stops at the first binding. Sightings of one
@@ -126,7 +126,7 @@ impl<'a> Search<'a> {
                     let latest_first = s.segment(start, end).map(|o| o.first).max();
                     let earliest_last = s.segment(start, end).map(|o| o.last).min();
                     match (latest_first, earliest_last) {
-                        (Some(f), Some(l)) => f - l <= *d && k(s),
+                        (Some(f), Some(l)) => f - l < *d && k(s),
                         _ => k(s),
                     }
                 })
@@ -199,8 +199,8 @@ mod tests {
         let and = Node::And(Box::new(Node::Leaf(0)), Box::new(Node::Leaf(1)));
         let slots = [slot(0, 0, 1), slot(10, 10, 1)];
         let sat = [vec![0], vec![1]];
-        assert!(run(&Node::Within(Box::new(and.clone()), 10), &slots, &sat).is_some());
-        assert!(run(&Node::Within(Box::new(and.clone()), 9), &slots, &sat).is_none());
+        assert!(run(&Node::Within(Box::new(and.clone()), 11), &slots, &sat).is_some());
+        assert!(run(&Node::Within(Box::new(and.clone()), 10), &slots, &sat).is_none(), "the window is open at its end");
         let ss = |a, b| Node::StartStop(Box::new(Node::Leaf(0)), a, b);
         let one = [slot(10, 20, 1)];
         assert!(run(&ss(20, 30), &one, &[vec![0]]).is_some(), "start is inclusive");

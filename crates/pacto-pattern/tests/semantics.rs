@@ -123,7 +123,8 @@ fn observation_operators_and_qualifiers() {
     assert!(matches("[x-a:v = 1] AND [x-b:v = 1]", &both));
     assert!(matches("[x-a:v = 1] FOLLOWEDBY [x-b:v = 1]", &both));
     assert!(!matches("[x-b:v = 1] FOLLOWEDBY [x-a:v = 1]", &both));
-    assert!(matches("([x-a:v = 1] AND [x-b:v = 1]) WITHIN 10 SECONDS", &both));
+    assert!(matches("([x-a:v = 1] AND [x-b:v = 1]) WITHIN 10.5 SECONDS", &both));
+    assert!(!matches("([x-a:v = 1] AND [x-b:v = 1]) WITHIN 10 SECONDS", &both), "the window is open at its end");
     assert!(!matches("([x-a:v = 1] AND [x-b:v = 1]) WITHIN 9.5 SECONDS", &both));
     assert!(!matches("[x-a:v = 1] AND [x-a:v = 1]", &both), "one sighting serves one expression");
     let a3 = od(T0, T0, 3, json!({"0": {"type": "x-a", "v": 1}}));

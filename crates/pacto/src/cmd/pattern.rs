@@ -27,15 +27,16 @@ pub fn check(pattern: &str, stix_version: &str, format: OutputFormat) -> anyhow:
     if format == OutputFormat::Json {
         let out = match &parsed {
             Ok(p) => {
-                json!({"valid": true, "canonical": p.to_string(), "observation_expressions": p.observation_expressions(),
-                            "comparisons": p.comparisons().len(), "warnings": p.warnings()})
+                json!({"valid": true, "evaluable": p.unusable().is_empty(), "canonical": p.to_string(),
+                       "observation_expressions": p.observation_expressions(), "comparisons": p.comparisons().len(),
+                       "unusable": p.unusable()})
             }
             Err(e) => {
                 json!({"valid": false, "line": e.line, "column": e.column, "offset": e.offset, "message": e.message})
             }
         };
         println!("{out}");
-        return Ok(if parsed.is_ok() { EXIT_OK } else { EXIT_INVALID });
+        return Ok(if parsed.is_ok_and(|p| p.unusable().is_empty()) { EXIT_OK } else { EXIT_INVALID });
     }
     match parsed {
         Ok(p) => {
@@ -49,10 +50,10 @@ pub fn check(pattern: &str, stix_version: &str, format: OutputFormat) -> anyhow:
             for line in p.explain().lines() {
                 println!("  {line}");
             }
-            for w in p.warnings() {
-                println!("warning: {w}");
+            for w in p.unusable() {
+                println!("cannot be evaluated: {w}");
             }
-            Ok(EXIT_OK)
+            Ok(if p.unusable().is_empty() { EXIT_OK } else { EXIT_INVALID })
         }
         Err(e) => {
             let line = pattern.lines().nth(e.line - 1).unwrap_or("");
