@@ -12,7 +12,8 @@ use crate::{Detector, IndicatorOutcome, OwnedObservation, sighting};
 const SETUP_KEY: &str = "detect.setup";
 
 /// Which collections hold the indicators to apply, which the observations to match, and where
-/// sightings go. Kept in the node's database (`pacto detect setup`).
+/// sightings go. Kept in the node's database (`pacto detect setup`). A name ending in `*` is a
+/// prefix (`inbound.*`: every partner's inbound collection, including partners added later).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Setup {
     pub indicators: Vec<String>,
@@ -76,6 +77,25 @@ fn collection<S: Store + ?Sized>(store: &S, name: &str) -> Result<Collection> {
     store.collection(name)?.ok_or_else(|| StoreError::NoSuchCollection(name.to_string()))
 }
 
+/// The collections some names (exact, or prefixes ending in `*`) stand for now.
+fn expand<S: Store + ?Sized>(store: &S, names: &[String]) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for n in names {
+        match n.strip_suffix('*') {
+            Some(prefix) => {
+                for c in store.collections()? {
+                    if c.name.starts_with(prefix) && !out.contains(&c.name) {
+                        out.push(c.name);
+                    }
+                }
+            }
+            None if !out.contains(n) => out.push(n.clone()),
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
 impl Hunter {
     pub fn new(setup: Setup) -> Self {
         Hunter { setup, detector: Detector::default(), indicator_cursors: HashMap::new() }
@@ -84,7 +104,7 @@ impl Hunter {
     /// One page per collection: new indicators, then new observations with their sightings.
     pub fn step<S: Store + ?Sized>(&mut self, store: &mut S, page: usize) -> Result<StepReport> {
         let mut report = StepReport::default();
-        for name in self.setup.indicators.clone() {
+        for name in expand(store, &self.setup.indicators)? {
             let c = collection(store, &name)?;
             let after = self.indicator_cursors.get(&name).copied();
             let q = Query {
@@ -117,7 +137,7 @@ impl Hunter {
             report.more |= n >= page;
         }
         let out = collection(store, &self.setup.sightings)?;
-        for name in self.setup.observations.clone() {
+        for name in expand(store, &self.setup.observations)? {
             let c = collection(store, &name)?;
             let key = cursor_key(&name);
             let after = store.setting(&key)?.and_then(|s| s.parse::<i64>().ok());

@@ -380,10 +380,11 @@ pub enum DetectCmd {
     /// Choose the collections: indicators from some, observations from others (they may be the
     /// same), sightings into one (created if missing).
     Setup {
-        /// Collections whose indicators are applied (comma-separated)
+        /// Collections whose indicators are applied (comma-separated; `inbound.*` names every
+        /// partner's inbound collection)
         #[arg(long, value_delimiter = ',', required = true)]
         indicators: Vec<String>,
-        /// Collections whose observed-data is matched (comma-separated)
+        /// Collections whose observed-data is matched (comma-separated; a trailing `*` is a prefix)
         #[arg(long, value_delimiter = ',', required = true)]
         observations: Vec<String>,
         /// The collection sightings are written to

@@ -266,3 +266,181 @@ fn import_killed_with_sigkill_resumes_without_duplicates() {
     }
     assert!(killed_midway, "never managed to kill the import part-way through");
 }
+
+#[test]
+fn pattern_check_explains_or_points_at_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(
+        dir.path(),
+        &[
+            "pattern",
+            "check",
+            "[file:name = 'a.exe'] FOLLOWEDBY [ipv4-addr:value ISSUBSET '10.0.0.0/8'] WITHIN 60 SECONDS",
+        ],
+    );
+    assert_eq!(exit(&o), 0, "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("2 observation expression(s), 2 comparison(s)"), "{t}");
+    assert!(t.contains("followed (not earlier) by:") && t.contains("within 60 seconds:"), "{t}");
+    let o = run(dir.path(), &["pattern", "check", "[file:name = 'a' AND file:size >> 3]"]);
+    assert_eq!(exit(&o), 1);
+    let t = text(&o);
+    assert!(t.contains("line 1, column 33: expected an orderable constant"), "{t}");
+    assert!(t.contains(&format!("\n  {}^\n", " ".repeat(32))), "a caret under column 33: {t}");
+    let o = run(dir.path(), &["pattern", "check", "--format", "json", "[x:y MATCHES '(?<=a)b']"]);
+    assert_eq!(exit(&o), 1, "grammatical, but pacto cannot evaluate it");
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((v["valid"].as_bool(), v["evaluable"].as_bool()), (Some(true), Some(false)), "{v}");
+    let o = run(
+        dir.path(),
+        &[
+            "pattern",
+            "check",
+            "--stix-version",
+            "2.0",
+            "[a:b = 1] START '2020-01-01T00:00:00Z' STOP '2020-02-01T00:00:00Z'",
+        ],
+    );
+    assert_eq!(exit(&o), 0, "{}", text(&o));
+}
+
+fn detection_fixture(dir: &Path) -> (PathBuf, PathBuf) {
+    let ind = |n: u32, pattern: &str| {
+        json!({"type": "indicator", "spec_version": "2.1", "id": format!("indicator--{n:08x}-0000-4000-8000-000000000000"),
+               "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "pattern": pattern,
+               "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"})
+    };
+    let indicators = write(
+        dir,
+        "indicators.json",
+        bundle(vec![
+            ind(1, "[file:hashes.MD5 = '79054025255fb1a26e4bc422aef54eb4']"),
+            ind(2, "[ipv4-addr:value ISSUBSET '203.0.113.0/24'] FOLLOWEDBY [domain-name:value = 'c2.example']"),
+            ind(3, "[email-addr:value = 'broker@example.org']"),
+        ]),
+    );
+    let file = json!({"type": "file", "spec_version": "2.1", "id": "file--00000000-0000-4000-8000-000000000001",
+                      "hashes": {"MD5": "79054025255fb1a26e4bc422aef54eb4"}});
+    let ip = json!({"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--00000000-0000-4000-8000-000000000002", "value": "203.0.113.9"});
+    let od = |n: u32, at: &str, refs: &[&Value]| {
+        json!({"type": "observed-data", "spec_version": "2.1", "id": format!("observed-data--00000000-0000-4000-8000-{:012}", 1000 + n),
+               "created": at, "modified": at, "first_observed": at, "last_observed": at, "number_observed": 1,
+               "object_refs": refs.iter().map(|r| r["id"].clone()).collect::<Vec<_>>()})
+    };
+    // The observed-data comes before the file it references, as bundles may order them.
+    let domain = json!({"type": "domain-name", "spec_version": "2.1", "id": "domain-name--00000000-0000-4000-8000-000000000003", "value": "c2.example"});
+    let observations = write(
+        dir,
+        "observations.json",
+        bundle(vec![
+            od(1, "2024-05-01T10:00:00.000Z", &[&file]),
+            file.clone(),
+            ip.clone(),
+            od(2, "2024-05-01T10:01:00.000Z", &[&ip]),
+            domain.clone(),
+            od(3, "2024-05-01T10:02:00.000Z", &[&domain]),
+        ]),
+    );
+    (indicators, observations)
+}
+
+#[test]
+fn match_indicators_over_files_writes_valid_sightings() {
+    let dir = tempfile::tempdir().unwrap();
+    let (indicators, observations) = detection_fixture(dir.path());
+    let out = dir.path().join("sightings.json");
+    let o = run(
+        dir.path(),
+        &[
+            "match-indicators",
+            "-i",
+            indicators.to_str().unwrap(),
+            observations.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(exit(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("3 indicators (0 invalid), 3 observations (0 unusable), 2 sightings"), "{}", text(&o));
+    let b: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let mut of: Vec<&str> =
+        b["objects"].as_array().unwrap().iter().map(|s| s["sighting_of_ref"].as_str().unwrap()).collect();
+    of.sort();
+    assert_eq!(
+        of,
+        ["indicator--00000001-0000-4000-8000-000000000000", "indicator--00000002-0000-4000-8000-000000000000"]
+    );
+    let two = b["objects"].as_array().unwrap().iter().find(|s| s["sighting_of_ref"] == of[1]).unwrap();
+    assert_eq!(two["observed_data_refs"].as_array().unwrap().len(), 2);
+    assert_eq!(two["first_seen"], "2024-05-01T10:01:00.000Z");
+    let o = run(dir.path(), &["validate", out.to_str().unwrap()]);
+    assert_eq!(exit(&o), 0, "sightings are valid STIX: {}", text(&o));
+    // Same data, same sighting ids.
+    let again = dir.path().join("again.json");
+    run(
+        dir.path(),
+        &[
+            "match-indicators",
+            "-i",
+            indicators.to_str().unwrap(),
+            observations.to_str().unwrap(),
+            "-o",
+            again.to_str().unwrap(),
+        ],
+    );
+    let ids = |p: &Path| -> Vec<String> {
+        let v: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        let mut ids: Vec<String> =
+            v["objects"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_string()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&out), ids(&again));
+    // An indicator whose pattern does not parse is named, with the reason, and exit code 1.
+    let bad = write(
+        dir.path(),
+        "bad.json",
+        bundle(vec![json!({"type": "indicator", "spec_version": "2.1",
+        "id": "indicator--00000009-0000-4000-8000-000000000000", "created": "2024-01-01T00:00:00.000Z",
+        "modified": "2024-01-01T00:00:00.000Z", "pattern": "[file:name = ]", "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"})]),
+    );
+    let o = run(
+        dir.path(),
+        &["match-indicators", "-i", bad.to_str().unwrap(), observations.to_str().unwrap(), "-o", out.to_str().unwrap()],
+    );
+    assert_eq!(exit(&o), 1);
+    assert!(
+        text(&o).contains(
+            "indicator indicator--00000009-0000-4000-8000-000000000000: pattern does not parse: line 1, column 14"
+        ),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn import_matches_observations_once_detection_is_set_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let (indicators, observations) = detection_fixture(dir.path());
+    for c in ["intel", "obs"] {
+        assert_eq!(exit(&run(dir.path(), &["collections", "create", c])), 0);
+    }
+    let o = run(dir.path(), &["detect", "setup", "--indicators", "intel", "--observations", "obs"]);
+    assert_eq!(exit(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("created collection sightings"));
+    assert_eq!(exit(&run(dir.path(), &["import", "-c", "intel", indicators.to_str().unwrap()])), 0);
+    let o = run(dir.path(), &["import", "-c", "obs", observations.to_str().unwrap()]);
+    assert_eq!(exit(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("matched 3 new observations against 3 indicators: 2 sightings"), "{}", text(&o));
+    let export = |dir: &Path| -> Value {
+        let o = run(dir, &["export", "-c", "sightings"]);
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    assert_eq!(export(dir.path())["objects"].as_array().unwrap().len(), 2);
+    // Importing the same file again stores nothing new and matches nothing again.
+    let o = run(dir.path(), &["import", "-c", "obs", observations.to_str().unwrap()]);
+    assert!(!text(&o).contains("sightings"), "{}", text(&o));
+    let o = run(dir.path(), &["detect", "run"]);
+    assert!(text(&o).contains("0 new observations"), "{}", text(&o));
+    assert_eq!(export(dir.path())["objects"].as_array().unwrap().len(), 2);
+}

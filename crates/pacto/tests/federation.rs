@@ -256,6 +256,17 @@ fn three_nodes_share_by_their_agreements() {
         }
     }
     assert!(killed, "the sync was never killed part-way through");
+    // us hunts with mx's indicators in its own observations, which never leave us.
+    let sighting_od = serde_json::json!({"type": "bundle", "id": "bundle--00000000-0000-4000-8000-0000000000bb", "objects": [
+        {"type": "domain-name", "spec_version": "2.1", "id": "domain-name--00000000-0000-4000-8000-0000000000b1", "value": "pagos-rapidos.example"},
+        {"type": "observed-data", "spec_version": "2.1", "id": "observed-data--00000000-0000-4000-8000-0000000000b2",
+         "created": "2024-06-01T00:00:00.000Z", "modified": "2024-06-01T00:00:00.000Z", "first_observed": "2024-06-01T00:00:00Z",
+         "last_observed": "2024-06-01T00:00:00Z", "number_observed": 1, "object_refs": ["domain-name--00000000-0000-4000-8000-0000000000b1"]}]});
+    let od_path = us.dir.path().join("local-obs.json");
+    std::fs::write(&od_path, sighting_od.to_string()).unwrap();
+    assert!(us.run(&["collections", "create", "local-obs"]).status.success());
+    assert!(us.run(&["import", od_path.to_str().unwrap(), "-c", "local-obs"]).status.success());
+    assert!(us.run(&["detect", "setup", "--indicators", "inbound.*", "--observations", "local-obs"]).status.success());
     let done = us.run(&["sync", "--partner", "mx", "--format", "json"]);
     assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
     let promised_us = mx.promised("us");
@@ -267,6 +278,10 @@ fn three_nodes_share_by_their_agreements() {
         .query_row("SELECT count(*), count(DISTINCT o.id || o.version) FROM objects o JOIN collections c ON o.coll = c.pk WHERE c.name = 'inbound.mx'", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap();
     assert_eq!(rows, distinct, "no duplicates");
+    let sightings: Value = serde_json::from_slice(&us.run(&["export", "-c", "sightings"]).stdout).unwrap();
+    let of: Vec<&str> =
+        sightings["objects"].as_array().unwrap().iter().filter_map(|s| s["sighting_of_ref"].as_str()).collect();
+    assert_eq!(of, ["indicator--4b0d5f60-7c8e-4d9f-a012-3b4c5d6e7f44"], "mx's domain indicator sighted in us's data");
     // A second sync finds nothing new.
     let again: Value = serde_json::from_slice(&us.run(&["sync", "--format", "json"]).stdout).unwrap();
     assert_eq!(again["added"], 0);

@@ -148,3 +148,64 @@ fn https_with_a_certificate() {
     assert!(plain.request("GET", "/healthz", None).map(|r| r.status != 200).unwrap_or(true));
     stop(s);
 }
+
+#[test]
+fn posted_observations_become_sightings() {
+    let dir = tempfile::tempdir().unwrap();
+    let pacto = |args: &[&str]| {
+        let o =
+            Command::new(env!("CARGO_BIN_EXE_pacto")).env("PACTO_DATA_DIR", dir.path()).args(args).output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    pacto(&["collections", "create", "intel"]);
+    pacto(&["collections", "create", "obs"]);
+    pacto(&["detect", "setup", "--indicators", "intel", "--observations", "obs"]);
+    let s = start(dir.path(), &[]);
+    let pw_line = s.stderr_lines.iter().find(|l| l.contains("shown only now")).unwrap();
+    let password = pw_line.rsplit(' ').next().unwrap().to_string();
+    let mut c = Client::new(&s.addr, Some(("admin", &password)));
+    let post = |c: &mut Client, coll: &str, objects: serde_json::Value| {
+        let body = serde_json::json!({"type": "bundle", "id": "bundle--00000000-0000-4000-8000-0000000000aa", "objects": objects});
+        let r =
+            c.request("POST", &format!("/api/collections/{coll}/objects/"), Some(body.to_string().as_bytes())).unwrap();
+        assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    };
+    post(
+        &mut c,
+        "intel",
+        serde_json::json!([{"type": "indicator", "spec_version": "2.1",
+        "id": "indicator--00000000-0000-4000-8000-000000000001", "created": "2024-01-01T00:00:00.000Z",
+        "modified": "2024-01-01T00:00:00.000Z", "pattern": "[url:value LIKE 'https://drop.example/%']",
+        "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"}]),
+    );
+    post(
+        &mut c,
+        "obs",
+        serde_json::json!([
+            {"type": "url", "spec_version": "2.1", "id": "url--00000000-0000-4000-8000-000000000002", "value": "https://drop.example/x.zip"},
+            {"type": "observed-data", "spec_version": "2.1", "id": "observed-data--00000000-0000-4000-8000-000000000003",
+             "created": "2024-05-01T00:00:00.000Z", "modified": "2024-05-01T00:00:00.000Z", "first_observed": "2024-05-01T00:00:00Z",
+             "last_observed": "2024-05-01T00:00:00Z", "number_observed": 1, "object_refs": ["url--00000000-0000-4000-8000-000000000002"]}
+        ]),
+    );
+    // The detection thread runs about once a second; wait for it (bounded).
+    let mut sightings = Vec::new();
+    for _ in 0..100 {
+        let r = c.request("GET", "/api/collections/sightings/objects/", None).unwrap();
+        if r.status == 200 {
+            let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+            sightings = v["objects"].as_array().cloned().unwrap_or_default();
+            if !sightings.is_empty() {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(sightings.len(), 1, "one sighting appears");
+    assert_eq!(sightings[0]["sighting_of_ref"], "indicator--00000000-0000-4000-8000-000000000001");
+    assert_eq!(sightings[0]["observed_data_refs"][0], "observed-data--00000000-0000-4000-8000-000000000003");
+    let m = String::from_utf8(c.request("GET", "/metrics", None).unwrap().body).unwrap();
+    assert!(m.contains("pacto_detect_sightings_total 1"), "{m}");
+    assert!(m.contains("pacto_detect_indicators 1"), "{m}");
+    stop(s);
+}

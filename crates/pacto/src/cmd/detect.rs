@@ -15,7 +15,7 @@ pub fn run(g: &Global, cmd: DetectCmd) -> anyhow::Result<i32> {
     let mut store = config::open_store(g)?;
     match cmd {
         DetectCmd::Setup { indicators, observations, sightings } => {
-            for name in indicators.iter().chain(&observations) {
+            for name in indicators.iter().chain(&observations).filter(|n| !n.ends_with('*')) {
                 if store.collection(name)?.is_none() {
                     anyhow::bail!("no collection {name:?} (create it with `pacto collections create`)");
                 }
