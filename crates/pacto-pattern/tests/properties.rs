@@ -40,7 +40,11 @@ fn comparison() -> impl Strategy<Value = String> {
         Just("EXISTS".to_string()),
     ];
     (0..TYPES.len(), 0..PATHS.len(), op).prop_map(|(t, p, op)| {
-        if op == "EXISTS" { format!("EXISTS {}:{}", TYPES[t], PATHS[p]) } else { format!("{}:{} {op}", TYPES[t], PATHS[p]) }
+        if op == "EXISTS" {
+            format!("EXISTS {}:{}", TYPES[t], PATHS[p])
+        } else {
+            format!("{}:{} {op}", TYPES[t], PATHS[p])
+        }
     })
 }
 
