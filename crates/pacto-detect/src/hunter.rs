@@ -166,10 +166,21 @@ impl Hunter {
 
     /// Step until every collection is read.
     pub fn catch_up<S: Store + ?Sized>(&mut self, store: &mut S, page: usize) -> Result<StepReport> {
+        self.catch_up_with(store, page, &mut |_| {})
+    }
+
+    /// Step until every collection is read, telling `progress` the running totals after each step.
+    pub fn catch_up_with<S: Store + ?Sized>(
+        &mut self,
+        store: &mut S,
+        page: usize,
+        progress: &mut dyn FnMut(&StepReport),
+    ) -> Result<StepReport> {
         let mut total = StepReport::default();
         loop {
             let r = self.step(store, page)?;
             total.add(&r);
+            progress(&total);
             if !r.more {
                 return Ok(total);
             }

@@ -44,6 +44,23 @@ impl Progress {
         }
     }
 
+    /// Progress counted in items (no byte total known): `label` names them.
+    pub fn items(label: &str, what: &str, disabled: bool) -> Progress {
+        let mut p = Progress::new(label, None, true);
+        let tty = std::io::stderr().is_terminal();
+        p.bar = (tty && !disabled).then(|| {
+            let bar = ProgressBar::new_spinner();
+            let style =
+                ProgressStyle::with_template(&format!("{{msg}} [{{elapsed_precise}}] {{pos}} {what} ({{per_sec}})"))
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            bar.set_style(style);
+            bar.set_message(label.to_string());
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        p
+    }
+
     pub fn update(&mut self, bytes: u64, objects: u64) {
         if let Some(bar) = &self.bar {
             bar.set_position(bytes);

@@ -7,6 +7,7 @@ use pacto_store::Store;
 use super::EXIT_OK;
 use crate::cli::{DetectCmd, Global};
 use crate::config;
+use crate::progress::Progress;
 
 /// Objects read per collection per step.
 pub const PAGE: usize = 2000;
@@ -45,7 +46,9 @@ pub fn run(g: &Global, cmd: DetectCmd) -> anyhow::Result<i32> {
             let setup = Setup::load(&store)?
                 .ok_or_else(|| anyhow::anyhow!("detection is not set up (`pacto detect setup`)"))?;
             let mut h = Hunter::new(setup);
-            let r = h.catch_up(&mut store, PAGE)?;
+            let mut progress = Progress::items("detect", "observations", g.no_progress);
+            let r = h.catch_up_with(&mut store, PAGE, &mut |t| progress.update(0, t.observations))?;
+            progress.finish();
             println!(
                 "{} indicators in force ({} invalid), {} new observations ({} unusable), {} sightings",
                 h.detector.indicators(),
@@ -60,10 +63,12 @@ pub fn run(g: &Global, cmd: DetectCmd) -> anyhow::Result<i32> {
 }
 
 /// After an import or a sync: match what arrived, when detection is set up.
-pub fn after_write<S: Store + ?Sized>(store: &mut S) -> anyhow::Result<()> {
+pub fn after_write<S: Store + ?Sized>(g: &Global, store: &mut S) -> anyhow::Result<()> {
     if let Some(setup) = Setup::load(store)? {
         let mut h = Hunter::new(setup);
-        let r = h.catch_up(store, PAGE)?;
+        let mut progress = Progress::items("detect", "observations", g.no_progress);
+        let r = h.catch_up_with(store, PAGE, &mut |t| progress.update(0, t.observations))?;
+        progress.finish();
         if r.observations > 0 {
             eprintln!(
                 "pacto: matched {} new observations against {} indicators: {} sightings",

@@ -81,7 +81,7 @@ pub fn run(g: &Global, args: ImportArgs) -> anyhow::Result<i32> {
             }
         }
     }
-    super::after_write(&mut store)?;
+    super::after_write(g, &mut store)?;
     Ok(worst)
 }
 

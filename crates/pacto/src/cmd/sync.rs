@@ -47,7 +47,7 @@ pub fn run(g: &Global, partner: Option<String>, format: OutputFormat) -> anyhow:
             }
         }
     }
-    super::after_write(&mut store)?;
+    super::after_write(g, &mut store)?;
     Ok(worst)
 }
 
