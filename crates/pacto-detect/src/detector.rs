@@ -71,6 +71,8 @@ pub enum IndicatorOutcome {
     Skipped,
     /// An older version than the one in force.
     Stale,
+    /// The version in force again, or a new version with the same pattern.
+    Unchanged,
     /// The pattern does not parse.
     Invalid(String),
 }
@@ -83,8 +85,8 @@ struct Window {
 /// Compiled indicators and the state of their multi-observation patterns.
 pub struct Detector {
     set: PatternSet,
-    /// The `modified` of the version in force, per indicator id.
-    versions: HashMap<String, String>,
+    /// The `modified` and pattern of the version in force, per indicator id.
+    versions: HashMap<String, (String, String)>,
     windows: HashMap<usize, Window>,
     window_cap: usize,
     scratch: Candidates,
@@ -128,26 +130,37 @@ impl Detector {
             return IndicatorOutcome::Skipped;
         }
         let Some(id) = text("id") else { return IndicatorOutcome::Skipped };
-        let v20 = text("spec_version").is_none();
-        if !v20 && text("pattern_type") != Some("stix") {
-            return IndicatorOutcome::Skipped;
-        }
         let modified = text("modified").unwrap_or_default().to_string();
-        if let Some(current) = self.versions.get(id)
-            && pacto_pattern::time::parse(current) > pacto_pattern::time::parse(&modified)
-        {
-            return IndicatorOutcome::Stale;
+        let pattern = text("pattern").unwrap_or_default().to_string();
+        if let Some((current, current_pattern)) = self.versions.get(id) {
+            let (now, new) = (pacto_pattern::time::parse(current), pacto_pattern::time::parse(&modified));
+            if now > new {
+                return IndicatorOutcome::Stale;
+            }
+            // The same version again (a second collection, a restart), or a new version with the
+            // same pattern: nothing to recompile, and the pattern's window is kept.
+            let revoked = obj.get("revoked").and_then(Value::as_bool) == Some(true);
+            if now == new || (*current_pattern == pattern && !revoked && self.set.slot_of(id).is_some()) {
+                self.versions.insert(id.to_string(), (modified, pattern));
+                return IndicatorOutcome::Unchanged;
+            }
         }
-        self.versions.insert(id.to_string(), modified);
+        self.versions.insert(id.to_string(), (modified, pattern.clone()));
         if let Some(slot) = self.set.slot_of(id) {
             self.windows.remove(&slot);
         }
+        // A newer version that is revoked or not a STIX pattern takes the old one out of force.
+        let v20 = text("spec_version").is_none();
         if obj.get("revoked").and_then(Value::as_bool) == Some(true) {
             self.set.remove(id);
             return IndicatorOutcome::Removed;
         }
+        if !v20 && text("pattern_type") != Some("stix") {
+            self.set.remove(id);
+            return IndicatorOutcome::Skipped;
+        }
         let syntax = if v20 { Syntax::V20 } else { Syntax::V21 };
-        match Pattern::parse_with(text("pattern").unwrap_or_default(), syntax) {
+        match Pattern::parse_with(&pattern, syntax) {
             Ok(p) if !p.unusable().is_empty() => {
                 self.set.remove(id);
                 IndicatorOutcome::Invalid(p.unusable().join("; "))
@@ -185,11 +198,13 @@ impl Detector {
                 continue;
             }
             let w = self.windows.entry(slot).or_default();
+            // A newer version of an observed-data replaces the older one: one observation, once.
+            w.slots.retain(|o| o.id != obs.id);
             if w.slots.len() >= self.window_cap {
                 w.slots.pop_front();
             }
             w.slots.push_back(obs.clone());
-            let views: Vec<Observation<'_>> = w.slots.iter().filter_map(|o| o.view().ok()).collect();
+            let views: Vec<Observation<'_>> = w.slots.iter().map(|o| o.view()).collect::<Result<_, _>>()?;
             match pattern.matches_including(&views, views.len() - 1) {
                 Ok(Some(binding)) => {
                     let all: Vec<&OwnedObservation> = w.slots.iter().map(Arc::as_ref).collect();
@@ -219,5 +234,69 @@ fn match_of(indicator: &str, obs: &[&OwnedObservation], binding: &[usize]) -> Ma
         first_seen,
         last_seen,
         count,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ind(pattern: &str, modified: &str, pattern_type: &str) -> Value {
+        json!({"type": "indicator", "spec_version": "2.1", "id": "indicator--1", "modified": modified,
+               "pattern": pattern, "pattern_type": pattern_type})
+    }
+
+    fn obs(id: &str, at: &str, modified: &str, value: &str) -> OwnedObservation {
+        let od = json!({"type": "observed-data", "id": id, "modified": modified, "first_observed": at, "last_observed": at,
+                        "number_observed": 1, "objects": {"0": {"type": "x-thing", "v": value}}});
+        OwnedObservation::new(&od, |_| None)
+    }
+
+    #[test]
+    fn the_same_version_again_keeps_the_window() {
+        let mut d = Detector::default();
+        let p = "[x-thing:v = 'a'] FOLLOWEDBY [x-thing:v = 'b']";
+        assert_eq!(d.indicator(&ind(p, "2024-01-01T00:00:00Z", "stix")), IndicatorOutcome::Compiled);
+        assert!(
+            d.observe(obs("observed-data--1", "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z", "a")).unwrap().is_empty()
+        );
+        assert_eq!(d.indicator(&ind(p, "2024-01-01T00:00:00Z", "stix")), IndicatorOutcome::Unchanged);
+        assert_eq!(d.indicator(&ind(p, "2024-02-01T00:00:00Z", "stix")), IndicatorOutcome::Unchanged, "same pattern");
+        let m = d.observe(obs("observed-data--2", "2024-01-01T00:01:00Z", "2024-01-01T00:00:00Z", "b")).unwrap();
+        assert_eq!(m.len(), 1, "the first half, seen before the re-delivery, still counts");
+        assert_eq!(d.indicator(&ind(p, "2023-01-01T00:00:00Z", "stix")), IndicatorOutcome::Stale);
+    }
+
+    #[test]
+    fn a_new_version_of_an_observation_replaces_the_old_one() {
+        let mut d = Detector::default();
+        d.indicator(&ind("[x-thing:v = 'a'] REPEATS 2 TIMES", "2024-01-01T00:00:00Z", "stix"));
+        assert!(
+            d.observe(obs("observed-data--1", "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z", "a")).unwrap().is_empty()
+        );
+        let again = d.observe(obs("observed-data--1", "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "a")).unwrap();
+        assert!(again.is_empty(), "one observed-data in two versions is one observation");
+        assert_eq!(
+            d.observe(obs("observed-data--2", "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z", "a")).unwrap().len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_newer_version_that_is_not_stix_or_is_revoked_ends_the_old_pattern() {
+        let mut d = Detector::default();
+        d.indicator(&ind("[x-thing:v = 'a']", "2024-01-01T00:00:00Z", "stix"));
+        assert_eq!(d.indicators(), 1);
+        assert_eq!(d.indicator(&ind("title: x", "2024-02-01T00:00:00Z", "sigma")), IndicatorOutcome::Skipped);
+        assert_eq!(d.indicators(), 0);
+        d.indicator(&ind("[x-thing:v = 'a']", "2024-03-01T00:00:00Z", "stix"));
+        let mut revoked = ind("[x-thing:v = 'a']", "2024-04-01T00:00:00Z", "stix");
+        revoked["revoked"] = json!(true);
+        assert_eq!(d.indicator(&revoked), IndicatorOutcome::Removed);
+        assert!(
+            d.observe(obs("observed-data--1", "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z", "a")).unwrap().is_empty()
+        );
+        assert_eq!(d.patterns().stats().value_anchors, 0, "removed patterns leave no postings");
     }
 }

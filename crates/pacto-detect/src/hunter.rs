@@ -33,7 +33,7 @@ impl Setup {
 
     pub fn save<S: Store + ?Sized>(&self, store: &mut S) -> Result<()> {
         let text = serde_json::to_string(self).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        store.add_with_settings(None, &[], &[(SETUP_KEY.to_string(), text)])?;
+        store.add_with_settings(None, &[], &[(SETUP_KEY.to_string(), text)], &[])?;
         Ok(())
     }
 }
@@ -49,6 +49,8 @@ pub struct StepReport {
     pub invalid_indicators: u64,
     pub observations: u64,
     pub unusable_observations: u64,
+    /// Observed-data matched without some of the objects it references (never received).
+    pub incomplete_observations: u64,
     pub sightings: u64,
     /// Whether a collection has more to read.
     pub more: bool,
@@ -60,6 +62,7 @@ impl StepReport {
         self.invalid_indicators += o.invalid_indicators;
         self.observations += o.observations;
         self.unusable_observations += o.unusable_observations;
+        self.incomplete_observations += o.incomplete_observations;
         self.sightings += o.sightings;
         self.more = o.more;
     }
@@ -96,70 +99,150 @@ fn expand<S: Store + ?Sized>(store: &S, names: &[String]) -> Result<Vec<String>>
     Ok(out)
 }
 
+/// One page of a collection after `after`: the objects observations may need, the last
+/// date_added read, and how many rows were read.
+fn read_page<S: Store + ?Sized>(
+    store: &S,
+    c: &Collection,
+    after: Option<i64>,
+    page: usize,
+) -> Result<(Vec<Value>, Option<i64>, usize)> {
+    let q = Query { added_after: after, versions: Versions::all(), limit: Some(page), ..Query::default() };
+    let mut objects: Vec<Value> = Vec::new();
+    let mut last = None;
+    let mut n = 0;
+    store.scan(c, &q, &mut |o| {
+        n += 1;
+        last = Some(o.date_added);
+        // Observed-data, and what it may reference; other objects play no part.
+        if !matches!(o.type_name.as_str(), "indicator" | "sighting" | "relationship" | "report" | "note")
+            && let Ok(v) = serde_json::from_str::<Value>(&o.raw)
+        {
+            objects.push(v);
+        }
+        Ok(())
+    })?;
+    Ok((objects, last, n))
+}
+
+/// The sightings whose ids are not yet in the sightings collection.
+fn not_recorded<S: Store + ?Sized>(store: &S, out: &Collection, sightings: Vec<Incoming>) -> Result<Vec<Incoming>> {
+    if sightings.is_empty() {
+        return Ok(sightings);
+    }
+    let mut have = std::collections::HashSet::new();
+    let q =
+        Query { ids: sightings.iter().map(|s| s.id.clone()).collect(), versions: Versions::all(), ..Query::default() };
+    store.scan(out, &q, &mut |o| {
+        have.insert(o.id);
+        Ok(())
+    })?;
+    Ok(sightings.into_iter().filter(|s| !have.contains(&s.id)).collect())
+}
+
 impl Hunter {
     pub fn new(setup: Setup) -> Self {
         Hunter { setup, detector: Detector::default(), indicator_cursors: HashMap::new() }
     }
 
-    /// One page per collection: new indicators, then new observations with their sightings.
+    /// Every new indicator (all of them, so that no observation is matched against a
+    /// half-loaded set), then one page of new observations per collection with their sightings.
     pub fn step<S: Store + ?Sized>(&mut self, store: &mut S, page: usize) -> Result<StepReport> {
         let mut report = StepReport::default();
-        for name in expand(store, &self.setup.indicators)? {
-            let c = collection(store, &name)?;
-            let after = self.indicator_cursors.get(&name).copied();
-            let q = Query {
-                added_after: after,
-                types: vec!["indicator".into()],
-                versions: Versions::all(),
-                limit: Some(page),
-                ..Query::default()
-            };
-            let mut last = after;
-            let mut n = 0;
-            store.scan(&c, &q, &mut |o| {
-                n += 1;
-                last = Some(o.date_added);
-                if let Ok(v) = serde_json::from_str::<Value>(&o.raw) {
-                    match self.detector.indicator(&v) {
-                        IndicatorOutcome::Compiled => report.indicators += 1,
-                        IndicatorOutcome::Invalid(e) => {
-                            report.invalid_indicators += 1;
-                            tracing::warn!(indicator = %o.id, error = %e, "indicator pattern does not parse");
-                        }
-                        _ => {}
-                    }
-                }
-                Ok(())
-            })?;
-            if let Some(l) = last {
-                self.indicator_cursors.insert(name.clone(), l);
-            }
-            report.more |= n >= page;
-        }
+        self.load_indicators(store, page, &mut report)?;
         let out = collection(store, &self.setup.sightings)?;
         for name in expand(store, &self.setup.observations)? {
             let c = collection(store, &name)?;
             let key = cursor_key(&name);
-            let after = store.setting(&key)?.and_then(|s| s.parse::<i64>().ok());
-            let q = Query { added_after: after, versions: Versions::all(), limit: Some(page), ..Query::default() };
-            let mut objects: Vec<Value> = Vec::new();
-            let mut last = after;
-            let mut n = 0;
-            store.scan(&c, &q, &mut |o| {
-                n += 1;
-                last = Some(o.date_added);
-                // Observed-data, and what it may reference; other objects play no part.
-                if !matches!(o.type_name.as_str(), "indicator" | "sighting" | "relationship" | "report" | "note")
-                    && let Ok(v) = serde_json::from_str::<Value>(&o.raw)
-                {
-                    objects.push(v);
-                }
-                Ok(())
-            })?;
+            let before = store.setting(&key)?;
+            let after = before.as_deref().and_then(|s| s.parse::<i64>().ok());
+            let (objects, last, n) = read_page(store, &c, after, page)?;
             report.more |= n >= page;
             let Some(last) = last else { continue };
-            let sightings = self.match_page(store, &c, &objects, &mut report)?;
-            store.add_with_settings(Some(&out), &sightings, &[(key, last.to_string())])?;
+            let sightings = not_recorded(store, &out, self.match_page(store, &c, &objects, &mut report)?)?;
+            // Compare and set: if another hunter (an import while serve runs) moved the cursor
+            // meanwhile, this page's sightings are its to write.
+            match store.add_with_settings(Some(&out), &sightings, &[(key.clone(), last.to_string())], &[(key, before)])
+            {
+                Ok(_) => report.sightings += sightings.len() as u64,
+                Err(StoreError::Conflict(_)) => report.more = true,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(report)
+    }
+
+    fn load_indicators<S: Store + ?Sized>(&mut self, store: &S, page: usize, report: &mut StepReport) -> Result<()> {
+        for name in expand(store, &self.setup.indicators)? {
+            let c = collection(store, &name)?;
+            loop {
+                let after = self.indicator_cursors.get(&name).copied();
+                let q = Query {
+                    added_after: after,
+                    types: vec!["indicator".into()],
+                    versions: Versions::all(),
+                    limit: Some(page),
+                    ..Query::default()
+                };
+                let mut last = after;
+                let mut n = 0;
+                store.scan(&c, &q, &mut |o| {
+                    n += 1;
+                    last = Some(o.date_added);
+                    if let Ok(v) = serde_json::from_str::<Value>(&o.raw) {
+                        match self.detector.indicator(&v) {
+                            IndicatorOutcome::Compiled => report.indicators += 1,
+                            IndicatorOutcome::Invalid(e) => {
+                                report.invalid_indicators += 1;
+                                tracing::warn!(indicator = %o.id, error = %e, "indicator pattern cannot be used");
+                            }
+                            _ => {}
+                        }
+                    }
+                    Ok(())
+                })?;
+                if let Some(l) = last {
+                    self.indicator_cursors.insert(name.clone(), l);
+                }
+                if n < page {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Match every observation already read (before the cursors) against the indicators in
+    /// force, with a detector of its own, and add the sightings not yet recorded: for history,
+    /// after new indicators arrive. Cursors are not moved.
+    pub fn retro_hunt<S: Store + ?Sized>(
+        &mut self,
+        store: &mut S,
+        page: usize,
+        progress: &mut dyn FnMut(&StepReport),
+    ) -> Result<StepReport> {
+        let mut report = StepReport::default();
+        self.load_indicators(store, page, &mut report)?;
+        let out = collection(store, &self.setup.sightings)?;
+        let mut retro =
+            Hunter { setup: self.setup.clone(), detector: Detector::default(), indicator_cursors: HashMap::new() };
+        retro.load_indicators(store, page, &mut StepReport::default())?;
+        for name in expand(store, &self.setup.observations)? {
+            let c = collection(store, &name)?;
+            let mut after = None;
+            loop {
+                let (objects, last, n) = read_page(store, &c, after, page)?;
+                let Some(last) = last else { break };
+                let sightings = retro.match_page(store, &c, &objects, &mut report)?;
+                let new = not_recorded(store, &out, sightings)?;
+                store.add_with_settings(Some(&out), &new, &[], &[])?;
+                report.sightings += new.len() as u64;
+                progress(&report);
+                after = Some(last);
+                if n < page {
+                    break;
+                }
+            }
         }
         Ok(report)
     }
@@ -187,7 +270,7 @@ impl Hunter {
         }
     }
 
-    fn match_page<S: Store + ?Sized>(
+    pub(crate) fn match_page<S: Store + ?Sized>(
         &mut self,
         store: &S,
         c: &Collection,
@@ -221,12 +304,25 @@ impl Hunter {
             report.observations += 1;
             let obs =
                 OwnedObservation::new(od, |r| by_id.get(r).map(|v| (*v).clone()).or_else(|| fetched.get(r).cloned()));
+            let refs = od.get("object_refs").and_then(Value::as_array).map_or(0, Vec::len);
+            if obs.referenced.len() < refs {
+                // Matched on the objects present; the missing ones were never received here.
+                report.incomplete_observations += 1;
+                let id = od.get("id").and_then(Value::as_str).unwrap_or_default();
+                tracing::warn!(
+                    observed_data = id,
+                    missing = refs - obs.referenced.len(),
+                    "observed-data references objects this node does not hold"
+                );
+            }
             match self.detector.observe(obs) {
                 Ok(matches) => {
                     for m in matches {
                         let s = sighting(&m, &now);
-                        let obj = StixObject::from_value(s).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                        out.push(Incoming::new(&obj, SpecVersion::V21));
+                        match StixObject::from_value(s) {
+                            Ok(obj) => out.push(Incoming::new(&obj, SpecVersion::V21)),
+                            Err(e) => tracing::error!(indicator = %m.indicator, error = %e, "sighting not made"),
+                        }
                     }
                 }
                 Err(e) => {
@@ -236,7 +332,6 @@ impl Hunter {
                 }
             }
         }
-        report.sightings += out.len() as u64;
         Ok(out)
     }
 }

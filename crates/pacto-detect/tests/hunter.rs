@@ -116,3 +116,53 @@ fn observations_become_sightings_once_across_restarts() {
     assert_eq!(h.catch_up(&mut store, 100).unwrap().sightings, 1);
     assert_eq!(sightings(&store, &out).len(), 3);
 }
+
+#[test]
+fn retro_hunt_finds_history_once() {
+    let mut store = SqliteStore::open_in_memory().unwrap();
+    let intel = store.create_collection("intel", "Indicators", None).unwrap();
+    let obs = store.create_collection("obs", "Observations", None).unwrap();
+    let out = store.create_collection("sightings", "Sightings", None).unwrap();
+    let setup =
+        Setup { indicators: vec!["intel".into()], observations: vec!["obs".into()], sightings: "sightings".into() };
+    setup.save(&mut store).unwrap();
+    let f = file(1, "old.exe");
+    put(&mut store, &obs, &[f.clone(), observed(1, "2023-01-01T00:00:00Z", &[&f])]);
+    let mut live = Hunter::new(setup.clone());
+    assert_eq!(live.catch_up(&mut store, 10).unwrap().sightings, 0, "no indicators yet");
+    // An indicator arrives later: new observations meet it, history does not until asked.
+    put(&mut store, &intel, &[indicator(1, "[file:name = 'old.exe']", "2024-01-01T00:00:00.000Z", false)]);
+    assert_eq!(live.catch_up(&mut store, 10).unwrap().sightings, 0);
+    let r = live.retro_hunt(&mut store, 10, &mut |_| {}).unwrap();
+    assert_eq!((r.observations, r.sightings), (1, 1), "{r:?}");
+    assert_eq!(
+        live.retro_hunt(&mut store, 10, &mut |_| {}).unwrap().sightings,
+        0,
+        "recorded sightings are not made again"
+    );
+    // A second hunter on the same cursor (an import while serve runs): each page is matched once.
+    put(&mut store, &obs, &[observed(2, "2024-02-01T00:00:00Z", &[&f])]);
+    let mut other = Hunter::new(setup);
+    assert_eq!(other.catch_up(&mut store, 10).unwrap().sightings, 1);
+    assert_eq!(live.catch_up(&mut store, 10).unwrap().sightings, 0);
+    assert_eq!(sightings(&store, &out).len(), 2);
+}
+
+#[test]
+fn observations_meet_every_indicator_however_many_pages_they_fill() {
+    let mut store = SqliteStore::open_in_memory().unwrap();
+    let intel = store.create_collection("intel", "Indicators", None).unwrap();
+    let obs = store.create_collection("obs", "Observations", None).unwrap();
+    store.create_collection("sightings", "Sightings", None).unwrap();
+    let setup =
+        Setup { indicators: vec!["intel".into()], observations: vec!["obs".into()], sightings: "sightings".into() };
+    let inds: Vec<Value> = (1..=5)
+        .map(|n| indicator(n, &format!("[file:name = 'f{n}.exe']"), "2024-01-01T00:00:00.000Z", false))
+        .collect();
+    put(&mut store, &intel, &inds);
+    let f = file(1, "f5.exe");
+    put(&mut store, &obs, &[f.clone(), observed(1, "2024-02-01T00:00:00Z", &[&f])]);
+    // Pages of one row: the last indicator is on the fifth page of its collection.
+    let r = Hunter::new(setup).catch_up(&mut store, 1).unwrap();
+    assert_eq!((r.indicators, r.sightings), (5, 1), "{r:?}");
+}

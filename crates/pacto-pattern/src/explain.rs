@@ -40,8 +40,9 @@ impl fmt::Display for Literal {
             Literal::Str(s) => f.write_str(&quote(s)),
             Literal::Int(i) => write!(f, "{i}"),
             Literal::Float(x) => {
-                let s = format!("{x:?}");
-                f.write_str(&s)
+                // Plain decimal (the grammar has no exponent), always with a point.
+                let s = format!("{x}");
+                if s.contains('.') { f.write_str(&s) } else { write!(f, "{s}.0") }
             }
             Literal::Bool(b) => write!(f, "{b}"),
             Literal::Time(_, text) => f.write_str(text),

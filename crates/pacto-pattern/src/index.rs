@@ -82,6 +82,8 @@ pub struct IndexStats {
 struct Entry {
     id: String,
     pattern: Pattern,
+    /// Where the pattern is filed, so that removing it frees its postings.
+    anchors: Vec<Anchor>,
 }
 
 /// A set of patterns, indexed for matching observations.
@@ -133,27 +135,36 @@ impl PatternSet {
             anchors.push((leaf, self.anchors(test)));
             leaf += 1;
         });
+        let mut filed = Vec::new();
         for (leaf, set) in anchors {
             for a in set {
-                self.postings.entry(a).or_default().push((slot as u32, leaf));
+                self.postings.entry(a.clone()).or_default().push((slot as u32, leaf));
+                filed.push(a);
             }
         }
-        self.entries.push(Some(Entry { id: id.to_string(), pattern }));
+        let mut seen = std::collections::HashSet::new();
+        filed.retain(|a| seen.insert(a.clone()));
+        self.entries.push(Some(Entry { id: id.to_string(), pattern, anchors: filed }));
         self.by_id.insert(id.to_string(), slot);
         self.live += 1;
         slot
     }
 
-    /// Remove the pattern under `id`, if any. Its postings are dropped lazily.
+    /// Remove the pattern under `id`, if any, with its postings.
     pub fn remove(&mut self, id: &str) -> bool {
-        match self.by_id.remove(id) {
-            Some(slot) => {
-                self.entries[slot] = None;
-                self.live -= 1;
-                true
+        let Some(slot) = self.by_id.remove(id) else { return false };
+        if let Some(entry) = self.entries[slot].take() {
+            for a in entry.anchors {
+                if let Some(posts) = self.postings.get_mut(&a) {
+                    posts.retain(|&(s, _)| s as usize != slot);
+                    if posts.is_empty() {
+                        self.postings.remove(&a);
+                    }
+                }
             }
-            None => false,
         }
+        self.live -= 1;
+        true
     }
 
     pub fn get(&self, slot: usize) -> Option<(&str, &Pattern)> {

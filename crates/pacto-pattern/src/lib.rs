@@ -32,6 +32,9 @@ pub use search::BudgetExceeded;
 use eval::TestExpr;
 use search::{Node, Search, Slot};
 
+/// Observations one match may take (the binding search recurses once per observation).
+pub const MAX_BINDING: u64 = 512;
+
 /// Steps the binding search may take per evaluation before it gives up.
 pub const DEFAULT_BUDGET: u64 = 2_000_000;
 
@@ -58,6 +61,12 @@ impl Pattern {
         let mut leaves = Vec::new();
         let mut unusable = Vec::new();
         let tree = build(&expr, &mut leaves, &mut unusable);
+        let size = binding_size(&tree);
+        if size > MAX_BINDING {
+            unusable.push(format!(
+                "one match would take {size} observations; pacto evaluates patterns of at most {MAX_BINDING}"
+            ));
+        }
         Ok(Pattern { source: source.to_string(), expr, leaves, tree, unusable })
     }
 
@@ -100,7 +109,7 @@ impl Pattern {
     /// Which bracketed expressions `obs` satisfies, as a bit per leaf (leaves beyond 64 are
     /// reported through [`Pattern::satisfies_leaf`]).
     pub fn satisfies_leaf(&self, leaf: usize, obs: &Observation<'_>) -> bool {
-        self.leaves[leaf].holds(obs)
+        self.leaves.get(leaf).is_some_and(|l| l.holds(obs))
     }
 
     /// Evaluate over `observations`. Returns the indexes of the observations of the first
@@ -140,7 +149,7 @@ impl Pattern {
         if let Node::Leaf(0) = self.tree {
             let leaf = &self.leaves[0];
             return Ok(match must {
-                Some(m) => leaf.holds(&observations[m as usize]).then(|| vec![m as usize]),
+                Some(m) => observations.get(m as usize).is_some_and(|o| leaf.holds(o)).then(|| vec![m as usize]),
                 None => observations.iter().position(|o| leaf.holds(o)).map(|i| vec![i]),
             });
         }
@@ -151,12 +160,23 @@ impl Pattern {
         {
             return Ok(None);
         }
+        // The observations each bracketed expression holds for: the one that must take part
+        // first, then the newest first (in a stream, the likeliest partners of a new arrival).
         let sat: Vec<Vec<u32>> = self
             .leaves
             .iter()
-            .map(|leaf| (0..observations.len() as u32).filter(|&i| leaf.holds(&observations[i as usize])).collect())
+            .map(|leaf| {
+                let mut v: Vec<u32> =
+                    (0..observations.len() as u32).rev().filter(|&i| leaf.holds(&observations[i as usize])).collect();
+                if let Some(m) = must
+                    && let Some(at) = v.iter().position(|&i| i == m)
+                {
+                    v[..=at].rotate_right(1);
+                }
+                v
+            })
             .collect();
-        if sat.iter().all(Vec::is_empty) {
+        if sat.iter().all(Vec::is_empty) || must.is_some_and(|m| !sat.iter().any(|v| v.first() == Some(&m))) {
             return Ok(None);
         }
         let slots: Vec<Slot> =
@@ -229,6 +249,17 @@ pub enum MatchError {
     Unusable(String),
     #[error(transparent)]
     Budget(#[from] BudgetExceeded),
+}
+
+/// How many observations one match of `n` takes, at most.
+fn binding_size(n: &Node) -> u64 {
+    match n {
+        Node::Leaf(_) => 1,
+        Node::And(a, b) | Node::FollowedBy(a, b) => binding_size(a).saturating_add(binding_size(b)),
+        Node::Or(a, b) => binding_size(a).max(binding_size(b)),
+        Node::Within(e, _) | Node::StartStop(e, ..) => binding_size(e),
+        Node::Repeats(e, t) => binding_size(e).saturating_mul(u64::from(*t)),
+    }
 }
 
 fn build(e: &ObsExpr, leaves: &mut Vec<TestExpr>, unusable: &mut Vec<String>) -> Node {

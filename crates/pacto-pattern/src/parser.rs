@@ -34,13 +34,21 @@ pub struct ParseError {
 const MAX_DEPTH: usize = 64;
 
 /// 2^53 - 1.
-const MAX_INTEGER: i128 = 9_007_199_254_740_991;
+const MAX_INTEGER: u128 = 9_007_199_254_740_991;
+
+/// Observation-level operators per pattern: each is a level of the tree every later pass walks.
+const MAX_OBSERVATION_EXPRESSIONS: usize = 512;
+
+/// Comparisons per pattern.
+const MAX_COMPARISONS: usize = 10_000;
 
 struct Parser<'s> {
     src: &'s str,
     toks: Vec<Token>,
     pos: usize,
     depth: usize,
+    observations: usize,
+    comparisons: usize,
     syntax: Syntax,
 }
 
@@ -60,7 +68,7 @@ fn describe(t: &Token, src: &str) -> String {
 }
 
 pub fn parse_with(src: &str, syntax: Syntax) -> Result<ObsExpr, ParseError> {
-    let mut p = Parser { src, toks: lex(src), pos: 0, depth: 0, syntax };
+    let mut p = Parser { src, toks: lex(src), pos: 0, depth: 0, observations: 0, comparisons: 0, syntax };
     if p.peek() == &Tok::Eof {
         return Err(p.error_here("expected an observation expression ('[' or '('), found an empty pattern"));
     }
@@ -135,6 +143,12 @@ impl<'s> Parser<'s> {
     ) -> PResult<ObsExpr> {
         let mut left = next(self)?;
         while self.eat(&Tok::Kw(kw)) {
+            self.observations += 1;
+            if self.observations > MAX_OBSERVATION_EXPRESSIONS {
+                return Err(self.error_here(&format!(
+                    "a pattern may join at most {MAX_OBSERVATION_EXPRESSIONS} observation expressions"
+                )));
+            }
             let right = next(self)?;
             left = join(Box::new(left), Box::new(right));
         }
@@ -191,12 +205,12 @@ impl<'s> Parser<'s> {
                     let t = self.token().clone();
                     let text = &self.src[t.start..t.end];
                     let seconds: f64 = match &t.tok {
-                        Tok::Int | Tok::Float if !text.starts_with('-') => {
+                        Tok::Int | Tok::Float if !text.starts_with(['-', '+']) => {
                             text.parse().map_err(|_| self.error_at(&t, "not a number".into()))?
                         }
-                        _ => return Err(self.expected("a positive number of seconds after WITHIN")),
+                        _ => return Err(self.expected("a positive number of seconds (no sign) after WITHIN")),
                     };
-                    if seconds <= 0.0 || !seconds.is_finite() {
+                    if seconds <= 0.0 || !seconds.is_finite() || crate::time::seconds(seconds) < 1 {
                         return Err(self.error_at(&t, format!("WITHIN needs a positive duration, found {text}")));
                     }
                     self.bump();
@@ -204,19 +218,17 @@ impl<'s> Parser<'s> {
                     ObsExpr::Within {
                         expr: Box::new(e),
                         nanos: crate::time::seconds(seconds),
-                        seconds: text.trim_start_matches('+').to_string(),
+                        seconds: text.to_string(),
                     }
                 }
                 Kw::Repeats => {
                     let t = self.token().clone();
                     let text = &self.src[t.start..t.end];
-                    if t.tok != Tok::Int || text.starts_with('-') {
-                        return Err(self.expected("a positive integer after REPEATS"));
+                    if t.tok != Tok::Int || text.starts_with(['-', '+']) {
+                        return Err(self.expected("a positive integer (no sign) after REPEATS"));
                     }
-                    let times: u32 = text
-                        .trim_start_matches('+')
-                        .parse()
-                        .map_err(|_| self.error_at(&t, format!("REPEATS count {text} is too large")))?;
+                    let times: u32 =
+                        text.parse().map_err(|_| self.error_at(&t, format!("REPEATS count {text} is too large")))?;
                     if times == 0 {
                         return Err(self.error_at(&t, "REPEATS needs a count of at least 1".into()));
                     }
@@ -272,6 +284,10 @@ impl<'s> Parser<'s> {
 
     fn test(&mut self) -> PResult<CmpExpr> {
         self.enter()?;
+        self.comparisons += 1;
+        if self.comparisons > MAX_COMPARISONS {
+            return Err(self.error_here(&format!("a pattern may hold at most {MAX_COMPARISONS} comparisons")));
+        }
         let start = self.token().start;
         let r = match self.peek() {
             Tok::LParen => {
@@ -323,8 +339,8 @@ impl<'s> Parser<'s> {
                     let t = self.token().clone();
                     let step = match &t.tok {
                         Tok::Star => Step::AnyIndex,
-                        Tok::Int => {
-                            let text = self.src[t.start..t.end].trim_start_matches('+');
+                        Tok::Int if !self.src[t.start..t.end].starts_with('+') => {
+                            let text = &self.src[t.start..t.end];
                             Step::Index(
                                 text.parse()
                                     .map_err(|_| self.error_at(&t, format!("list index {text} is too large")))?,
@@ -373,12 +389,15 @@ impl<'s> Parser<'s> {
             Tok::Int => {
                 let n: i128 = text.parse().unwrap_or(i128::MAX);
                 // STIX integers are those a JSON number holds exactly: ±(2^53 - 1).
-                if n.abs() > MAX_INTEGER {
+                if n.unsigned_abs() > MAX_INTEGER {
                     return Err(self.error_at(&t, format!("integer {text} is out of range (at most ±{MAX_INTEGER})")));
                 }
                 Literal::Int(n)
             }
-            Tok::Float => Literal::Float(text.parse().map_err(|_| self.error_at(&t, "not a number".into()))?),
+            Tok::Float => match text.parse::<f64>() {
+                Ok(x) if x.is_finite() => Literal::Float(x),
+                _ => return Err(self.error_at(&t, format!("float {text} is out of range"))),
+            },
             Tok::Bool(b) => Literal::Bool(*b),
             Tok::Hex(b) | Tok::Bin(b) => Literal::Bytes(b.clone()),
             Tok::Time(i) if *i == INVALID_DATE => {
@@ -509,7 +528,7 @@ impl<'s> Parser<'s> {
                     .toks
                     .iter()
                     .rev()
-                    .find(|t| t.end <= c.span.end && matches!(t.tok, Tok::Str(_)))
+                    .find(|t| t.end <= c.span.end && t.start >= c.span.start && t.tok == Tok::Str(v.to_string()))
                     .unwrap_or(self.token());
                 return Err(self.error_at(at, format!("'{v}' is not a valid {algo} hash")));
             }

@@ -49,16 +49,35 @@ pub struct Search<'a> {
     sat: &'a [Vec<u32>],
     used: Vec<u32>,
     chosen: Vec<u32>,
+    /// The WITHIN and START/STOP qualifiers whose expression is being enumerated: every
+    /// observation chosen inside one is checked against it at once, so a branch that cannot
+    /// satisfy it is cut before it grows (the spread of a WITHIN only widens).
+    active: Vec<(usize, Limit)>,
     steps: u64,
     budget: u64,
     over: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Limit {
+    Within(i128),
+    Window(Instant, Instant),
 }
 
 type K<'k, 'a> = &'k mut dyn FnMut(&mut Search<'a>) -> bool;
 
 impl<'a> Search<'a> {
     pub fn new(slots: &'a [Slot], sat: &'a [Vec<u32>], budget: u64) -> Self {
-        Search { slots, sat, used: vec![0; slots.len()], chosen: Vec::new(), steps: 0, budget, over: false }
+        Search {
+            slots,
+            sat,
+            used: vec![0; slots.len()],
+            chosen: Vec::new(),
+            active: Vec::new(),
+            steps: 0,
+            budget,
+            over: false,
+        }
     }
 
     /// The first binding found: the observations it uses (an observation appears once per
@@ -79,6 +98,39 @@ impl<'a> Search<'a> {
         self.chosen[from..to].iter().map(|&o| &self.slots[o as usize])
     }
 
+    /// Whether the observations chosen so far inside each active qualifier still satisfy it.
+    fn within_limits(&self) -> bool {
+        self.active.iter().all(|&(start, limit)| match limit {
+            Limit::Window(from, to) => {
+                let o = &self.slots[*self.chosen.last().unwrap_or(&0) as usize];
+                o.first < to && o.last >= from
+            }
+            Limit::Within(d) => {
+                let end = self.chosen.len();
+                let latest_first = self.segment(start, end).map(|o| o.first).max();
+                let earliest_last = self.segment(start, end).map(|o| o.last).min();
+                latest_first.zip(earliest_last).is_none_or(|(f, l)| f - l < d)
+            }
+        })
+    }
+
+    /// Enumerate `e` under a qualifier: the limit is active while `e` chooses observations and
+    /// lifted while the continuation (the rest of the pattern) runs.
+    fn limited(&mut self, e: &Node, limit: Limit, k: K<'_, 'a>) -> bool {
+        let start = self.chosen.len();
+        self.active.push((start, limit));
+        let found = self.each(e, &mut |s| {
+            let mine = s.active.pop();
+            let r = k(s);
+            if let Some(m) = mine {
+                s.active.push(m);
+            }
+            r
+        });
+        self.active.pop();
+        found
+    }
+
     fn each(&mut self, node: &Node, k: K<'_, 'a>) -> bool {
         if self.over {
             return false;
@@ -96,7 +148,7 @@ impl<'a> Search<'a> {
                     if self.used[oi] < self.slots[oi].count {
                         self.used[oi] += 1;
                         self.chosen.push(o);
-                        let done = k(self);
+                        let done = self.within_limits() && k(self);
                         self.chosen.pop();
                         self.used[oi] -= 1;
                         if done {
@@ -119,27 +171,12 @@ impl<'a> Search<'a> {
                     })
                 })
             }
-            Node::Within(e, d) => {
-                let start = self.chosen.len();
-                self.each(e, &mut |s| {
-                    let end = s.chosen.len();
-                    let latest_first = s.segment(start, end).map(|o| o.first).max();
-                    let earliest_last = s.segment(start, end).map(|o| o.last).min();
-                    match (latest_first, earliest_last) {
-                        (Some(f), Some(l)) => f - l < *d && k(s),
-                        _ => k(s),
-                    }
-                })
-            }
+            Node::Within(e, d) => self.limited(e, Limit::Within(*d), k),
             Node::StartStop(e, start_t, stop_t) => {
                 if start_t >= stop_t {
                     return false;
                 }
-                let start = self.chosen.len();
-                self.each(e, &mut |s| {
-                    let end = s.chosen.len();
-                    s.segment(start, end).all(|o| o.first < *stop_t && o.last >= *start_t) && k(s)
-                })
+                self.limited(e, Limit::Window(*start_t, *stop_t), k)
             }
             Node::Repeats(e, n) => self.repeat(e, *n, None, k),
         }
@@ -150,6 +187,18 @@ impl<'a> Search<'a> {
     fn repeat(&mut self, e: &Node, n: u32, floor: Option<u32>, k: K<'_, 'a>) -> bool {
         if n == 0 {
             return k(self);
+        }
+        // One bracketed expression repeated: give up at once when the sightings left (from the
+        // floor on) cannot make up the repetitions still needed.
+        if let Node::Leaf(i) = e {
+            let left: u64 = self.sat[*i]
+                .iter()
+                .filter(|&&o| floor.is_none_or(|f| o >= f))
+                .map(|&o| u64::from(self.slots[o as usize].count - self.used[o as usize]))
+                .sum();
+            if left < u64::from(n) {
+                return false;
+            }
         }
         let start = self.chosen.len();
         self.each(e, &mut |s| {
@@ -214,10 +263,35 @@ mod tests {
         assert!(run(&r, &[slot(0, 0, 3)], &[vec![0]]).is_some());
         assert!(run(&r, &[slot(0, 0, 2)], &[vec![0]]).is_none());
         assert!(run(&r, &[slot(0, 0, 2), slot(0, 0, 1)], &[vec![0, 1]]).is_some());
-        // 40 observations, 41 repetitions: impossible, and bounded.
+        // 40 observations, 41 repetitions: impossible, known at once from the sightings left.
         let slots = vec![slot(0, 0, 1); 40];
         let sat = [(0..40).collect::<Vec<u32>>()];
         let r = Node::Repeats(Box::new(Node::Leaf(0)), 41);
+        assert_eq!(Search::new(&slots, &sat, 100).run(&r, None), Ok(None));
+        // Where no bound applies, the budget stops the search.
+        let pair = Node::And(Box::new(Node::Leaf(0)), Box::new(Node::Leaf(0)));
+        let r = Node::Repeats(Box::new(pair), 21);
         assert!(Search::new(&slots, &sat, 10_000).run(&r, None).is_err());
+    }
+
+    #[test]
+    fn within_prunes_as_it_chooses() {
+        // 300 hits 100 s apart, then a burst of 5 within a minute: REPEATS 5 WITHIN 60 finds the
+        // burst without exhausting the budget on the scattered hits.
+        let mut slots: Vec<Slot> = (0..300).map(|i| slot(i * 100, i * 100, 1)).collect();
+        slots.extend((0..5).map(|i| slot(40_000 + i * 10, 40_000 + i * 10, 1)));
+        let sat = [(0..slots.len() as u32).rev().collect::<Vec<u32>>()];
+        let r = Node::Within(Box::new(Node::Repeats(Box::new(Node::Leaf(0)), 5)), 60);
+        let found = Search::new(&slots, &sat, 200_000).run(&r, Some(304)).unwrap();
+        assert_eq!(
+            found.map(|mut b| {
+                b.sort();
+                b
+            }),
+            Some(vec![300, 301, 302, 303, 304])
+        );
+        let scattered = &slots[..300];
+        let sat = [(0..300u32).rev().collect::<Vec<u32>>()];
+        assert_eq!(Search::new(scattered, &sat, 200_000).run(&r, Some(299)), Ok(None));
     }
 }

@@ -179,3 +179,41 @@ fn index_finds_exactly_what_full_evaluation_finds() {
     // Patterns that anchor on values the observation lacks are never evaluated.
     assert!(c.evaluated < patterns.len() + 1, "{}", c.evaluated);
 }
+
+#[test]
+fn limits_and_edges_are_errors_not_crashes() {
+    // Constants at the edges of the number grammar.
+    assert!(
+        Pattern::parse("[x:y = -170141183460469231731687303715884105728]")
+            .unwrap_err()
+            .message
+            .contains("out of range")
+    );
+    assert!(Pattern::parse("[x:y = 9007199254740991]").is_ok());
+    let huge = format!("[x:y = {}.5]", "9".repeat(400));
+    assert!(Pattern::parse(&huge).unwrap_err().message.contains("out of range"));
+    for p in [
+        "[a:b = 1] REPEATS +2 TIMES",
+        "[a:b = 1] WITHIN +2 SECONDS",
+        "[a:b[+1] = 1]",
+        "[a:b = 1] WITHIN 0.0000000001 SECONDS",
+    ] {
+        assert!(Pattern::parse(p).is_err(), "{p}");
+    }
+    // Floats print back in a form the grammar reads.
+    for p in ["[x:y = 0.00001]", "[x:y = 100000000000000000000.5]", "[x:y = -0.0]"] {
+        let a = Pattern::parse(p).unwrap();
+        assert!(Pattern::parse(&a.to_string()).is_ok(), "{p} printed as {a}");
+    }
+    // Long chains of observation expressions are refused before any pass recurses through them.
+    let long = vec!["[x:y = 1]"; 600].join(" AND ");
+    assert!(Pattern::parse(&long).unwrap_err().message.contains("at most 512"));
+    // A match that would take too many observations is valid but not evaluated.
+    let p = Pattern::parse("[x:y = 1] REPEATS 100000 TIMES").unwrap();
+    assert!(p.unusable()[0].contains("100000 observations"), "{:?}", p.unusable());
+    let o = od(T0, T0, 100_000, json!({"0": {"type": "x", "y": 1}}));
+    assert!(p.matches_observed_data(std::slice::from_ref(&o), |_| None).is_err());
+    // The hash error points at the offending constant.
+    let e = Pattern::parse("[file:hashes.MD5 IN ('79054025255fb1a26e4bc422aef54eb4', 'bad', 'x')]").unwrap_err();
+    assert_eq!(e.column, 58, "{e}");
+}

@@ -32,6 +32,8 @@ pub enum StoreError {
     Db(#[from] rusqlite::Error),
     #[error("stored object is corrupt: {0}")]
     Corrupt(String),
+    #[error("setting {0:?} was changed by another writer")]
+    Conflict(String),
     #[error("{0}")]
     Other(String),
 }
@@ -343,12 +345,15 @@ pub trait Store {
     /// A node setting kept in the database (None when unset).
     fn setting(&self, key: &str) -> Result<Option<String>>;
     /// Add objects to a collection (when given) and set node settings, in one transaction: a
-    /// consumer's output and its cursor land together or not at all.
+    /// consumer's output and its cursor land together or not at all. `expect` is a compare and
+    /// set: each named setting must still hold the value given (None: unset), or nothing is
+    /// written and the answer is [`StoreError::Conflict`] (another consumer got there first).
     fn add_with_settings(
         &mut self,
         collection: Option<&Collection>,
         objects: &[Incoming],
         settings: &[(String, String)],
+        expect: &[(String, Option<String>)],
     ) -> Result<Vec<AddOutcome>>;
 }
 

@@ -666,9 +666,18 @@ impl Store for SqliteStore {
         collection: Option<&Collection>,
         objects: &[Incoming],
         settings: &[(String, String)],
+        expect: &[(String, Option<String>)],
     ) -> Result<Vec<AddOutcome>> {
         let pk = collection.map(|c| self.coll_pk(c)).transpose()?;
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        for (k, want) in expect {
+            let now: Option<String> = tx
+                .query_row("SELECT value FROM meta WHERE key = ?1", [format!("setting.{k}")], |r| r.get(0))
+                .optional()?;
+            if &now != want {
+                return Err(StoreError::Conflict(k.clone()));
+            }
+        }
         let outcomes = match pk {
             Some(pk) => add_all(&tx, pk, objects)?,
             None => Vec::new(),

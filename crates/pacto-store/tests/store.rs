@@ -188,10 +188,17 @@ fn settings_land_with_the_objects_they_describe() {
     let c = s.create_collection("out", "Out", None).unwrap();
     assert_eq!(s.setting("cursor").unwrap(), None);
     let o = obj("indicator--6f2c6bba-2f6a-4c1a-8c3f-0b7d4d6a9e01", "2020-01-01T00:00:00Z", json!({}));
-    let out = s.add_with_settings(Some(&c), &[o], &[("cursor".into(), "42".into())]).unwrap();
+    let out = s
+        .add_with_settings(Some(&c), std::slice::from_ref(&o), &[("cursor".into(), "42".into())], &[("cursor".into(), None)])
+        .unwrap();
     assert!(matches!(out[0], AddOutcome::Added { .. }));
     assert_eq!(s.setting("cursor").unwrap().as_deref(), Some("42"));
-    s.add_with_settings(None, &[], &[("cursor".into(), "43".into())]).unwrap();
+    s.add_with_settings(None, &[], &[("cursor".into(), "43".into())], &[]).unwrap();
+    assert_eq!(s.setting("cursor").unwrap().as_deref(), Some("43"));
+    // A writer that read the cursor before another moved it writes nothing.
+    let late =
+        s.add_with_settings(Some(&c), &[o], &[("cursor".into(), "44".into())], &[("cursor".into(), Some("42".into()))]);
+    assert!(matches!(late, Err(pacto_store::StoreError::Conflict(_))), "{late:?}");
     assert_eq!(s.setting("cursor").unwrap().as_deref(), Some("43"));
     assert_eq!(s.stats(&c).unwrap().objects, 1);
 }

@@ -394,5 +394,10 @@ pub enum DetectCmd {
     /// Show the setup.
     Status,
     /// Match everything that arrived since the last run.
-    Run,
+    Run {
+        /// Also match every observation already seen against the indicators in force (after
+        /// new indicators arrive: hunt through history). Sightings already recorded are kept.
+        #[arg(long)]
+        retro: bool,
+    },
 }

@@ -42,21 +42,33 @@ pub fn run(g: &Global, cmd: DetectCmd) -> anyhow::Result<i32> {
             }
             None => println!("detection is not set up (`pacto detect setup`)"),
         },
-        DetectCmd::Run => {
+        DetectCmd::Run { retro } => {
             let setup = Setup::load(&store)?
                 .ok_or_else(|| anyhow::anyhow!("detection is not set up (`pacto detect setup`)"))?;
             let mut h = Hunter::new(setup);
             let mut progress = Progress::items("detect", "observations", g.no_progress);
             let r = h.catch_up_with(&mut store, PAGE, &mut |t| progress.update(0, t.observations))?;
+            let past = if retro {
+                Some(h.retro_hunt(&mut store, PAGE, &mut |t| progress.update(0, r.observations + t.observations))?)
+            } else {
+                None
+            };
             progress.finish();
             println!(
-                "{} indicators in force ({} invalid), {} new observations ({} unusable), {} sightings",
+                "{} indicators in force ({} invalid), {} new observations ({} unusable, {} incomplete), {} sightings",
                 h.detector.indicators(),
                 r.invalid_indicators,
                 r.observations,
                 r.unusable_observations,
+                r.incomplete_observations,
                 r.sightings
             );
+            if let Some(p) = past {
+                println!(
+                    "history: {} observations matched again against the indicators in force: {} new sightings",
+                    p.observations, p.sightings
+                );
+            }
         }
     }
     Ok(EXIT_OK)
