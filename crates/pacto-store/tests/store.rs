@@ -189,7 +189,12 @@ fn settings_land_with_the_objects_they_describe() {
     assert_eq!(s.setting("cursor").unwrap(), None);
     let o = obj("indicator--6f2c6bba-2f6a-4c1a-8c3f-0b7d4d6a9e01", "2020-01-01T00:00:00Z", json!({}));
     let out = s
-        .add_with_settings(Some(&c), std::slice::from_ref(&o), &[("cursor".into(), "42".into())], &[("cursor".into(), None)])
+        .add_with_settings(
+            Some(&c),
+            std::slice::from_ref(&o),
+            &[("cursor".into(), "42".into())],
+            &[("cursor".into(), None)],
+        )
         .unwrap();
     assert!(matches!(out[0], AddOutcome::Added { .. }));
     assert_eq!(s.setting("cursor").unwrap().as_deref(), Some("42"));
