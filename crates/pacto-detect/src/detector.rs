@@ -176,6 +176,39 @@ impl Detector {
         }
     }
 
+    /// Put an observation already matched (before a restart) into the windows of the patterns
+    /// over several observations that it takes part in, without reporting matches.
+    pub fn warm(&mut self, obs: OwnedObservation) -> Result<(), pacto_pattern::ObservationError> {
+        let view = obs.view()?;
+        self.set.candidates(&view, &mut self.scratch);
+        drop(view);
+        let obs = Arc::new(obs);
+        let mut slots: Vec<usize> = self.scratch.hits.iter().map(|&(s, _)| s).collect();
+        slots.sort_unstable();
+        slots.dedup();
+        for slot in slots {
+            if self.set.get(slot).is_some_and(|(_, p)| !p.is_single_observation()) {
+                push_window(&mut self.windows, self.window_cap, slot, obs.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// The widest time any pattern over several observations can span (None: unbounded, or no
+    /// such pattern — see [`Detector::has_windows`]).
+    pub fn horizon(&self) -> Option<i128> {
+        self.set
+            .iter()
+            .filter(|(_, _, p)| !p.is_single_observation())
+            .map(|(_, _, p)| p.horizon())
+            .try_fold(0i128, |acc, h| h.map(|h| acc.max(h)))
+    }
+
+    /// Whether some pattern needs a window of past observations.
+    pub fn has_windows(&self) -> bool {
+        self.set.iter().any(|(_, _, p)| !p.is_single_observation())
+    }
+
     /// Match one observation. Returns the matches it makes or completes.
     pub fn observe(&mut self, obs: OwnedObservation) -> Result<Vec<Match>, pacto_pattern::ObservationError> {
         let view = obs.view()?;
@@ -197,13 +230,7 @@ impl Detector {
                 }
                 continue;
             }
-            let w = self.windows.entry(slot).or_default();
-            // A newer version of an observed-data replaces the older one: one observation, once.
-            w.slots.retain(|o| o.id != obs.id);
-            if w.slots.len() >= self.window_cap {
-                w.slots.pop_front();
-            }
-            w.slots.push_back(obs.clone());
+            let w = push_window(&mut self.windows, self.window_cap, slot, obs.clone());
             let views: Vec<Observation<'_>> = w.slots.iter().map(|o| o.view()).collect::<Result<_, _>>()?;
             match pattern.matches_including(&views, views.len() - 1) {
                 Ok(Some(binding)) => {
@@ -216,6 +243,18 @@ impl Detector {
         }
         Ok(out)
     }
+}
+
+/// Add an observation to a pattern's window (capped, oldest out first).
+fn push_window(windows: &mut HashMap<usize, Window>, cap: usize, slot: usize, obs: Arc<OwnedObservation>) -> &Window {
+    let w = windows.entry(slot).or_default();
+    // A newer version of an observed-data replaces the older one: one observation, once.
+    w.slots.retain(|o| o.id != obs.id);
+    if w.slots.len() >= cap {
+        w.slots.pop_front();
+    }
+    w.slots.push_back(obs);
+    w
 }
 
 fn match_of(indicator: &str, obs: &[&OwnedObservation], binding: &[usize]) -> Match {

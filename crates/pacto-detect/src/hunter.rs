@@ -72,6 +72,8 @@ impl StepReport {
 pub struct Hunter {
     pub setup: Setup,
     pub detector: Detector,
+    /// Whether the windows were refilled from the observations before the cursors.
+    warmed: bool,
     /// Indicators are reloaded whole at start, so their cursors live in memory.
     indicator_cursors: HashMap<String, i64>,
 }
@@ -140,9 +142,62 @@ fn not_recorded<S: Store + ?Sized>(store: &S, out: &Collection, sightings: Vec<I
     Ok(sightings.into_iter().filter(|s| !have.contains(&s.id)).collect())
 }
 
+/// The observed-data of a page with the objects they reference (from the page, or one lookup in
+/// the collection for those that arrived earlier). Counts each, and the incomplete ones.
+fn observations_of_page<'v, S: Store + ?Sized>(
+    store: &S,
+    c: &Collection,
+    objects: &'v [Value],
+    report: &mut StepReport,
+) -> Result<Vec<(&'v Value, OwnedObservation)>> {
+    let by_id: HashMap<&str, &Value> =
+        objects.iter().filter_map(|o| o.get("id").and_then(Value::as_str).map(|id| (id, o))).collect();
+    let observed: Vec<&Value> =
+        objects.iter().filter(|o| o.get("type").and_then(Value::as_str) == Some("observed-data")).collect();
+    let mut missing: Vec<String> = Vec::new();
+    for od in &observed {
+        for r in od.get("object_refs").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+            if !by_id.contains_key(r) && !missing.iter().any(|m| m == r) {
+                missing.push(r.to_string());
+            }
+        }
+    }
+    let mut fetched: HashMap<String, Value> = HashMap::new();
+    if !missing.is_empty() {
+        let q = Query { ids: missing, versions: Versions::last(), ..Query::default() };
+        store.scan(c, &q, &mut |o| {
+            if let Ok(v) = serde_json::from_str(&o.raw) {
+                fetched.insert(o.id, v);
+            }
+            Ok(())
+        })?;
+    }
+    let mut out = Vec::with_capacity(observed.len());
+    for od in observed {
+        report.observations += 1;
+        let obs = OwnedObservation::new(od, |r| by_id.get(r).map(|v| (*v).clone()).or_else(|| fetched.get(r).cloned()));
+        let refs = od.get("object_refs").and_then(Value::as_array).map_or(0, Vec::len);
+        if obs.referenced.len() < refs {
+            // Matched on the objects present; the missing ones were never received here.
+            report.incomplete_observations += 1;
+            let id = od.get("id").and_then(Value::as_str).unwrap_or_default();
+            tracing::warn!(
+                observed_data = id,
+                missing = refs - obs.referenced.len(),
+                "observed-data references objects this node does not hold"
+            );
+        }
+        out.push((od, obs));
+    }
+    Ok(out)
+}
+
+/// How far back a restart refills the windows of patterns over several observations, at most.
+const MAX_WARM_US: i64 = 24 * 3600 * 1_000_000;
+
 impl Hunter {
     pub fn new(setup: Setup) -> Self {
-        Hunter { setup, detector: Detector::default(), indicator_cursors: HashMap::new() }
+        Hunter { setup, detector: Detector::default(), warmed: false, indicator_cursors: HashMap::new() }
     }
 
     /// Every new indicator (all of them, so that no observation is matched against a
@@ -150,6 +205,10 @@ impl Hunter {
     pub fn step<S: Store + ?Sized>(&mut self, store: &mut S, page: usize) -> Result<StepReport> {
         let mut report = StepReport::default();
         self.load_indicators(store, page, &mut report)?;
+        if !self.warmed {
+            self.warm(store, page)?;
+            self.warmed = true;
+        }
         let out = collection(store, &self.setup.sightings)?;
         for name in expand(store, &self.setup.observations)? {
             let c = collection(store, &name)?;
@@ -170,6 +229,37 @@ impl Hunter {
             }
         }
         Ok(report)
+    }
+
+    /// Refill the windows of patterns over several observations with the observations matched
+    /// before the cursors (a restart, a new process), as far back as the widest such pattern can
+    /// reach and at most a day; no matches are reported for them.
+    fn warm<S: Store + ?Sized>(&mut self, store: &S, page: usize) -> Result<()> {
+        if !self.detector.has_windows() {
+            return Ok(());
+        }
+        let reach = self.detector.horizon().map_or(MAX_WARM_US, |ns| (ns / 1000).min(i128::from(MAX_WARM_US)) as i64);
+        let mut warmed = 0u64;
+        for name in expand(store, &self.setup.observations)? {
+            let c = collection(store, &name)?;
+            let Some(cursor) = store.setting(&cursor_key(&name))?.and_then(|s| s.parse::<i64>().ok()) else { continue };
+            let mut after = Some(cursor.saturating_sub(reach));
+            loop {
+                let (objects, last, n) = read_page(store, &c, after, page)?;
+                let Some(last) = last else { break };
+                for (_, obs) in observations_of_page(store, &c, &objects, &mut StepReport::default())? {
+                    if self.detector.warm(obs).is_ok() {
+                        warmed += 1;
+                    }
+                }
+                after = Some(last);
+                if n < page || last >= cursor {
+                    break;
+                }
+            }
+        }
+        tracing::info!(observations = warmed, "pattern windows refilled from recent observations");
+        Ok(())
     }
 
     fn load_indicators<S: Store + ?Sized>(&mut self, store: &S, page: usize, report: &mut StepReport) -> Result<()> {
@@ -224,8 +314,7 @@ impl Hunter {
         let mut report = StepReport::default();
         self.load_indicators(store, page, &mut report)?;
         let out = collection(store, &self.setup.sightings)?;
-        let mut retro =
-            Hunter { setup: self.setup.clone(), detector: Detector::default(), indicator_cursors: HashMap::new() };
+        let mut retro = Hunter::new(self.setup.clone());
         retro.load_indicators(store, page, &mut StepReport::default())?;
         for name in expand(store, &self.setup.observations)? {
             let c = collection(store, &name)?;
@@ -277,44 +366,9 @@ impl Hunter {
         objects: &[Value],
         report: &mut StepReport,
     ) -> Result<Vec<Incoming>> {
-        let by_id: HashMap<&str, &Value> =
-            objects.iter().filter_map(|o| o.get("id").and_then(Value::as_str).map(|id| (id, o))).collect();
-        // References not in this page: one lookup for all of them.
-        let mut missing: Vec<String> = Vec::new();
-        for od in objects.iter().filter(|o| o.get("type").and_then(Value::as_str) == Some("observed-data")) {
-            for r in od.get("object_refs").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
-                if !by_id.contains_key(r) && !missing.iter().any(|m| m == r) {
-                    missing.push(r.to_string());
-                }
-            }
-        }
-        let mut fetched: HashMap<String, Value> = HashMap::new();
-        if !missing.is_empty() {
-            let q = Query { ids: missing, versions: Versions::last(), ..Query::default() };
-            store.scan(c, &q, &mut |o| {
-                if let Ok(v) = serde_json::from_str(&o.raw) {
-                    fetched.insert(o.id, v);
-                }
-                Ok(())
-            })?;
-        }
         let now = pacto_stix::Timestamp::now().format(3);
         let mut out = Vec::new();
-        for od in objects.iter().filter(|o| o.get("type").and_then(Value::as_str) == Some("observed-data")) {
-            report.observations += 1;
-            let obs =
-                OwnedObservation::new(od, |r| by_id.get(r).map(|v| (*v).clone()).or_else(|| fetched.get(r).cloned()));
-            let refs = od.get("object_refs").and_then(Value::as_array).map_or(0, Vec::len);
-            if obs.referenced.len() < refs {
-                // Matched on the objects present; the missing ones were never received here.
-                report.incomplete_observations += 1;
-                let id = od.get("id").and_then(Value::as_str).unwrap_or_default();
-                tracing::warn!(
-                    observed_data = id,
-                    missing = refs - obs.referenced.len(),
-                    "observed-data references objects this node does not hold"
-                );
-            }
+        for (od, obs) in observations_of_page(store, c, objects, report)? {
             match self.detector.observe(obs) {
                 Ok(matches) => {
                     for m in matches {

@@ -117,8 +117,8 @@ fn observations_become_sightings_once_across_restarts() {
     assert_eq!(sightings(&store, &out).len(), 3);
 }
 
-#[test]
-fn retro_hunt_finds_history_once() {
+/// An in-memory node with intel, obs and sightings collections, and the setup that joins them.
+fn node() -> (SqliteStore, Collection, Collection, Collection, Setup) {
     let mut store = SqliteStore::open_in_memory().unwrap();
     let intel = store.create_collection("intel", "Indicators", None).unwrap();
     let obs = store.create_collection("obs", "Observations", None).unwrap();
@@ -126,6 +126,12 @@ fn retro_hunt_finds_history_once() {
     let setup =
         Setup { indicators: vec!["intel".into()], observations: vec!["obs".into()], sightings: "sightings".into() };
     setup.save(&mut store).unwrap();
+    (store, intel, obs, out, setup)
+}
+
+#[test]
+fn retro_hunt_finds_history_once() {
+    let (mut store, intel, obs, out, setup) = node();
     let f = file(1, "old.exe");
     put(&mut store, &obs, &[f.clone(), observed(1, "2023-01-01T00:00:00Z", &[&f])]);
     let mut live = Hunter::new(setup.clone());
@@ -150,12 +156,7 @@ fn retro_hunt_finds_history_once() {
 
 #[test]
 fn observations_meet_every_indicator_however_many_pages_they_fill() {
-    let mut store = SqliteStore::open_in_memory().unwrap();
-    let intel = store.create_collection("intel", "Indicators", None).unwrap();
-    let obs = store.create_collection("obs", "Observations", None).unwrap();
-    store.create_collection("sightings", "Sightings", None).unwrap();
-    let setup =
-        Setup { indicators: vec!["intel".into()], observations: vec!["obs".into()], sightings: "sightings".into() };
+    let (mut store, intel, obs, _, setup) = node();
     let inds: Vec<Value> = (1..=5)
         .map(|n| indicator(n, &format!("[file:name = 'f{n}.exe']"), "2024-01-01T00:00:00.000Z", false))
         .collect();
@@ -165,4 +166,28 @@ fn observations_meet_every_indicator_however_many_pages_they_fill() {
     // Pages of one row: the last indicator is on the fifth page of its collection.
     let r = Hunter::new(setup).catch_up(&mut store, 1).unwrap();
     assert_eq!((r.indicators, r.sightings), (5, 1), "{r:?}");
+}
+
+#[test]
+fn a_restart_refills_the_windows_of_patterns_over_several_observations() {
+    let (mut store, intel, obs, out, setup) = node();
+    put(
+        &mut store,
+        &intel,
+        &[indicator(
+            1,
+            "([file:name = 'a.dll'] FOLLOWEDBY [file:name = 'b.dll']) WITHIN 3600 SECONDS",
+            "2024-01-01T00:00:00.000Z",
+            false,
+        )],
+    );
+    let (fa, fb) = (file(1, "a.dll"), file(2, "b.dll"));
+    put(&mut store, &obs, &[fa.clone(), observed(1, "2024-02-01T00:00:00Z", &[&fa])]);
+    assert_eq!(Hunter::new(setup.clone()).catch_up(&mut store, 10).unwrap().sightings, 0);
+    // The node restarts; the second half arrives.
+    put(&mut store, &obs, &[fb.clone(), observed(2, "2024-02-01T00:10:00Z", &[&fb])]);
+    let r = Hunter::new(setup).catch_up(&mut store, 10).unwrap();
+    assert_eq!((r.observations, r.sightings), (1, 1), "{r:?}");
+    let s = sightings(&store, &out);
+    assert_eq!(s[0]["observed_data_refs"].as_array().unwrap().len(), 2);
 }

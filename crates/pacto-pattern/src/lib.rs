@@ -91,6 +91,24 @@ impl Pattern {
         self.leaves.len()
     }
 
+    /// How far apart in time (nanoseconds) the observations of one match can be, when the
+    /// qualifiers bound it (`WITHIN`, `START … STOP` around the whole); None when they do not.
+    pub fn horizon(&self) -> Option<i128> {
+        fn span(n: &Node) -> Option<i128> {
+            match n {
+                Node::Leaf(_) => Some(0),
+                Node::Within(_, d) => Some(*d),
+                Node::StartStop(_, s, t) => Some(t - s),
+                Node::Or(a, b) => span(a).zip(span(b)).map(|(a, b)| a.max(b)),
+                // Parts joined without a qualifier around them may be any time apart.
+                Node::And(..) | Node::FollowedBy(..) => None,
+                Node::Repeats(e, n) if *n <= 1 => span(e),
+                Node::Repeats(..) => None,
+            }
+        }
+        span(&self.tree)
+    }
+
     /// Whether one observation at a time decides the pattern (no AND, FOLLOWEDBY or REPEATS
     /// between observation expressions).
     pub fn is_single_observation(&self) -> bool {
