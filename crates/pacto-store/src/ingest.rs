@@ -63,10 +63,8 @@ type Batch = Vec<(Incoming, Option<usize>, Option<usize>)>;
 pub struct Ingest {
     batch_size: usize,
     batch: Batch,
-    session: Session,
-    report: IngestReport,
+    checker: Checker,
     to_writer: mpsc::SyncSender<Batch>,
-    track: bool,
 }
 
 impl Ingest {
@@ -113,30 +111,19 @@ impl Ingest {
             let mut ingest = Ingest {
                 batch_size,
                 batch: Vec::with_capacity(batch_size),
-                session: Session::new(),
-                report: IngestReport::default(),
+                checker: Checker::new(track),
                 to_writer: tx,
-                track,
             };
             let fed = feed(&mut ingest);
             let sent = ingest.send();
-            let Ingest { mut report, to_writer, .. } = ingest;
+            let Ingest { checker, to_writer, .. } = ingest;
+            let mut report = checker.report;
             drop(to_writer);
             let written = writer.join().map_err(|_| StoreError::Other("the store writer thread panicked".into()))?;
             let (written, slots) = written?;
             sent?;
             for (slot, result) in slots {
-                if let Some(o) = report.outcomes.get_mut(slot) {
-                    match result {
-                        // An object with neither modified nor created has its date_added as
-                        // its TAXII version.
-                        Ok(date_added) if o.version.is_none() => {
-                            o.version = Some(pacto_stix::Timestamp::from_micros(date_added).format(6))
-                        }
-                        Ok(_) => {}
-                        Err(reason) => o.failure = Some(reason),
-                    }
-                }
+                settle(&mut report.outcomes, slot, result);
             }
             report.added += written.added;
             report.unchanged += written.unchanged;
@@ -150,6 +137,45 @@ impl Ingest {
 
     /// Validate one object and queue it for the writer.
     pub fn offer(&mut self, raw: RawObject<'_>) -> Result<()> {
+        if let Some(item) = self.checker.check(raw) {
+            self.batch.push(item);
+        }
+        if self.batch.len() >= self.batch_size {
+            self.send()?;
+        }
+        Ok(())
+    }
+
+    fn send(&mut self) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.batch_size));
+        // A closed channel means the writer stopped on an error, which `run` reports.
+        self.to_writer.send(batch).map_err(|_| StoreError::Other("the store writer stopped".into()))
+    }
+
+    /// The caller's side of the report so far (read, rejected by validation, warnings).
+    pub fn report(&self) -> &IngestReport {
+        &self.checker.report
+    }
+}
+
+/// Validation of a sequence of objects: what may be stored, and the report of the rest.
+struct Checker {
+    session: Session,
+    report: IngestReport,
+    track: bool,
+}
+
+impl Checker {
+    fn new(track: bool) -> Self {
+        Checker { session: Session::new(), report: IngestReport::default(), track }
+    }
+
+    /// Validate one object: the version to store (with its input index and outcome slot), or
+    /// None when it is rejected (recorded in the report).
+    fn check(&mut self, raw: RawObject<'_>) -> Option<(Incoming, Option<usize>, Option<usize>)> {
         self.report.read += 1;
         let default_version = match raw.bundle_spec_version {
             Some("2.0") => SpecVersion::V20,
@@ -180,36 +206,33 @@ impl Ingest {
                     self.report.outcomes[slot].failure = Some(reasons.join("; "));
                 }
                 self.report.reject(raw.index, id, reasons);
-                return Ok(());
+                return None;
             }
         };
         match StixObject::from_parts(raw.raw.to_owned(), value) {
-            Ok(object) => self.batch.push((Incoming::new(&object, verdict.version), raw.index, slot)),
+            Ok(object) => Some((Incoming::new(&object, verdict.version), raw.index, slot)),
             Err(e) => {
                 if let Some(slot) = slot {
                     self.report.outcomes[slot].failure = Some(e.to_string());
                 }
-                self.report.reject(raw.index, None, vec![format!("{}: {e}", raw.path)])
+                self.report.reject(raw.index, None, vec![format!("{}: {e}", raw.path)]);
+                None
             }
         }
-        if self.batch.len() >= self.batch_size {
-            self.send()?;
-        }
-        Ok(())
     }
+}
 
-    fn send(&mut self) -> Result<()> {
-        if self.batch.is_empty() {
-            return Ok(());
+/// Fill in what the store did with each tracked object.
+fn settle(outcomes: &mut [ObjectOutcome], slot: usize, result: std::result::Result<i64, String>) {
+    if let Some(o) = outcomes.get_mut(slot) {
+        match result {
+            // An object with neither modified nor created has its date_added as its TAXII version.
+            Ok(date_added) if o.version.is_none() => {
+                o.version = Some(pacto_stix::Timestamp::from_micros(date_added).format(6))
+            }
+            Ok(_) => {}
+            Err(reason) => o.failure = Some(reason),
         }
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.batch_size));
-        // A closed channel means the writer stopped on an error, which `run` reports.
-        self.to_writer.send(batch).map_err(|_| StoreError::Other("the store writer stopped".into()))
-    }
-
-    /// The caller's side of the report so far (read, rejected by validation, warnings).
-    pub fn report(&self) -> &IngestReport {
-        &self.report
     }
 }
 
@@ -275,6 +298,62 @@ pub enum RequestError {
     Store(#[from] StoreError),
 }
 
+/// A request body, validated and ready to store (see [`validate_request`]).
+pub struct ValidatedRequest {
+    /// The versions to store, in order.
+    pub objects: Vec<Incoming>,
+    slots: Vec<Option<usize>>,
+    outcomes: Vec<ObjectOutcome>,
+}
+
+impl ValidatedRequest {
+    /// Each object's outcome, given what the store did with [`ValidatedRequest::objects`].
+    pub fn finish(mut self, stored: Vec<AddOutcome>) -> Vec<ObjectOutcome> {
+        for (slot, outcome) in self.slots.into_iter().zip(stored) {
+            let Some(slot) = slot else { continue };
+            let result = match outcome {
+                AddOutcome::Added { date_added } | AddOutcome::Unchanged { date_added } => Ok(date_added),
+                AddOutcome::Refused { reason } => Err(reason),
+            };
+            settle(&mut self.outcomes, slot, result);
+        }
+        self.outcomes
+    }
+}
+
+/// Validate the objects of a request body without storing them: the store work can then be
+/// grouped with other requests' (group commit). A body that is not well-formed STIX content is
+/// an error.
+pub fn validate_request(body: &[u8]) -> std::result::Result<ValidatedRequest, RequestError> {
+    well_formed(body)?;
+    let mut checker = Checker::new(true);
+    let mut objects = Vec::new();
+    let mut slots = Vec::new();
+    pacto_stix::read_objects_from_slice(body, |raw| -> std::result::Result<(), StoreError> {
+        if let Some((incoming, _, slot)) = checker.check(raw) {
+            objects.push(incoming);
+            slots.push(slot);
+        }
+        Ok(())
+    })
+    .map_err(|e| match e {
+        pacto_stix::ReadError::Callback(e) => RequestError::Store(e),
+        other => RequestError::Unusable(other.to_string()),
+    })?;
+    Ok(ValidatedRequest { objects, slots, outcomes: checker.report.outcomes })
+}
+
+/// A body that is not well-formed JSON changes nothing: checked first, by a fast pass that
+/// builds nothing.
+fn well_formed(body: &[u8]) -> std::result::Result<(), RequestError> {
+    serde_json::from_slice::<serde::de::IgnoredAny>(body).map(|_| ()).map_err(|e| {
+        let msg = e.to_string();
+        RequestError::Unusable(
+            msg.rfind(" at line ").map_or(msg.clone(), |p| format!("{}:{}: {}", e.line(), e.column(), &msg[..p])),
+        )
+    })
+}
+
 /// Validate and store the objects of a request body (a TAXII envelope, a bundle...) —
 /// TAXII POST, partner sync — and return each object's outcome, in order. A body that is not
 /// well-formed STIX content stores nothing. Validation overlaps with the writes, as for imports.
@@ -283,14 +362,7 @@ pub fn ingest_request<S: Store + Send + ?Sized>(
     collection: &Collection,
     body: &[u8],
 ) -> std::result::Result<Vec<ObjectOutcome>, RequestError> {
-    // A body that is not well-formed JSON changes nothing: check that first (a fast pass that
-    // builds nothing), then read and store in one pass.
-    serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(|e| {
-        let msg = e.to_string();
-        RequestError::Unusable(
-            msg.rfind(" at line ").map_or(msg.clone(), |p| format!("{}:{}: {}", e.line(), e.column(), &msg[..p])),
-        )
-    })?;
+    well_formed(body)?;
     let (report, read) = Ingest::run_tracked(store, collection, 250, |ingest| {
         pacto_stix::read_objects_from_slice(body, |raw| ingest.offer(raw))
     })?;

@@ -13,7 +13,9 @@
 mod ingest;
 mod sqlite;
 
-pub use ingest::{Ingest, IngestReport, ObjectOutcome, Rejection, RequestError, ingest_request};
+pub use ingest::{
+    Ingest, IngestReport, ObjectOutcome, Rejection, RequestError, ValidatedRequest, ingest_request, validate_request,
+};
 pub use sqlite::SqliteStore;
 
 use pacto_stix::{SpecVersion, StixObject};
@@ -271,6 +273,9 @@ pub trait Store {
     fn stats(&self, collection: &Collection) -> Result<CollectionStats>;
     /// Add objects in one transaction: all outcomes are durable together, or none is.
     fn add_batch(&mut self, collection: &Collection, objects: &[Incoming]) -> Result<Vec<AddOutcome>>;
+    /// Several batches, perhaps into different collections, in one transaction (group commit:
+    /// one durable write for many requests).
+    fn add_batches(&mut self, batches: &[(&Collection, &[Incoming])]) -> Result<Vec<Vec<AddOutcome>>>;
     /// Stream the versions a query selects to `f`, in date_added order.
     fn scan(&self, collection: &Collection, query: &Query, f: &mut dyn FnMut(StoredObject) -> Result<()>)
     -> Result<()>;

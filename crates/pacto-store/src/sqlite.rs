@@ -400,6 +400,17 @@ impl Store for SqliteStore {
         Ok(outcomes)
     }
 
+    fn add_batches(&mut self, batches: &[(&Collection, &[Incoming])]) -> Result<Vec<Vec<AddOutcome>>> {
+        let pks = batches.iter().map(|(c, _)| self.coll_pk(c)).collect::<Result<Vec<_>>>()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut out = Vec::with_capacity(batches.len());
+        for (pk, (_, objects)) in pks.into_iter().zip(batches) {
+            out.push(add_all(&tx, pk, objects)?);
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
     fn delete_object(&mut self, collection: &Collection, id: &str, versions: &Versions) -> Result<u64> {
         let pk = self.coll_pk(collection)?;
         let idh = id_hash(id);

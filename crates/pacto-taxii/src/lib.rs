@@ -40,7 +40,28 @@ pub struct Stores {
     writer: Mutex<SharedStore>,
     readers: Vec<Mutex<SharedStore>>,
     next: AtomicUsize,
+    /// Validated POSTs waiting to be stored (see [`Stores::commit`]).
+    queue: Mutex<Vec<Commit>>,
+    /// Validations of POST bodies allowed at once: all cores but one, so that reads always
+    /// find a core.
+    pub validations: tokio::sync::Semaphore,
+    /// Group commits made, and the requests they stored.
+    groups: std::sync::atomic::AtomicU64,
+    grouped: std::sync::atomic::AtomicU64,
 }
+
+/// One request's objects, waiting for a group commit, and where its outcome goes.
+struct Commit {
+    collection: pacto_store::Collection,
+    objects: Vec<pacto_store::Incoming>,
+    result: Outcome,
+}
+
+/// Where a queued request finds what the store did with its objects.
+type Outcome = Arc<Mutex<Option<Result<Vec<pacto_store::AddOutcome>, String>>>>;
+
+/// Objects one group commit takes at most (the rest wait for the next).
+const GROUP_OBJECTS: usize = 20_000;
 
 impl Stores {
     pub fn new(writer: SharedStore, readers: Vec<SharedStore>) -> Self {
@@ -48,7 +69,73 @@ impl Stores {
             writer: Mutex::new(writer),
             readers: readers.into_iter().map(Mutex::new).collect(),
             next: AtomicUsize::new(0),
+            queue: Mutex::new(Vec::new()),
+            validations: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
+            ),
+            groups: Default::default(),
+            grouped: Default::default(),
         }
+    }
+
+    /// Group commits made so far, and the POST requests they stored.
+    pub fn group_commits(&self) -> (u64, u64) {
+        (self.groups.load(Ordering::Relaxed), self.grouped.load(Ordering::Relaxed))
+    }
+
+    /// Store one request's validated objects, grouped with whatever other requests are waiting:
+    /// the request that gets the writer stores every queued request in one transaction (one
+    /// durable write), and the others find their outcome done when the writer comes to them.
+    /// Nothing is answered before its transaction has committed.
+    pub async fn commit(
+        self: &Arc<Self>,
+        collection: pacto_store::Collection,
+        objects: Vec<pacto_store::Incoming>,
+    ) -> Result<Vec<pacto_store::AddOutcome>, TaxiiError> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = Arc::new(Mutex::new(None));
+            let poisoned = || TaxiiError::internal("store lock poisoned");
+            this.queue.lock().map_err(|_| poisoned())?.push(Commit { collection, objects, result: result.clone() });
+            loop {
+                let mut writer = this.writer.lock().map_err(|_| poisoned())?;
+                if let Some(done) = result.lock().map_err(|_| poisoned())?.take() {
+                    return done.map_err(|e| TaxiiError::internal(&e));
+                }
+                // This request leads: take the queue (up to a bound) and store it all at once.
+                let group: Vec<Commit> = {
+                    let mut q = this.queue.lock().map_err(|_| poisoned())?;
+                    let mut n = 0;
+                    let take = q.iter().take_while(|c| {
+                        n += c.objects.len();
+                        n <= GROUP_OBJECTS
+                    });
+                    let k = take.count().max(1).min(q.len());
+                    q.drain(..k).collect()
+                };
+                let batches: Vec<(&pacto_store::Collection, &[pacto_store::Incoming])> =
+                    group.iter().map(|c| (&c.collection, c.objects.as_slice())).collect();
+                let stored = writer.add_batches(&batches);
+                drop(batches);
+                this.groups.fetch_add(1, Ordering::Relaxed);
+                this.grouped.fetch_add(group.len() as u64, Ordering::Relaxed);
+                match stored {
+                    Ok(all) => {
+                        for (c, outcomes) in group.iter().zip(all) {
+                            *c.result.lock().map_err(|_| poisoned())? = Some(Ok(outcomes));
+                        }
+                    }
+                    Err(e) => {
+                        for c in &group {
+                            *c.result.lock().map_err(|_| poisoned())? = Some(Err(e.to_string()));
+                        }
+                    }
+                }
+                drop(writer);
+            }
+        })
+        .await
+        .map_err(|e| TaxiiError::internal(&format!("store task failed: {e}")))?
     }
 
     /// Run `f` with a reader (the writer when there are none), on a blocking thread.
