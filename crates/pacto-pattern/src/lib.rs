@@ -38,6 +38,12 @@ pub const MAX_BINDING: u64 = 512;
 /// Steps the binding search may take per evaluation before it gives up.
 pub const DEFAULT_BUDGET: u64 = 2_000_000;
 
+/// Check a pattern against the grammar (and the rules the parser adds) without compiling it
+/// for evaluation: what validation needs.
+pub fn check(source: &str, syntax: Syntax) -> Result<(), ParseError> {
+    parser::parse_with(source, syntax).map(|_| ())
+}
+
 /// A parsed and compiled pattern.
 #[derive(Debug)]
 pub struct Pattern {

@@ -1015,7 +1015,7 @@ impl Checker<'_> {
             "indicator" if text("pattern_type") == Some("stix") || self.version == SpecVersion::V20 => {
                 let syntax = if self.version == SpecVersion::V20 { Syntax::V20 } else { Syntax::V21 };
                 if let Some(p) = text("pattern")
-                    && let Err(e) = pacto_pattern::Pattern::parse_with(p, syntax)
+                    && let Err(e) = pacto_pattern::check(p, syntax)
                 {
                     self.with_key("pattern", |c| c.err("pattern-syntax", format!("not a STIX pattern: {e}")));
                 }
