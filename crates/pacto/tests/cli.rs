@@ -444,3 +444,28 @@ fn import_matches_observations_once_detection_is_set_up() {
     assert!(text(&o).contains("0 new observations"), "{}", text(&o));
     assert_eq!(export(dir.path())["objects"].as_array().unwrap().len(), 2);
 }
+
+/// The README's detection example: the example indicators against the example observations.
+#[test]
+fn example_indicators_sight_the_example_observations() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let (ind, obs) = (root.join("examples/firearms-trafficking.json"), root.join("examples/observations.json"));
+    let o = run(dir.path(), &["match-indicators", "-i", ind.to_str().unwrap(), obs.to_str().unwrap()]);
+    assert_eq!(exit(&o), 0, "{}", text(&o));
+    let b: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut got: Vec<(String, u64)> = b["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["sighting_of_ref"].as_str().unwrap().to_string(), s["count"].as_u64().unwrap()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("indicator--3a9c4e5f-6b7d-4c8e-9f01-2a3b4c5d6e33".to_string(), 1),
+            ("indicator--4b0d5f60-7c8e-4d9f-a012-3b4c5d6e7f44".to_string(), 3)
+        ]
+    );
+}
