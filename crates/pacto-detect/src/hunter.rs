@@ -19,6 +19,9 @@ pub struct Setup {
     pub indicators: Vec<String>,
     pub observations: Vec<String>,
     pub sightings: String,
+    /// The identity (id) sightings name as their creator and where they were sighted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sighted_by: Option<String>,
 }
 
 impl Setup {
@@ -372,7 +375,7 @@ impl Hunter {
             match self.detector.observe(obs) {
                 Ok(matches) => {
                     for m in matches {
-                        let s = sighting(&m, &now);
+                        let s = sighting(&m, &now, self.setup.sighted_by.as_deref());
                         match StixObject::from_value(s) {
                             Ok(obj) => out.push(Incoming::new(&obj, SpecVersion::V21)),
                             Err(e) => tracing::error!(indicator = %m.indicator, error = %e, "sighting not made"),

@@ -18,4 +18,4 @@ mod sighting;
 
 pub use detector::{Detector, IndicatorOutcome, Match, OwnedObservation};
 pub use hunter::{Hunter, Setup, StepReport};
-pub use sighting::sighting;
+pub use sighting::{identity, sighting};

@@ -48,8 +48,12 @@ fn observations_become_sightings_once_across_restarts() {
     let intel = store.create_collection("intel", "Indicators", None).unwrap();
     let obs = store.create_collection("obs", "Observations", None).unwrap();
     let out = store.create_collection("sightings", "Sightings", None).unwrap();
-    let setup =
-        Setup { indicators: vec!["intel".into()], observations: vec!["obs".into()], sightings: "sightings".into() };
+    let setup = Setup {
+        indicators: vec!["intel".into()],
+        observations: vec!["obs".into()],
+        sightings: "sightings".into(),
+        sighted_by: None,
+    };
     setup.save(&mut store).unwrap();
     assert_eq!(Setup::load(&store).unwrap(), Some(setup.clone()));
 
@@ -123,8 +127,12 @@ fn node() -> (SqliteStore, Collection, Collection, Collection, Setup) {
     let intel = store.create_collection("intel", "Indicators", None).unwrap();
     let obs = store.create_collection("obs", "Observations", None).unwrap();
     let out = store.create_collection("sightings", "Sightings", None).unwrap();
-    let setup =
-        Setup { indicators: vec!["intel".into()], observations: vec!["obs".into()], sightings: "sightings".into() };
+    let setup = Setup {
+        indicators: vec!["intel".into()],
+        observations: vec!["obs".into()],
+        sightings: "sightings".into(),
+        sighted_by: None,
+    };
     setup.save(&mut store).unwrap();
     (store, intel, obs, out, setup)
 }

@@ -747,7 +747,8 @@ impl Store for SqliteStore {
         // With ids given, look them up by the id index and sort the few rows found; otherwise
         // SQLite may walk the whole date_added index to keep the order.
         sql.push_str(if query.ids.is_empty() { " ORDER BY date_added" } else { " ORDER BY +date_added" });
-        if let Some(limit) = query.limit {
+        // SQLite's LIMIT is a signed 64-bit integer ("no limit" may arrive as usize::MAX).
+        if let Some(limit) = query.limit.filter(|&l| l < i64::MAX as usize) {
             sql.push_str(&format!(" LIMIT {limit}"));
         }
         let mut stmt = self.conn.prepare(&sql)?;

@@ -207,3 +207,15 @@ fn settings_land_with_the_objects_they_describe() {
     assert_eq!(s.setting("cursor").unwrap().as_deref(), Some("43"));
     assert_eq!(s.stats(&c).unwrap().objects, 1);
 }
+
+#[test]
+fn a_page_without_a_limit_is_every_match() {
+    let mut s = SqliteStore::open_in_memory().unwrap();
+    let c = s.create_collection("intel", "Intel", None).unwrap();
+    s.add_batch(&c, &[obj(A, "2020-01-01T00:00:00.000Z", json!({})), obj(B, "2020-01-01T00:00:00.000Z", json!({}))])
+        .unwrap();
+    let page = s.page(&c, &Query::default()).unwrap();
+    assert_eq!((page.objects.len(), page.more), (2, false));
+    let page = s.page(&c, &Query { ids: vec![B.to_string()], ..Query::default() }).unwrap();
+    assert_eq!(page.objects.len(), 1);
+}

@@ -131,6 +131,10 @@ pub enum Command {
         /// Summary format (on stderr)
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
+        /// The organisation that sights: an identity with this name is added, and each sighting
+        /// names it as creator and as where it was sighted
+        #[arg(long, value_name = "NAME")]
+        sighted_by: Option<String>,
     },
     /// Copy received objects (every version) into a local collection, keeping their provenance.
     Adopt {
@@ -390,6 +394,10 @@ pub enum DetectCmd {
         /// The collection sightings are written to
         #[arg(long, default_value = "sightings")]
         sightings: String,
+        /// The organisation that sights: an identity with this name is stored with the
+        /// sightings, and each names it as creator and as where it was sighted
+        #[arg(long, value_name = "NAME")]
+        sighted_by: Option<String>,
     },
     /// Show the setup.
     Status,

@@ -396,6 +396,31 @@ fn match_indicators_over_files_writes_valid_sightings() {
         ids
     };
     assert_eq!(ids(&out), ids(&again));
+    // Who sighted: an identity object, referred to by every sighting; still valid STIX.
+    let by = dir.path().join("by.json");
+    let o = run(
+        dir.path(),
+        &[
+            "match-indicators",
+            "-i",
+            indicators.to_str().unwrap(),
+            observations.to_str().unwrap(),
+            "-o",
+            by.to_str().unwrap(),
+            "--sighted-by",
+            "CERT-MX",
+        ],
+    );
+    assert_eq!(exit(&o), 0, "{}", text(&o));
+    let b: Value = serde_json::from_slice(&std::fs::read(&by).unwrap()).unwrap();
+    let objects = b["objects"].as_array().unwrap();
+    let ident = objects.iter().find(|o| o["type"] == "identity").expect("an identity");
+    assert_eq!(ident["name"], "CERT-MX");
+    for s in objects.iter().filter(|o| o["type"] == "sighting") {
+        assert_eq!(s["created_by_ref"], ident["id"]);
+        assert_eq!(s["where_sighted_refs"], json!([ident["id"].clone()]));
+    }
+    assert_eq!(exit(&run(dir.path(), &["validate", by.to_str().unwrap()])), 0);
     // An indicator whose pattern does not parse is named, with the reason, and exit code 1.
     let bad = write(
         dir.path(),
@@ -425,7 +450,10 @@ fn import_matches_observations_once_detection_is_set_up() {
     for c in ["intel", "obs"] {
         assert_eq!(exit(&run(dir.path(), &["collections", "create", c])), 0);
     }
-    let o = run(dir.path(), &["detect", "setup", "--indicators", "intel", "--observations", "obs"]);
+    let o = run(
+        dir.path(),
+        &["detect", "setup", "--indicators", "intel", "--observations", "obs", "--sighted-by", "CERT-US"],
+    );
     assert_eq!(exit(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("created collection sightings"));
     assert_eq!(exit(&run(dir.path(), &["import", "-c", "intel", indicators.to_str().unwrap()])), 0);
@@ -436,13 +464,17 @@ fn import_matches_observations_once_detection_is_set_up() {
         let o = run(dir, &["export", "-c", "sightings"]);
         serde_json::from_slice(&o.stdout).unwrap()
     };
-    assert_eq!(export(dir.path())["objects"].as_array().unwrap().len(), 2);
+    let all = export(dir.path());
+    let objects = all["objects"].as_array().unwrap();
+    assert_eq!(objects.len(), 3, "the identity and two sightings");
+    let ident = objects.iter().find(|o| o["type"] == "identity").unwrap();
+    assert!(objects.iter().filter(|o| o["type"] == "sighting").all(|s| s["created_by_ref"] == ident["id"]));
     // Importing the same file again stores nothing new and matches nothing again.
     let o = run(dir.path(), &["import", "-c", "obs", observations.to_str().unwrap()]);
     assert!(!text(&o).contains("sightings"), "{}", text(&o));
     let o = run(dir.path(), &["detect", "run"]);
     assert!(text(&o).contains("0 new observations"), "{}", text(&o));
-    assert_eq!(export(dir.path())["objects"].as_array().unwrap().len(), 2);
+    assert_eq!(export(dir.path())["objects"].as_array().unwrap().len(), 3);
 }
 
 /// The README's detection example: the example indicators against the example observations.

@@ -15,7 +15,7 @@ pub const PAGE: usize = 2000;
 pub fn run(g: &Global, cmd: DetectCmd) -> anyhow::Result<i32> {
     let mut store = config::open_store(g)?;
     match cmd {
-        DetectCmd::Setup { indicators, observations, sightings } => {
+        DetectCmd::Setup { indicators, observations, sightings, sighted_by } => {
             for name in indicators.iter().chain(&observations).filter(|n| !n.ends_with('*')) {
                 if store.collection(name)?.is_none() {
                     anyhow::bail!("no collection {name:?} (create it with `pacto collections create`)");
@@ -25,7 +25,25 @@ pub fn run(g: &Global, cmd: DetectCmd) -> anyhow::Result<i32> {
                 store.create_collection(&sightings, "Sightings", Some("Matches of indicators against observations"))?;
                 println!("created collection {sightings}");
             }
-            let setup = Setup { indicators, observations, sightings };
+            // The sighting organisation's identity lives beside the sightings that refer to it.
+            let sighted_by = match sighted_by {
+                Some(name) => {
+                    let id = pacto_detect::identity(&name, &pacto_stix::Timestamp::now().format(3));
+                    let object = pacto_stix::StixObject::from_value(id.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let coll =
+                        store.collection(&sightings)?.ok_or_else(|| anyhow::anyhow!("no collection {sightings:?}"))?;
+                    let existing = store.page(
+                        &coll,
+                        &pacto_store::Query { ids: vec![object.id().to_string()], ..Default::default() },
+                    )?;
+                    if existing.objects.is_empty() {
+                        store.add_batch(&coll, &[pacto_store::Incoming::new(&object, pacto_stix::SpecVersion::V21)])?;
+                    }
+                    Some(object.id().to_string())
+                }
+                None => None,
+            };
+            let setup = Setup { indicators, observations, sightings, sighted_by };
             setup.save(&mut store)?;
             println!(
                 "indicators from {} are matched against observed-data in {}; sightings go to {}",
@@ -39,6 +57,9 @@ pub fn run(g: &Global, cmd: DetectCmd) -> anyhow::Result<i32> {
                 println!("indicators:   {}", s.indicators.join(", "));
                 println!("observations: {}", s.observations.join(", "));
                 println!("sightings:    {}", s.sightings);
+                if let Some(by) = &s.sighted_by {
+                    println!("sighted by:   {by}");
+                }
             }
             None => println!("detection is not set up (`pacto detect setup`)"),
         },

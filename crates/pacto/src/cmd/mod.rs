@@ -40,8 +40,11 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             pattern::check(&pattern, &stix_version, format)
         }
         Command::Detect(c) => detect::run(&cli.global, c),
-        Command::MatchIndicators { indicators, observations, out, window, format } => {
-            pattern::match_indicators(&cli.global, pattern::MatchArgs { indicators, observations, out, window, format })
+        Command::MatchIndicators { indicators, observations, out, window, format, sighted_by } => {
+            pattern::match_indicators(
+                &cli.global,
+                pattern::MatchArgs { indicators, observations, out, window, format, sighted_by },
+            )
         }
         Command::Adopt { from, to, ids } => sync::adopt(&cli.global, &from, &to, &ids),
         Command::Set(c) => psi::set(&cli.global, c),

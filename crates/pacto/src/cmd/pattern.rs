@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use anyhow::Context;
-use pacto_detect::{Detector, IndicatorOutcome, OwnedObservation, sighting};
+use pacto_detect::{Detector, IndicatorOutcome, OwnedObservation, identity, sighting};
 use pacto_pattern::{Pattern, Syntax};
 use serde_json::{Value, json};
 
@@ -98,6 +98,7 @@ pub struct MatchArgs {
     pub out: Option<PathBuf>,
     pub window: usize,
     pub format: OutputFormat,
+    pub sighted_by: Option<String>,
 }
 
 pub fn match_indicators(g: &Global, a: MatchArgs) -> anyhow::Result<i32> {
@@ -119,6 +120,13 @@ pub fn match_indicators(g: &Global, a: MatchArgs) -> anyhow::Result<i32> {
     }
     let created = pacto_stix::Timestamp::now().format(3);
     let mut sightings: Vec<Value> = Vec::new();
+    // Who sighted: an identity object leads the bundle, and every sighting refers to it.
+    let by = a.sighted_by.as_deref().map(|name| {
+        let id = identity(name, &created);
+        let ref_id = id["id"].as_str().unwrap_or_default().to_string();
+        sightings.push(id);
+        ref_id
+    });
     let mut observations = 0u64;
     let mut unusable = 0u64;
     for path in &a.observations {
@@ -130,7 +138,7 @@ pub fn match_indicators(g: &Global, a: MatchArgs) -> anyhow::Result<i32> {
             observations += 1;
             let obs = OwnedObservation::new(od, |r| seen.get(r).cloned());
             match detector.observe(obs) {
-                Ok(ms) => sightings.extend(ms.iter().map(|m| sighting(m, &created))),
+                Ok(ms) => sightings.extend(ms.iter().map(|m| sighting(m, &created, by.as_deref()))),
                 Err(e) => {
                     unusable += 1;
                     eprintln!(
@@ -176,7 +184,8 @@ pub fn match_indicators(g: &Global, a: MatchArgs) -> anyhow::Result<i32> {
     }
     let secs = started.elapsed().as_secs_f64();
     let summary = json!({"indicators": detector.indicators(), "invalid_indicators": invalid.len(), "observations": observations,
-                         "unusable_observations": unusable, "sightings": bundle["objects"].as_array().map_or(0, Vec::len),
+                         "unusable_observations": unusable,
+                         "sightings": bundle["objects"].as_array().map_or(0, |o| o.iter().filter(|s| s["type"] == "sighting").count()),
                          "expressions_evaluated": detector.evaluated, "seconds": secs});
     match a.format {
         OutputFormat::Json => eprintln!("{summary}"),
