@@ -344,22 +344,19 @@ fn detection_fixture(dir: &Path) -> (PathBuf, PathBuf) {
     (indicators, observations)
 }
 
+fn match_files(data: &Path, indicators: &Path, observations: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["match-indicators", "-i", indicators.to_str().unwrap(), observations.to_str().unwrap()];
+    args.extend(["-o", out.to_str().unwrap()]);
+    args.extend(extra);
+    run(data, &args)
+}
+
 #[test]
 fn match_indicators_over_files_writes_valid_sightings() {
     let dir = tempfile::tempdir().unwrap();
     let (indicators, observations) = detection_fixture(dir.path());
     let out = dir.path().join("sightings.json");
-    let o = run(
-        dir.path(),
-        &[
-            "match-indicators",
-            "-i",
-            indicators.to_str().unwrap(),
-            observations.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ],
-    );
+    let o = match_files(dir.path(), &indicators, &observations, &out, &[]);
     assert_eq!(exit(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("3 indicators (0 invalid), 3 observations (0 unusable), 2 sightings"), "{}", text(&o));
     let b: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
@@ -377,17 +374,7 @@ fn match_indicators_over_files_writes_valid_sightings() {
     assert_eq!(exit(&o), 0, "sightings are valid STIX: {}", text(&o));
     // Same data, same sighting ids.
     let again = dir.path().join("again.json");
-    run(
-        dir.path(),
-        &[
-            "match-indicators",
-            "-i",
-            indicators.to_str().unwrap(),
-            observations.to_str().unwrap(),
-            "-o",
-            again.to_str().unwrap(),
-        ],
-    );
+    match_files(dir.path(), &indicators, &observations, &again, &[]);
     let ids = |p: &Path| -> Vec<String> {
         let v: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
         let mut ids: Vec<String> =
@@ -398,19 +385,7 @@ fn match_indicators_over_files_writes_valid_sightings() {
     assert_eq!(ids(&out), ids(&again));
     // Who sighted: an identity object, referred to by every sighting; still valid STIX.
     let by = dir.path().join("by.json");
-    let o = run(
-        dir.path(),
-        &[
-            "match-indicators",
-            "-i",
-            indicators.to_str().unwrap(),
-            observations.to_str().unwrap(),
-            "-o",
-            by.to_str().unwrap(),
-            "--sighted-by",
-            "CERT-MX",
-        ],
-    );
+    let o = match_files(dir.path(), &indicators, &observations, &by, &["--sighted-by", "CERT-MX"]);
     assert_eq!(exit(&o), 0, "{}", text(&o));
     let b: Value = serde_json::from_slice(&std::fs::read(&by).unwrap()).unwrap();
     let objects = b["objects"].as_array().unwrap();
