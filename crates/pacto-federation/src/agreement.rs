@@ -227,7 +227,16 @@ impl Share {
         // What is left must still be valid STIX; otherwise it does not go at all.
         let value = Value::Object(out);
         let mut findings = Vec::new();
-        validate_object(&value, Location::default(), &mut findings);
+        // Judged by the version it is held as: STIX 2.0 objects carry no spec_version (2.1
+        // cyber-observables may omit it too, and are 2.1).
+        let v20 = value.get("spec_version").is_none()
+            && value
+                .get("type")
+                .and_then(Value::as_str)
+                .and_then(pacto_stix::schema::type_def)
+                .is_none_or(|d| d.kind != pacto_stix::schema::Kind::Sco);
+        let default_version = if v20 { pacto_stix::SpecVersion::V20 } else { pacto_stix::SpecVersion::V21 };
+        validate_object(&value, Location { default_version, ..Location::default() }, &mut findings);
         if findings.iter().any(|f| f.severity == Severity::Error) {
             return Decision::Withhold("depends on what the partner may not see");
         }

@@ -259,6 +259,16 @@ pub struct ObjectsPage {
     pub date_added_last: Option<String>,
 }
 
+/// One manifest record: an object version, when the server added it, and its media type
+/// (which says the STIX version: `application/stix+json;version=2.0`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestEntry {
+    pub id: String,
+    pub version: String,
+    pub date_added: String,
+    pub media_type: Option<String>,
+}
+
 /// TAXII calls on top of [`HttpClient`], relative to an API root.
 pub struct TaxiiClient {
     pub http: HttpClient,
@@ -336,7 +346,7 @@ impl TaxiiClient {
         collection: &str,
         added_after: Option<&str>,
         limit: usize,
-    ) -> Result<Vec<(String, String, String)>, ClientError> {
+    ) -> Result<Vec<ManifestEntry>, ClientError> {
         let mut rel = format!("collections/{collection}/manifest/?limit={limit}&match%5Bversion%5D=all");
         if let Some(a) = added_after {
             rel.push_str(&format!("&added_after={a}"));
@@ -348,11 +358,12 @@ impl TaxiiClient {
             .into_iter()
             .flatten()
             .filter_map(|m| {
-                Some((
-                    m["id"].as_str()?.to_string(),
-                    m["version"].as_str()?.to_string(),
-                    m["date_added"].as_str()?.to_string(),
-                ))
+                Some(ManifestEntry {
+                    id: m["id"].as_str()?.to_string(),
+                    version: m["version"].as_str()?.to_string(),
+                    date_added: m["date_added"].as_str()?.to_string(),
+                    media_type: m["media_type"].as_str().map(str::to_string),
+                })
             })
             .collect())
     }

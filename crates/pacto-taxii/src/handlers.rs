@@ -375,7 +375,8 @@ async fn manifest(
         .objects
         .iter()
         .map(|o| {
-            json!({"id": o.id, "date_added": date_added(o.date_added), "version": pacto_store::taxii_version(o), "media_type": STIX_MEDIA_TYPE})
+            json!({"id": o.id, "date_added": date_added(o.date_added), "version": pacto_store::taxii_version(o),
+                   "media_type": media::stix_media_type(&o.spec_version)})
         })
         .collect();
     Ok(paged(&page, list_body(&page, "objects", records)))

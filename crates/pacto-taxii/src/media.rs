@@ -7,6 +7,13 @@ use crate::TaxiiError;
 
 pub const TAXII_MEDIA_TYPE: &str = "application/taxii+json;version=2.1";
 pub const STIX_MEDIA_TYPE: &str = "application/stix+json;version=2.1";
+/// The media type of STIX 2.0 content (stored as received, served as such).
+pub const STIX20_MEDIA_TYPE: &str = "application/stix+json;version=2.0";
+
+/// The media type of a stored object, from the version it was judged by.
+pub fn stix_media_type(spec_version: &str) -> &'static str {
+    if spec_version == "2.0" { STIX20_MEDIA_TYPE } else { STIX_MEDIA_TYPE }
+}
 
 /// A media range's type and its `version` parameter, lower-cased and without spaces.
 fn parse(range: &str) -> (String, Option<String>) {

@@ -11,7 +11,14 @@ use pacto_stix::validate::{Location, Session, Severity, SpecVersion};
 use pacto_store::{AddOutcome, Incoming, Provenance, Remote, Store};
 use serde::Serialize;
 
-use crate::client::{ClientError, TaxiiClient};
+use crate::client::{ClientError, ManifestEntry, TaxiiClient};
+
+/// Just an object's id, read without building the rest.
+#[derive(serde::Deserialize)]
+struct IdOnly {
+    #[serde(default)]
+    id: String,
+}
 
 /// The local collection that receives a partner's objects.
 pub fn inbound_collection(partner: &str) -> String {
@@ -70,12 +77,17 @@ pub fn sync_partner(store: &mut dyn Store, remote: &Remote, page_size: usize) ->
             if cursor.as_deref() == Some(last.as_str()) {
                 break; // a server that does not advance: stop rather than loop
             }
-            // Per-object date_added from the manifest of the same range.
-            let added: HashMap<(String, String), String> = client
+            // Per-object date_added, and STIX version, from the manifest of the same range.
+            let manifest: HashMap<(String, String), ManifestEntry> = client
                 .manifest_after(&rc.id, cursor.as_deref(), page_size)
                 .map_err(client_err)?
                 .into_iter()
-                .map(|(id, v, d)| ((id, v), d))
+                .map(|m| ((m.id.clone(), m.version.clone()), m))
+                .collect();
+            let stix20: std::collections::HashSet<&str> = manifest
+                .values()
+                .filter(|m| m.media_type.as_deref().is_some_and(|t| t.replace(' ', "").ends_with("version=2.0")))
+                .map(|m| m.id.as_str())
                 .collect();
             let fetched_us = pacto_stix::Timestamp::now().as_micros();
             let mut session = Session::new();
@@ -83,8 +95,11 @@ pub fn sync_partner(store: &mut dyn Store, remote: &Remote, page_size: usize) ->
             for (i, raw) in page.objects.iter().enumerate() {
                 report.received += 1;
                 let path = format!("$.objects[{i}]");
-                let checked =
-                    session.check(raw, Location { index: Some(i), path: &path, default_version: SpecVersion::V21 });
+                // STIX 2.0 objects carry no spec_version; the manifest's media type says which
+                // version the partner holds them as.
+                let id = serde_json::from_str::<IdOnly>(raw.get()).map(|o| o.id).unwrap_or_default();
+                let default_version = if stix20.contains(id.as_str()) { SpecVersion::V20 } else { SpecVersion::V21 };
+                let checked = session.check(raw, Location { index: Some(i), path: &path, default_version });
                 let ok = checked
                     .value
                     .filter(|_| checked.verdict.errors == 0)
@@ -103,8 +118,10 @@ pub fn sync_partner(store: &mut dyn Store, remote: &Remote, page_size: usize) ->
                     continue;
                 };
                 let taxii_version = obj.str("modified").or_else(|| obj.str("created")).unwrap_or_default().to_string();
-                let remote_date_added =
-                    added.get(&(obj.id().to_string(), taxii_version)).cloned().unwrap_or_else(|| last.clone());
+                let remote_date_added = manifest
+                    .get(&(obj.id().to_string(), taxii_version))
+                    .map(|m| m.date_added.clone())
+                    .unwrap_or_else(|| last.clone());
                 provenance.push(Provenance {
                     id: obj.id().to_string(),
                     version: pacto_store::version_key(&obj),

@@ -413,3 +413,28 @@ fn private_matching_within_the_agreement() {
     assert_eq!(q, vec![("ca".to_string(), 1), ("us".to_string(), 2)]);
     assert!(mx.run(&["ledger", "verify"]).status.success());
 }
+
+/// STIX 2.0 content (MITRE ATT&CK still ships as 2.0) crosses between nodes as 2.0: the
+/// holder's manifest says `version=2.0`, and the receiver judges and stores it by 2.0's rules.
+#[test]
+fn stix20_content_syncs_as_stix20() {
+    let mut mx = Node::new();
+    let us = Node::new();
+    let bundle = serde_json::json!({"type": "bundle", "id": "bundle--0b7c8e1d-1b2c-4d3e-8f4a-5b6c7d8e9f00", "spec_version": "2.0",
+        "objects": [{"type": "attack-pattern", "id": "attack-pattern--0b7c8e1d-1b2c-4d3e-8f4a-5b6c7d8e9f01",
+                     "created": "2017-05-31T21:30:19.735Z", "modified": "2020-03-02T18:45:07.892Z", "name": "Straw purchase",
+                     "object_marking_refs": ["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"]}]});
+    let path = mx.dir.path().join("attack20.json");
+    std::fs::write(&path, bundle.to_string()).unwrap();
+    assert!(mx.run(&["collections", "create", "mitre"]).status.success());
+    assert!(mx.run(&["import", path.to_str().unwrap(), "-c", "mitre"]).status.success());
+    let pw = mx.add_partner("us", "partner = \"us\"\n[[share]]\ncollection = \"mitre\"\nmax_tlp = \"clear\"\n");
+    mx.serve();
+    us.connect("mx", &mx, "us", &pw);
+    let out = us.run(&["sync", "--format", "json"]);
+    let rep: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((rep["added"].as_u64(), rep["rejected"].as_u64()), (Some(1), Some(0)), "{rep}");
+    let export: Value = serde_json::from_slice(&us.run(&["export", "-c", "inbound.mx"]).stdout).unwrap();
+    assert_eq!(export["spec_version"], "2.0", "exported as the 2.0 content it is: {export}");
+    assert_eq!(export["objects"][0]["name"], "Straw purchase");
+}
