@@ -234,6 +234,31 @@ impl Pattern {
         self.matches(&obs)
     }
 
+    /// Things worth knowing that do not make the pattern wrong: comparisons that are exact where
+    /// the data seldom is (a hash constant with upper-case hex digits, which observed hashes
+    /// usually write in lower case).
+    pub fn advice(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for c in self.comparisons() {
+            let in_hashes = c.path.steps.iter().any(|s| s == &Step::Key("hashes".into()));
+            let constants: Vec<&Literal> = match &c.op {
+                Op::Eq(l) | Op::Ne(l) => vec![l],
+                Op::In(items) => items.iter().collect(),
+                _ => vec![],
+            };
+            let upper = constants.iter().any(|l| {
+                matches!(l, Literal::Str(s) if s.bytes().all(|b| b.is_ascii_hexdigit()) && s.bytes().any(|b| b.is_ascii_uppercase()))
+            });
+            if in_hashes && upper {
+                out.push(format!(
+                    "{}: hash values compare exactly, and observed hashes are usually lower case; consider writing the constant in lower case",
+                    c.path
+                ));
+            }
+        }
+        out
+    }
+
     /// Every comparison of the pattern, in source order.
     pub fn comparisons(&self) -> Vec<&Comparison> {
         fn cmp<'p>(e: &'p CmpExpr, out: &mut Vec<&'p Comparison>) {

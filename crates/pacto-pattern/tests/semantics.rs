@@ -217,3 +217,12 @@ fn limits_and_edges_are_errors_not_crashes() {
     let e = Pattern::parse("[file:hashes.MD5 IN ('79054025255fb1a26e4bc422aef54eb4', 'bad', 'x')]").unwrap_err();
     assert_eq!(e.column, 58, "{e}");
 }
+
+#[test]
+fn advice_on_upper_case_hashes() {
+    let p = Pattern::parse("[file:hashes.MD5 = '79054025255FB1A26E4BC422AEF54EB4']").unwrap();
+    assert_eq!(p.advice().len(), 1);
+    assert!(p.advice()[0].contains("lower case"));
+    assert!(Pattern::parse("[file:hashes.MD5 = '79054025255fb1a26e4bc422aef54eb4']").unwrap().advice().is_empty());
+    assert!(Pattern::parse("[file:name = 'ABCDEF']").unwrap().advice().is_empty());
+}

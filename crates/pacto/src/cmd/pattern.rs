@@ -29,7 +29,7 @@ pub fn check(pattern: &str, stix_version: &str, format: OutputFormat) -> anyhow:
             Ok(p) => {
                 json!({"valid": true, "evaluable": p.unusable().is_empty(), "canonical": p.to_string(),
                        "observation_expressions": p.observation_expressions(), "comparisons": p.comparisons().len(),
-                       "unusable": p.unusable()})
+                       "unusable": p.unusable(), "advice": p.advice()})
             }
             Err(e) => {
                 json!({"valid": false, "line": e.line, "column": e.column, "offset": e.offset, "message": e.message})
@@ -52,6 +52,9 @@ pub fn check(pattern: &str, stix_version: &str, format: OutputFormat) -> anyhow:
             }
             for w in p.unusable() {
                 println!("cannot be evaluated: {w}");
+            }
+            for a in p.advice() {
+                println!("note: {a}");
             }
             Ok(if p.unusable().is_empty() { EXIT_OK } else { EXIT_INVALID })
         }
