@@ -226,3 +226,25 @@ fn advice_on_upper_case_hashes() {
     assert!(Pattern::parse("[file:hashes.MD5 = '79054025255fb1a26e4bc422aef54eb4']").unwrap().advice().is_empty());
     assert!(Pattern::parse("[file:name = 'ABCDEF']").unwrap().advice().is_empty());
 }
+
+#[test]
+fn the_largest_accepted_pattern_evaluates_on_a_small_stack() {
+    // 512 bracketed expressions joined by AND, each needing its own sighting: the deepest
+    // search the limits allow, on a thread with a 2 MiB stack (tokio's blocking threads).
+    let p = vec!["[x:y = 1]"; 512].join(" AND ");
+    let done = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let pattern = Pattern::parse(&p).unwrap();
+            assert!(pattern.unusable().is_empty());
+            let o = od(T0, T0, 512, json!({"0": {"type": "x", "y": 1}}));
+            let matched = pattern.matches_observed_data(std::slice::from_ref(&o), |_| None).unwrap().is_some();
+            let fewer = od(T0, T0, 511, json!({"0": {"type": "x", "y": 1}}));
+            let unmatched = pattern.matches_observed_data(std::slice::from_ref(&fewer), |_| None).unwrap().is_none();
+            (matched, unmatched, pattern.to_string().len() > 0)
+        })
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    assert_eq!(done, (true, true, true));
+}
