@@ -241,7 +241,7 @@ fn the_largest_accepted_pattern_evaluates_on_a_small_stack() {
             let matched = pattern.matches_observed_data(std::slice::from_ref(&o), |_| None).unwrap().is_some();
             let fewer = od(T0, T0, 511, json!({"0": {"type": "x", "y": 1}}));
             let unmatched = pattern.matches_observed_data(std::slice::from_ref(&fewer), |_| None).unwrap().is_none();
-            (matched, unmatched, pattern.to_string().len() > 0)
+            (matched, unmatched, !pattern.to_string().is_empty())
         })
         .unwrap()
         .join()
