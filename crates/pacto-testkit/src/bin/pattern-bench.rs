@@ -53,6 +53,7 @@ fn observation(i: u64, rng: &mut Rng, space: u64) -> Vec<Value> {
         format!("network-traffic--{}", uid(4)),
     );
     let t = format!("2024-01-01T{:02}:{:02}:{:02}Z", (i / 3600) % 24, (i / 60) % 60, i % 60);
+    let stamp = format!("2024-01-01T{:02}:{:02}:{:02}.000Z", (i / 3600) % 24, (i / 60) % 60, i % 60);
     vec![
         json!({"type": "file", "spec_version": "2.1", "id": f, "name": format!("sample{}.exe", rng.below(space)),
                "size": rng.below(1 << 20), "hashes": {"SHA-256": sha256(rng.below(space))}}),
@@ -60,7 +61,7 @@ fn observation(i: u64, rng: &mut Rng, space: u64) -> Vec<Value> {
         json!({"type": "domain-name", "spec_version": "2.1", "id": d, "value": domain(rng.below(space)), "resolves_to_refs": [a]}),
         json!({"type": "network-traffic", "spec_version": "2.1", "id": n, "dst_ref": a, "dst_port": 443, "protocols": ["tcp", "tls"]}),
         json!({"type": "observed-data", "spec_version": "2.1", "id": format!("observed-data--{}", uid(5)),
-               "created": t, "modified": t, "first_observed": t, "last_observed": t, "number_observed": 1,
+               "created": stamp, "modified": stamp, "first_observed": t, "last_observed": t, "number_observed": 1,
                "object_refs": [f, a, d, n]}),
     ]
 }
