@@ -42,19 +42,7 @@ fn sightings(store: &SqliteStore, c: &Collection) -> Vec<Value> {
 
 #[test]
 fn observations_become_sightings_once_across_restarts() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("node.db");
-    let mut store = SqliteStore::open(&path).unwrap();
-    let intel = store.create_collection("intel", "Indicators", None).unwrap();
-    let obs = store.create_collection("obs", "Observations", None).unwrap();
-    let out = store.create_collection("sightings", "Sightings", None).unwrap();
-    let setup = Setup {
-        indicators: vec!["intel".into()],
-        observations: vec!["obs".into()],
-        sightings: "sightings".into(),
-        sighted_by: None,
-    };
-    setup.save(&mut store).unwrap();
+    let (mut store, intel, obs, out, setup) = node();
     assert_eq!(Setup::load(&store).unwrap(), Some(setup.clone()));
 
     put(
