@@ -85,14 +85,7 @@ const PIPELINED_BODY: usize = 256 * 1024;
 
 async fn metrics(State(state): St) -> Response {
     let stored = state.stores.read(|s| Ok(s.total_versions()?)).await.unwrap_or(0);
-    let mut text = state.metrics.render(stored);
-    let (groups, requests) = state.stores.group_commits();
-    text.push_str(&format!(
-        "# HELP pacto_post_commits_total Transactions that stored POSTed objects (one per group of waiting requests).\n\
-         # TYPE pacto_post_commits_total counter\npacto_post_commits_total {groups}\n\
-         # HELP pacto_post_committed_requests_total POST requests stored by those transactions.\n\
-         # TYPE pacto_post_committed_requests_total counter\npacto_post_committed_requests_total {requests}\n"
-    ));
+    let text = state.metrics.render(stored, state.stores.group_commits());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 

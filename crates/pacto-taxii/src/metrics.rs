@@ -62,8 +62,9 @@ impl Metrics {
         }
     }
 
-    /// The Prometheus exposition text; `stored` is the number of object versions in the store.
-    pub fn render(&self, stored: u64) -> String {
+    /// The Prometheus exposition text; `stored` is the number of object versions in the store,
+    /// `commits` the POST group commits made and the requests they stored.
+    pub fn render(&self, stored: u64, commits: (u64, u64)) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "# HELP pacto_http_requests_total HTTP requests by route, method and status.");
         let _ = writeln!(out, "# TYPE pacto_http_requests_total counter");
@@ -100,19 +101,32 @@ impl Metrics {
         let _ = writeln!(out, "# TYPE pacto_objects_posted_total counter");
         let _ = writeln!(out, "pacto_objects_posted_total{{outcome=\"accepted\"}} {accepted}");
         let _ = writeln!(out, "pacto_objects_posted_total{{outcome=\"refused\"}} {refused}");
-        let _ = writeln!(out, "# HELP pacto_objects_stored Object versions in the store.");
-        let _ = writeln!(out, "# TYPE pacto_objects_stored gauge");
-        let _ = writeln!(out, "pacto_objects_stored {stored}");
         let (indicators, observations, sightings) = self.detection.lock().map(|d| *d).unwrap_or_default();
-        let _ = writeln!(out, "# HELP pacto_detect_indicators Indicators whose patterns are in force.");
-        let _ = writeln!(out, "# TYPE pacto_detect_indicators gauge");
-        let _ = writeln!(out, "pacto_detect_indicators {indicators}");
-        let _ = writeln!(out, "# HELP pacto_detect_observations_total Observed-data matched against the indicators.");
-        let _ = writeln!(out, "# TYPE pacto_detect_observations_total counter");
-        let _ = writeln!(out, "pacto_detect_observations_total {observations}");
-        let _ = writeln!(out, "# HELP pacto_detect_sightings_total Sightings made.");
-        let _ = writeln!(out, "# TYPE pacto_detect_sightings_total counter");
-        let _ = writeln!(out, "pacto_detect_sightings_total {sightings}");
+        for (name, kind, help, value) in [
+            ("pacto_objects_stored", "gauge", "Object versions in the store.", stored),
+            (
+                "pacto_post_commits_total",
+                "counter",
+                "Transactions that stored POSTed objects (one per group of waiting requests).",
+                commits.0,
+            ),
+            (
+                "pacto_post_committed_requests_total",
+                "counter",
+                "POST requests stored by those transactions.",
+                commits.1,
+            ),
+            ("pacto_detect_indicators", "gauge", "Indicators whose patterns are in force.", indicators),
+            (
+                "pacto_detect_observations_total",
+                "counter",
+                "Observed-data matched against the indicators.",
+                observations,
+            ),
+            ("pacto_detect_sightings_total", "counter", "Sightings made.", sightings),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+        }
         out
     }
 }
