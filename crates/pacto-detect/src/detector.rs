@@ -183,10 +183,7 @@ impl Detector {
         self.set.candidates(&view, &mut self.scratch);
         drop(view);
         let obs = Arc::new(obs);
-        let mut slots: Vec<usize> = self.scratch.hits.iter().map(|&(s, _)| s).collect();
-        slots.sort_unstable();
-        slots.dedup();
-        for slot in slots {
+        for slot in self.scratch.slots() {
             if self.set.get(slot).is_some_and(|(_, p)| !p.is_single_observation()) {
                 push_window(&mut self.windows, self.window_cap, slot, obs.clone());
             }
@@ -215,17 +212,19 @@ impl Detector {
         self.observed += 1;
         self.set.candidates(&view, &mut self.scratch);
         self.evaluated += self.scratch.evaluated as u64;
-        let mut slots: Vec<usize> = self.scratch.hits.iter().map(|&(s, _)| s).collect();
-        slots.sort_unstable();
-        slots.dedup();
+        let slots = self.scratch.slots();
         drop(view);
         let obs = Arc::new(obs);
         let mut out = Vec::new();
         for slot in slots {
             let Some((id, pattern)) = self.set.get(slot) else { continue };
             if pattern.is_single_observation() {
-                let view = obs.view()?;
-                if let Ok(Some(_)) = pattern.matches(std::slice::from_ref(&view)) {
+                // One bracketed expression: the candidates already found it holds.
+                let matched = pattern.is_one_expression() || {
+                    let view = obs.view()?;
+                    matches!(pattern.matches(std::slice::from_ref(&view)), Ok(Some(_)))
+                };
+                if matched {
                     out.push(match_of(id, &[obs.as_ref()], &[0]));
                 }
                 continue;

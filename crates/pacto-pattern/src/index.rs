@@ -111,6 +111,16 @@ pub struct Candidates {
     pub evaluated: usize,
 }
 
+impl Candidates {
+    /// The patterns with at least one expression that holds, each once, in slot order.
+    pub fn slots(&self) -> Vec<usize> {
+        let mut slots: Vec<usize> = self.hits.iter().map(|&(s, _)| s).collect();
+        slots.sort_unstable();
+        slots.dedup();
+        slots
+    }
+}
+
 impl PatternSet {
     pub fn new() -> Self {
         Self::default()
@@ -290,19 +300,16 @@ impl PatternSet {
     /// expressions are decided with [`Pattern::matches`] over more observations).
     pub fn match_observation(&self, obs: &Observation<'_>, c: &mut Candidates) -> Vec<usize> {
         self.candidates(obs, c);
-        let mut out: Vec<usize> = Vec::new();
-        for &(slot, _) in &c.hits {
-            if out.contains(&slot) {
-                continue;
-            }
-            if let Some((_, p)) = self.get(slot)
-                && matches!(p.matches(std::slice::from_ref(obs)), Ok(Some(_)))
-            {
-                out.push(slot);
-            }
-        }
-        out.sort_unstable();
-        out
+        c.slots()
+            .into_iter()
+            .filter(|&slot| {
+                self.get(slot).is_some_and(|(_, p)| {
+                    // A pattern that is one bracketed expression matches when that expression holds,
+                    // which the candidates already established.
+                    p.is_one_expression() || matches!(p.matches(std::slice::from_ref(obs)), Ok(Some(_)))
+                })
+            })
+            .collect()
     }
 }
 

@@ -115,6 +115,12 @@ impl Pattern {
         span(&self.tree)
     }
 
+    /// Whether the pattern is one bracketed expression without qualifiers: it matches an
+    /// observation exactly when that expression holds for it.
+    pub fn is_one_expression(&self) -> bool {
+        matches!(self.tree, Node::Leaf(_))
+    }
+
     /// Whether one observation at a time decides the pattern (no AND, FOLLOWEDBY or REPEATS
     /// between observation expressions).
     pub fn is_single_observation(&self) -> bool {
