@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use pacto_stix::Tlp;
+use pacto_stix::{Facts, Filter, Tlp};
 use pacto_stix::validate::{Location, Severity, validate_object};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -81,7 +81,10 @@ pub struct Share {
     /// Only objects created by these identities (default: any).
     #[serde(default)]
     pub creators: Option<Vec<String>>,
-    /// Top-level properties removed before an object leaves.
+    /// Properties removed before an object leaves. A bare name (`x_informant_name`) goes
+    /// wherever it appears: at the top, inside extensions and nested objects, and in
+    /// language-content translations. A dotted path (`x_case.officer`) goes at that path, in
+    /// the object and in each translation; a list on the way is walked item by item.
     #[serde(default)]
     pub redact: Vec<String>,
 }
@@ -110,6 +113,20 @@ impl Agreement {
         }
         let mut seen = BTreeSet::new();
         for s in &a.share {
+            for rule in &s.redact {
+                if rule.split('.').any(str::is_empty) {
+                    return Err(AgreementError::Invalid(format!(
+                        "redact {rule:?} in the share of {:?}: a property name or a dotted path is expected",
+                        s.collection
+                    )));
+                }
+                if IDENTITY.contains(&rule.as_str()) {
+                    return Err(AgreementError::Invalid(format!(
+                        "redact {rule:?} in the share of {:?}: it identifies the object and cannot be removed",
+                        s.collection
+                    )));
+                }
+            }
             if !seen.insert(&s.collection) {
                 return Err(AgreementError::Invalid(format!("collection {:?} is shared twice", s.collection)));
             }
@@ -129,6 +146,28 @@ impl Agreement {
     }
 }
 
+/// The rules that span agreements: each partner has one agreement, and a drop box belongs to
+/// one partner (so that whatever a partner finds already stored there is its own writing: a
+/// shared drop box would answer one partner's POST with what another stored).
+pub fn check_all(agreements: &[Agreement]) -> Result<(), AgreementError> {
+    let mut partners = BTreeSet::new();
+    let mut boxes = std::collections::BTreeMap::new();
+    for a in agreements {
+        if !partners.insert(a.partner.as_str()) {
+            return Err(AgreementError::Invalid(format!("partner {:?} has two agreements", a.partner)));
+        }
+        if let Some(d) = &a.dropbox
+            && let Some(other) = boxes.insert(d.as_str(), a.partner.as_str())
+        {
+            return Err(AgreementError::Invalid(format!(
+                "partners {other:?} and {:?} both name {d:?} as their dropbox; each partner needs its own",
+                a.partner
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// What happens to one object.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
@@ -139,43 +178,22 @@ pub enum Decision {
 }
 
 impl Share {
+    /// The test this share applies to an object version's facts (type, TLP, labels, creator).
+    pub fn filter(&self) -> Filter {
+        Filter {
+            max_tlp: self.max_tlp,
+            include_unmarked: self.include_unmarked,
+            types: self.types.clone(),
+            labels_any: self.labels_any.clone(),
+            labels_none: self.labels_none.clone(),
+            creators: self.creators.clone(),
+        }
+    }
+
     /// Whether the object as a whole passes this share's filters (type, TLP, labels, creator),
     /// before redaction. References are checked against this.
     pub fn admits(&self, obj: &Map<String, Value>) -> Result<(), &'static str> {
-        let ty = obj.get("type").and_then(Value::as_str).unwrap_or_default();
-        // TLP marking definitions themselves are public knowledge, and partners need them to
-        // read the markings on what they receive.
-        if ty == "marking-definition" && obj.get("id").and_then(Value::as_str).and_then(Tlp::from_marking_ref).is_some()
-        {
-            return Ok(());
-        }
-        if let Some(types) = &self.types
-            && !types.iter().any(|t| t == ty)
-        {
-            return Err("type not shared");
-        }
-        let refs = strings(obj.get("object_marking_refs"));
-        match Tlp::of_refs(refs.iter().map(String::as_str)) {
-            None if !self.include_unmarked => return Err("no TLP marking"),
-            Some(level) if level > self.max_tlp => return Err("TLP above the agreed level"),
-            _ => {}
-        }
-        let labels = strings(obj.get("labels"));
-        if let Some(any) = &self.labels_any
-            && !labels.iter().any(|l| any.contains(l))
-        {
-            return Err("no agreed label");
-        }
-        if labels.iter().any(|l| self.labels_none.contains(l)) {
-            return Err("excluded label");
-        }
-        if let Some(creators) = &self.creators {
-            let by = obj.get("created_by_ref").and_then(Value::as_str).unwrap_or_default();
-            if !creators.iter().any(|c| c == by) {
-                return Err("creator not shared");
-            }
-        }
-        Ok(())
+        self.filter().admits(&Facts::of(obj))
     }
 
     /// Decide one object. `disclosable(id)` says whether an object this one refers to may
@@ -186,11 +204,8 @@ impl Share {
             return Decision::Withhold(why);
         }
         let mut out = map.clone();
-        for p in &self.redact {
-            if matches!(p.as_str(), "type" | "id" | "spec_version" | "created" | "modified") {
-                continue;
-            }
-            out.remove(p);
+        for rule in &self.redact {
+            redact(&mut out, rule);
         }
         // Parts under granular markings above the partner's level go, with those markings.
         if let Some(Value::Array(gms)) = out.remove("granular_markings") {
@@ -241,6 +256,78 @@ impl Share {
             return Decision::Withhold("depends on what the partner may not see");
         }
         Decision::Disclose(value)
+    }
+}
+
+/// Properties that identify an object and its version: never redacted (the object would not
+/// be STIX without them, and they say nothing the partner is not already given).
+const IDENTITY: [&str; 5] = ["type", "id", "spec_version", "created", "modified"];
+
+/// Apply one redaction rule (see [`Share::redact`]) to an object.
+fn redact(obj: &mut Map<String, Value>, rule: &str) {
+    let path: Vec<&str> = rule.split('.').filter(|p| !p.is_empty()).collect();
+    match path.as_slice() {
+        [] => {}
+        [name] if IDENTITY.contains(name) => {}
+        [name] => remove_everywhere(obj, name),
+        _ => {
+            remove_path(obj, &path);
+            // The same property, carried by an extension.
+            if let Some(Value::Object(exts)) = obj.get_mut("extensions") {
+                for ext in exts.values_mut() {
+                    if let Value::Object(m) = ext {
+                        remove_path(m, &path);
+                    }
+                }
+            }
+            // A language-content object carries translations of another object's properties,
+            // keyed by language: the same path, one level down.
+            if obj.get("type").and_then(Value::as_str) == Some("language-content")
+                && let Some(Value::Object(langs)) = obj.get_mut("contents")
+            {
+                for tr in langs.values_mut() {
+                    if let Value::Object(m) = tr {
+                        remove_path(m, &path);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Remove every member named `name`, at any depth.
+fn remove_everywhere(obj: &mut Map<String, Value>, name: &str) {
+    obj.remove(name);
+    for v in obj.values_mut() {
+        remove_in_value(v, name);
+    }
+}
+
+fn remove_in_value(v: &mut Value, name: &str) {
+    match v {
+        Value::Object(m) => remove_everywhere(m, name),
+        Value::Array(items) => items.iter_mut().for_each(|i| remove_in_value(i, name)),
+        _ => {}
+    }
+}
+
+/// Remove the member at `path` (object keys; lists are walked item by item).
+fn remove_path(obj: &mut Map<String, Value>, path: &[&str]) {
+    let Some((first, rest)) = path.split_first() else { return };
+    if rest.is_empty() {
+        obj.remove(*first);
+        return;
+    }
+    if let Some(next) = obj.get_mut(*first) {
+        remove_path_in_value(next, rest);
+    }
+}
+
+fn remove_path_in_value(v: &mut Value, path: &[&str]) {
+    match v {
+        Value::Object(m) => remove_path(m, path),
+        Value::Array(items) => items.iter_mut().for_each(|i| remove_path_in_value(i, path)),
+        _ => {}
     }
 }
 

@@ -12,6 +12,7 @@
 //! This crate does no I/O of its own: callers hand it a reader or bytes.
 
 pub mod bundle;
+pub mod facts;
 pub mod id;
 pub mod json;
 pub mod object;
@@ -20,6 +21,7 @@ pub mod timestamp;
 pub mod tlp;
 pub mod validate;
 
+pub use facts::{Facts, Filter};
 pub use bundle::{Envelope, RawObject, ReadError, read_objects, read_objects_from_slice};
 pub use object::{ObjectError, StixObject};
 pub use timestamp::Timestamp;

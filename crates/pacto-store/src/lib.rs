@@ -18,7 +18,7 @@ pub use ingest::{
 };
 pub use sqlite::SqliteStore;
 
-use pacto_stix::{SpecVersion, StixObject};
+use pacto_stix::{Facts, Filter, SpecVersion, StixObject};
 use serde::Serialize;
 
 /// Errors from a store.
@@ -96,6 +96,8 @@ pub struct Incoming {
     pub version: String,
     pub spec_version: SpecVersion,
     pub revoked: bool,
+    /// What sharing decisions look at (see [`pacto_stix::Facts`]).
+    pub facts: Facts,
     pub raw: Box<serde_json::value::RawValue>,
 }
 
@@ -107,6 +109,7 @@ impl Incoming {
             version: version_key(object),
             spec_version,
             revoked: object.revoked(),
+            facts: Facts::of(object.properties()),
             raw: object.raw_value().to_owned(),
         }
     }
@@ -191,7 +194,14 @@ pub struct Query {
     pub exclude_revoked: bool,
     /// At most this many versions.
     pub limit: Option<usize>,
+    /// Read through a view (see [`Store::view`]): only the versions it admits, `date_added`
+    /// and `added_after` on the view's own clock, first and last among the admitted versions.
+    pub view: Option<ViewId>,
 }
+
+/// A partner's view of a collection: the object versions one [`Filter`] admits, kept by the
+/// store as objects arrive, so that reading it costs nothing for what it leaves out.
+pub type ViewId = i64;
 
 /// One page of a query: the versions, and whether more follow.
 #[derive(Debug, Clone, Default)]
@@ -346,6 +356,18 @@ pub trait Store {
     fn ledger_entries(&self, after: u64, partner: Option<&str>, limit: usize) -> Result<Vec<(u64, String)>>;
     /// Every checkpoint's text, in order.
     fn ledger_checkpoints(&self) -> Result<Vec<String>>;
+
+    /// The view of `collection` through `filter`, made (and filled from what the collection
+    /// holds) if it does not exist yet. Every later write to the collection keeps it up to
+    /// date in the same transaction. A view's `date_added` values are its own: strictly
+    /// increasing, consecutive within one transaction and never earlier than the start of the
+    /// second in which it was written, so their spacing says nothing of the versions the
+    /// view leaves out.
+    fn view(&mut self, collection: &Collection, filter: &Filter) -> Result<ViewId>;
+    /// Drop every view but these (views of filters no longer in force).
+    fn retain_views(&mut self, keep: &[ViewId]) -> Result<()>;
+    /// Whether the latest version of `id` in `collection` is in the view.
+    fn in_view(&self, view: ViewId, collection: &Collection, id: &str) -> Result<bool>;
 
     /// A node setting kept in the database (None when unset).
     fn setting(&self, key: &str) -> Result<Option<String>>;

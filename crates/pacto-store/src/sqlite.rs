@@ -10,12 +10,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 use serde_json::Value;
 
+use pacto_stix::{Facts, Filter};
+
 use crate::{
     AddOutcome, Collection, CollectionStats, Incoming, Provenance, PsiSet, Query, Remote, Result, Store, StoreError,
-    StoredObject, User, Versions,
+    StoredObject, User, Versions, ViewId,
 };
 
-const SCHEMA_VERSION: i64 = 1;
+/// Version 2 added partners' views (`views`, `view_rows`); a version-1 database gains them
+/// on open (they fill when agreements are loaded), and a version-1 pacto refuses a version-2
+/// database, which it would write without keeping the views up to date.
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (
@@ -102,6 +107,29 @@ CREATE TABLE IF NOT EXISTS users (
 );
 
 CREATE UNIQUE INDEX IF NOT EXISTS objects_by_added ON objects (coll, date_added);
+
+-- Partners' views (Store::view): per collection and sharing filter, the object versions the
+-- filter admits, with date_added values of the view's own; kept by every write.
+CREATE TABLE IF NOT EXISTS views (
+    pk         INTEGER PRIMARY KEY,
+    coll       INTEGER NOT NULL REFERENCES collections(pk),
+    filter     TEXT NOT NULL,
+    last_added INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (coll, filter)
+);
+CREATE TABLE IF NOT EXISTS view_rows (
+    view       INTEGER NOT NULL,
+    date_added INTEGER NOT NULL,
+    seq        INTEGER NOT NULL,   -- objects.seq
+    idh        INTEGER NOT NULL,
+    id         TEXT NOT NULL,
+    version    TEXT NOT NULL,
+    is_latest  INTEGER NOT NULL,   -- latest among the versions in the view
+    is_first   INTEGER NOT NULL,
+    PRIMARY KEY (view, date_added)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS view_rows_by_id ON view_rows (view, idh);
+CREATE INDEX IF NOT EXISTS view_rows_by_seq ON view_rows (seq);
 "#;
 
 /// The SQLite store.
@@ -205,6 +233,10 @@ impl SqliteStore {
                 )?;
             }
             Some(v) if v == SCHEMA_VERSION.to_string() => {}
+            // Version 1 lacked only the views, which the schema above has just created.
+            Some(v) if v == "1" => {
+                conn.execute("UPDATE meta SET value = ?1 WHERE key = 'schema_version'", [SCHEMA_VERSION.to_string()])?;
+            }
             Some(v) => {
                 return Err(StoreError::Other(format!(
                     "the database has schema version {v}; this pacto understands version {SCHEMA_VERSION}"
@@ -237,15 +269,88 @@ struct Existing {
 /// collection's last one.
 fn add_all(tx: &Transaction<'_>, pk: i64, objects: &[Incoming]) -> Result<Vec<AddOutcome>> {
     let last: i64 = tx.query_row("SELECT last_added FROM collections WHERE pk = ?1", [pk], |r| r.get(0))?;
+    let mut views = live_views(tx, pk)?;
+    let clock = view_clock();
     let mut next_added = last + 1;
     let mut outcomes = Vec::with_capacity(objects.len());
     for obj in objects {
-        outcomes.push(add_one(tx, pk, obj, &mut next_added)?);
+        let outcome = add_one(tx, pk, obj, &mut next_added)?;
+        if matches!(outcome, AddOutcome::Added { .. }) && !views.is_empty() {
+            let seq = tx.last_insert_rowid();
+            for v in views.iter_mut().filter(|v| v.filter.admits(&obj.facts).is_ok()) {
+                view_insert(tx, v, clock, seq, &obj.id, &obj.version)?;
+            }
+        }
+        outcomes.push(outcome);
     }
     if next_added > last + 1 {
         tx.execute("UPDATE collections SET last_added = ?1 WHERE pk = ?2", params![next_added - 1, pk])?;
     }
+    save_view_clocks(tx, &views)?;
     Ok(outcomes)
+}
+
+/// A view being written to: its filter, and the last date_added it handed out.
+struct LiveView {
+    pk: i64,
+    filter: Filter,
+    last: i64,
+    start: i64,
+}
+
+fn live_views(tx: &Transaction<'_>, coll: i64) -> Result<Vec<LiveView>> {
+    let mut stmt = tx.prepare_cached("SELECT pk, filter, last_added FROM views WHERE coll = ?1")?;
+    let rows = stmt.query_map([coll], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (pk, text, last) = row?;
+        let filter: Filter =
+            serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("view {pk}'s filter: {e}")))?;
+        out.push(LiveView { pk, filter, last, start: last });
+    }
+    Ok(out)
+}
+
+fn save_view_clocks(tx: &Transaction<'_>, views: &[LiveView]) -> Result<()> {
+    for v in views.iter().filter(|v| v.last != v.start) {
+        tx.prepare_cached("UPDATE views SET last_added = ?1 WHERE pk = ?2")?.execute(params![v.last, v.pk])?;
+    }
+    Ok(())
+}
+
+/// The earliest date_added a view hands out in a transaction starting now: the start of the
+/// next whole second. Within a transaction a view's values are consecutive, so a partner can
+/// tell how many versions it was given in one write, but neither how many others were written
+/// beside them nor, below a second, when.
+fn view_clock() -> i64 {
+    const SECOND: i64 = 1_000_000;
+    (now_us() + SECOND - 1) / SECOND * SECOND
+}
+
+/// Add one stored version to a view, keeping its first and latest flags.
+fn view_insert(tx: &Transaction<'_>, v: &mut LiveView, clock: i64, seq: i64, id: &str, version: &str) -> Result<()> {
+    let date_added = (v.last + 1).max(clock);
+    v.last = date_added;
+    let idh = id_hash(id);
+    let (latest, first): (Option<String>, Option<String>) = tx
+        .prepare_cached("SELECT max(version), min(version) FROM view_rows WHERE view = ?1 AND idh = ?2 AND id = ?3")?
+        .query_row(params![v.pk, idh, id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let is_latest = latest.as_deref().is_none_or(|l| version > l);
+    let is_first = first.as_deref().is_none_or(|f| version < f);
+    if is_latest && latest.is_some() {
+        tx.prepare_cached("UPDATE view_rows SET is_latest = 0 WHERE view = ?1 AND idh = ?2 AND id = ?3 AND is_latest = 1")?
+            .execute(params![v.pk, idh, id])?;
+    }
+    if is_first && first.is_some() {
+        tx.prepare_cached("UPDATE view_rows SET is_first = 0 WHERE view = ?1 AND idh = ?2 AND id = ?3 AND is_first = 1")?
+            .execute(params![v.pk, idh, id])?;
+    }
+    tx.prepare_cached(
+        "INSERT INTO view_rows (view, date_added, seq, idh, id, version, is_latest, is_first)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![v.pk, date_added, seq, idh, id, version, is_latest, is_first])?;
+    Ok(())
 }
 
 fn add_one(tx: &Transaction<'_>, pk: i64, incoming: &Incoming, next_added: &mut i64) -> Result<AddOutcome> {
@@ -417,12 +522,28 @@ impl Store for SqliteStore {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut args: Vec<rusqlite::types::Value> = vec![pk.into(), idh.into(), id.to_string().into()];
         let mut sql = String::from("DELETE FROM objects WHERE coll = ? AND idh = ? AND id = ?");
-        if let Some(cond) = versions_condition(versions, &mut args) {
+        if let Some(cond) = versions_condition(versions, &mut args, "") {
             sql.push_str(" AND ");
             sql.push_str(&cond);
         }
+        // The versions going, so that views drop them too.
+        let seqs: Vec<i64> = {
+            let mut stmt = tx.prepare(&sql.replacen("DELETE FROM objects", "SELECT seq FROM objects", 1))?;
+            let rows = stmt.query_map(params_from_iter(args.iter()), |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
         let deleted = tx.execute(&sql, params_from_iter(args))? as u64;
+        for seq in &seqs {
+            tx.prepare_cached("DELETE FROM view_rows WHERE seq = ?1")?.execute([seq])?;
+        }
         if deleted > 0 {
+            tx.execute(
+                "UPDATE view_rows SET
+                    is_latest = (version = (SELECT max(version) FROM view_rows o WHERE o.view = view_rows.view AND o.idh = ?2 AND o.id = ?3)),
+                    is_first  = (version = (SELECT min(version) FROM view_rows o WHERE o.view = view_rows.view AND o.idh = ?2 AND o.id = ?3))
+                 WHERE view IN (SELECT pk FROM views WHERE coll = ?1) AND idh = ?2 AND id = ?3",
+                params![pk, idh, id],
+            )?;
             // The remaining versions' first/last flags follow what is left.
             tx.execute(
                 "UPDATE objects SET
@@ -570,7 +691,12 @@ impl Store for SqliteStore {
                     .map_err(|e| StoreError::Corrupt(format!("{}: {e}", o.id)))?;
                 let spec =
                     if o.spec_version == "2.0" { pacto_stix::SpecVersion::V20 } else { pacto_stix::SpecVersion::V21 };
+                let facts = serde_json::from_str::<Value>(raw.get())
+                    .ok()
+                    .and_then(|v| v.as_object().map(Facts::of))
+                    .unwrap_or_default();
                 incoming.push(Incoming {
+                    facts,
                     id: o.id,
                     type_name: o.type_name,
                     version: o.version,
@@ -703,6 +829,69 @@ impl Store for SqliteStore {
         Ok(outcomes)
     }
 
+    fn view(&mut self, collection: &Collection, filter: &Filter) -> Result<ViewId> {
+        let pk = self.coll_pk(collection)?;
+        let key = filter.key();
+        let find = "SELECT pk FROM views WHERE coll = ?1 AND filter = ?2";
+        if let Some(view) = self.conn.query_row(find, params![pk, key], |r| r.get(0)).optional()? {
+            return Ok(view);
+        }
+        let started = std::time::Instant::now();
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute("INSERT INTO views (coll, filter) VALUES (?1, ?2)", params![pk, key])?;
+        let view_pk = tx.last_insert_rowid();
+        let mut live = LiveView { pk: view_pk, filter: filter.clone(), last: 0, start: 0 };
+        let clock = view_clock();
+        let (mut seen, mut admitted) = (0u64, 0u64);
+        {
+            let mut stmt =
+                tx.prepare("SELECT seq, id, version, raw FROM objects WHERE coll = ?1 ORDER BY date_added")?;
+            let mut rows = stmt.query([pk])?;
+            while let Some(r) = rows.next()? {
+                let (seq, id, version, raw): (i64, String, String, String) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+                seen += 1;
+                let value: Value =
+                    serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("{id} {version}: {e}")))?;
+                let facts = value.as_object().map(Facts::of).unwrap_or_default();
+                if live.filter.admits(&facts).is_ok() {
+                    admitted += 1;
+                    view_insert(&tx, &mut live, clock, seq, &id, &version)?;
+                }
+            }
+        }
+        save_view_clocks(&tx, std::slice::from_ref(&live))?;
+        tx.commit()?;
+        tracing::info!(
+            collection = collection.name,
+            versions = seen,
+            admitted,
+            millis = started.elapsed().as_millis() as u64,
+            "partner view built"
+        );
+        Ok(view_pk)
+    }
+
+    fn retain_views(&mut self, keep: &[ViewId]) -> Result<()> {
+        let list = keep.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(&format!("DELETE FROM view_rows WHERE view NOT IN ({list})"), [])?;
+        tx.execute(&format!("DELETE FROM views WHERE pk NOT IN ({list})"), [])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn in_view(&self, view: ViewId, collection: &Collection, id: &str) -> Result<bool> {
+        let pk = self.coll_pk(collection)?;
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM objects o JOIN view_rows v ON v.seq = o.seq
+                 WHERE o.coll = ?1 AND o.idh = ?2 AND o.id = ?3 AND o.is_latest = 1 AND v.view = ?4)",
+            )?
+            .query_row(params![pk, id_hash(id), id, view], |r| r.get(0))?)
+    }
+
     fn ledger_checkpoints(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare("SELECT checkpoint FROM ledger_checkpoints ORDER BY seq")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
@@ -716,12 +905,20 @@ impl Store for SqliteStore {
         f: &mut dyn FnMut(StoredObject) -> Result<()>,
     ) -> Result<()> {
         let pk = self.coll_pk(collection)?;
-        let mut sql = String::from(
-            "SELECT id, type, version, spec_version, date_added, revoked, raw FROM objects WHERE coll = ?",
-        );
+        // `k` holds the listing's keys (date_added, id, version, first/last): the objects
+        // themselves, or a view's rows joined to them.
         let mut args: Vec<rusqlite::types::Value> = vec![pk.into()];
+        let k = if query.view.is_some() { "v" } else { "o" };
+        let mut sql = format!("SELECT o.id, o.type, o.version, o.spec_version, {k}.date_added, o.revoked, o.raw ");
+        match query.view {
+            None => sql.push_str("FROM objects o WHERE o.coll = ?"),
+            Some(view) => {
+                sql.push_str("FROM view_rows v JOIN objects o ON o.seq = v.seq WHERE o.coll = ? AND v.view = ?");
+                args.push(view.into());
+            }
+        }
         if let Some(after) = query.added_after {
-            sql.push_str(" AND date_added > ?");
+            sql.push_str(&format!(" AND {k}.date_added > ?"));
             args.push(after.into());
         }
         let mut any_of = |col: &str, values: &[String], sql: &mut String| {
@@ -732,21 +929,22 @@ impl Store for SqliteStore {
         };
         if !query.ids.is_empty() {
             let hashes: Vec<String> = query.ids.iter().map(|i| id_hash(i).to_string()).collect();
-            sql.push_str(&format!(" AND idh IN ({})", hashes.join(",")));
+            sql.push_str(&format!(" AND {k}.idh IN ({})", hashes.join(",")));
         }
-        any_of("id", &query.ids, &mut sql);
-        any_of("type", &query.types, &mut sql);
-        any_of("spec_version", &query.spec_versions, &mut sql);
-        if let Some(cond) = versions_condition(&query.versions, &mut args) {
+        any_of(&format!("{k}.id"), &query.ids, &mut sql);
+        any_of("o.type", &query.types, &mut sql);
+        any_of("o.spec_version", &query.spec_versions, &mut sql);
+        if let Some(cond) = versions_condition(&query.versions, &mut args, &format!("{k}.")) {
             sql.push_str(" AND ");
             sql.push_str(&cond);
         }
         if query.exclude_revoked {
-            sql.push_str(" AND NOT EXISTS (SELECT 1 FROM objects l WHERE l.coll = objects.coll AND l.idh = objects.idh AND l.id = objects.id AND l.is_latest = 1 AND l.revoked = 1)");
+            sql.push_str(" AND NOT EXISTS (SELECT 1 FROM objects l WHERE l.coll = o.coll AND l.idh = o.idh AND l.id = o.id AND l.is_latest = 1 AND l.revoked = 1)");
         }
         // With ids given, look them up by the id index and sort the few rows found; otherwise
         // SQLite may walk the whole date_added index to keep the order.
-        sql.push_str(if query.ids.is_empty() { " ORDER BY date_added" } else { " ORDER BY +date_added" });
+        let order = if query.ids.is_empty() { "" } else { "+" };
+        sql.push_str(&format!(" ORDER BY {order}{k}.date_added"));
         // SQLite's LIMIT is a signed 64-bit integer ("no limit" may arrive as usize::MAX).
         if let Some(limit) = query.limit.filter(|&l| l < i64::MAX as usize) {
             sql.push_str(&format!(" LIMIT {limit}"));
@@ -769,23 +967,23 @@ impl Store for SqliteStore {
 }
 
 /// The SQL condition for a version selection (None: no condition), pushing its arguments.
-fn versions_condition(v: &Versions, args: &mut Vec<rusqlite::types::Value>) -> Option<String> {
+fn versions_condition(v: &Versions, args: &mut Vec<rusqlite::types::Value>, t: &str) -> Option<String> {
     if v.all {
         return None;
     }
     let mut any = Vec::new();
     if v.first {
-        any.push("is_first = 1".to_string());
+        any.push(format!("{t}is_first = 1"));
     }
     if v.last {
-        any.push("is_latest = 1".to_string());
+        any.push(format!("{t}is_latest = 1"));
     }
     if !v.at.is_empty() {
-        any.push(format!("version IN ({})", vec!["?"; v.at.len()].join(",")));
+        any.push(format!("{t}version IN ({})", vec!["?"; v.at.len()].join(",")));
         args.extend(v.at.iter().map(|a| rusqlite::types::Value::Text(a.clone())));
     }
     if !v.at_added.is_empty() {
-        any.push(format!("(version = '' AND date_added IN ({}))", vec!["?"; v.at_added.len()].join(",")));
+        any.push(format!("({t}version = '' AND {t}date_added IN ({}))", vec!["?"; v.at_added.len()].join(",")));
         args.extend(v.at_added.iter().map(|a| rusqlite::types::Value::Integer(*a)));
     }
     Some(if any.is_empty() { "0".to_string() } else { format!("({})", any.join(" OR ")) })

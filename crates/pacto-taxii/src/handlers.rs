@@ -19,7 +19,9 @@ use serde_json::{Value, json};
 use crate::auth::Credentials;
 use crate::media::{self, STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE};
 use crate::params::{self, DefaultVersions};
+use crate::partner::Served;
 use crate::{ApiRoot, AppState, Caller, TaxiiError};
+use pacto_federation::ledger::sha256_hex;
 
 type AppResult = Result<Response, TaxiiError>;
 type St = State<Arc<AppState>>;
@@ -111,7 +113,8 @@ fn taxii_response(status: StatusCode, body: String) -> Response {
 async fn caller(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Caller, TaxiiError> {
     let user = account(state, headers).await?;
     let agreement = state.agreements.read().ok().and_then(|a| a.get(&user.name).cloned());
-    Ok(Caller { user, agreement })
+    let dropboxes = state.dropboxes.read().map(|d| d.clone()).unwrap_or_default();
+    Ok(Caller { user, agreement, dropboxes })
 }
 
 async fn account(state: &Arc<AppState>, headers: &HeaderMap) -> Result<User, TaxiiError> {
@@ -280,7 +283,10 @@ async fn query_page(
     let query = p.query;
     match who.share(&c).cloned() {
         // A partner sees its agreement's view of the collection, nothing else.
-        Some(share) => state.stores.read(move |s| crate::partner::page(s, &c, &query, &share)).await,
+        Some(share) => {
+            let view = state.view(&c, &share).await?;
+            state.stores.read(move |s| crate::partner::page(s, &c, &query, &share, view)).await
+        }
         None => state.stores.read(move |s| Ok(s.page(&c, &query)?)).await,
     }
 }
@@ -333,10 +339,17 @@ async fn objects(
 ) -> AppResult {
     let (who, c) = reading(&state, &headers, &name, &coll).await?;
     let page = query_page(&state, &who, c.clone(), &raw, DefaultVersions::Last, None).await?;
-    if who.agreement.is_some() {
-        crate::partner::record(&state, &who.user.name, &c, &page.objects).await?;
-    }
+    record_objects(&state, &who, &c, &page).await?;
     Ok(paged(&page, envelope(&page)))
+}
+
+/// A partner's read of objects goes into the ledger before the answer leaves.
+async fn record_objects(state: &Arc<AppState>, who: &Caller, c: &Collection, page: &Page) -> Result<(), TaxiiError> {
+    if who.agreement.is_none() {
+        return Ok(());
+    }
+    let digests = page.objects.iter().map(|o| sha256_hex(o.raw.as_bytes())).collect();
+    crate::partner::record(state, &who.user.name, c, Served::Objects, &page.objects, digests).await
 }
 
 async fn object(
@@ -350,9 +363,7 @@ async fn object(
     if page.objects.is_empty() && !raw.contains_key("next") {
         return Err(TaxiiError::not_found("no such object in this collection"));
     }
-    if who.agreement.is_some() {
-        crate::partner::record(&state, &who.user.name, &c, &page.objects).await?;
-    }
+    record_objects(&state, &who, &c, &page).await?;
     Ok(paged(&page, envelope(&page)))
 }
 
@@ -372,6 +383,11 @@ async fn manifest(
                    "media_type": media::stix_media_type(&o.spec_version)})
         })
         .collect();
+    if who.agreement.is_some() {
+        // Naming what exists is a disclosure too (of ids, versions and dates).
+        let digests = records.iter().map(|r| sha256_hex(r.to_string().as_bytes())).collect();
+        crate::partner::record(&state, &who.user.name, &c, Served::Manifest, &page.objects, digests).await?;
+    }
     Ok(paged(&page, list_body(&page, "objects", records)))
 }
 
@@ -387,6 +403,10 @@ async fn versions(
         return Err(TaxiiError::not_found("no such object in this collection"));
     }
     let list: Vec<Value> = page.objects.iter().map(|o| Value::String(pacto_store::taxii_version(o))).collect();
+    if who.agreement.is_some() {
+        let digests = list.iter().map(|v| sha256_hex(v.to_string().as_bytes())).collect();
+        crate::partner::record(&state, &who.user.name, &c, Served::Versions, &page.objects, digests).await?;
+    }
     Ok(paged(&page, list_body(&page, "versions", list)))
 }
 
@@ -424,7 +444,7 @@ async fn add_objects(
     let user = caller(&state, &headers).await?;
     let c = visible(&state, &name, &coll, &user).await?;
     if !user.may_write(&c) {
-        return Err(TaxiiError::forbidden("this account may not write to this collection"));
+        return Err(TaxiiError::forbidden(user.write_refusal(&c)));
     }
     media::check_content_type(&headers)?;
     let limit = state.config.max_content_length;

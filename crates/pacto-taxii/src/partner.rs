@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use pacto_federation::agreement::{Agreement, Decision, Share};
-use pacto_federation::ledger::{Chain, Checkpoint, Entry, Event, sha256_hex};
-use pacto_store::{Collection, Page, Query, Store, StoredObject, User, Versions};
+use pacto_federation::ledger::{Chain, Checkpoint, Entry, Event};
+use pacto_store::{Collection, Page, Query, Store, StoredObject, User, ViewId};
 use serde_json::Value;
 
 use crate::{AppState, TaxiiError};
@@ -22,6 +22,8 @@ use crate::{AppState, TaxiiError};
 pub struct Caller {
     pub user: User,
     pub agreement: Option<Arc<Agreement>>,
+    /// Every partner's drop box (collection name → partner): written by that partner alone.
+    pub dropboxes: Arc<HashMap<String, String>>,
 }
 
 impl Caller {
@@ -34,7 +36,19 @@ impl Caller {
     pub fn may_write(&self, c: &Collection) -> bool {
         match &self.agreement {
             Some(a) => a.dropbox.as_deref() == Some(c.name.as_str()),
-            None => self.user.may_write(c),
+            // A drop box holds its partner's writing and nobody else's, so that what the
+            // partner finds already there (an id and version taken) is its own.
+            None => self.user.may_write(c) && !self.dropboxes.contains_key(&c.name),
+        }
+    }
+    /// Why a write to `c` is refused (for the 403's message).
+    pub fn write_refusal(&self, c: &Collection) -> String {
+        match self.dropboxes.get(&c.name) {
+            Some(p) if self.agreement.is_none() && self.user.may_write(c) => format!(
+                "{:?} is partner {p:?}'s drop box: only {p:?} writes to it (read what it sent, or adopt it elsewhere)",
+                c.name
+            ),
+            _ => "this account may not write to this collection".to_string(),
         }
     }
     /// Partners never delete; local accounts need read and write.
@@ -46,36 +60,42 @@ impl Caller {
     }
 }
 
-/// How many stored versions a partner page examines per store call.
+/// How many stored versions a partner page examines per store call at most.
 const CHUNK: usize = 500;
 
-/// A page of what the partner may see: the query's versions, filtered and redacted by `share`,
-/// at most `limit`, with `more` true only if another disclosable version follows.
-pub fn page(s: &dyn Store, c: &Collection, query: &Query, share: &Share) -> Result<Page, TaxiiError> {
+/// A page of what the partner may see: the query's versions read through the share's view
+/// (`view`, see [`pacto_store::Store::view`]: only admitted versions, on the view's clock,
+/// first and last among them), redacted by `share`, at most `limit`, with `more` true only
+/// if another disclosable version follows. Withheld versions are never read.
+pub fn page(
+    s: &dyn Store,
+    c: &Collection,
+    query: &Query,
+    share: &Share,
+    view: ViewId,
+) -> Result<Page, TaxiiError> {
     let limit = query.limit.unwrap_or(usize::MAX);
     let cache: RefCell<HashMap<String, bool>> = RefCell::new(HashMap::new());
-    // Whether an object this one refers to may itself go (its latest version, same collection).
+    // Whether an object this one refers to may itself go (its latest version is in the view).
     let disclosable = |id: &str| -> bool {
         if let Some(known) = cache.borrow().get(id) {
             return *known;
         }
-        let q = Query { ids: vec![id.to_string()], versions: Versions::last(), limit: Some(1), ..Query::default() };
-        let ok = s
-            .page(c, &q)
-            .ok()
-            .and_then(|p| p.objects.into_iter().next())
-            .and_then(|o| serde_json::from_str::<Value>(&o.raw).ok())
-            .is_some_and(|v| v.as_object().is_some_and(|m| share.admits(m).is_ok()));
+        let ok = s.in_view(view, c, id).unwrap_or(false);
         cache.borrow_mut().insert(id.to_string(), ok);
         ok
     };
     let mut out = Vec::new();
     let mut cursor = query.added_after;
     loop {
-        let batch = s.page(c, &Query { added_after: cursor, limit: Some(CHUNK), ..query.clone() })?;
+        // One more than the page needs, to know whether more follow.
+        let want = limit.saturating_sub(out.len()).saturating_add(1).min(CHUNK);
+        let batch = s.page(c, &Query { added_after: cursor, limit: Some(want), view: Some(view), ..query.clone() })?;
         for o in batch.objects {
             cursor = Some(o.date_added);
             let Ok(v) = serde_json::from_str::<Value>(&o.raw) else { continue };
+            // Admitted by the view; what remains to decide depends on the body (redaction, and
+            // references to what the partner may not see) and rarely withholds.
             if let Decision::Disclose(shown) = share.decide(&v, &disclosable) {
                 if out.len() == limit {
                     return Ok(Page { objects: out, more: true });
@@ -89,13 +109,38 @@ pub fn page(s: &dyn Store, c: &Collection, query: &Query, share: &Share) -> Resu
     }
 }
 
-/// Append one ledger entry per object served to `partner`, and a signed checkpoint, in one
+/// What a read told a partner, for its ledger entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Served {
+    /// Objects (objects and object endpoints): the entry's digest is of the object as served.
+    Objects,
+    /// Manifest records: which ids and versions exist, and when they were added.
+    Manifest,
+    /// An object's version list.
+    Versions,
+}
+
+impl Served {
+    fn kind(self) -> &'static str {
+        match self {
+            Served::Objects => "disclosure",
+            Served::Manifest => "manifest",
+            Served::Versions => "versions",
+        }
+    }
+}
+
+/// Append one ledger entry per object version a read told `partner` of (`what` says how:
+/// its content, or its manifest record or version), and a signed checkpoint, in one
 /// transaction. Called before the response is sent: what is not recorded is not served.
+/// `digests` are of exactly what was sent for each version (the object, or its record).
 pub async fn record(
     state: &Arc<AppState>,
     partner: &str,
     c: &Collection,
+    what: Served,
     served: &[StoredObject],
+    digests: Vec<String>,
 ) -> Result<(), TaxiiError> {
     if served.is_empty() {
         return Ok(());
@@ -103,14 +148,15 @@ pub async fn record(
     let now = pacto_stix::Timestamp::now().format(3);
     let events: Vec<Event> = served
         .iter()
-        .map(|o| Event {
+        .zip(digests)
+        .map(|(o, digest)| Event {
             time: now.clone(),
             partner: partner.to_string(),
-            kind: "disclosure".into(),
+            kind: what.kind().into(),
             collection: c.name.clone(),
             object_id: Some(o.id.clone()),
             object_version: Some(pacto_store::taxii_version(o)),
-            digest: sha256_hex(o.raw.as_bytes()),
+            digest,
         })
         .collect();
     let partner = partner.to_string();

@@ -230,13 +230,16 @@ fn every_disclosure_is_in_the_ledger_and_the_ledger_verifies() {
     let node = partner_node();
     get(&node, OBJ);
     get(&node, &format!("{OBJ}{}/", id("indicator", 1)));
-    get(&node, "/api/collections/intel/manifest/"); // metadata only: not a disclosure of content
+    get(&node, "/api/collections/intel/manifest/"); // names what exists: its own entry kind
     let s = SqliteStore::open(&node.db).unwrap();
     let rows = s.ledger_entries(0, None, 1000).unwrap();
     let entries: Vec<pacto_federation::ledger::Entry> =
         rows.iter().map(|(_, t)| serde_json::from_str(t).unwrap()).collect();
-    assert_eq!(entries.len(), expected().len() + 1);
-    assert!(entries.iter().all(|e| e.partner == "partner" && e.kind == "disclosure" && e.collection == "intel"));
+    let of_kind = |k: &str| entries.iter().filter(|e| e.kind == k).count();
+    assert_eq!(of_kind("disclosure"), expected().len() + 1);
+    assert_eq!(of_kind("manifest"), expected().len());
+    assert_eq!(entries.len(), 2 * expected().len() + 1);
+    assert!(entries.iter().all(|e| e.partner == "partner" && e.collection == "intel"));
     let served: BTreeSet<String> = entries.iter().filter_map(|e| e.object_id.clone()).collect();
     assert_eq!(served, expected());
     let cps: Vec<pacto_federation::ledger::Checkpoint> =

@@ -56,7 +56,7 @@ pub fn node_with(
     let key = pacto_federation::ledger::generate_key();
     let ledger_key = key.verifying_key();
     let state = AppState::with_key(config, Stores::new(Box::new(s), readers), key);
-    state.set_agreements(agreements);
+    state.set_agreements(agreements).unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     listener.set_nonblocking(true).unwrap();

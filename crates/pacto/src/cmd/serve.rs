@@ -119,7 +119,9 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
     let key = config::node_key(g)?;
     let state = AppState::with_key(server, Stores::new(Box::new(writer), readers), key);
     let agreements_dir = config::agreements_dir(g);
-    state.set_agreements(config::load_agreements(&agreements_dir));
+    state
+        .set_agreements(config::load_agreements(&agreements_dir))
+        .with_context(|| format!("the agreements in {} do not fit together", agreements_dir.display()))?;
     let interval = args.sync_interval.or(file.sync_interval).unwrap_or(300);
     if interval > 0 {
         start_sync(db.clone(), std::time::Duration::from_secs(interval))?;
@@ -194,8 +196,14 @@ async fn reload_agreements(state: Arc<AppState>, dir: PathBuf) {
         if now != last {
             last = now;
             let agreements = config::load_agreements(&dir);
-            tracing::info!(count = agreements.len(), "agreements reloaded");
-            state.set_agreements(agreements);
+            let count = agreements.len();
+            // Partners' views of new filters are filled here: off the runtime's threads.
+            let st = state.clone();
+            match tokio::task::spawn_blocking(move || st.set_agreements(agreements)).await {
+                Ok(Ok(())) => tracing::info!(count, "agreements reloaded"),
+                Ok(Err(e)) => tracing::error!(error = %e, "agreements not reloaded; the previous ones stay in force"),
+                Err(e) => tracing::error!(error = %e, "agreements not reloaded"),
+            }
         }
     }
 }

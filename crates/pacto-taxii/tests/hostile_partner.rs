@@ -1,0 +1,218 @@
+//! A partner attacking through its own credentials: what it may not see must leave no trace —
+//! not in which version counts as first or last, not in redacted copies of a property, not in
+//! the spacing of `date_added` values, not in how its drop box answers — and every read that
+//! names what exists (manifest, versions) is in the ledger.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use pacto_federation::agreement::Agreement;
+use pacto_stix::{SpecVersion, StixObject, Tlp};
+use pacto_store::{Incoming, SqliteStore, Store};
+use pacto_taxii::ServerConfig;
+use serde_json::{Value, json};
+
+const AGREEMENT: &str = r#"
+partner = "partner"
+dropbox = "dropbox"
+[[share]]
+collection = "intel"
+max_tlp = "amber"
+redact = ["x_informant_name", "x_case.officer"]
+"#;
+
+const OBJ: &str = "/api/collections/intel/objects/";
+const MANIFEST: &str = "/api/collections/intel/manifest/";
+
+fn id(ty: &str, n: u32) -> String {
+    format!("{ty}--{n:08x}-17d4-4cbf-938f-98ee46b3cd3f")
+}
+
+fn t(minute: u32) -> String {
+    format!("2026-01-01T00:{minute:02}:00.000Z")
+}
+
+fn indicator(n: u32, modified: u32, tlp: Tlp) -> Value {
+    json!({"type": "indicator", "spec_version": "2.1", "id": id("indicator", n), "created": t(0), "modified": t(modified),
+           "pattern": "[ipv4-addr:value = '203.0.113.5']", "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+           "object_marking_refs": [tlp.marking_id()]})
+}
+
+fn node_holding(batches: Vec<Vec<Value>>) -> Node {
+    let agreement = Agreement::parse(AGREEMENT).unwrap();
+    node_with(ServerConfig { max_page_size: 100, ..ServerConfig::default() }, vec![agreement], move |s: &mut SqliteStore| {
+        let c = s.collection("intel").unwrap().unwrap();
+        for batch in batches {
+            let incoming: Vec<_> = batch
+                .into_iter()
+                .map(|v| Incoming::new(&StixObject::from_value(v).unwrap(), SpecVersion::V21))
+                .collect();
+            s.add_batch(&c, &incoming).unwrap();
+        }
+    })
+}
+
+fn get(node: &Node, path: &str) -> Resp {
+    send(node, Req::get(path, "partner"))
+}
+
+/// (id, version) of each object in a page or manifest.
+fn versions_of(v: &Value) -> BTreeSet<(String, String)> {
+    v["objects"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| {
+            let version = o.get("modified").or_else(|| o.get("version")).and_then(Value::as_str).unwrap();
+            (o["id"].as_str().unwrap().to_string(), version.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn first_and_last_are_the_first_and_last_versions_the_partner_may_see() {
+    // 0x50: GREEN, RED, AMBER, RED — its last visible version is the AMBER one.
+    // 0x51: RED, GREEN — its first visible version is the GREEN one.
+    let node = node_holding(vec![vec![
+        indicator(0x50, 1, Tlp::Green),
+        indicator(0x50, 2, Tlp::Red),
+        indicator(0x50, 3, Tlp::Amber),
+        indicator(0x50, 4, Tlp::Red),
+        indicator(0x51, 1, Tlp::Red),
+        indicator(0x51, 2, Tlp::Green),
+    ]]);
+    let (a, b) = (id("indicator", 0x50), id("indicator", 0x51));
+    let pair = |i: &str, m: u32| (i.to_string(), t(m));
+    let last: BTreeSet<_> = [pair(&a, 3), pair(&b, 2)].into();
+    let first: BTreeSet<_> = [pair(&a, 1), pair(&b, 2)].into();
+    let all: BTreeSet<_> = [pair(&a, 1), pair(&a, 3), pair(&b, 2)].into();
+    for (query, want) in [("", &last), ("?match[version]=last", &last), ("?match[version]=first", &first)] {
+        assert_eq!(versions_of(&get(&node, &format!("{OBJ}{query}")).json()), *want, "objects {query}");
+        assert_eq!(versions_of(&get(&node, &format!("{MANIFEST}{query}")).json()), *want, "manifest {query}");
+    }
+    assert_eq!(versions_of(&get(&node, &format!("{OBJ}?match[version]=all")).json()), all);
+    assert_eq!(versions_of(&get(&node, &format!("{OBJ}?match[version]=first,last")).json()), all);
+    for (i, m_last, m_first) in [(&a, 3, 1), (&b, 2, 2)] {
+        let r = get(&node, &format!("{OBJ}{i}/"));
+        assert_eq!(r.status, 200, "{i}");
+        assert_eq!(versions_of(&r.json()), [pair(i, m_last)].into(), "object {i}");
+        let r = get(&node, &format!("{OBJ}{i}/?match[version]=first"));
+        assert_eq!(versions_of(&r.json()), [pair(i, m_first)].into(), "object {i} first");
+    }
+    let v = get(&node, &format!("{OBJ}{a}/versions/")).json();
+    assert_eq!(v["versions"], json!([t(1), t(3)]));
+    // Asking for a withheld version by name is exactly like asking for one that never existed.
+    let withheld = get(&node, &format!("{OBJ}{a}/?match[version]={}", t(4)));
+    let never = get(&node, &format!("{OBJ}{a}/?match[version]={}", t(9)));
+    assert_eq!((withheld.status, withheld.text()), (never.status, never.text()));
+}
+
+#[test]
+fn a_redacted_property_leaves_in_no_form() {
+    let actor = id("threat-actor", 0x60);
+    let ext = "extension-definition--6b1c3f6e-6a5a-4a5c-9c7e-0f4c2b3a1d10";
+    let objects = vec![
+        json!({"type": "threat-actor", "spec_version": "2.1", "id": actor, "created": t(0), "modified": t(0),
+               "name": "Red Norte", "x_informant_name": "Juan Informante",
+               "x_case": {"officer": "Sgt Escobedo", "number": "CASE-42"},
+               "extensions": {ext: {"extension_type": "property-extension", "x_informant_name": "Juan Informante",
+                                    "notes": [{"x_informant_name": "Juan Informante", "seen": "border"}]}},
+               "object_marking_refs": [Tlp::Green.marking_id()]}),
+        json!({"type": "language-content", "spec_version": "2.1", "id": id("language-content", 0x61),
+               "created": t(0), "modified": t(0), "object_ref": actor, "object_modified": t(0),
+               "contents": {"en": {"name": "Northern Red", "x_informant_name": "Juan Informante",
+                                   "x_case": {"officer": "Sgt Escobedo", "number": "CASE-42"}}},
+               "object_marking_refs": [Tlp::Green.marking_id()]}),
+    ];
+    let node = node_holding(vec![objects]);
+    let paths = [
+        OBJ.to_string(),
+        format!("{OBJ}{actor}/"),
+        format!("{OBJ}{}/", id("language-content", 0x61)),
+        format!("{OBJ}?match[version]=all"),
+    ];
+    for p in &paths {
+        let r = get(&node, p);
+        assert_eq!(r.status, 200, "{p}");
+        let text = r.text();
+        assert!(!text.contains("Juan"), "{p}: the informant's name left: {text}");
+        assert!(!text.contains("Escobedo"), "{p}: a redacted nested path left: {text}");
+        assert!(text.contains("CASE-42"), "{p}: what is not redacted stays");
+    }
+    let page = get(&node, OBJ).json();
+    assert_eq!(page["objects"].as_array().unwrap().len(), 2, "both objects still go, redacted");
+}
+
+/// The partner's date_added values for two disclosed objects of one batch with `between`
+/// withheld objects stored between them.
+fn gap_between_disclosed(between: u32) -> i64 {
+    let mut batch = vec![indicator(1, 1, Tlp::Green)];
+    batch.extend((0..between).map(|n| indicator(0x1000 + n, 1, Tlp::Red)));
+    batch.push(indicator(2, 1, Tlp::Green));
+    let node = node_holding(vec![batch]);
+    let m = get(&node, MANIFEST).json();
+    let added: Vec<i64> = m["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| pacto_stix::Timestamp::parse(r["date_added"].as_str().unwrap()).unwrap().as_micros())
+        .collect();
+    assert_eq!(added.len(), 2);
+    added[1] - added[0]
+}
+
+#[test]
+fn date_added_gaps_do_not_count_withheld_objects() {
+    let without = gap_between_disclosed(0);
+    let with = gap_between_disclosed(200);
+    assert!(with > 0 && without > 0, "strictly increasing");
+    assert_eq!(with, without, "200 withheld objects between two disclosed ones must not widen the gap");
+}
+
+#[test]
+fn the_drop_box_is_written_by_its_partner_alone() {
+    let node = node_holding(vec![]);
+    let body = envelope(&[indicator(0x70, 1, Tlp::Green)]);
+    // Nobody else writes into a partner's drop box — not even an administrator — so whatever
+    // the partner finds there (an id and version already taken) is its own.
+    let r = send(&node, Req::post("/api/collections/dropbox/objects/", "admin", &body));
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(r.text().contains("drop box"), "{}", r.text());
+    // An account that could only write there no longer sees it at all.
+    let r = send(&node, Req::post("/api/collections/dropbox/objects/", "dropper", &body));
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(send(&node, Req::post("/api/collections/dropbox/objects/", "partner", &body)).status, 202);
+    // Two partners cannot share one drop box.
+    let other = Agreement::parse("partner = \"other\"\ndropbox = \"dropbox\"\n").unwrap();
+    let mine = Agreement::parse(AGREEMENT).unwrap();
+    let err = pacto_federation::agreement::check_all(&[mine, other]).unwrap_err();
+    assert!(err.to_string().contains("dropbox"), "{err}");
+}
+
+#[test]
+fn manifest_and_versions_reads_are_in_the_ledger() {
+    let node = node_holding(vec![vec![
+        indicator(0x80, 1, Tlp::Green),
+        indicator(0x80, 2, Tlp::Green),
+        indicator(0x81, 1, Tlp::Red),
+    ]]);
+    let a = id("indicator", 0x80);
+    assert_eq!(get(&node, MANIFEST).status, 200);
+    assert_eq!(get(&node, &format!("{OBJ}{a}/versions/")).status, 200);
+    let s = SqliteStore::open(&node.db).unwrap();
+    let entries: Vec<pacto_federation::ledger::Entry> =
+        s.ledger_entries(0, None, 1000).unwrap().iter().map(|(_, t)| serde_json::from_str(t).unwrap()).collect();
+    let kinds: Vec<(String, Option<String>, Option<String>)> =
+        entries.iter().map(|e| (e.kind.clone(), e.object_id.clone(), e.object_version.clone())).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("manifest".to_string(), Some(a.clone()), Some(t(2))),
+            ("versions".to_string(), Some(a.clone()), Some(t(1))),
+            ("versions".to_string(), Some(a.clone()), Some(t(2))),
+        ]
+    );
+    assert!(entries.iter().all(|e| e.partner == "partner" && e.collection == "intel"));
+}
