@@ -5,8 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use pacto_stix::{Facts, Filter, Tlp};
 use pacto_stix::validate::{Location, Severity, validate_object};
+use pacto_stix::{Facts, Filter, Tlp};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 

@@ -80,7 +80,7 @@ impl Filter {
             return Ok(());
         }
         if let Some(types) = &self.types
-            && !types.iter().any(|t| *t == f.type_name)
+            && !types.contains(&f.type_name)
         {
             return Err("type not shared");
         }
@@ -143,7 +143,8 @@ mod tests {
         let red = json!({"type": "indicator", "object_marking_refs": [Tlp::Green.marking_id(), Tlp::Red.marking_id()]});
         assert_eq!(f.admits(&o(red)), Err("TLP above the agreed level"));
         assert_eq!(f.admits(&o(json!({"type": "indicator"}))), Err("no TLP marking"));
-        let labelled = json!({"type": "indicator", "labels": ["informant"], "object_marking_refs": [Tlp::Clear.marking_id()]});
+        let labelled =
+            json!({"type": "indicator", "labels": ["informant"], "object_marking_refs": [Tlp::Clear.marking_id()]});
         assert_eq!(f.admits(&o(labelled)), Err("excluded label"));
         let tlp_def = json!({"type": "marking-definition", "id": Tlp::Red.marking_id()});
         assert_eq!(f.admits(&o(tlp_def)), Ok(()));

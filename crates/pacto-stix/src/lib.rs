@@ -21,8 +21,8 @@ pub mod timestamp;
 pub mod tlp;
 pub mod validate;
 
-pub use facts::{Facts, Filter};
 pub use bundle::{Envelope, RawObject, ReadError, read_objects, read_objects_from_slice};
+pub use facts::{Facts, Filter};
 pub use object::{ObjectError, StixObject};
 pub use timestamp::Timestamp;
 pub use tlp::Tlp;

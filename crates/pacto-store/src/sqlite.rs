@@ -338,12 +338,16 @@ fn view_insert(tx: &Transaction<'_>, v: &mut LiveView, clock: i64, seq: i64, id:
     let is_latest = latest.as_deref().is_none_or(|l| version > l);
     let is_first = first.as_deref().is_none_or(|f| version < f);
     if is_latest && latest.is_some() {
-        tx.prepare_cached("UPDATE view_rows SET is_latest = 0 WHERE view = ?1 AND idh = ?2 AND id = ?3 AND is_latest = 1")?
-            .execute(params![v.pk, idh, id])?;
+        tx.prepare_cached(
+            "UPDATE view_rows SET is_latest = 0 WHERE view = ?1 AND idh = ?2 AND id = ?3 AND is_latest = 1",
+        )?
+        .execute(params![v.pk, idh, id])?;
     }
     if is_first && first.is_some() {
-        tx.prepare_cached("UPDATE view_rows SET is_first = 0 WHERE view = ?1 AND idh = ?2 AND id = ?3 AND is_first = 1")?
-            .execute(params![v.pk, idh, id])?;
+        tx.prepare_cached(
+            "UPDATE view_rows SET is_first = 0 WHERE view = ?1 AND idh = ?2 AND id = ?3 AND is_first = 1",
+        )?
+        .execute(params![v.pk, idh, id])?;
     }
     tx.prepare_cached(
         "INSERT INTO view_rows (view, date_added, seq, idh, id, version, is_latest, is_first)

@@ -326,8 +326,7 @@ impl AppState {
         agreements: Vec<pacto_federation::agreement::Agreement>,
     ) -> Result<(), pacto_federation::agreement::AgreementError> {
         pacto_federation::agreement::check_all(&agreements)?;
-        let dropboxes =
-            agreements.iter().filter_map(|a| a.dropbox.clone().map(|d| (d, a.partner.clone()))).collect();
+        let dropboxes = agreements.iter().filter_map(|a| a.dropbox.clone().map(|d| (d, a.partner.clone()))).collect();
         let mut views = std::collections::HashMap::new();
         match self.stores.writer.lock() {
             Ok(mut s) => {

@@ -67,13 +67,7 @@ const CHUNK: usize = 500;
 /// (`view`, see [`pacto_store::Store::view`]: only admitted versions, on the view's clock,
 /// first and last among them), redacted by `share`, at most `limit`, with `more` true only
 /// if another disclosable version follows. Withheld versions are never read.
-pub fn page(
-    s: &dyn Store,
-    c: &Collection,
-    query: &Query,
-    share: &Share,
-    view: ViewId,
-) -> Result<Page, TaxiiError> {
+pub fn page(s: &dyn Store, c: &Collection, query: &Query, share: &Share, view: ViewId) -> Result<Page, TaxiiError> {
     let limit = query.limit.unwrap_or(usize::MAX);
     let cache: RefCell<HashMap<String, bool>> = RefCell::new(HashMap::new());
     // Whether an object this one refers to may itself go (its latest version is in the view).

@@ -42,16 +42,20 @@ fn indicator(n: u32, modified: u32, tlp: Tlp) -> Value {
 
 fn node_holding(batches: Vec<Vec<Value>>) -> Node {
     let agreement = Agreement::parse(AGREEMENT).unwrap();
-    node_with(ServerConfig { max_page_size: 100, ..ServerConfig::default() }, vec![agreement], move |s: &mut SqliteStore| {
-        let c = s.collection("intel").unwrap().unwrap();
-        for batch in batches {
-            let incoming: Vec<_> = batch
-                .into_iter()
-                .map(|v| Incoming::new(&StixObject::from_value(v).unwrap(), SpecVersion::V21))
-                .collect();
-            s.add_batch(&c, &incoming).unwrap();
-        }
-    })
+    node_with(
+        ServerConfig { max_page_size: 100, ..ServerConfig::default() },
+        vec![agreement],
+        move |s: &mut SqliteStore| {
+            let c = s.collection("intel").unwrap().unwrap();
+            for batch in batches {
+                let incoming: Vec<_> = batch
+                    .into_iter()
+                    .map(|v| Incoming::new(&StixObject::from_value(v).unwrap(), SpecVersion::V21))
+                    .collect();
+                s.add_batch(&c, &incoming).unwrap();
+            }
+        },
+    )
 }
 
 fn get(node: &Node, path: &str) -> Resp {
