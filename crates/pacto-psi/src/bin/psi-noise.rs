@@ -41,7 +41,7 @@ fn main() {
         }
         let mut lo = hi / 2;
         while lo + 2 <= hi {
-            let mid = (lo + hi) / 2 | 1;
+            let mid = ((lo + hi) / 2) | 1;
             if mid >= hi {
                 break;
             }
