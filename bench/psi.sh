@@ -21,3 +21,6 @@ p, o = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 print(f"| {p['n']:,} | {p['seconds']:.2f} | {o['seconds']:.2f} | {o['seconds']/p['seconds']:.1f}× | {p['bytes_per_item']:.1f} | {o['bytes_per_item']:.1f} | {p['ratio_to_bound']:.2f}× ({p['lower_bound_s']:.2f} s) |")
 PY
 done
+# Size-only mode (the count exchange): a query of 10k items against a set of 100k.
+echo
+target/release/psi-bench count 10000 100000

@@ -45,16 +45,61 @@ pub struct PsiGrant {
     pub set: String,
     /// The largest query (items).
     pub max_query: usize,
-    /// Queries per UTC day.
+    /// The smallest query (items; default 1). It stops an honest querier from classifying
+    /// items one query at a time; a deviating one pads with junk, so `per_day` is the bound
+    /// that remains (docs/psi.md).
+    #[serde(default = "one")]
+    pub min_query: usize,
+    /// Admitted queries per UTC day.
     pub per_day: u64,
     /// `intersection` (which items match; also allows size-only queries) or `cardinality`
     /// (only how many).
     #[serde(default = "intersection")]
     pub mode: String,
+    /// Noise on size-only answers: `laplace:ε` (discrete Laplace, ε-differential privacy per
+    /// holder item and answer). None: exact counts.
+    #[serde(default)]
+    pub noise: Option<String>,
 }
 
 fn intersection() -> String {
     "intersection".into()
+}
+
+fn one() -> usize {
+    1
+}
+
+impl PsiGrant {
+    /// The ε of the grant's noise, if it has any (the setting was checked when parsed).
+    pub fn noise_epsilon(&self) -> Option<f64> {
+        self.noise.as_deref().and_then(|n| parse_noise(n).ok())
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if !matches!(self.mode.as_str(), "intersection" | "cardinality") {
+            return Err(format!("psi mode for {:?} must be intersection or cardinality", self.set));
+        }
+        if self.min_query == 0 || self.min_query > self.max_query {
+            return Err(format!(
+                "psi grant for {:?}: min_query ({}) must be at least 1 and at most max_query ({})",
+                self.set, self.min_query, self.max_query
+            ));
+        }
+        if let Some(n) = &self.noise {
+            parse_noise(n).map_err(|e| format!("psi grant for {:?}: {e}", self.set))?;
+        }
+        Ok(())
+    }
+}
+
+/// `laplace:ε`, ε in (0, 20].
+fn parse_noise(setting: &str) -> Result<f64, String> {
+    let eps = setting.strip_prefix("laplace:").ok_or_else(|| format!("noise {setting:?}: write laplace:ε"))?;
+    match eps.trim().parse::<f64>() {
+        Ok(e) if e.is_finite() && e > 0.0 && e <= 20.0 => Ok(e),
+        _ => Err(format!("noise {setting:?}: ε must be a number above 0 and at most 20")),
+    }
 }
 
 /// What may leave one collection for the partner.
@@ -104,12 +149,7 @@ impl Agreement {
             return Err(AgreementError::Invalid("partner must name the partner's account".into()));
         }
         for g in &a.psi {
-            if !matches!(g.mode.as_str(), "intersection" | "cardinality") {
-                return Err(AgreementError::Invalid(format!(
-                    "psi mode for {:?} must be intersection or cardinality",
-                    g.set
-                )));
-            }
+            g.check().map_err(AgreementError::Invalid)?;
         }
         let mut seen = BTreeSet::new();
         for s in &a.share {

@@ -9,19 +9,31 @@
 //!    own items encoded once per set version as short tags of `H(y)·b` ([`HolderSet`]).
 //! 3. The querier removes `a` and looks each `H(x)·b` up among the tags.
 //!
-//! In the size-only mode the holder shuffles its answers, so the querier learns how many of its
-//! items match but not which.
+//! The size-only mode is a different exchange, so that a querier who deviates (a scalar per
+//! item, say) still learns only the count:
 //!
-//! Security model (semi-honest: both follow the protocol): the querier learns the intersection
-//! (or its size) and the size of the holder's set; the holder learns the size of the query.
-//! Neither learns any other item. Messages never carry an item in the clear. A holder's tags are
-//! the same for every query against one set version, so a querier can tell whether the set
-//! changed between queries; agreements bound query sizes and rates against probing.
+//! 1. The holder hands out its set blinded once per version, `W_j = H(y_j)·b` ([`BlindedSet`]).
+//! 2. The querier sends `H(x_i)·a` and the tags of `W_j·a`, both shuffled ([`count_query`]).
+//! 3. The holder blinds each `H(x_i)·a` by `b`, counts how many tags are among the querier's,
+//!    and answers only that number ([`HolderSet::count`]).
+//!
+//! Neither side ever holds a value with only the other side's blind removed.
+//!
+//! Security model: in intersection mode, semi-honest (both follow the protocol): the querier
+//! learns the intersection and the size of the holder's set; the holder learns the size of the
+//! query. In size-only mode the holder is protected against a querier who deviates (it learns
+//! the count of a sub-query it chose, never which items); the querier is protected against a
+//! holder who follows the protocol (the holder learns the count). Messages never carry an item
+//! in the clear. Agreements bound query sizes and rates against probing; see docs/psi.md.
 
 mod hash;
+pub mod noise;
 mod normalize;
 mod protocol;
 pub mod wire;
 
 pub use normalize::{NormalizeError, Normalizer};
-pub use protocol::{Answer, HolderSet, Mode, Outcome, PsiError, Querier, Query, TAG_BYTES, hash_to_group};
+pub use protocol::{
+    Answer, BlindedSet, CheckedCount, CheckedQuery, CountAnswer, CountQuery, HolderSet, Mode, Outcome, PsiError,
+    Querier, Query, TAG_BYTES, count_query, hash_to_group,
+};

@@ -259,14 +259,20 @@ pub struct Provenance {
     pub fetched_us: i64,
 }
 
-/// A private set as stored: the encoded form only (the items themselves are not kept).
+/// A private set as stored: the encoded form only (the items themselves are not kept, and the
+/// set's secret lives in a key file outside the database).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PsiSet {
     pub name: String,
     pub normalizer: String,
-    pub secret: [u8; 32],
+    /// A secret still in the database (written by an earlier version): moved to its key file
+    /// on first use. New sets always store `None` (an empty column).
+    pub secret: Option<[u8; 32]>,
     /// The tags, concatenated.
     pub tags: Vec<u8>,
+    /// The set blinded under its secret (32-byte points, sorted, concatenated), for size-only
+    /// queries; empty for sets stored before those existed.
+    pub points: Vec<u8>,
     pub items: u64,
     pub created_us: i64,
 }

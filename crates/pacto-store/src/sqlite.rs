@@ -130,6 +130,9 @@ CREATE TABLE IF NOT EXISTS view_rows (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS view_rows_by_id ON view_rows (view, idh);
 CREATE INDEX IF NOT EXISTS view_rows_by_seq ON view_rows (seq);
+-- A private set's points blinded under its secret (size-only queries); the secret itself is
+-- kept in a key file, never here.
+CREATE TABLE IF NOT EXISTS psi_points (name TEXT PRIMARY KEY, points BLOB NOT NULL);
 "#;
 
 /// The SQLite store.
@@ -722,11 +725,18 @@ impl Store for SqliteStore {
     }
 
     fn put_psi_set(&mut self, p: &PsiSet) -> Result<()> {
-        self.conn.execute(
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let secret = p.secret.map(|s| s.to_vec()).unwrap_or_default();
+        tx.execute(
             "INSERT INTO psi_sets (name, normalizer, secret, tags, items, created_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (name) DO UPDATE SET normalizer = ?2, secret = ?3, tags = ?4, items = ?5, created_us = ?6",
-            params![p.name, p.normalizer, p.secret.to_vec(), p.tags, p.items, p.created_us],
+            params![p.name, p.normalizer, secret, p.tags, p.items, p.created_us],
         )?;
+        tx.execute(
+            "INSERT INTO psi_points (name, points) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET points = ?2",
+            params![p.name, p.points],
+        )?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -734,7 +744,8 @@ impl Store for SqliteStore {
         Ok(self
             .conn
             .query_row(
-                "SELECT name, normalizer, secret, tags, items, created_us FROM psi_sets WHERE name = ?1",
+                "SELECT s.name, s.normalizer, s.secret, s.tags, s.items, s.created_us, p.points
+                 FROM psi_sets s LEFT JOIN psi_points p ON p.name = s.name WHERE s.name = ?1",
                 [name],
                 psi_row,
             )
@@ -742,15 +753,20 @@ impl Store for SqliteStore {
     }
 
     fn psi_sets(&self) -> Result<Vec<PsiSet>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT name, normalizer, secret, tags, items, created_us FROM psi_sets ORDER BY name")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT s.name, s.normalizer, s.secret, s.tags, s.items, s.created_us, p.points
+             FROM psi_sets s LEFT JOIN psi_points p ON p.name = s.name ORDER BY s.name",
+        )?;
         let rows = stmt.query_map([], psi_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn remove_psi_set(&mut self, name: &str) -> Result<bool> {
-        Ok(self.conn.execute("DELETE FROM psi_sets WHERE name = ?1", [name])? > 0)
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM psi_points WHERE name = ?1", [name])?;
+        let n = tx.execute("DELETE FROM psi_sets WHERE name = ?1", [name])?;
+        tx.commit()?;
+        Ok(n > 0)
     }
 
     fn ledger_count_since(&self, partner: &str, kind: &str, collection: &str, since: &str) -> Result<u64> {
@@ -998,8 +1014,9 @@ fn psi_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PsiSet> {
     Ok(PsiSet {
         name: r.get(0)?,
         normalizer: r.get(1)?,
-        secret: secret.try_into().unwrap_or([0; 32]),
+        secret: secret.try_into().ok(),
         tags: r.get(3)?,
+        points: r.get::<_, Option<Vec<u8>>>(6)?.unwrap_or_default(),
         items: r.get(4)?,
         created_us: r.get(5)?,
     })

@@ -39,7 +39,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/{root}/collections/{coll}/objects/", get(objects).post(add_objects))
         .route("/{root}/collections/{coll}/objects/{id}/", get(object).delete(delete_object))
         .route("/{root}/collections/{coll}/objects/{id}/versions/", get(versions))
-        .route("/{root}/psi/{set}/", axum::routing::post(psi_query))
+        .route("/{root}/psi/{set}/", get(crate::psi::blinded_set).post(crate::psi::query))
         .layer(middleware::from_fn(negotiate));
     Router::new()
         .route("/healthz", get(healthz))
@@ -110,7 +110,7 @@ fn taxii_response(status: StatusCode, body: String) -> Response {
 }
 
 /// The caller, authenticated (a local account or a partner); 401 otherwise.
-async fn caller(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Caller, TaxiiError> {
+pub(crate) async fn caller(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Caller, TaxiiError> {
     let user = account(state, headers).await?;
     let agreement = state.agreements.read().ok().and_then(|a| a.get(&user.name).cloned());
     let dropboxes = state.dropboxes.read().map(|d| d.clone()).unwrap_or_default();
@@ -137,7 +137,7 @@ async fn account(state: &Arc<AppState>, headers: &HeaderMap) -> Result<User, Tax
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2aDb6Ri4cVUrbCEfh4SeqBIiFU3IPjOLh8Jm3ZVHZRM";
 
-fn root<'a>(state: &'a AppState, name: &str) -> Result<&'a ApiRoot, TaxiiError> {
+pub(crate) fn root<'a>(state: &'a AppState, name: &str) -> Result<&'a ApiRoot, TaxiiError> {
     state.config.api_roots.iter().find(|r| r.name == name).ok_or_else(|| TaxiiError::not_found("no such API root"))
 }
 
@@ -521,80 +521,4 @@ async fn add_objects(
     let body = status.to_string();
     state.statuses.put(status["id"].as_str().unwrap_or_default(), &owner, body.clone());
     Ok(taxii_response(StatusCode::ACCEPTED, body))
-}
-
-/// Private matching: a partner's query against one of this node's private sets, within its
-/// agreement's size, rate and mode; recorded in the ledger before the answer is computed.
-async fn psi_query(
-    State(state): St,
-    Path((name, set)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Body,
-) -> AppResult {
-    let who = caller(&state, &headers).await?;
-    root(&state, &name)?;
-    let grant = who
-        .agreement
-        .as_ref()
-        .and_then(|a| a.psi.iter().find(|g| g.set == set))
-        .cloned()
-        .ok_or_else(|| TaxiiError::not_found("no such private set"))?;
-    let limit = state.config.max_content_length;
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        TaxiiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Request too large",
-            format!("the largest request accepted is {limit} bytes"),
-        )
-    })?;
-    let query = pacto_psi::wire::decode_query(&bytes).map_err(|e| TaxiiError::bad_request(e.to_string()))?;
-    if query.points.len() > grant.max_query {
-        return Err(TaxiiError::forbidden(format!(
-            "the agreement allows queries of at most {} items",
-            grant.max_query
-        )));
-    }
-    if grant.mode == "cardinality" && query.mode == pacto_psi::Mode::Intersection {
-        return Err(TaxiiError::forbidden("the agreement allows only size-only queries against this set"));
-    }
-    let set_name = set.clone();
-    let stored = state
-        .stores
-        .read(move |s| Ok(s.psi_set(&set_name)?))
-        .await?
-        .ok_or_else(|| TaxiiError::not_found("no such private set"))?;
-    let normalizer = pacto_psi::Normalizer::parse(&stored.normalizer)
-        .ok_or_else(|| TaxiiError::internal("stored set has an unknown rule"))?;
-    if normalizer != query.normalizer {
-        return Err(TaxiiError::bad_request(format!(
-            "the set is normalised with {:?}, the query with {:?}: equal items would not match",
-            normalizer.id(),
-            query.normalizer.id()
-        )));
-    }
-    let mode = match query.mode {
-        pacto_psi::Mode::Intersection => "intersection",
-        pacto_psi::Mode::Cardinality => "cardinality",
-    };
-    let description = format!("{mode}, {} items", query.points.len());
-    let digest = pacto_federation::ledger::sha256_hex(&bytes);
-    crate::partner::admit_psi_query(&state, &who.user.name, &set, grant.per_day, description, digest).await?;
-    let answer = tokio::task::spawn_blocking(move || {
-        let tags = stored
-            .tags
-            .chunks_exact(pacto_psi::TAG_BYTES)
-            .map(|c| c.try_into().unwrap_or([0; pacto_psi::TAG_BYTES]))
-            .collect();
-        let holder = pacto_psi::HolderSet::from_parts(stored.secret, normalizer, tags)
-            .ok_or_else(|| TaxiiError::internal("stored set secret unreadable"))?;
-        holder
-            .answer(&query)
-            .map(|a| pacto_psi::wire::encode_answer(&a))
-            .map_err(|e| TaxiiError::bad_request(e.to_string()))
-    })
-    .await
-    .map_err(|e| TaxiiError::internal(&e.to_string()))??;
-    let mut resp = (StatusCode::OK, answer).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-    Ok(resp)
 }

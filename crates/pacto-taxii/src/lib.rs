@@ -17,9 +17,11 @@ mod media;
 mod metrics;
 mod params;
 mod partner;
+pub mod psi;
 pub mod sync;
 
 pub use partner::Caller;
+pub use psi::{PSI_MEDIA_TYPE, PsiKeys};
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -253,6 +255,8 @@ pub struct AppState {
     views: std::sync::RwLock<std::collections::HashMap<(String, String), pacto_store::ViewId>>,
     /// The node's key, which signs the disclosure ledger's checkpoints.
     pub ledger_key: pacto_federation::ledger::SigningKey,
+    /// Where private sets' secrets are kept (files, never the database).
+    pub psi_keys: PsiKeys,
 }
 
 /// Status resources of recent POSTs, kept in memory for polling (the newest
@@ -299,11 +303,22 @@ impl AppState {
         stores: Stores,
         ledger_key: pacto_federation::ledger::SigningKey,
     ) -> Arc<Self> {
+        Self::with_keys(config, stores, ledger_key, PsiKeys::default())
+    }
+
+    /// A server with its ledger key and the directory of its private sets' keys.
+    pub fn with_keys(
+        config: ServerConfig,
+        stores: Stores,
+        ledger_key: pacto_federation::ledger::SigningKey,
+        psi_keys: PsiKeys,
+    ) -> Arc<Self> {
         Arc::new(AppState {
             agreements: Default::default(),
             dropboxes: Default::default(),
             views: Default::default(),
             ledger_key,
+            psi_keys,
             config,
             stores: Arc::new(stores),
             metrics: Metrics::default(),

@@ -199,6 +199,31 @@ pub async fn admit_psi_query(
         .await
 }
 
+/// Record a private-matching event that is not a query (the blinded set handed out for a
+/// size-only query): in the ledger, not counted against the daily allowance.
+pub async fn record_psi_event(
+    state: &Arc<AppState>,
+    partner: &str,
+    set: &str,
+    kind: &str,
+    description: String,
+    digest: String,
+) -> Result<(), TaxiiError> {
+    let time = pacto_stix::Timestamp::now().format(3);
+    let event = Event {
+        time: time.clone(),
+        partner: partner.to_string(),
+        kind: kind.to_string(),
+        collection: set.to_string(),
+        object_id: None,
+        object_version: Some(description),
+        digest,
+    };
+    let partner = partner.to_string();
+    let st = state.clone();
+    state.stores.write(move |s| append_signed(s, &st.ledger_key, &partner, vec![event], &time)).await
+}
+
 /// Chain events after the ledger's head and sign the new head, in one store write. Called
 /// inside the writer lock, so the head cannot move meanwhile.
 fn append_signed(

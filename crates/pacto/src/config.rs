@@ -27,7 +27,43 @@ pub fn open_store(g: &Global) -> anyhow::Result<SqliteStore> {
     let dir = data_dir(g);
     let path = dir.join("pacto.db");
     tracing::debug!(path = %path.display(), "opening store");
-    SqliteStore::open_writer(&path).with_context(|| format!("cannot open the store at {}", path.display()))
+    private_db(&path)?;
+    let s = SqliteStore::open_writer(&path).with_context(|| format!("cannot open the store at {}", path.display()))?;
+    private_db(&path)?;
+    Ok(s)
+}
+
+/// The data directory readable by the owner only (0700), and the database with its WAL and
+/// shared-memory files 0600: the database is created empty with that mode before SQLite opens
+/// it (SQLite gives the -wal and -shm files the database's mode), and existing files are set
+/// to it.
+pub fn private_db(db: &std::path::Path) -> anyhow::Result<()> {
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        pacto_taxii::psi::create_private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    match pacto_taxii::psi::private_file(db) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot create {}", db.display())),
+    }
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        let p = PathBuf::from(p);
+        if p.exists() {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("cannot make {} private", p.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Where private sets' secrets live: `psi-keys/NAME.key` in the data directory (0600 files in
+/// a 0700 directory), never in the database.
+pub fn psi_keys(g: &Global) -> pacto_taxii::PsiKeys {
+    pacto_taxii::PsiKeys::new(data_dir(g).join("psi-keys"))
 }
 
 /// Where sharing agreements live: one TOML file per partner.
@@ -62,7 +98,7 @@ pub fn node_key(g: &Global) -> anyhow::Result<pacto_federation::ledger::SigningK
         return pacto_federation::ledger::signing_key_from_hex(&text)
             .with_context(|| format!("{}: not a node key (64 hex digits)", path.display()));
     }
-    std::fs::create_dir_all(data_dir(g))?;
+    pacto_taxii::psi::create_private_dir(&data_dir(g))?;
     let key = pacto_federation::ledger::generate_key();
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);

@@ -476,3 +476,43 @@ fn example_indicators_sight_the_example_observations() {
         ]
     );
 }
+
+/// Finding 17, the attack: someone holding the database alone tries a dictionary of serials
+/// against a private set. Set secrets live in 0600 key files, so the database gives nothing;
+/// the data directory is 0700 and the database 0600.
+#[test]
+fn attack_a_stolen_database_does_not_reveal_a_private_set() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let items: Vec<String> = (0..200).map(|i| format!("SN-{i:05}")).collect();
+    let file = write(dir.path(), "registry.txt", items.join("\n"));
+    let o = run(&data, &["set", "import", "reg", file.to_str().unwrap(), "--normalize", "serial"]);
+    assert_eq!(exit(&o), 0, "{}", text(&o));
+    let db = rusqlite::Connection::open(data.join("pacto.db")).unwrap();
+    let (secret, tags): (Vec<u8>, Vec<u8>) = db
+        .query_row("SELECT secret, tags FROM psi_sets WHERE name = 'reg'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    let mut recovered = 0;
+    if let Ok(secret) = <[u8; 32]>::try_from(secret.as_slice()) {
+        let tags: Vec<[u8; 8]> = tags.chunks_exact(8).map(|c| c.try_into().unwrap()).collect();
+        if let Some(h) = pacto_psi::HolderSet::from_parts(secret, pacto_psi::Normalizer::Serial, tags, Vec::new()) {
+            // The dictionary: every serial of the form, run through the set's own encoding.
+            let guesses: Vec<Vec<u8>> = (0..1000).map(|i| format!("SN{i:05}").into_bytes()).collect();
+            let (q, query) =
+                pacto_psi::Querier::start(&guesses, pacto_psi::Normalizer::Serial, pacto_psi::Mode::Intersection)
+                    .unwrap();
+            if let Ok(pacto_psi::Outcome::Matches(m)) = q.finish(&h.answer(&query.check().unwrap()).unwrap()) {
+                recovered = m.len();
+            }
+        }
+    }
+    assert_eq!(recovered, 0, "the database alone holds the set's secret");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "data directory");
+    assert_eq!(mode(&data.join("pacto.db")), 0o600, "database");
+    let keys: Vec<_> = std::fs::read_dir(data.join("psi-keys")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(mode(&keys[0]), 0o600, "key file");
+    assert_eq!(mode(&data.join("psi-keys")), 0o700, "key directory");
+}

@@ -391,7 +391,11 @@ fn private_matching_within_the_agreement() {
     let big: Vec<String> = (0..150).map(|i| format!("X{i}")).collect();
     std::fs::write(&ca_path, big.join("\n")).unwrap();
     let too_big = ca.run(&["match", "--partner", "mx", "--set", "dealer-sales", "--count", ca_path.to_str().unwrap()]);
-    assert!(!too_big.status.success() && String::from_utf8_lossy(&too_big.stderr).contains("at most 100"));
+    assert!(
+        !too_big.status.success() && String::from_utf8_lossy(&too_big.stderr).contains("at most 100"),
+        "{}",
+        String::from_utf8_lossy(&too_big.stderr)
+    );
     let wrong_rule = ca.run(&[
         "match",
         "--partner",

@@ -16,7 +16,43 @@ fn per_op(f: impl Fn(u64)) -> f64 {
     t.elapsed().as_secs_f64() / n as f64
 }
 
+/// `psi-bench count N M`: one size-only exchange, N query items against a set of M (10% of N
+/// in common): time of each step and bytes exchanged.
+fn count_bench(n: usize, m: usize) {
+    let common = n / 10;
+    let h: Vec<Vec<u8>> = (0..m).map(|i| format!("SN{i:010}").into_bytes()).collect();
+    let q: Vec<Vec<u8>> = (0..n).map(|i| format!("SN{:010}", i + m - common).into_bytes()).collect();
+    let t0 = Instant::now();
+    let holder = HolderSet::encode(&h, Normalizer::Serial).expect("encode");
+    let t_encode = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let wbytes = wire::encode_blinded_set(&holder.blinded_set());
+    let set = wire::decode_blinded_set(&wbytes).expect("decode");
+    let cq = pacto_psi::count_query(&q, Normalizer::Serial, &set).expect("count query");
+    let cbytes = wire::encode_count_query(&cq);
+    let t_query = t1.elapsed().as_secs_f64();
+    let t2 = Instant::now();
+    let checked = wire::decode_count_query(&cbytes).expect("decode").check().expect("check");
+    let count = holder.count(&checked).expect("count");
+    let t_count = t2.elapsed().as_secs_f64();
+    assert_eq!(count, common, "wrong count");
+    println!(
+        "{{\"mode\":\"count\",\"n\":{n},\"m\":{m},\"count\":{count},\"encode_s\":{t_encode:.3},\"querier_s\":{t_query:.3},\"holder_s\":{t_count:.3},\"blinded_set_bytes\":{},\"count_query_bytes\":{},\"answer_bytes\":{}}}",
+        wbytes.len(),
+        cbytes.len(),
+        wire::encode_count_answer(&pacto_psi::CountAnswer { normalizer: Normalizer::Serial, count: count as u64 })
+            .len()
+    );
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("count") {
+        let n = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
+        let m = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+        count_bench(n, m);
+        return;
+    }
     let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![10_000, 100_000] } else { sizes };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -49,7 +85,8 @@ fn main() {
         let qbytes = wire::encode_query(&query);
         let t_query = t1.elapsed().as_secs_f64();
         let t2 = Instant::now();
-        let answer = holder.answer(&wire::decode_query(&qbytes).expect("decode")).expect("answer");
+        let answer =
+            holder.answer(&wire::decode_query(&qbytes).expect("decode").check().expect("check")).expect("answer");
         let abytes = wire::encode_answer(&answer);
         let t_answer = t2.elapsed().as_secs_f64();
         let t3 = Instant::now();

@@ -33,7 +33,17 @@ pub fn node_with(
     agreements: Vec<pacto_federation::agreement::Agreement>,
     prepare: impl FnOnce(&mut SqliteStore),
 ) -> Node {
+    node_with_keys(config, agreements, |s, _| prepare(s))
+}
+
+/// As [`node_with`], with the node's directory of private-set keys handed to `prepare`.
+pub fn node_with_keys(
+    config: ServerConfig,
+    agreements: Vec<pacto_federation::agreement::Agreement>,
+    prepare: impl FnOnce(&mut SqliteStore, &pacto_taxii::PsiKeys),
+) -> Node {
     let dir = tempfile::tempdir().unwrap();
+    let keys = pacto_taxii::PsiKeys::new(dir.path().join("psi-keys"));
     let db = dir.path().join("pacto.db");
     let mut s = SqliteStore::open(&db).unwrap();
     for name in ["intel", "secret", "dropbox"] {
@@ -51,11 +61,11 @@ pub fn node_with(
     s.put_user(&user("admin", &["*"], &["*"])).unwrap();
     s.put_user(&user("dropper", &[], &["dropbox"])).unwrap();
     s.put_user(&user("partner", &[], &[])).unwrap();
-    prepare(&mut s);
+    prepare(&mut s, &keys);
     let readers: Vec<SharedStore> = (0..3).map(|_| Box::new(SqliteStore::open(&db).unwrap()) as SharedStore).collect();
     let key = pacto_federation::ledger::generate_key();
     let ledger_key = key.verifying_key();
-    let state = AppState::with_key(config, Stores::new(Box::new(s), readers), key);
+    let state = AppState::with_keys(config, Stores::new(Box::new(s), readers), key, keys);
     state.set_agreements(agreements).unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();

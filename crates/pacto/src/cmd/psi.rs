@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use pacto_psi::{HolderSet, Mode, Normalizer, Outcome, Querier, wire};
+use pacto_psi::{HolderSet, Mode, Normalizer, Outcome, Querier, count_query, wire};
 use pacto_store::{PsiSet, Store};
 
 use super::EXIT_OK;
@@ -31,13 +31,20 @@ pub fn set(g: &Global, cmd: SetCmd) -> anyhow::Result<i32> {
             let items = lines(&file)?;
             let holder = HolderSet::encode(&items, n).with_context(|| format!("{}", file.display()))?;
             let tags: Vec<u8> = holder.tags.iter().flatten().copied().collect();
+            let points: Vec<u8> = holder.points.iter().flatten().copied().collect();
+            let created_us = pacto_stix::Timestamp::now().as_micros();
+            // The secret goes to its key file first; the database keeps only tags and points.
+            let keys = config::psi_keys(g);
+            keys.write(&name, created_us, &holder.secret_bytes())
+                .with_context(|| format!("cannot write the key of set {name:?}"))?;
             store.put_psi_set(&PsiSet {
                 name: name.clone(),
                 normalizer: n.id().to_string(),
-                secret: holder.secret_bytes(),
+                secret: None,
                 tags,
+                points,
                 items: holder.tags.len() as u64,
-                created_us: pacto_stix::Timestamp::now().as_micros(),
+                created_us,
             })?;
             println!(
                 "private set {name}: {} distinct items ({} rule); only their encoding is kept",
@@ -46,7 +53,12 @@ pub fn set(g: &Global, cmd: SetCmd) -> anyhow::Result<i32> {
             );
         }
         SetCmd::List => {
+            let keys = config::psi_keys(g);
             for s in store.psi_sets()? {
+                // A secret an earlier version left in the database moves to its key file.
+                if s.secret.is_some() {
+                    keys.secret(&mut store, &s).map_err(|e| anyhow::anyhow!(e))?;
+                }
                 println!(
                     "{:<24} {:>10} items  rule {:<7} since {}",
                     s.name,
@@ -60,6 +72,7 @@ pub fn set(g: &Global, cmd: SetCmd) -> anyhow::Result<i32> {
             if !store.remove_psi_set(&name)? {
                 anyhow::bail!("no private set {name:?}");
             }
+            config::psi_keys(g).remove(&name).with_context(|| format!("cannot remove the key of set {name:?}"))?;
             println!("private set {name} removed");
         }
     }
@@ -79,21 +92,41 @@ pub fn matching(
         store.remote(partner)?.with_context(|| format!("no connection to {partner:?}: `pacto partner connect`"))?;
     let n = rule(normalize)?;
     let items = lines(file)?;
-    let mode = if count { Mode::Cardinality } else { Mode::Intersection };
-    let (querier, query) = Querier::start(&items, n, mode).with_context(|| format!("{}", file.display()))?;
     let mut client = pacto_taxii::client::HttpClient::new(
         &remote.api_root,
         Some((&remote.username, &remote.password)),
         remote.ca_file.as_deref().map(Path::new),
     )?;
-    let r = client.post_bytes(&format!("psi/{set}/"), &wire::encode_query(&query), "application/octet-stream")?;
-    if r.status != 200 {
-        let why: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
-        anyhow::bail!(
-            "{partner} refused the query ({}): {}",
-            r.status,
+    let refused = |status: u16, body: &[u8]| {
+        let why: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        anyhow::anyhow!(
+            "{partner} refused the query ({status}): {}",
             why["description"].as_str().unwrap_or("no reason given")
-        );
+        )
+    };
+    if count {
+        // Size-only: fetch the set blinded under the holder's secret, send our items and its
+        // points blinded under ours, and receive a number.
+        let r = client.get(&format!("psi/{set}/"))?;
+        if r.status != 200 {
+            return Err(refused(r.status, &r.body));
+        }
+        let blinded = wire::decode_blinded_set(&r.body).with_context(|| format!("{partner}'s blinded set"))?;
+        let q = count_query(&items, n, &blinded).with_context(|| format!("{}", file.display()))?;
+        let r =
+            client.post_bytes(&format!("psi/{set}/"), &wire::encode_count_query(&q), pacto_taxii::PSI_MEDIA_TYPE)?;
+        if r.status != 200 {
+            return Err(refused(r.status, &r.body));
+        }
+        let answer = wire::decode_count_answer(&r.body).with_context(|| format!("{partner}'s answer"))?;
+        println!("{}", answer.count);
+        return Ok(EXIT_OK);
+    }
+    let (querier, query) =
+        Querier::start(&items, n, Mode::Intersection).with_context(|| format!("{}", file.display()))?;
+    let r = client.post_bytes(&format!("psi/{set}/"), &wire::encode_query(&query), pacto_taxii::PSI_MEDIA_TYPE)?;
+    if r.status != 200 {
+        return Err(refused(r.status, &r.body));
     }
     let answer = wire::decode_answer(&r.body)?;
     match querier.finish(&answer)? {

@@ -85,6 +85,7 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
 
     // One writer and a few readers on the same database file.
     let db = config::data_dir(g).join("pacto.db");
+    config::private_db(&db)?;
     let mut writer =
         SqliteStore::open_writer(&db).with_context(|| format!("cannot open the store at {}", db.display()))?;
     for c in &file.collections {
@@ -117,7 +118,8 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
     let readers =
         (0..4).map(|_| SqliteStore::open(&db).map(|s| Box::new(s) as SharedStore)).collect::<Result<Vec<_>, _>>()?;
     let key = config::node_key(g)?;
-    let state = AppState::with_key(server, Stores::new(Box::new(writer), readers), key);
+    config::private_db(&db)?;
+    let state = AppState::with_keys(server, Stores::new(Box::new(writer), readers), key, config::psi_keys(g));
     let agreements_dir = config::agreements_dir(g);
     state
         .set_agreements(config::load_agreements(&agreements_dir))
