@@ -21,8 +21,9 @@ struct IdOnly {
 }
 
 /// The local collection that receives a partner's objects.
+/// Only sync writes to it: see [`pacto_store::inbound_write_refusal`].
 pub fn inbound_collection(partner: &str) -> String {
-    format!("inbound.{partner}")
+    format!("{}{partner}", pacto_store::INBOUND_PREFIX)
 }
 
 #[derive(Debug, thiserror::Error)]
