@@ -81,10 +81,18 @@ pub fn matching(
     let items = lines(file)?;
     let mode = if count { Mode::Cardinality } else { Mode::Intersection };
     let (querier, query) = Querier::start(&items, n, mode).with_context(|| format!("{}", file.display()))?;
-    let mut client = pacto_taxii::client::HttpClient::new(
+    // The partner computes over its whole set before it answers: wait longer than for a page.
+    let limits = pacto_taxii::client::ClientLimits {
+        read_timeout: std::time::Duration::from_secs(120),
+        request_timeout: std::time::Duration::from_secs(300),
+        ..Default::default()
+    };
+    let mut client = pacto_taxii::client::HttpClient::with_limits(
         &remote.api_root,
         Some((&remote.username, &remote.password)),
         remote.ca_file.as_deref().map(Path::new),
+        Some(partner),
+        limits,
     )?;
     let r = client.post_bytes(&format!("psi/{set}/"), &wire::encode_query(&query), "application/octet-stream")?;
     if r.status != 200 {
