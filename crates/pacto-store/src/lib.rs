@@ -390,6 +390,22 @@ pub trait Store {
     ) -> Result<Vec<AddOutcome>>;
 }
 
+/// The name prefix of the collections sync fills, one per partner (`inbound.PARTNER`).
+pub const INBOUND_PREFIX: &str = "inbound.";
+
+/// Whether a collection name is a partner's inbound collection. Sync alone writes to those (their
+/// objects carry the partner's provenance); every other write path refuses them.
+pub fn is_inbound(name: &str) -> bool {
+    name.starts_with(INBOUND_PREFIX)
+}
+
+/// Why a write path (import, adopt, a TAXII POST or DELETE, creating a collection) may not write
+/// to `name`; `None` when it may.
+pub fn inbound_write_refusal(name: &str) -> Option<String> {
+    let partner = name.strip_prefix(INBOUND_PREFIX)?;
+    Some(format!("{name} holds what partner {partner} sent; only sync writes to it"))
+}
+
 /// The store's normal form of a version key: the timestamp with nine fraction digits (so that
 /// text order is time order and `.1Z` equals `.100Z`), or `""` for an object with no version.
 pub fn version_key(obj: &StixObject) -> String {

@@ -1,52 +1,121 @@
-//! A TAXII 2.1 client for partner sync: HTTP/1.1 with keep-alive, Basic auth, and HTTPS through
-//! rustls (trusting a partner's own CA file, or the public web roots). It keeps objects as raw
-//! JSON text — nothing received is reshaped — and reads the `X-TAXII-Date-Added-Last` header,
-//! which is the exact cursor sync resumes from.
+//! A TAXII 2.1 client for partner sync, on ureq: HTTP/1.1 with keep-alive, Basic auth, and
+//! HTTPS through rustls (trusting a partner's own CA file, or the public web roots). It keeps
+//! objects as raw JSON text — nothing received is reshaped — and reads the
+//! `X-TAXII-Date-Added-Last` header, which is the exact cursor sync resumes from.
+//!
+//! A partner's server is not trusted to behave: every request has a connect, a read (silence)
+//! and a total timeout; a body is read through a size limit, so nothing is allocated from a
+//! length the peer declares; redirects are not followed (a TAXII server has no reason to
+//! redirect, and following one would send the partner's credentials wherever it points);
+//! idempotent requests are retried a bounded number of times, with backoff, after a refused or
+//! reset connection, a 5xx or a 429 (whose `Retry-After` is honoured up to a bound). Errors say
+//! in words what the server did ([`ClientError`]).
 //!
 //! (rstix's TAXII client parses objects into its typed model and shifts `added_after` by a
 //! clock-skew margin; sync needs the received bytes and exact cursors, hence this client.)
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine;
 use serde_json::Value;
 use serde_json::value::RawValue;
+use ureq::tls::{PemItem, RootCerts, TlsConfig, TlsProvider};
 
-/// Why a request failed.
+/// How long to wait and how much to accept from a server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientLimits {
+    /// Connecting (TCP and TLS).
+    pub connect_timeout: Duration,
+    /// Silence: waiting for the answer to start, or for the next bytes of it.
+    pub read_timeout: Duration,
+    /// One request, from connecting to the last byte of the body.
+    pub request_timeout: Duration,
+    /// The largest response body accepted. A TAXII page holds at most `limit` objects, and an
+    /// object is at most a few hundred KiB in practice; 64 MiB leaves room for a page of 1000
+    /// large objects.
+    pub max_response_bytes: u64,
+    /// Retries after a transient failure (refused or reset connection, 5xx, 429); idempotent
+    /// requests only.
+    pub retries: u32,
+    /// The wait before the first retry; doubled for each further one.
+    pub retry_backoff: Duration,
+    /// The longest wait before a retry, including one a `Retry-After` header asks for (a longer
+    /// `Retry-After` ends the request with an error instead).
+    pub max_retry_wait: Duration,
+}
+
+impl Default for ClientLimits {
+    fn default() -> Self {
+        ClientLimits {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(120),
+            max_response_bytes: 64 << 20,
+            retries: 3,
+            retry_backoff: Duration::from_millis(500),
+            max_retry_wait: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Why a request failed, in words that name the server (its label: a partner's name, or its
+/// host and port).
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("{0}")]
     Url(String),
-    #[error("{0}")]
-    Io(#[from] io::Error),
     #[error("TLS: {0}")]
     Tls(String),
-    #[error("{status} from {url}: {body}")]
-    Status { status: u16, url: String, body: String },
-    #[error("{url}: {why}")]
-    Body { url: String, why: String },
+    #[error("could not connect to {server}: {why}")]
+    Connect { server: String, why: String },
+    /// The TLS handshake failed (not retried: it would fail again).
+    #[error("could not connect to {server}: TLS: {why}")]
+    Handshake { server: String, why: String },
+    #[error("{server} {what} within {} ({url})", secs(*.after))]
+    Timeout { server: String, what: &'static str, after: Duration, url: String },
+    #[error("{server} sent a response larger than {} ({url}){}", bytes(*.limit),
+        .declared.map(|d| format!(": it declared {d} bytes")).unwrap_or_default())]
+    TooLarge { server: String, url: String, limit: u64, declared: Option<u64> },
+    #[error("{server}: {why} ({url})")]
+    Transport { server: String, url: String, why: String },
+    #[error("{server} answered {status} to {url}: {body}")]
+    Status { server: String, status: u16, url: String, body: String },
+    #[error("{server} answered {status} to {url}, a redirect to {location:?}; redirects are not followed")]
+    Redirect { server: String, status: u16, url: String, location: String },
+    #[error("{server} sent {why} ({url})")]
+    Body { server: String, url: String, why: String },
 }
 
-trait Stream: Read + Write + Send {}
-impl<T: Read + Write + Send> Stream for T {}
+fn secs(d: Duration) -> String {
+    if d.subsec_millis() == 0 { format!("{} s", d.as_secs()) } else { format!("{} ms", d.as_millis()) }
+}
 
-/// A connection to one server.
+fn bytes(n: u64) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// A client of one server (keep-alive connections are pooled).
 pub struct HttpClient {
-    tls: Option<Arc<rustls::ClientConfig>>,
-    host: String,
-    port: u16,
+    agent: ureq::Agent,
+    /// The base URL (ends with '/').
+    base: String,
     /// Path prefix of the base URL (ends with '/').
     pub base_path: String,
+    /// How errors name the server.
+    label: String,
     auth: Option<String>,
-    conn: Option<BufReader<Box<dyn Stream>>>,
-    content_type: Option<String>,
+    limits: ClientLimits,
 }
 
-/// A response.
+/// A response (any status; the body read within the size limit).
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
@@ -61,188 +130,256 @@ impl Response {
 
 const TAXII: &str = "application/taxii+json;version=2.1";
 
+/// One request, before it is sent.
+struct Outgoing<'a> {
+    method: &'a str,
+    url: String,
+    accept: Option<&'a str>,
+    content_type: Option<&'a str>,
+    body: Option<&'a [u8]>,
+}
+
 impl HttpClient {
-    /// A client for `base_url` (`http://host:port/prefix/` or `https://…`).
+    /// A client for `base_url` (`http://host:port/prefix/` or `https://…`), default limits.
     pub fn new(base_url: &str, auth: Option<(&str, &str)>, ca_file: Option<&Path>) -> Result<Self, ClientError> {
-        let (scheme, rest) =
-            base_url.split_once("://").ok_or_else(|| ClientError::Url(format!("{base_url:?} is not a URL")))?;
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        };
-        let tls = match scheme {
-            "http" => None,
-            "https" => Some(tls_config(ca_file)?),
-            other => return Err(ClientError::Url(format!("unsupported scheme {other:?}"))),
-        };
-        let default_port = if tls.is_some() { 443 } else { 80 };
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => {
-                (h.to_string(), p.parse().map_err(|_| ClientError::Url(format!("bad port in {base_url:?}")))?)
-            }
-            _ => (authority.to_string(), default_port),
-        };
-        let mut base_path = path.to_string();
+        Self::with_limits(base_url, auth, ca_file, None, ClientLimits::default())
+    }
+
+    /// As [`HttpClient::new`], with limits, and a label that names the server in errors (else
+    /// its host and port).
+    pub fn with_limits(
+        base_url: &str,
+        auth: Option<(&str, &str)>,
+        ca_file: Option<&Path>,
+        label: Option<&str>,
+        limits: ClientLimits,
+    ) -> Result<Self, ClientError> {
+        let uri: ureq::http::Uri =
+            base_url.parse().map_err(|e| ClientError::Url(format!("{base_url:?} is not a URL: {e}")))?;
+        match uri.scheme_str() {
+            Some("http" | "https") => {}
+            _ => return Err(ClientError::Url(format!("{base_url:?}: the scheme must be http or https"))),
+        }
+        let authority = uri.authority().ok_or_else(|| ClientError::Url(format!("{base_url:?} has no host")))?;
+        if uri.query().is_some() {
+            return Err(ClientError::Url(format!("{base_url:?}: a base URL has no query")));
+        }
+        let mut base_path = uri.path().to_string();
         if !base_path.ends_with('/') {
             base_path.push('/');
         }
-        let auth = auth
-            .map(|(u, p)| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))));
-        Ok(HttpClient { tls, host, port, base_path, auth, conn: None, content_type: None })
-    }
-
-    fn connect(&mut self) -> Result<(), ClientError> {
-        let tcp = TcpStream::connect((self.host.trim_matches(['[', ']']), self.port))?;
-        tcp.set_nodelay(true)?;
-        tcp.set_read_timeout(Some(Duration::from_secs(120)))?;
-        tcp.set_write_timeout(Some(Duration::from_secs(120)))?;
-        let stream: Box<dyn Stream> = match &self.tls {
-            None => Box::new(tcp),
-            Some(cfg) => {
-                let name = rustls::pki_types::ServerName::try_from(self.host.trim_matches(['[', ']']).to_string())
-                    .map_err(|e| ClientError::Tls(e.to_string()))?;
-                let conn =
-                    rustls::ClientConnection::new(cfg.clone(), name).map_err(|e| ClientError::Tls(e.to_string()))?;
-                Box::new(rustls::StreamOwned::new(conn, tcp))
-            }
+        let base = format!("{}://{}{}", uri.scheme_str().unwrap_or("http"), authority, base_path);
+        let root_certs = match ca_file {
+            Some(path) => RootCerts::Specific(Arc::new(read_ca_file(path)?)),
+            None => RootCerts::WebPki,
         };
-        self.conn = Some(BufReader::with_capacity(1 << 16, stream));
-        Ok(())
+        let tls = TlsConfig::builder().provider(TlsProvider::Rustls).root_certs(root_certs).build();
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent("pacto")
+            .accept(ureq::config::AutoHeaderValue::None)
+            .tls_config(tls)
+            .timeout_connect(Some(limits.connect_timeout))
+            .timeout_per_read(Some(limits.read_timeout))
+            .timeout_per_write(Some(limits.read_timeout))
+            .timeout_global(Some(limits.request_timeout))
+            .build();
+        let auth = auth.map(|(u, p)| {
+            use base64::Engine;
+            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}")))
+        });
+        Ok(HttpClient {
+            agent: config.new_agent(),
+            base,
+            base_path,
+            label: label.map_or_else(|| authority.to_string(), str::to_string),
+            auth,
+            limits,
+        })
     }
 
     /// GET a path relative to the base URL (with its query string).
     pub fn get(&mut self, rel: &str) -> Result<Response, ClientError> {
-        self.request("GET", rel, None)
+        self.call("GET", rel, Some(TAXII), None, None)
     }
 
     /// POST a TAXII body to a path relative to the base URL.
     pub fn post(&mut self, rel: &str, body: &[u8]) -> Result<Response, ClientError> {
-        self.request("POST", rel, Some(body))
+        self.call("POST", rel, Some(TAXII), Some(TAXII), Some(body))
     }
 
     /// POST raw bytes with a content type (private matching).
     pub fn post_bytes(&mut self, rel: &str, body: &[u8], content_type: &str) -> Result<Response, ClientError> {
-        self.content_type = Some(content_type.to_string());
-        let r = self.request("POST", rel, Some(body));
-        self.content_type = None;
-        r
+        self.call("POST", rel, Some(TAXII), Some(content_type), Some(body))
     }
 
     /// Any method, to a path relative to the base URL.
     pub fn send(&mut self, method: &str, rel: &str, body: Option<&[u8]>) -> Result<Response, ClientError> {
-        self.request(method, rel, body)
+        let content_type = body.filter(|b| !b.is_empty()).map(|_| TAXII);
+        self.call(method, rel, Some(TAXII), content_type, body)
     }
 
-    fn request(&mut self, method: &str, rel: &str, body: Option<&[u8]>) -> Result<Response, ClientError> {
-        let path = format!("{}{}", self.base_path, rel.trim_start_matches('/'));
-        match self.try_request(method, &path, body) {
-            Ok(r) => Ok(r),
-            // One retry on a kept-alive connection the server closed meanwhile.
-            Err(ClientError::Io(_)) if self.conn.is_some() => {
-                self.conn = None;
-                self.try_request(method, &path, body)
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    fn try_request(&mut self, method: &str, path: &str, body: Option<&[u8]>) -> Result<Response, ClientError> {
-        if self.conn.is_none() {
-            self.connect()?;
-        }
-        let host = if (self.tls.is_some() && self.port == 443) || (self.tls.is_none() && self.port == 80) {
-            self.host.clone()
-        } else {
-            format!("{}:{}", self.host, self.port)
-        };
-        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nAccept: {TAXII}\r\nUser-Agent: pacto\r\n");
-        if let Some(a) = &self.auth {
-            head.push_str(&format!("Authorization: {a}\r\n"));
-        }
-        let body = body.unwrap_or_default();
-        if method == "POST" {
-            head.push_str(&format!("Content-Type: {}\r\n", self.content_type.as_deref().unwrap_or(TAXII)));
-        }
-        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-        let conn = self.conn.as_mut().ok_or_else(|| ClientError::Io(io::ErrorKind::NotConnected.into()))?;
-        let w = conn.get_mut();
-        w.write_all(head.as_bytes())?;
-        w.write_all(body)?;
-        w.flush()?;
-        let resp = read_response(conn)?;
-        if resp.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close")) {
-            self.conn = None;
-        }
-        Ok(resp)
-    }
-}
-
-fn read_response(conn: &mut BufReader<Box<dyn Stream>>) -> Result<Response, ClientError> {
-    let mut line = String::new();
-    if conn.read_line(&mut line)? == 0 {
-        return Err(ClientError::Io(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed")));
-    }
-    let status: u16 = line.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| {
-        ClientError::Io(io::Error::new(io::ErrorKind::InvalidData, format!("bad status line {line:?}")))
-    })?;
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        conn.read_line(&mut line)?;
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = l.split_once(':') {
-            headers.push((k.trim().to_string(), v.trim().to_string()));
-        }
-    }
-    let find = |n: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.to_ascii_lowercase());
-    let mut body = Vec::new();
-    if find("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
+    /// Any method, with the given `Accept` and `Content-Type` headers or none.
+    pub fn call(
+        &mut self,
+        method: &str,
+        rel: &str,
+        accept: Option<&str>,
+        content_type: Option<&str>,
+        body: Option<&[u8]>,
+    ) -> Result<Response, ClientError> {
+        let url = format!("{}{}", self.base, rel.trim_start_matches('/'));
+        let out = Outgoing { method, url, accept, content_type, body };
+        // Only requests that may be repeated are retried after the server may have seen them.
+        let idempotent = matches!(method, "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS");
+        let mut attempt = 0;
         loop {
-            line.clear();
-            conn.read_line(&mut line)?;
-            let size =
-                usize::from_str_radix(line.trim(), 16).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-            let mut chunk = vec![0; size + 2];
-            conn.read_exact(&mut chunk)?;
-            if size == 0 {
-                break;
-            }
-            body.extend_from_slice(&chunk[..size]);
+            let wait = match self.once(&out) {
+                Err(ClientError::Connect { why, .. }) if attempt < self.limits.retries => {
+                    tracing::debug!(server = self.label, url = out.url, why, "connection failed; retrying");
+                    None
+                }
+                Err(ClientError::Transport { why, .. }) if idempotent && attempt < self.limits.retries => {
+                    tracing::debug!(server = self.label, url = out.url, why, "exchange failed; retrying");
+                    None
+                }
+                Ok(r) if idempotent && attempt < self.limits.retries && (r.status == 429 || r.status >= 500) => {
+                    match r.header("retry-after").map(|v| v.trim().parse::<u64>()) {
+                        Some(Ok(s)) if Duration::from_secs(s) > self.limits.max_retry_wait => {
+                            return Err(ClientError::Status {
+                                server: self.label.clone(),
+                                status: r.status,
+                                url: out.url,
+                                body: format!(
+                                    "asked to retry after {s} s, longer than the {} this node waits",
+                                    secs(self.limits.max_retry_wait)
+                                ),
+                            });
+                        }
+                        Some(Ok(s)) => Some(Duration::from_secs(s)),
+                        _ => None,
+                    }
+                }
+                other => return other,
+            };
+            let backoff = self.limits.retry_backoff.saturating_mul(1 << attempt.min(16));
+            std::thread::sleep(wait.unwrap_or(backoff).min(self.limits.max_retry_wait));
+            attempt += 1;
         }
-    } else if let Some(len) = find("content-length").and_then(|v| v.parse::<usize>().ok()) {
-        body.resize(len, 0);
-        conn.read_exact(&mut body)?;
-    } else {
-        conn.read_to_end(&mut body)?;
     }
-    Ok(Response { status, headers, body })
+
+    fn once(&self, out: &Outgoing<'_>) -> Result<Response, ClientError> {
+        let mut b = ureq::http::Request::builder().method(out.method).uri(&out.url);
+        if let Some(a) = &self.auth {
+            b = b.header("Authorization", a);
+        }
+        if let Some(a) = out.accept {
+            b = b.header("Accept", a);
+        }
+        if let Some(ct) = out.content_type {
+            b = b.header("Content-Type", ct);
+        }
+        let bad_request = |e: ureq::http::Error| ClientError::Url(format!("{} {}: {e}", out.method, out.url));
+        let sent = match out.body {
+            Some(body) if !body.is_empty() || matches!(out.method, "POST" | "PUT" | "PATCH") => {
+                self.agent.run(b.body(body).map_err(bad_request)?)
+            }
+            _ => self.agent.run(b.body(()).map_err(bad_request)?),
+        };
+        let mut resp = sent.map_err(|e| self.error(e, &out.url))?;
+        let status = resp.status().as_u16();
+        let headers: Vec<(String, String)> = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let limit = self.limits.max_response_bytes;
+        if let Some(declared) = resp.body().content_length().filter(|&n| n > limit) {
+            return Err(ClientError::TooLarge {
+                server: self.label.clone(),
+                url: out.url.clone(),
+                limit,
+                declared: Some(declared),
+            });
+        }
+        let body = resp.body_mut().with_config().limit(limit).read_to_vec().map_err(|e| self.error(e, &out.url))?;
+        Ok(Response { status, headers, body })
+    }
+
+    /// A ureq error in words.
+    fn error(&self, e: ureq::Error, url: &str) -> ClientError {
+        use ureq::Timeout as T;
+        let server = self.label.clone();
+        let url = url.to_string();
+        let timeout = |what, after| ClientError::Timeout { server: server.clone(), what, after, url: url.clone() };
+        match e {
+            ureq::Error::Timeout(T::Connect | T::Resolve) => ClientError::Connect {
+                server,
+                why: format!("no connection within {}", secs(self.limits.connect_timeout)),
+            },
+            ureq::Error::Timeout(T::PerRead | T::RecvResponse) => timeout("did not answer", self.limits.read_timeout),
+            ureq::Error::Timeout(T::PerWrite | T::SendRequest | T::SendBody) => {
+                timeout("did not take the request", self.limits.read_timeout)
+            }
+            ureq::Error::Timeout(_) => timeout("did not finish answering", self.limits.request_timeout),
+            ureq::Error::BodyExceedsLimit(limit) => ClientError::TooLarge { server, url, limit, declared: None },
+            ureq::Error::HostNotFound => ClientError::Connect { server, why: "its host name was not found".into() },
+            ureq::Error::ConnectionFailed => ClientError::Connect { server, why: "the connection failed".into() },
+            ureq::Error::Io(io) => self.io_error(io, url),
+            ureq::Error::Tls(why) => ClientError::Handshake { server, why: why.to_string() },
+            ureq::Error::Rustls(why) => ClientError::Handshake { server, why: why.to_string() },
+            ureq::Error::Protocol(why) => {
+                ClientError::Transport { server, url, why: format!("its answer is not valid HTTP/1.1: {why}") }
+            }
+            ureq::Error::LargeResponseHeader(_, limit) => ClientError::Transport {
+                server,
+                url,
+                why: format!("its response header is larger than {}", bytes(limit as u64)),
+            },
+            other => ClientError::Transport { server, url, why: other.to_string() },
+        }
+    }
+
+    fn io_error(&self, io: io::Error, url: String) -> ClientError {
+        use io::ErrorKind as K;
+        let server = self.label.clone();
+        // A body limit or timeout hit while reading comes back wrapped in an io::Error.
+        if io.get_ref().is_some_and(|e| e.is::<ureq::Error>()) {
+            if let Some(inner) = io.into_inner().and_then(|e| e.downcast::<ureq::Error>().ok()) {
+                return self.error(*inner, &url);
+            }
+            return ClientError::Transport { server, url, why: "the exchange failed".into() };
+        }
+        match io.kind() {
+            K::ConnectionRefused => ClientError::Connect { server, why: "connection refused".into() },
+            // rustls reports a failed handshake (an untrusted certificate…) as invalid data.
+            K::InvalidData => ClientError::Handshake { server, why: io.to_string() },
+            K::TimedOut | K::WouldBlock => {
+                ClientError::Timeout { server, what: "did not answer", after: self.limits.read_timeout, url }
+            }
+            K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => ClientError::Transport {
+                server,
+                url,
+                why: format!("the connection was closed before the answer was complete ({io})"),
+            },
+            _ => ClientError::Transport { server, url, why: io.to_string() },
+        }
+    }
 }
 
-fn tls_config(ca_file: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, ClientError> {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore::empty();
-    match ca_file {
-        Some(path) => {
-            for cert in
-                CertificateDer::pem_file_iter(path).map_err(|e| ClientError::Tls(format!("{}: {e}", path.display())))?
-            {
-                let cert = cert.map_err(|e| ClientError::Tls(format!("{}: {e}", path.display())))?;
-                roots.add(cert).map_err(|e| ClientError::Tls(e.to_string()))?;
-            }
+fn read_ca_file(path: &Path) -> Result<Vec<ureq::tls::Certificate<'static>>, ClientError> {
+    let pem = std::fs::read(path).map_err(|e| ClientError::Tls(format!("{}: {e}", path.display())))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        if let PemItem::Certificate(c) = item.map_err(|e| ClientError::Tls(format!("{}: {e}", path.display())))? {
+            certs.push(c);
         }
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let cfg = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ClientError::Tls(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(cfg))
+    if certs.is_empty() {
+        return Err(ClientError::Tls(format!("{}: no certificate in this PEM file", path.display())));
+    }
+    Ok(certs)
 }
 
 /// A readable collection at the partner.
@@ -274,15 +411,17 @@ pub struct TaxiiClient {
     pub http: HttpClient,
 }
 
-fn ok_json(r: Response, url: &str) -> Result<Value, ClientError> {
-    if !(200..300).contains(&r.status) {
-        return Err(ClientError::Status {
-            status: r.status,
-            url: url.to_string(),
-            body: String::from_utf8_lossy(&r.body).chars().take(300).collect(),
-        });
+/// Percent-encode a path segment or query value (a collection id chosen by the server).
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
     }
-    serde_json::from_slice(&r.body).map_err(|e| ClientError::Body { url: url.to_string(), why: e.to_string() })
+    out
 }
 
 impl TaxiiClient {
@@ -290,10 +429,58 @@ impl TaxiiClient {
         Ok(TaxiiClient { http: HttpClient::new(api_root, Some((user, password)), ca_file)? })
     }
 
+    /// As [`TaxiiClient::new`], with limits and the name errors give the server.
+    pub fn with_limits(
+        api_root: &str,
+        user: &str,
+        password: &str,
+        ca_file: Option<&Path>,
+        label: &str,
+        limits: ClientLimits,
+    ) -> Result<Self, ClientError> {
+        Ok(TaxiiClient {
+            http: HttpClient::with_limits(api_root, Some((user, password)), ca_file, Some(label), limits)?,
+        })
+    }
+
+    /// GET a TAXII resource: a 2xx answer with a TAXII (or JSON) body, else an error that says
+    /// what came instead.
+    fn get_taxii(&mut self, rel: &str) -> Result<(Response, String), ClientError> {
+        let url = format!("{}{rel}", self.http.base);
+        let r = self.http.get(rel)?;
+        let server = self.http.label.clone();
+        if (300..400).contains(&r.status) {
+            let location = r.header("location").unwrap_or("nowhere").to_string();
+            return Err(ClientError::Redirect { server, status: r.status, url, location });
+        }
+        if !(200..300).contains(&r.status) {
+            let body = String::from_utf8_lossy(&r.body).chars().take(300).collect();
+            return Err(ClientError::Status { server, status: r.status, url, body });
+        }
+        let ct = r.header("content-type").unwrap_or("").to_ascii_lowercase();
+        let essence = ct.split(';').next().unwrap_or("").trim();
+        if !matches!(essence, "application/taxii+json" | "application/json") {
+            let why = format!(
+                "content of type {:?}, not application/taxii+json",
+                if ct.is_empty() { "(none)" } else { ct.as_str() }
+            );
+            return Err(ClientError::Body { server, url, why });
+        }
+        Ok((r, url))
+    }
+
+    fn not_taxii(&self, url: &str, e: serde_json::Error) -> ClientError {
+        ClientError::Body {
+            server: self.http.label.clone(),
+            url: url.to_string(),
+            why: format!("a body that is not a TAXII envelope: {e}"),
+        }
+    }
+
     /// The collections this account may read.
     pub fn readable_collections(&mut self) -> Result<Vec<RemoteCollection>, ClientError> {
-        let r = self.http.get("collections/")?;
-        let v = ok_json(r, "collections/")?;
+        let (r, url) = self.get_taxii("collections/")?;
+        let v: Value = serde_json::from_slice(&r.body).map_err(|e| self.not_taxii(&url, e))?;
         Ok(v["collections"]
             .as_array()
             .into_iter()
@@ -315,18 +502,11 @@ impl TaxiiClient {
         added_after: Option<&str>,
         limit: usize,
     ) -> Result<ObjectsPage, ClientError> {
-        let mut rel = format!("collections/{collection}/objects/?limit={limit}&match%5Bversion%5D=all");
+        let mut rel = format!("collections/{}/objects/?limit={limit}&match%5Bversion%5D=all", encode(collection));
         if let Some(a) = added_after {
-            rel.push_str(&format!("&added_after={a}"));
+            rel.push_str(&format!("&added_after={}", encode(a)));
         }
-        let r = self.http.get(&rel)?;
-        if !(200..300).contains(&r.status) {
-            return Err(ClientError::Status {
-                status: r.status,
-                url: rel,
-                body: String::from_utf8_lossy(&r.body).chars().take(300).collect(),
-            });
-        }
+        let (r, url) = self.get_taxii(&rel)?;
         let date_added_last = r.header("x-taxii-date-added-last").map(str::to_string);
         #[derive(serde::Deserialize)]
         struct Envelope {
@@ -335,8 +515,7 @@ impl TaxiiClient {
             #[serde(default)]
             objects: Vec<Box<RawValue>>,
         }
-        let e: Envelope =
-            serde_json::from_slice(&r.body).map_err(|e| ClientError::Body { url: rel.clone(), why: e.to_string() })?;
+        let e: Envelope = serde_json::from_slice(&r.body).map_err(|e| self.not_taxii(&url, e))?;
         Ok(ObjectsPage { objects: e.objects, more: e.more, date_added_last })
     }
 
@@ -347,12 +526,12 @@ impl TaxiiClient {
         added_after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ManifestEntry>, ClientError> {
-        let mut rel = format!("collections/{collection}/manifest/?limit={limit}&match%5Bversion%5D=all");
+        let mut rel = format!("collections/{}/manifest/?limit={limit}&match%5Bversion%5D=all", encode(collection));
         if let Some(a) = added_after {
-            rel.push_str(&format!("&added_after={a}"));
+            rel.push_str(&format!("&added_after={}", encode(a)));
         }
-        let r = self.http.get(&rel)?;
-        let v = ok_json(r, &rel)?;
+        let (r, url) = self.get_taxii(&rel)?;
+        let v: Value = serde_json::from_slice(&r.body).map_err(|e| self.not_taxii(&url, e))?;
         Ok(v["objects"]
             .as_array()
             .into_iter()

@@ -423,6 +423,9 @@ async fn delete_object(
             "deleting needs read and write access to this collection, and partners may not delete",
         ));
     }
+    if let Some(why) = pacto_store::inbound_write_refusal(&c.name) {
+        return Err(TaxiiError::forbidden(why));
+    }
     let versions = params::parse(&raw, state.config.max_page_size, DefaultVersions::All)?.query.versions;
     let deleted = delete(&state, c, id, versions).await?;
     if deleted == 0 {
@@ -445,6 +448,9 @@ async fn add_objects(
     let c = visible(&state, &name, &coll, &user).await?;
     if !user.may_write(&c) {
         return Err(TaxiiError::forbidden(user.write_refusal(&c)));
+    }
+    if let Some(why) = pacto_store::inbound_write_refusal(&c.name) {
+        return Err(TaxiiError::forbidden(why));
     }
     media::check_content_type(&headers)?;
     let limit = state.config.max_content_length;

@@ -11,7 +11,7 @@ use pacto_stix::validate::{Location, Session, Severity, SpecVersion};
 use pacto_store::{AddOutcome, Incoming, Provenance, Remote, Store};
 use serde::Serialize;
 
-use crate::client::{ClientError, ManifestEntry, TaxiiClient};
+use crate::client::{ClientError, ClientLimits, ManifestEntry, TaxiiClient};
 
 /// Just an object's id, read without building the rest.
 #[derive(serde::Deserialize)]
@@ -21,16 +21,38 @@ struct IdOnly {
 }
 
 /// The local collection that receives a partner's objects.
+/// Only sync writes to it: see [`pacto_store::inbound_write_refusal`].
 pub fn inbound_collection(partner: &str) -> String {
-    format!("inbound.{partner}")
+    format!("{}{partner}", pacto_store::INBOUND_PREFIX)
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    #[error("{partner}: {source}")]
+    /// The request failed; the client's error names the partner and says what happened.
+    #[error("{source}")]
     Client { partner: String, source: ClientError },
+    /// The partner answered, but what it answered cannot be stored without losing or inventing
+    /// something (a cursor that does not advance, a manifest that disagrees with the page…).
+    #[error("{partner}: refused a page of collection {collection} after {}: {why}", .after.as_deref().unwrap_or("the start"))]
+    Refused { partner: String, collection: String, after: Option<String>, why: String },
     #[error(transparent)]
     Store(#[from] pacto_store::StoreError),
+}
+
+/// How sync talks to a partner.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Objects per page asked for (`limit`); a page with more is refused.
+    pub page_size: usize,
+    /// Pages per remote collection in one run (the rest waits for the next run).
+    pub max_pages: u64,
+    pub limits: ClientLimits,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions { page_size: 1000, max_pages: 10_000, limits: ClientLimits::default() }
+    }
 }
 
 /// What one sync of one partner did.
@@ -47,14 +69,109 @@ pub struct SyncReport {
     pub rejections: Vec<String>,
 }
 
-/// Pull everything new from one partner.
+/// Pull everything new from one partner, with default options and `page_size`.
 pub fn sync_partner(store: &mut dyn Store, remote: &Remote, page_size: usize) -> Result<SyncReport, SyncError> {
+    sync_partner_with(store, remote, &SyncOptions { page_size, ..SyncOptions::default() })
+}
+
+/// An object version as delivered: its id and TAXII version (`modified`, else `created`, else
+/// none), read without building the rest.
+#[derive(serde::Deserialize)]
+struct Delivered {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    modified: Option<String>,
+    #[serde(default)]
+    created: Option<String>,
+}
+
+/// A TAXII timestamp as microseconds, or why not.
+fn micros(what: &str, s: &str) -> Result<i64, String> {
+    pacto_stix::Timestamp::parse(s).map(|t| t.as_micros()).map_err(|e| format!("{what} {s:?} is not a timestamp: {e}"))
+}
+
+/// Check one page against its manifest and the cursor before anything of it is stored; returns
+/// the manifest entries by (id, version in microseconds, or None for an unversioned object).
+fn check_page(
+    page: &crate::client::ObjectsPage,
+    manifest: &[ManifestEntry],
+    cursor: Option<&str>,
+    last: &str,
+    page_size: usize,
+) -> Result<HashMap<(String, Option<i64>), ManifestEntry>, String> {
+    if page.objects.len() > page_size {
+        return Err(format!("the page holds {} objects, but at most {page_size} were asked for", page.objects.len()));
+    }
+    if manifest.len() > page_size {
+        return Err(format!("the manifest holds {} entries, but at most {page_size} were asked for", manifest.len()));
+    }
+    let last_us = micros("X-TAXII-Date-Added-Last", last)?;
+    let cursor_us = cursor.map(|c| micros("the cursor", c)).transpose()?;
+    if cursor_us.is_some_and(|c| last_us <= c) {
+        return Err(format!(
+            "the cursor did not advance: X-TAXII-Date-Added-Last is {last}, not after {}",
+            cursor.unwrap_or_default()
+        ));
+    }
+    let version_us = |v: &str| pacto_stix::Timestamp::parse(v).ok().map(|t| t.as_micros());
+    let mut entries: HashMap<(String, Option<i64>), ManifestEntry> = HashMap::new();
+    for m in manifest {
+        let added = micros(&format!("the manifest's date_added of {}", m.id), &m.date_added)?;
+        if cursor_us.is_some_and(|c| added <= c) {
+            return Err(format!("the manifest lists {} as added at {}, not after the cursor", m.id, m.date_added));
+        }
+        if added > last_us {
+            continue; // beyond this page: the next one will bring it
+        }
+        entries.insert((m.id.clone(), version_us(&m.version)), m.clone());
+    }
+    let mut delivered = std::collections::HashSet::new();
+    for (i, raw) in page.objects.iter().enumerate() {
+        let d = serde_json::from_str::<Delivered>(raw.get()).unwrap_or(Delivered {
+            id: String::new(),
+            modified: None,
+            created: None,
+        });
+        let version = d.modified.as_deref().or(d.created.as_deref()).and_then(version_us);
+        let listed = match version {
+            Some(_) => entries.contains_key(&(d.id.clone(), version)),
+            None => entries.keys().any(|(id, _)| *id == d.id),
+        };
+        if !listed {
+            return Err(format!(
+                "object {i} of the page ({}) is not in the manifest up to X-TAXII-Date-Added-Last {last}",
+                if d.id.is_empty() { "no id" } else { d.id.as_str() }
+            ));
+        }
+        delivered.insert((d.id, version));
+    }
+    for (id, version) in entries.keys() {
+        if !delivered.contains(&(id.clone(), *version)) && !delivered.contains(&(id.clone(), None)) {
+            let m = &entries[&(id.clone(), *version)];
+            return Err(format!(
+                "the manifest lists {id} version {} (added {}) up to X-TAXII-Date-Added-Last {last}, \
+                 but the objects page did not deliver it; storing the page would skip it",
+                m.version, m.date_added
+            ));
+        }
+    }
+    Ok(entries)
+}
+
+/// Pull everything new from one partner. Each page is checked against its manifest and the
+/// cursor (see [`check_page`]) and stored with its provenance and new cursor in one transaction;
+/// a page that fails a check ends the sync with [`SyncError::Refused`], nothing of it stored.
+pub fn sync_partner_with(store: &mut dyn Store, remote: &Remote, opts: &SyncOptions) -> Result<SyncReport, SyncError> {
     let client_err = |source| SyncError::Client { partner: remote.partner.clone(), source };
-    let mut client = TaxiiClient::new(
+    let page_size = opts.page_size.max(1);
+    let mut client = TaxiiClient::with_limits(
         &remote.api_root,
         &remote.username,
         &remote.password,
         remote.ca_file.as_deref().map(Path::new),
+        &remote.partner,
+        opts.limits.clone(),
     )
     .map_err(client_err)?;
     let name = inbound_collection(&remote.partner);
@@ -70,20 +187,42 @@ pub fn sync_partner(store: &mut dyn Store, remote: &Remote, page_size: usize) ->
     let collections = client.readable_collections().map_err(client_err)?;
     report.collections = collections.len();
     for rc in collections {
+        let mut pages = 0u64;
         loop {
+            if pages >= opts.max_pages {
+                tracing::warn!(
+                    partner = remote.partner,
+                    collection = rc.id,
+                    pages,
+                    "page limit of one run reached; the rest waits for the next run"
+                );
+                break;
+            }
+            pages += 1;
             let cursor = store.sync_cursor(&remote.partner, &rc.id)?;
+            let refused = |why: String| SyncError::Refused {
+                partner: remote.partner.clone(),
+                collection: rc.id.clone(),
+                after: cursor.clone(),
+                why,
+            };
             let page = client.objects_after(&rc.id, cursor.as_deref(), page_size).map_err(client_err)?;
-            let Some(last) = page.date_added_last.clone() else { break };
-            if cursor.as_deref() == Some(last.as_str()) {
-                break; // a server that does not advance: stop rather than loop
+            let Some(last) = page.date_added_last.clone() else {
+                if page.objects.is_empty() && !page.more {
+                    break; // nothing new
+                }
+                return Err(refused(format!(
+                    "the page ({} objects, more: {}) has no X-TAXII-Date-Added-Last header, so there is no cursor to store it with",
+                    page.objects.len(),
+                    page.more
+                )));
+            };
+            if page.objects.is_empty() && !page.more && cursor.as_deref() == Some(last.as_str()) {
+                break; // nothing new, the header repeating the cursor
             }
             // Per-object date_added, and STIX version, from the manifest of the same range.
-            let manifest: HashMap<(String, String), ManifestEntry> = client
-                .manifest_after(&rc.id, cursor.as_deref(), page_size)
-                .map_err(client_err)?
-                .into_iter()
-                .map(|m| ((m.id.clone(), m.version.clone()), m))
-                .collect();
+            let manifest = client.manifest_after(&rc.id, cursor.as_deref(), page_size).map_err(client_err)?;
+            let manifest = check_page(&page, &manifest, cursor.as_deref(), &last, page_size).map_err(refused)?;
             let stix20: std::collections::HashSet<&str> = manifest
                 .values()
                 .filter(|m| m.media_type.as_deref().is_some_and(|t| t.replace(' ', "").ends_with("version=2.0")))
@@ -117,11 +256,16 @@ pub fn sync_partner(store: &mut dyn Store, remote: &Remote, page_size: usize) ->
                     }
                     continue;
                 };
-                let taxii_version = obj.str("modified").or_else(|| obj.str("created")).unwrap_or_default().to_string();
+                let taxii_version = obj
+                    .str("modified")
+                    .or_else(|| obj.str("created"))
+                    .and_then(|v| pacto_stix::Timestamp::parse(v).ok())
+                    .map(|t| t.as_micros());
+                // check_page made sure every delivered version is in the manifest.
                 let remote_date_added = manifest
                     .get(&(obj.id().to_string(), taxii_version))
-                    .map(|m| m.date_added.clone())
-                    .unwrap_or_else(|| last.clone());
+                    .or_else(|| manifest.iter().find(|((id, _), _)| id == obj.id()).map(|(_, m)| m))
+                    .map_or_else(|| last.clone(), |m| m.date_added.clone());
                 provenance.push(Provenance {
                     id: obj.id().to_string(),
                     version: pacto_store::version_key(&obj),

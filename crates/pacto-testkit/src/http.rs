@@ -14,7 +14,9 @@ pub struct Client {
 impl Client {
     /// `host` is `127.0.0.1:8443`; `user`/`password` for Basic auth.
     pub fn new(host: &str, user: Option<(&str, &str)>) -> Client {
-        let inner = pacto_taxii::client::HttpClient::new(&format!("http://{host}/"), user, None)
+        // A load tool measures what the server answers: no retries.
+        let limits = pacto_taxii::client::ClientLimits { retries: 0, ..Default::default() };
+        let inner = pacto_taxii::client::HttpClient::with_limits(&format!("http://{host}/"), user, None, None, limits)
             .unwrap_or_else(|e| panic!("{host}: {e}"));
         Client { inner }
     }

@@ -516,3 +516,54 @@ fn attack_a_stolen_database_does_not_reveal_a_private_set() {
     assert_eq!(mode(&keys[0]), 0o600, "key file");
     assert_eq!(mode(&data.join("psi-keys")), 0o700, "key directory");
 }
+
+/// `inbound.PARTNER` holds what a partner sent, with provenance; sync alone writes to it. Import,
+/// adopt and collection creation refuse it, by name or by id, and leave it as it was.
+#[test]
+fn only_sync_writes_to_inbound_collections() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "b.json", bundle(vec![indicator(1)]));
+    let file = file.to_str().unwrap();
+    let o = run(dir.path(), &["import", file, "--collection", "intel"]);
+    assert_eq!(exit(&o), 0, "{}", text(&o));
+    // The inbound collection as sync creates it.
+    let inbound_id = {
+        let mut s = pacto_store::SqliteStore::open(&dir.path().join("pacto.db")).unwrap();
+        pacto_store::Store::create_collection(&mut s, "inbound.mx", "Received from mx", None).unwrap().id
+    };
+    let refusal = "inbound.mx holds what partner mx sent; only sync writes to it";
+    for target in ["inbound.mx", inbound_id.as_str()] {
+        let o = run(dir.path(), &["import", file, "--collection", target]);
+        assert_eq!(exit(&o), 2, "{}", text(&o));
+        assert!(text(&o).contains(refusal), "{}", text(&o));
+    }
+    let o = run(
+        dir.path(),
+        &["adopt", "--from", "intel", "--to", "inbound.mx", "indicator--00000001-17d4-4cbf-938f-98ee46b3cd3f"],
+    );
+    assert_eq!(exit(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains(refusal), "{}", text(&o));
+    // Not created either, by import or by hand.
+    let o = run(dir.path(), &["import", file, "--collection", "inbound.new"]);
+    assert_eq!(exit(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("inbound.new holds what partner new sent; only sync writes to it"), "{}", text(&o));
+    let o = run(dir.path(), &["collections", "create", "inbound.x"]);
+    assert_eq!(exit(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("only sync writes to it"), "{}", text(&o));
+    let o = run(
+        dir.path(),
+        &["detect", "setup", "--indicators", "intel", "--observations", "intel", "--sightings", "inbound.mx"],
+    );
+    assert_eq!(exit(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains(refusal), "{}", text(&o));
+    let o = run(dir.path(), &["collections", "list", "--format", "json"]);
+    let names: Vec<String> = serde_json::from_slice::<Vec<Value>>(&o.stdout)
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["inbound.mx", "intel"]);
+    let o = run(dir.path(), &["export", "-c", "inbound.mx"]);
+    let export: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(export["objects"].as_array().map_or(0, Vec::len), 0, "{export}");
+}

@@ -375,7 +375,7 @@ fn private_matching_within_the_agreement() {
     assert_eq!(found, expected, "exactly the common serials, in us's own spelling");
     // Size-only works too; the day's allowance (2) is then used up.
     let c = us.run(&["match", "--partner", "mx", "--set", "dealer-sales", "--count", seized_path.to_str().unwrap()]);
-    assert_eq!(String::from_utf8(c.stdout).unwrap().trim(), "10");
+    assert_eq!(String::from_utf8(c.stdout).unwrap().trim(), "10", "{}", String::from_utf8_lossy(&c.stderr));
     let third = us.run(&["match", "--partner", "mx", "--set", "dealer-sales", seized_path.to_str().unwrap()]);
     assert!(!third.status.success());
     assert!(String::from_utf8_lossy(&third.stderr).contains("429"), "{}", String::from_utf8_lossy(&third.stderr));

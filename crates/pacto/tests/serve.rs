@@ -1,9 +1,7 @@
 //! `pacto serve` as a process: configuration file, first start, HTTPS, graceful shutdown.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 
 use pacto_testkit::http::Client;
 
@@ -125,24 +123,18 @@ fn https_with_a_certificate() {
     std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
     let s = start(dir.path(), &["--tls-cert", cert_path.to_str().unwrap(), "--tls-key", key_path.to_str().unwrap()]);
     assert!(s.stderr_lines.iter().any(|l| l.contains("https://")));
-    // A rustls client that trusts only this certificate.
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert.cert.der().clone()).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let conn = rustls::ClientConnection::new(Arc::new(config), "localhost".try_into().unwrap()).unwrap();
-    let sock = TcpStream::connect(&s.addr).unwrap();
-    let mut tls = rustls::StreamOwned::new(conn, sock);
-    tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
-    let mut resp = Vec::new();
-    let _ = tls.read_to_end(&mut resp);
-    let text = String::from_utf8_lossy(&resp);
-    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
-    assert!(text.contains("\"status\":\"ok\""));
+    // The node's own client (rustls), trusting only this certificate as a partner's CA file.
+    let port = s.addr.rsplit(':').next().unwrap();
+    let mut tls =
+        pacto_taxii::client::HttpClient::new(&format!("https://localhost:{port}/"), None, Some(&cert_path)).unwrap();
+    let r = tls.get("healthz").unwrap();
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert!(String::from_utf8_lossy(&r.body).contains("\"status\":\"ok\""));
+    // Without the CA file, the public roots do not vouch for it.
+    let mut untrusting =
+        pacto_taxii::client::HttpClient::new(&format!("https://localhost:{port}/"), None, None).unwrap();
+    let err = untrusting.get("healthz").err().expect("an untrusted certificate is refused").to_string();
+    assert!(err.contains("could not connect to localhost") && err.contains("TLS"), "{err}");
     // Plain HTTP to the TLS port gets nowhere.
     let mut plain = Client::new(&s.addr, None);
     assert!(plain.request("GET", "/healthz", None).map(|r| r.status != 200).unwrap_or(true));

@@ -1,13 +1,12 @@
-//! A node on loopback for black-box tests, and a minimal HTTP/1.1 client.
+//! A node on loopback for black-box tests, and `send`, one request with the node's own client.
 
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use base64::Engine;
 use pacto_store::{SqliteStore, Store, User};
+use pacto_taxii::client::{ClientLimits, HttpClient};
 use pacto_taxii::{AppState, ServerConfig, SharedStore, Stores};
 use serde_json::Value;
 
@@ -136,52 +135,16 @@ impl<'a> Req<'a> {
     }
 }
 
+/// Send one request as given (method, path, credentials, `Accept` and `Content-Type` or none) with
+/// the node's own client, which sees every status as a response; no retries.
 pub fn send(node: &Node, r: Req<'_>) -> Resp {
-    let mut stream = TcpStream::connect(node.addr).unwrap();
-    let mut head = format!("{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", r.method, r.path, node.addr);
-    if let Some(u) = r.user {
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{}", r.password));
-        head.push_str(&format!("Authorization: Basic {token}\r\n"));
-    }
-    if let Some(a) = r.accept {
-        head.push_str(&format!("Accept: {a}\r\n"));
-    }
-    if let Some(ct) = r.content_type {
-        head.push_str(&format!("Content-Type: {ct}\r\n"));
-    }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", r.body.len()));
-    stream.write_all(head.as_bytes()).unwrap();
-    let _ = stream.write_all(r.body);
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
-    parse(&raw)
-}
-
-fn parse(raw: &[u8]) -> Resp {
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete HTTP response");
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers: Vec<(String, String)> =
-        lines.filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))).collect();
-    let mut body = raw[split + 4..].to_vec();
-    if headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked")) {
-        body = dechunk(&body);
-    }
-    Resp { status, headers, body }
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(end) = b.windows(2).position(|w| w == b"\r\n") {
-        let size = usize::from_str_radix(String::from_utf8_lossy(&b[..end]).trim(), 16).unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        out.extend_from_slice(&b[end + 2..end + 2 + size]);
-        b = &b[end + 2 + size + 2..];
-    }
-    out
+    let limits = ClientLimits { retries: 0, ..ClientLimits::default() };
+    let auth = r.user.map(|u| (u, r.password));
+    let mut client = HttpClient::with_limits(&format!("http://{}/", node.addr), auth, None, None, limits)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let body = (!r.body.is_empty() || r.method == "POST").then_some(r.body);
+    let got = client.call(r.method, r.path, r.accept, r.content_type, body).unwrap_or_else(|e| panic!("{e}"));
+    Resp { status: got.status, headers: got.headers, body: got.body }
 }
 
 /// An indicator with a given number and modified time.

@@ -36,6 +36,9 @@ pub fn run(g: &Global, cmd: CollectionsCmd) -> anyhow::Result<i32> {
             }
         }
         CollectionsCmd::Create { name, title, description } => {
+            if let Some(why) = pacto_store::inbound_write_refusal(&name) {
+                anyhow::bail!("{why}");
+            }
             let c = store.create_collection(&name, title.as_deref().unwrap_or(&name), description.as_deref())?;
             println!("created collection {} ({})", c.name, c.id);
         }

@@ -16,8 +16,16 @@ use crate::progress::Progress;
 pub fn run(g: &Global, args: ImportArgs) -> anyhow::Result<i32> {
     let mut store = config::open_store(g)?;
     let collection = match store.collection(&args.collection)? {
-        Some(c) => c,
+        Some(c) => {
+            if let Some(why) = pacto_store::inbound_write_refusal(&c.name) {
+                anyhow::bail!("{why}");
+            }
+            c
+        }
         None => {
+            if let Some(why) = pacto_store::inbound_write_refusal(&args.collection) {
+                anyhow::bail!("{why}");
+            }
             let c = store.create_collection(&args.collection, &args.collection, None)?;
             eprintln!("created collection {} ({})", c.name, c.id);
             c

@@ -92,10 +92,18 @@ pub fn matching(
         store.remote(partner)?.with_context(|| format!("no connection to {partner:?}: `pacto partner connect`"))?;
     let n = rule(normalize)?;
     let items = lines(file)?;
-    let mut client = pacto_taxii::client::HttpClient::new(
+    // The partner computes over its whole set before it answers: wait longer than for a page.
+    let limits = pacto_taxii::client::ClientLimits {
+        read_timeout: std::time::Duration::from_secs(120),
+        request_timeout: std::time::Duration::from_secs(300),
+        ..Default::default()
+    };
+    let mut client = pacto_taxii::client::HttpClient::with_limits(
         &remote.api_root,
         Some((&remote.username, &remote.password)),
         remote.ca_file.as_deref().map(Path::new),
+        Some(partner),
+        limits,
     )?;
     let refused = |status: u16, body: &[u8]| {
         let why: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();

@@ -55,6 +55,9 @@ pub fn adopt(g: &Global, from: &str, to: &str, ids: &[String]) -> anyhow::Result
     let mut store = config::open_store(g)?;
     let src = store.collection(from)?.with_context(|| format!("no collection {from:?}"))?;
     let dst = store.collection(to)?.with_context(|| format!("no collection {to:?}"))?;
+    if let Some(why) = pacto_store::inbound_write_refusal(&dst.name) {
+        anyhow::bail!("{why}");
+    }
     let outcomes = store.adopt(&src, &dst, ids)?;
     let (mut added, mut same, mut refused) = (0, 0, 0);
     for o in outcomes {
