@@ -66,6 +66,17 @@ pub fn psi_keys(g: &Global) -> pacto_taxii::PsiKeys {
     pacto_taxii::PsiKeys::new(data_dir(g).join("psi-keys"))
 }
 
+/// Why local writing into collection `name` is refused, if it is: an inbound collection is
+/// written by sync alone, and a partner's drop box by that partner alone (so that whatever the
+/// partner finds already stored there is its own).
+pub fn local_write_refusal(g: &Global, name: &str) -> Option<String> {
+    if let Some(why) = pacto_store::inbound_write_refusal(name) {
+        return Some(why);
+    }
+    let owner = load_agreements(&agreements_dir(g)).into_iter().find(|a| a.dropbox.as_deref() == Some(name))?;
+    Some(format!("{name} is partner {}'s drop box: only {} writes to it", owner.partner, owner.partner))
+}
+
 /// Where sharing agreements live: one TOML file per partner.
 pub fn agreements_dir(g: &Global) -> PathBuf {
     data_dir(g).join("agreements")

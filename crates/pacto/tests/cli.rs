@@ -567,3 +567,27 @@ fn only_sync_writes_to_inbound_collections() {
     let export: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(export["objects"].as_array().map_or(0, Vec::len), 0, "{export}");
 }
+
+/// A partner's drop box holds its writing alone: the command line refuses to import or adopt
+/// into it, as the TAXII API does for every local account.
+#[test]
+fn only_its_partner_writes_to_a_drop_box() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "b.json", bundle(vec![indicator(1)]));
+    let file = file.to_str().unwrap();
+    assert_eq!(exit(&run(dir.path(), &["import", file, "--collection", "intel"])), 0);
+    assert_eq!(exit(&run(dir.path(), &["collections", "create", "from-mx"])), 0);
+    let agreement = write(dir.path(), "mx.toml", "partner = \"mx\"\ndropbox = \"from-mx\"\n");
+    let o = run(dir.path(), &["partner", "add", "mx", "--agreement", agreement.to_str().unwrap()]);
+    assert_eq!(exit(&o), 0, "{}", text(&o));
+    let refusal = "from-mx is partner mx's drop box: only mx writes to it";
+    let o = run(dir.path(), &["import", file, "--collection", "from-mx"]);
+    assert_eq!(exit(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains(refusal), "{}", text(&o));
+    let o = run(
+        dir.path(),
+        &["adopt", "--from", "intel", "--to", "from-mx", "indicator--00000001-17d4-4cbf-938f-98ee46b3cd3f"],
+    );
+    assert_eq!(exit(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains(refusal), "{}", text(&o));
+}

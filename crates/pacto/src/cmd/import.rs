@@ -17,13 +17,13 @@ pub fn run(g: &Global, args: ImportArgs) -> anyhow::Result<i32> {
     let mut store = config::open_store(g)?;
     let collection = match store.collection(&args.collection)? {
         Some(c) => {
-            if let Some(why) = pacto_store::inbound_write_refusal(&c.name) {
+            if let Some(why) = config::local_write_refusal(g, &c.name) {
                 anyhow::bail!("{why}");
             }
             c
         }
         None => {
-            if let Some(why) = pacto_store::inbound_write_refusal(&args.collection) {
+            if let Some(why) = config::local_write_refusal(g, &args.collection) {
                 anyhow::bail!("{why}");
             }
             let c = store.create_collection(&args.collection, &args.collection, None)?;

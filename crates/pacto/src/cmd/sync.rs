@@ -55,7 +55,7 @@ pub fn adopt(g: &Global, from: &str, to: &str, ids: &[String]) -> anyhow::Result
     let mut store = config::open_store(g)?;
     let src = store.collection(from)?.with_context(|| format!("no collection {from:?}"))?;
     let dst = store.collection(to)?.with_context(|| format!("no collection {to:?}"))?;
-    if let Some(why) = pacto_store::inbound_write_refusal(&dst.name) {
+    if let Some(why) = config::local_write_refusal(g, &dst.name) {
         anyhow::bail!("{why}");
     }
     let outcomes = store.adopt(&src, &dst, ids)?;
