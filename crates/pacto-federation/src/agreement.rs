@@ -561,7 +561,97 @@ redact = ["x_informant_name"]
         assert_eq!(out["object_marking_refs"], json!([Tlp::Amber.marking_id()]), "TLP markings are always kept");
     }
 
+    #[test]
+    fn redaction_paths_walk_objects_lists_extensions_and_translations() {
+        let mut s = share();
+        s.redact = vec!["x_case.officer".into(), "x_team.members.phone".into()];
+        let mut obj = indicator(Tlp::Green);
+        obj["x_case"] = json!({"officer": "Sgt A", "number": "42"});
+        obj["x_team"] = json!({"members": [{"name": "a", "phone": "1"}, {"name": "b", "phone": "2"}]});
+        obj["extensions"] = json!({"extension-definition--6b1c3f6e-6a5a-4a5c-9c7e-0f4c2b3a1d10":
+            {"extension_type": "property-extension", "x_case": {"officer": "Sgt B", "number": "43"}}});
+        let Decision::Disclose(out) = s.decide(&obj, &|_| true) else { panic!() };
+        let text = out.to_string();
+        assert!(!text.contains("Sgt") && !text.contains("phone"), "{text}");
+        assert!(text.contains("\"42\"") && text.contains("\"43\"") && text.contains("\"name\":\"b\""), "{text}");
+        // A bare name is a property wherever it stands, not a path: `x_case` would go whole.
+        let lc = json!({"type": "language-content", "spec_version": "2.1",
+            "id": "language-content--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061", "created": "2026-01-01T00:00:00.000Z",
+            "modified": "2026-01-01T00:00:00.000Z", "object_ref": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "object_modified": "2026-01-01T00:00:00.000Z", "object_marking_refs": [Tlp::Green.marking_id()],
+            "contents": {"es": {"x_case": {"officer": "Sgto C", "number": "44"}, "description": "x"}}});
+        let mut s = share();
+        s.types = None;
+        s.redact = vec!["x_case.officer".into()];
+        let Decision::Disclose(out) = s.decide(&lc, &|_| true) else { panic!() };
+        assert!(!out.to_string().contains("Sgto"), "translations lose the path too: {out}");
+        assert_eq!(out["contents"]["es"]["x_case"]["number"], "44");
+    }
+
+    #[test]
+    fn redaction_rules_that_cannot_work_are_refused() {
+        for (rule, why) in
+            [("id", "identifies the object"), ("modified", "identifies"), ("a..b", "dotted path"), ("", "dotted path")]
+        {
+            let text =
+                format!("partner = \"p\"\n[[share]]\ncollection = \"c\"\nmax_tlp = \"green\"\nredact = [{rule:?}]\n");
+            let err = Agreement::parse(&text).unwrap_err().to_string();
+            assert!(err.contains(why), "{rule:?}: {err}");
+        }
+    }
+
     use proptest::prelude::*;
+
+    /// JSON trees whose member names are drawn from a few, one of them the redacted name.
+    fn tree() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![Just(json!("secret text")), Just(json!(7)), Just(json!(null))];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop::sample::select(vec!["x_informant_name", "notes", "x_informant_name_old", "v"]),
+                    inner,
+                    0..4
+                )
+                .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            ]
+        })
+    }
+
+    fn has_member(v: &Value, name: &str) -> bool {
+        match v {
+            Value::Object(m) => m.iter().any(|(k, v)| k == name || has_member(v, name)),
+            Value::Array(a) => a.iter().any(|v| has_member(v, name)),
+            _ => false,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// A property redacted by its bare name leaves in no form: not at the top, not inside
+        /// an extension, a nested object or a list, not in a translation.
+        #[test]
+        fn a_redacted_name_leaves_from_any_depth(nested in tree(), in_ext in tree(), in_lc in tree()) {
+            let s = share();
+            let mut obj = indicator(Tlp::Green);
+            obj["x_nested"] = nested;
+            obj["extensions"] = json!({"extension-definition--6b1c3f6e-6a5a-4a5c-9c7e-0f4c2b3a1d10":
+                {"extension_type": "property-extension", "x_data": in_ext}});
+            let d = s.decide(&obj, &|_| true);
+            let Decision::Disclose(out) = d else { return Err(TestCaseError::fail(format!("withheld: {d:?}"))) };
+            prop_assert!(!has_member(&out, "x_informant_name"), "{}", out);
+            let lc = json!({"type": "language-content", "spec_version": "2.1",
+                "id": "language-content--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061", "created": "2026-01-01T00:00:00.000Z",
+                "modified": "2026-01-01T00:00:00.000Z", "object_ref": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+                "object_modified": "2026-01-01T00:00:00.000Z", "object_marking_refs": [Tlp::Green.marking_id()],
+                "contents": {"de": {"x_informant_name": "Hans", "x_more": in_lc}}});
+            let mut all_types = s.clone();
+            all_types.types = None;
+            let d = all_types.decide(&lc, &|_| true);
+            let Decision::Disclose(out) = d else { return Err(TestCaseError::fail(format!("withheld: {d:?}"))) };
+            prop_assert!(!has_member(&out, "x_informant_name"), "{}", out);
+        }
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
