@@ -3,6 +3,10 @@
 //!   pacto-load post  --host H --path OBJECTS_URL_PATH --user U --password P --file BUNDLE [--batch 1000]
 //!   pacto-load page  --host H --path OBJECTS_URL_PATH --user U --password P --cursor PARAM=VALUE [--limit 1000] [--repeat 20]
 //!   pacto-load mixed --host H --path OBJECTS_URL_PATH --user U --password P [--clients 64] [--seconds 60] [--write-percent 20]
+//!   pacto-load compare --host H --path URL_PATH --other URL_PATH --user U --password P [--repeat 400]
+//!
+//! `compare` times two GETs in alternation on one connection (so that drift in the machine
+//! hits both alike) and prints each one's status and latency quantiles, and their ratio.
 //!
 //! Each prints one JSON line of results. Requests go only to --host, which must be a loopback
 //! address; loops are bounded by count or time.
@@ -57,8 +61,15 @@ fn main() {
             a.get("seconds").and_then(|b| b.parse().ok()).unwrap_or(60),
             a.get("write-percent").and_then(|b| b.parse().ok()).unwrap_or(20),
         ),
+        "compare" => compare(
+            &host,
+            &auth,
+            &path,
+            need(&a, "other"),
+            a.get("repeat").and_then(|b| b.parse().ok()).unwrap_or(400),
+        ),
         _ => {
-            eprintln!("usage: pacto-load post|page|mixed --host H --path P --user U --password W ...");
+            eprintln!("usage: pacto-load post|page|mixed|compare --host H --path P --user U --password W ...");
             std::process::exit(2);
         }
     };
@@ -103,6 +114,34 @@ fn page(host: &str, auth: &(String, String), path: &str, cursor: &str, limit: us
     }
     times.sort_by(f64::total_cmp);
     json!({"objects_per_page": count, "median_ms": times[times.len() / 2], "min_ms": times[0], "max_ms": times[times.len() - 1]})
+}
+
+fn compare(host: &str, auth: &(String, String), a: &str, b: &str, repeat: usize) -> Value {
+    let mut client = Client::new(host, Some((&auth.0, &auth.1)));
+    let mut times = [Vec::with_capacity(repeat), Vec::with_capacity(repeat)];
+    let mut statuses = [0u16, 0u16];
+    // A warm-up of each, then alternate: a, b, b, a, a, b, … (so neither always goes first).
+    for i in 0..repeat + 10 {
+        let order = if i % 2 == 0 { [0, 1] } else { [1, 0] };
+        for which in order {
+            let path = if which == 0 { a } else { b };
+            let started = Instant::now();
+            let r = client.request("GET", path, None).expect("an answer");
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            statuses[which] = r.status;
+            if i >= 10 {
+                times[which].push(ms);
+            }
+        }
+    }
+    let summary = |t: &mut Vec<f64>| {
+        t.sort_by(|x, y| x.total_cmp(y));
+        json!({"p10": percentile(t, 0.10), "p50": percentile(t, 0.50), "p90": percentile(t, 0.90)})
+    };
+    let (sa, sb) = (summary(&mut times[0].clone()), summary(&mut times[1].clone()));
+    let ratio = sb["p50"].as_f64().unwrap_or(0.0) / sa["p50"].as_f64().unwrap_or(1.0).max(1e-9);
+    json!({"a": a, "a_status": statuses[0], "a_ms": sa, "b": b, "b_status": statuses[1], "b_ms": sb,
+           "ratio_p50": (ratio * 100.0).round() / 100.0, "repeat": repeat})
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
