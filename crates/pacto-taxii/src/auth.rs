@@ -93,7 +93,7 @@ pub struct LoginCache {
     /// Logins waiting for a permit.
     waiting: AtomicUsize,
     /// Password checks waiting or running, by address.
-    checking: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    checking: Arc<Mutex<HashMap<IpAddr, Arc<tokio::sync::Semaphore>>>>,
 }
 
 impl Default for LoginCache {
@@ -117,38 +117,38 @@ impl Default for LoginCache {
 /// verified, which need no check, still go through).
 pub const MAX_WAITING_CHECKS: usize = 64;
 
-/// Password checks one address may have waiting or running at once; more are answered 429, so
-/// one address's flood holds at most this many places ahead of anyone else's login.
+/// Password checks one address may have waiting for the pool or running at once; more wait
+/// their turn behind them, so one address's flood holds at most this many places ahead of
+/// anyone else's login.
 pub const CHECKS_PER_ADDRESS: usize = 2;
 
-/// One address's place among the password checks under way; given back on drop.
+/// One address's place among the password checks under way (others from the address wait for
+/// one); given back on drop, and the address's entry goes when no one holds or awaits a place.
 struct Checking {
-    table: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    table: Arc<Mutex<HashMap<IpAddr, Arc<tokio::sync::Semaphore>>>>,
     key: IpAddr,
 }
 
 impl Checking {
-    fn take(table: &Arc<Mutex<HashMap<IpAddr, usize>>>, ip: IpAddr) -> Option<Checking> {
+    async fn take(table: &Arc<Mutex<HashMap<IpAddr, Arc<tokio::sync::Semaphore>>>>, ip: IpAddr) -> Option<Checking> {
         let key = crate::server::address_key(ip);
-        let mut t = table.lock().ok()?;
-        let n = t.entry(key).or_insert(0);
-        if *n >= CHECKS_PER_ADDRESS {
-            return None;
-        }
-        *n += 1;
-        Some(Checking { table: table.clone(), key })
+        let places = {
+            let mut t = table.lock().ok()?;
+            t.entry(key).or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(CHECKS_PER_ADDRESS))).clone()
+        };
+        let permit = places.acquire_owned().await.ok()?;
+        Some(Checking { permit: Some(permit), table: table.clone(), key })
     }
 }
 
 impl Drop for Checking {
     fn drop(&mut self) {
+        drop(self.permit.take());
         if let Ok(mut t) = self.table.lock()
-            && let Some(n) = t.get_mut(&self.key)
+            && t.get(&self.key).is_some_and(|s| Arc::strong_count(s) == 1)
         {
-            *n -= 1;
-            if *n == 0 {
-                t.remove(&self.key);
-            }
+            t.remove(&self.key);
         }
     }
 }
@@ -211,7 +211,13 @@ pub async fn login(state: &Arc<crate::AppState>, creds: Credentials, peer: IpAdd
     };
     // A password check: counted as a failure until it succeeds, so that concurrent guesses are
     // throttled as soon as the first few are under way.
-    let place = Checking::take(&logins.checking, peer).ok_or_else(|| throttled(Duration::ZERO))?;
+    let place =
+        Checking::take(&logins.checking, peer).await.ok_or_else(|| TaxiiError::internal("login places closed"))?;
+    // While this waited, the same login may have been verified (parallel first requests).
+    let user = match user {
+        Some(u) if logins.cached(&creds, &u.password_hash) => return Ok(u),
+        user => user,
+    };
     logins.throttle.attempt(&creds.user, peer).map_err(throttled)?;
     // Given back if this request is dropped before its check starts (the client learns nothing).
     let mut pending = Pending { logins, user: &creds.user, peer, armed: true };
@@ -392,7 +398,7 @@ impl Throttle {
             e.failures = (e.failures - quiet / FORGIVE_EVERY.as_secs_f64()).max(0.0) + 1.0;
             e.touched = now;
             if e.failures > free {
-                let doublings = (e.failures - free - 1.0).clamp(0.0, 20.0) as u32;
+                let doublings = (e.failures - free - 1.0).ceil().clamp(0.0, 20.0) as u32;
                 let wait = FIRST_WAIT.saturating_mul(1 << doublings).min(LONGEST_WAIT);
                 e.until = Some(now + wait);
             }
