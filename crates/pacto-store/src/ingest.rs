@@ -343,6 +343,23 @@ pub fn validate_request(body: &[u8]) -> std::result::Result<ValidatedRequest, Re
     Ok(ValidatedRequest { objects, slots, outcomes: checker.report.outcomes })
 }
 
+/// Count the objects of a request body without building any (each is skipped as raw text),
+/// stopping at the first one past `limit`: `Ok(n)` when there are `n <= limit`, `Err(limit + 1)`
+/// as soon as one more is seen. Run it before validating, so that a body of millions of tiny
+/// objects costs no per-object state. A body that is not STIX content counts what was read
+/// before the fault; validation reports the fault.
+pub fn count_objects(body: &[u8], limit: usize) -> std::result::Result<usize, usize> {
+    let mut n = 0usize;
+    let read = pacto_stix::read_objects_from_slice(body, |_| {
+        n += 1;
+        if n > limit { Err(()) } else { Ok(()) }
+    });
+    match read {
+        Err(pacto_stix::ReadError::Callback(())) => Err(n),
+        _ => Ok(n),
+    }
+}
+
 /// A body that is not well-formed JSON changes nothing: checked first, by a fast pass that
 /// builds nothing.
 fn well_formed(body: &[u8]) -> std::result::Result<(), RequestError> {
@@ -371,4 +388,24 @@ pub fn ingest_request<S: Store + Send + ?Sized>(
         other => RequestError::Unusable(other.to_string()),
     })?;
     Ok(report.outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_objects;
+
+    #[test]
+    fn objects_are_counted_up_to_the_limit() {
+        assert_eq!(count_objects(br#"{"objects":[{},{},{}]}"#, 3), Ok(3));
+        assert_eq!(count_objects(br#"{"type":"bundle","id":"bundle--x","objects":[{},{},{}]}"#, 2), Err(3));
+        assert_eq!(count_objects(br#"[{},{}]"#, 10), Ok(2));
+        assert_eq!(count_objects(br#"{"type":"indicator"}"#, 1), Ok(1));
+        // A million empty objects stop at the first past the limit.
+        let mut many = b"[".to_vec();
+        many.extend("{},".repeat(1_000_000).as_bytes());
+        many.extend(b"{}]");
+        assert_eq!(count_objects(&many, 10_000), Err(10_001));
+        // Not STIX content: counted as far as it goes; validation says what is wrong.
+        assert_eq!(count_objects(b"[{},", 10), Ok(1));
+    }
 }

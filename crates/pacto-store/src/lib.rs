@@ -14,7 +14,8 @@ mod ingest;
 mod sqlite;
 
 pub use ingest::{
-    Ingest, IngestReport, ObjectOutcome, Rejection, RequestError, ValidatedRequest, ingest_request, validate_request,
+    Ingest, IngestReport, ObjectOutcome, Rejection, RequestError, ValidatedRequest, count_objects, ingest_request,
+    validate_request,
 };
 pub use sqlite::SqliteStore;
 

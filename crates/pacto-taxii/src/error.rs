@@ -13,11 +13,13 @@ pub struct TaxiiError {
     pub status: StatusCode,
     pub title: &'static str,
     pub description: String,
+    /// Seconds for a `Retry-After` header (429 and 503).
+    pub retry_after: Option<u64>,
 }
 
 impl TaxiiError {
     pub fn new(status: StatusCode, title: &'static str, description: impl Into<String>) -> Self {
-        TaxiiError { status, title, description: description.into() }
+        TaxiiError { status, title, description: description.into(), retry_after: None }
     }
     pub fn bad_request(description: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "Bad request", description)
@@ -30,6 +32,13 @@ impl TaxiiError {
     }
     pub fn unauthorized() -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", "this server needs HTTP Basic credentials")
+    }
+    /// 429: try again in `retry_after` seconds.
+    pub fn too_many(description: impl Into<String>, retry_after: u64) -> Self {
+        TaxiiError {
+            retry_after: Some(retry_after.max(1)),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests", description)
+        }
     }
     pub fn internal(description: &str) -> Self {
         tracing::error!(error = description, "internal error");
@@ -56,6 +65,9 @@ impl IntoResponse for TaxiiError {
         if self.status == StatusCode::UNAUTHORIZED {
             headers
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"pacto\", charset=\"UTF-8\""));
+        }
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         resp
     }

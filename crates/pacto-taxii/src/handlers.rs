@@ -47,6 +47,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/openapi.yaml", get(openapi))
         .merge(taxii)
         .fallback(not_found)
+        .layer(middleware::from_fn(crate::auth::peer_scope))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }
@@ -74,10 +75,14 @@ async fn not_found() -> TaxiiError {
 }
 
 async fn healthz(State(state): St) -> Response {
-    // Unauthenticated: says only whether the store answers.
+    // Unauthenticated: says only whether the store answers, nothing more.
     match state.stores.read(|s| Ok(s.collections()?.len())).await {
         Ok(_) => (StatusCode::OK, Json(json!({"status": "ok"}))).into_response(),
-        Err(e) => e.into_response(),
+        Err(_) => {
+            let mut r = Json(json!({"status": "not ok"})).into_response();
+            *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            r
+        }
     }
 }
 
@@ -85,10 +90,34 @@ async fn healthz(State(state): St) -> Response {
 /// writer; smaller ones go through group commit.
 const PIPELINED_BODY: usize = 256 * 1024;
 
-async fn metrics(State(state): St) -> Response {
+/// Node-wide facts (objects stored in every collection, every account's activity): for an
+/// administrator (a local account that reads and writes `*`) or the metrics token.
+async fn metrics(State(state): St, headers: HeaderMap) -> AppResult {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    if let Some(token) = bearer {
+        match &state.config.metrics_token {
+            Some(expected) if crate::auth::token_eq(expected, token) => {}
+            _ => return Err(TaxiiError::unauthorized()),
+        }
+    } else {
+        let who = caller(&state, &headers).await?;
+        let all = |rights: &[String]| rights.iter().any(|c| c == "*");
+        if who.agreement.is_some() || !all(&who.user.can_read) || !all(&who.user.can_write) {
+            // 403, not 404: /metrics is a fixed path documented on every node, so hiding it
+            // hides nothing, and an operator whose scrape account lacks the rights is told why.
+            return Err(TaxiiError::forbidden(
+                "metrics need an administrator account (read and write on every collection, not a partner) or the metrics token",
+            ));
+        }
+    }
     let stored = state.stores.read(|s| Ok(s.total_versions()?)).await.unwrap_or(0);
     let text = state.metrics.render(stored, state.stores.group_commits());
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 
 async fn openapi() -> Response {
@@ -119,23 +148,8 @@ pub(crate) async fn caller(state: &Arc<AppState>, headers: &HeaderMap) -> Result
 
 async fn account(state: &Arc<AppState>, headers: &HeaderMap) -> Result<User, TaxiiError> {
     let creds = Credentials::from_headers(headers).ok_or_else(TaxiiError::unauthorized)?;
-    let name = creds.user.clone();
-    let user = state.stores.read(move |s| Ok(s.user(&name)?)).await?;
-    let Some(user) = user else {
-        // Spend the same effort as a real check, so a probe cannot tell users from non-users.
-        let _ = crate::auth::verify_password(&creds.password, DUMMY_HASH);
-        return Err(TaxiiError::unauthorized());
-    };
-    let state2 = state.clone();
-    let phc = user.password_hash.clone();
-    let ok = tokio::task::spawn_blocking(move || state2.logins.check(&creds, &phc))
-        .await
-        .map_err(|e| TaxiiError::internal(&e.to_string()))?;
-    if ok { Ok(user) } else { Err(TaxiiError::unauthorized()) }
+    crate::auth::login(state, creds, crate::auth::peer()).await
 }
-
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2aDb6Ri4cVUrbCEfh4SeqBIiFU3IPjOLh8Jm3ZVHZRM";
 
 pub(crate) fn root<'a>(state: &'a AppState, name: &str) -> Result<&'a ApiRoot, TaxiiError> {
     state.config.api_roots.iter().find(|r| r.name == name).ok_or_else(|| TaxiiError::not_found("no such API root"))
@@ -204,6 +218,7 @@ async fn api_root(State(state): St, Path(name): Path<String>, headers: HeaderMap
         "title": root.title,
         "versions": [TAXII_MEDIA_TYPE],
         "max_content_length": state.config.max_content_length,
+        "x_pacto_max_objects_per_request": state.config.max_objects_per_request,
     });
     if let Some(d) = &root.description {
         v["description"] = json!(d);
@@ -438,6 +453,20 @@ async fn delete(state: &Arc<AppState>, c: Collection, id: String, versions: Vers
     state.stores.write(move |s| Ok(s.delete_object(&c, &id, &versions)?)).await
 }
 
+/// Successes and failures a status resource lists in full (the rest are counted).
+const STATUS_DETAILS: usize = 1000;
+/// Characters of a failure's message kept in a status resource.
+const MESSAGE_CHARS: usize = 1000;
+
+/// `text` cut to at most `max` characters, marked when cut.
+fn cut(mut text: String, max: usize) -> String {
+    if let Some((i, _)) = text.char_indices().nth(max) {
+        text.truncate(i);
+        text.push('…');
+    }
+    text
+}
+
 async fn add_objects(
     State(state): St,
     Path((name, coll)): Path<(String, String)>,
@@ -470,6 +499,28 @@ async fn add_objects(
         return Err(too_large());
     }
     let bytes: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| too_large())?;
+    // Objects are counted (none built) before anything per object is: a body of millions of
+    // tiny objects is refused at the first one past the cap.
+    let max_objects = state.config.max_objects_per_request;
+    let counted = bytes.clone();
+    let count = {
+        let _permit =
+            state.stores.validations.acquire().await.map_err(|_| TaxiiError::internal("validation closed"))?;
+        tokio::task::spawn_blocking(move || pacto_store::count_objects(&counted, max_objects))
+            .await
+            .map_err(|e| TaxiiError::internal(&format!("count task failed: {e}")))?
+    };
+    if count.is_err() {
+        return Err(TaxiiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Too many objects",
+            format!(
+                "this request carries more than {max_objects} objects (object {} is past the limit); the API root \
+                 advertises the limit as x_pacto_max_objects_per_request: send the objects in several requests",
+                max_objects + 1
+            ),
+        ));
+    }
     let request_timestamp = Timestamp::now().format(6);
     let owner = user.user.name.clone();
     let unusable = |e: pacto_store::RequestError| match e {
@@ -494,8 +545,24 @@ async fn add_objects(
         let stored = state.stores.commit(c, objects).await?;
         validated.finish(stored)
     };
+    // The status lists at most STATUS_DETAILS successes and failures in full (messages cut to
+    // MESSAGE_CHARS); the counts stay exact, and the omitted entries are counted.
     let (mut successes, mut failures) = (Vec::new(), Vec::new());
+    let (mut success_count, mut failure_count) = (0usize, 0usize);
     for o in outcomes {
+        let listed = match &o.failure {
+            None => {
+                success_count += 1;
+                successes.len() < STATUS_DETAILS
+            }
+            Some(_) => {
+                failure_count += 1;
+                failures.len() < STATUS_DETAILS
+            }
+        };
+        if !listed {
+            continue;
+        }
         let mut entry = json!({"id": o.id.clone().unwrap_or_default()});
         if let Some(v) = &o.version {
             entry["version"] = json!(v);
@@ -503,24 +570,30 @@ async fn add_objects(
         match o.failure {
             None => successes.push(entry),
             Some(why) => {
-                entry["message"] = json!(why);
+                entry["message"] = json!(cut(why, MESSAGE_CHARS));
                 failures.push(entry);
             }
         }
     }
     let id = uuid::Uuid::new_v4().to_string();
-    let status = json!({
+    let mut status = json!({
         "id": id,
         "status": "complete",
         "request_timestamp": request_timestamp,
-        "total_count": successes.len() + failures.len(),
-        "success_count": successes.len(),
+        "total_count": success_count + failure_count,
+        "success_count": success_count,
         "successes": successes,
-        "failure_count": failures.len(),
+        "failure_count": failure_count,
         "failures": failures,
         "pending_count": 0,
         "pendings": [],
     });
+    if success_count > STATUS_DETAILS {
+        status["x_pacto_successes_omitted"] = json!(success_count - STATUS_DETAILS);
+    }
+    if failure_count > STATUS_DETAILS {
+        status["x_pacto_failures_omitted"] = json!(failure_count - STATUS_DETAILS);
+    }
     let accepted = status["success_count"].as_u64().unwrap_or(0);
     let refused = status["failure_count"].as_u64().unwrap_or(0);
     state.metrics.objects_posted(accepted, refused);

@@ -18,6 +18,7 @@ mod metrics;
 mod params;
 mod partner;
 pub mod psi;
+pub mod server;
 pub mod sync;
 
 pub use partner::Caller;
@@ -218,6 +219,13 @@ pub struct ServerConfig {
     /// Base URL used in discovery (e.g. `https://taxii.example.gov`); taken from the Host header
     /// when unset.
     pub public_url: Option<String>,
+    /// Objects one POST may carry (413 beyond); advertised in the API root resource as
+    /// `x_pacto_max_objects_per_request`.
+    pub max_objects_per_request: usize,
+    /// A bearer token that may read `/metrics` (besides administrator accounts).
+    pub metrics_token: Option<String>,
+    /// Connection limits for [`server::serve`].
+    pub limits: server::Limits,
 }
 
 impl Default for ServerConfig {
@@ -235,6 +243,9 @@ impl Default for ServerConfig {
             max_content_length: 10 * 1024 * 1024,
             max_page_size: 1000,
             public_url: None,
+            max_objects_per_request: 10_000,
+            metrics_token: None,
+            limits: server::Limits::default(),
         }
     }
 }
@@ -259,27 +270,55 @@ pub struct AppState {
     pub psi_keys: PsiKeys,
 }
 
-/// Status resources of recent POSTs, kept in memory for polling (the newest
-/// [`Statuses::KEEP`]); each remembers who posted it.
-#[derive(Default)]
+/// Status resources of recent POSTs, kept in memory for polling: the newest
+/// [`Statuses::KEEP`], within [`Statuses::MAX_BYTES`] in all (the oldest go first); each
+/// remembers who posted it.
 pub struct Statuses {
     inner: Mutex<StatusTable>,
+    max_bytes: usize,
 }
 
-/// id → (owner, body), and ids oldest first.
-type StatusTable = (std::collections::HashMap<String, (String, String)>, std::collections::VecDeque<String>);
+/// id → (owner, body); ids oldest first; bytes held.
+#[derive(Default)]
+struct StatusTable {
+    map: std::collections::HashMap<String, (String, String)>,
+    order: std::collections::VecDeque<String>,
+    bytes: usize,
+}
+
+impl Default for Statuses {
+    fn default() -> Self {
+        Statuses::with_budget(Self::MAX_BYTES)
+    }
+}
 
 impl Statuses {
     pub const KEEP: usize = 10_000;
+    pub const MAX_BYTES: usize = 64 * 1024 * 1024;
+
+    /// Statuses kept within `max_bytes` (and [`Statuses::KEEP`]).
+    pub fn with_budget(max_bytes: usize) -> Self {
+        Statuses { inner: Mutex::default(), max_bytes }
+    }
+
+    fn size(id: &str, owner: &str, body: &str) -> usize {
+        // Twice the id: it is both a key and in the order queue.
+        2 * id.len() + owner.len() + body.len()
+    }
 
     pub fn put(&self, id: &str, owner: &str, body: String) {
         if let Ok(mut g) = self.inner.lock() {
-            let (map, order) = &mut *g;
-            map.insert(id.to_string(), (owner.to_string(), body));
-            order.push_back(id.to_string());
-            while order.len() > Self::KEEP {
-                if let Some(old) = order.pop_front() {
-                    map.remove(&old);
+            let t = &mut *g;
+            t.bytes += Self::size(id, owner, &body);
+            if let Some((o, b)) = t.map.insert(id.to_string(), (owner.to_string(), body)) {
+                t.bytes -= Self::size(id, &o, &b);
+            } else {
+                t.order.push_back(id.to_string());
+            }
+            while t.order.len() > Self::KEEP || (t.bytes > self.max_bytes && t.order.len() > 1) {
+                let Some(old) = t.order.pop_front() else { break };
+                if let Some((o, b)) = t.map.remove(&old) {
+                    t.bytes -= Self::size(&old, &o, &b);
                 }
             }
         }
@@ -288,7 +327,12 @@ impl Statuses {
     /// The status body, if `owner` posted it.
     pub fn get(&self, id: &str, owner: &str) -> Option<String> {
         let g = self.inner.lock().ok()?;
-        g.0.get(id).filter(|(o, _)| o == owner).map(|(_, b)| b.clone())
+        g.map.get(id).filter(|(o, _)| o == owner).map(|(_, b)| b.clone())
+    }
+
+    /// Statuses kept, and the bytes they hold.
+    pub fn held(&self) -> (usize, usize) {
+        self.inner.lock().map(|t| (t.order.len(), t.bytes)).unwrap_or_default()
     }
 }
 
@@ -395,3 +439,26 @@ impl AppState {
 
 /// The OpenAPI description of this API (also served at `/openapi.yaml`).
 pub const OPENAPI: &str = include_str!("../openapi.yaml");
+
+#[cfg(test)]
+mod status_tests {
+    use super::Statuses;
+
+    #[test]
+    fn statuses_stay_within_their_byte_budget() {
+        let s = Statuses::with_budget(10_000);
+        for i in 0..100 {
+            s.put(&format!("id{i:03}"), "dropper", "x".repeat(1000));
+        }
+        let (n, bytes) = s.held();
+        assert!(bytes <= 10_000 && n < 10, "{n} statuses, {bytes} bytes");
+        assert!(s.get("id099", "dropper").is_some(), "the newest stays");
+        assert!(s.get("id000", "dropper").is_none(), "the oldest went first");
+        assert!(s.get("id099", "other").is_none());
+        // One status larger than the whole budget is still kept until the next one comes.
+        s.put("big", "dropper", "y".repeat(20_000));
+        assert_eq!(s.held().0, 1);
+        s.put("small", "dropper", "z".into());
+        assert!(s.get("big", "dropper").is_none());
+    }
+}

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Latency bucket bounds, in seconds.
@@ -26,6 +27,10 @@ pub struct Metrics {
     objects: Mutex<(u64, u64)>,
     /// Detection: indicators in force; observations matched and sightings made so far.
     detection: Mutex<(u64, u64, u64)>,
+    /// Logins answered 429 by the throttle, without a password check.
+    logins_throttled: AtomicU64,
+    /// Password checks (argon2 runs) made.
+    password_checks: AtomicU64,
 }
 
 impl Metrics {
@@ -51,6 +56,14 @@ impl Metrics {
             o.0 += accepted;
             o.1 += refused;
         }
+    }
+
+    pub fn login_throttled(&self) {
+        self.logins_throttled.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn password_checked(&self) {
+        self.password_checks.fetch_add(1, Ordering::Relaxed);
     }
 
     /// After a detection step: the indicators in force, and what the step matched and made.
@@ -124,6 +137,18 @@ impl Metrics {
                 observations,
             ),
             ("pacto_detect_sightings_total", "counter", "Sightings made.", sightings),
+            (
+                "pacto_logins_throttled_total",
+                "counter",
+                "Logins refused (429) by the failed-login throttle, without a password check.",
+                self.logins_throttled.load(Ordering::Relaxed),
+            ),
+            (
+                "pacto_password_checks_total",
+                "counter",
+                "Password hash verifications (argon2) run.",
+                self.password_checks.load(Ordering::Relaxed),
+            ),
         ] {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
         }

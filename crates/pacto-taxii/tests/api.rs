@@ -32,7 +32,7 @@ fn authentication_is_required_and_checked() {
     let nobody = send(&node, Req::get("/taxii2/", "nobody"));
     assert_eq!(nobody.status, 401);
     assert_eq!(send(&node, Req::get("/taxii2/", "admin")).status, 200);
-    // health, metrics and the API description are open
+    // health and the API description are open (metrics are not: see tests/limits.rs)
     let h = send(&node, Req { user: None, ..Req::get("/healthz", "") });
     assert_eq!((h.status, h.json()["status"].clone()), (200, json!("ok")));
     let o = send(&node, Req { user: None, accept: None, ..Req::get("/openapi.yaml", "") });
@@ -293,7 +293,7 @@ fn metrics_count_requests() {
     let node = node(ServerConfig::default());
     post_objects(&node, &[indicator(1, "2020-01-01T00:00:00.000Z")]);
     send(&node, Req::get(OBJ, "reader"));
-    let m = send(&node, Req { user: None, accept: None, ..Req::get("/metrics", "") }).text();
+    let m = send(&node, Req { accept: None, ..Req::get("/metrics", "admin") }).text();
     assert!(
         m.contains(
             "pacto_http_requests_total{route=\"/{root}/collections/{coll}/objects/\",method=\"GET\",status=\"200\"} 1"

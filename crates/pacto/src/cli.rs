@@ -257,6 +257,9 @@ pub struct ServeArgs {
     /// Seconds between syncs with partners (0: never) [default: 300]
     #[arg(long, env = "PACTO_SYNC_INTERVAL", value_name = "SECONDS")]
     pub sync_interval: Option<u64>,
+    /// File holding a token (first line) that may read /metrics as `Authorization: Bearer TOKEN`
+    #[arg(long, env = "PACTO_METRICS_TOKEN_FILE", value_name = "FILE")]
+    pub metrics_token_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

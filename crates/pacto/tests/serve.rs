@@ -1,6 +1,7 @@
 //! `pacto serve` as a process: configuration file, first start, HTTPS, graceful shutdown.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 
 use pacto_testkit::http::Client;
@@ -199,5 +200,65 @@ fn posted_observations_become_sightings() {
     let m = String::from_utf8(c.request("GET", "/metrics", None).unwrap().body).unwrap();
     assert!(m.contains("pacto_detect_sightings_total 1"), "{m}");
     assert!(m.contains("pacto_detect_indicators 1"), "{m}");
+    stop(s);
+}
+
+/// `/metrics` opens to the token from `--metrics-token-file` (and to no one anonymous); a short
+/// token is refused at start. A TLS connection that never completes its handshake is closed
+/// after `[limits] handshake_timeout`.
+#[test]
+fn metrics_token_and_handshake_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "0123456789abcdef0123456789abcdef-metrics";
+    let token_path = dir.path().join("metrics.token");
+    std::fs::write(&token_path, format!("{token}\n")).unwrap();
+    let s = start(dir.path(), &["--metrics-token-file", token_path.to_str().unwrap()]);
+    let get = |auth: Option<String>| {
+        let mut sock = TcpStream::connect(&s.addr).unwrap();
+        let auth = auth.map(|a| format!("Authorization: {a}\r\n")).unwrap_or_default();
+        write!(sock, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{auth}\r\n").unwrap();
+        let mut resp = String::new();
+        let _ = sock.read_to_string(&mut resp);
+        resp
+    };
+    assert!(get(None).starts_with("HTTP/1.1 401"));
+    assert!(get(Some("Bearer wrong-token".into())).starts_with("HTTP/1.1 401"));
+    let ok = get(Some(format!("Bearer {token}")));
+    assert!(ok.starts_with("HTTP/1.1 200") && ok.contains("pacto_objects_stored"), "{ok}");
+    stop(s);
+
+    std::fs::write(&token_path, "short\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_pacto"))
+        .env("PACTO_DATA_DIR", dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0", "--metrics-token-file", token_path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("at least 32 characters"));
+
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
+    let config = dir.path().join("pacto.toml");
+    std::fs::write(&config, "[limits]\nhandshake_timeout = 1\n").unwrap();
+    let s = start(
+        dir.path(),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--tls-cert",
+            cert_path.to_str().unwrap(),
+            "--tls-key",
+            key_path.to_str().unwrap(),
+        ],
+    );
+    let mut silent = TcpStream::connect(&s.addr).unwrap();
+    silent.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 64];
+    let n = silent.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "closed without an answer");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "closed after {:?}", started.elapsed());
     stop(s);
 }

@@ -73,7 +73,9 @@ pub fn node_with_keys(
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, pacto_taxii::router(state)).await.unwrap();
+            let limits = state.config.limits.clone();
+            let app = pacto_taxii::router(state);
+            pacto_taxii::server::serve(listener, app, limits, std::future::pending()).await.unwrap();
         });
     });
     Node { addr, db, ledger_key, _dir: dir }

@@ -61,13 +61,9 @@ fn main() {
             a.get("seconds").and_then(|b| b.parse().ok()).unwrap_or(60),
             a.get("write-percent").and_then(|b| b.parse().ok()).unwrap_or(20),
         ),
-        "compare" => compare(
-            &host,
-            &auth,
-            &path,
-            need(&a, "other"),
-            a.get("repeat").and_then(|b| b.parse().ok()).unwrap_or(400),
-        ),
+        "compare" => {
+            compare(&host, &auth, &path, need(&a, "other"), a.get("repeat").and_then(|b| b.parse().ok()).unwrap_or(400))
+        }
         _ => {
             eprintln!("usage: pacto-load post|page|mixed|compare --host H --path P --user U --password W ...");
             std::process::exit(2);

@@ -36,6 +36,75 @@ pub struct FileConfig {
     pub users: Vec<User>,
     /// Seconds between syncs with partners (0: never).
     pub sync_interval: Option<u64>,
+    /// Objects one POST may carry (413 beyond).
+    pub max_objects_per_request: Option<usize>,
+    /// A token that may read /metrics (`Authorization: Bearer …`); see also
+    /// `--metrics-token-file`.
+    pub metrics_token: Option<String>,
+    /// Connection limits.
+    pub limits: Option<LimitsConfig>,
+}
+
+/// `[limits]`: timeouts in seconds, and connection caps.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub header_timeout: Option<u64>,
+    pub idle_timeout: Option<u64>,
+    pub handshake_timeout: Option<u64>,
+    pub max_connections: Option<usize>,
+    pub max_connections_per_address: Option<usize>,
+}
+
+impl LimitsConfig {
+    fn resolve(&self) -> anyhow::Result<pacto_taxii::server::Limits> {
+        let d = pacto_taxii::server::Limits::default();
+        let secs = |v: Option<u64>, name: &str, default: std::time::Duration| -> anyhow::Result<std::time::Duration> {
+            match v {
+                Some(0) => anyhow::bail!("[limits] {name} must be at least 1 second"),
+                Some(s) => Ok(std::time::Duration::from_secs(s)),
+                None => Ok(default),
+            }
+        };
+        let count = |v: Option<usize>, name: &str, default: usize| -> anyhow::Result<usize> {
+            match v {
+                Some(0) => anyhow::bail!("[limits] {name} must be at least 1"),
+                Some(n) => Ok(n),
+                None => Ok(default),
+            }
+        };
+        Ok(pacto_taxii::server::Limits {
+            header_timeout: secs(self.header_timeout, "header_timeout", d.header_timeout)?,
+            idle_timeout: secs(self.idle_timeout, "idle_timeout", d.idle_timeout)?,
+            handshake_timeout: secs(self.handshake_timeout, "handshake_timeout", d.handshake_timeout)?,
+            max_connections: count(self.max_connections, "max_connections", d.max_connections)?,
+            max_connections_per_address: count(
+                self.max_connections_per_address,
+                "max_connections_per_address",
+                d.max_connections_per_address,
+            )?,
+            shutdown_grace: d.shutdown_grace,
+        })
+    }
+}
+
+/// The metrics token from `--metrics-token-file` (first line) or the file's `metrics_token`;
+/// a short one is refused, as it could be guessed.
+fn metrics_token(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Option<String>> {
+    let token = match &args.metrics_token_file {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("cannot read the metrics token {}", p.display()))?;
+            Some(text.lines().next().unwrap_or("").trim().to_string())
+        }
+        None => file.metrics_token.clone(),
+    };
+    if let Some(t) = &token
+        && (t.chars().count() < 32 || t.chars().any(char::is_whitespace))
+    {
+        anyhow::bail!("the metrics token must be at least 32 characters without spaces (e.g. `openssl rand -hex 32`)");
+    }
+    Ok(token)
 }
 
 #[derive(Debug, Deserialize)]
@@ -81,6 +150,9 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
         max_content_length: file.max_content_length.unwrap_or(defaults.max_content_length),
         max_page_size: file.max_page_size.unwrap_or(defaults.max_page_size).max(1),
         public_url: args.public_url.clone().or(file.public_url.clone()),
+        max_objects_per_request: file.max_objects_per_request.unwrap_or(defaults.max_objects_per_request).max(1),
+        metrics_token: metrics_token(&args, &file)?,
+        limits: file.limits.as_ref().map(LimitsConfig::resolve).transpose()?.unwrap_or(defaults.limits),
     };
 
     // One writer and a few readers on the same database file.
@@ -136,6 +208,7 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
 }
 
 async fn serve(addr: SocketAddr, tls: Option<(PathBuf, PathBuf)>, state: Arc<AppState>) -> anyhow::Result<()> {
+    let limits = state.config.limits.clone();
     let app = pacto_taxii::router(state);
     // Signal handlers first: a stop requested right after the ready line is still graceful.
     let stop = shutdown()?;
@@ -145,14 +218,18 @@ async fn serve(addr: SocketAddr, tls: Option<(PathBuf, PathBuf)>, state: Arc<App
         None => {
             eprintln!("pacto: TAXII 2.1 at http://{local}/taxii2/ (health: /healthz, metrics: /metrics)");
             tracing::info!(%local, tls = false, "serving");
-            axum::serve(listener, app).with_graceful_shutdown(stop).await?;
+            pacto_taxii::server::serve(listener, app, limits, stop).await?;
         }
         Some((cert, key)) => {
             let acceptor = crate::tls::acceptor(&cert, &key)?;
             eprintln!("pacto: TAXII 2.1 at https://{local}/taxii2/ (health: /healthz, metrics: /metrics)");
             tracing::info!(%local, tls = true, "serving");
-            let listener = crate::tls::TlsListener::new(listener, acceptor);
-            axum::serve(listener, app).with_graceful_shutdown(stop).await?;
+            // The handshake runs in the connection's slot, under the caps and its timeout.
+            let handshake = move |tcp| {
+                let acceptor = acceptor.clone();
+                async move { acceptor.accept(tcp).await }
+            };
+            pacto_taxii::server::serve_with(listener, app, limits, stop, handshake).await?;
         }
     }
     tracing::info!("stopped");
