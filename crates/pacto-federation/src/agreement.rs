@@ -247,38 +247,45 @@ impl Share {
         for rule in &self.redact {
             redact(&mut out, rule);
         }
-        // Parts under granular markings above the partner's level go, with those markings.
+        // Parts under granular markings above the partner's level go, with those markings;
+        // then references to what the partner may not see. List items that go are first
+        // replaced by a marker, so that the markings that stay can be re-pointed at where their
+        // items end up; only then are the markers swept out.
+        let mut keep = Vec::new();
         if let Some(Value::Array(gms)) = out.remove("granular_markings") {
-            let mut keep = Vec::new();
-            let mut cut: Vec<String> = Vec::new();
             for gm in gms {
                 let level = gm.get("marking_ref").and_then(Value::as_str).and_then(Tlp::from_marking_ref);
                 let too_high = level.is_some_and(|l| l > self.max_tlp);
                 let marking_hidden =
                     gm.get("marking_ref").and_then(Value::as_str).is_some_and(|r| level.is_none() && !disclosable(r));
                 if too_high || marking_hidden {
-                    cut.extend(strings(gm.get("selectors")));
+                    for sel in strings(gm.get("selectors")) {
+                        cut_selector(&mut out, &sel);
+                    }
                 } else {
                     keep.push(gm);
                 }
             }
-            // Longest selectors first, so list indexes stay right while removing.
-            cut.sort_by(|a, b| b.cmp(a));
-            for sel in &cut {
-                remove_selector(&mut out, sel);
-            }
-            // Markings whose selectors pointed only at removed parts go too.
-            let keep: Vec<Value> = keep
-                .into_iter()
-                .filter(|gm| {
-                    strings(gm.get("selectors")).iter().all(|s| pacto_stix::validate::selector_resolves(&out, s))
-                })
-                .collect();
-            if !keep.is_empty() {
-                out.insert("granular_markings".into(), Value::Array(keep));
-            }
         }
         drop_hidden_refs(&mut out, disclosable);
+        // A marking that stays keeps the selectors whose parts are still there, re-pointed
+        // past the list items that went; it goes when none is left.
+        let keep: Vec<Value> = keep
+            .into_iter()
+            .filter_map(|mut gm| {
+                let sels: Vec<Value> =
+                    strings(gm.get("selectors")).iter().filter_map(|s| repoint(&out, s)).map(Value::String).collect();
+                if sels.is_empty() {
+                    return None;
+                }
+                gm["selectors"] = Value::Array(sels);
+                Some(gm)
+            })
+            .collect();
+        sweep_cut(&mut out);
+        if !keep.is_empty() {
+            out.insert("granular_markings".into(), Value::Array(keep));
+        }
         // What is left must still be valid STIX; otherwise it does not go at all.
         let value = Value::Object(out);
         let mut findings = Vec::new();
@@ -378,41 +385,130 @@ fn strings(v: Option<&Value>) -> Vec<String> {
     }
 }
 
-/// Remove what a granular-marking selector points at (`a.b.[2].c`).
-fn remove_selector(obj: &mut Map<String, Value>, selector: &str) {
-    let parts: Vec<&str> = selector.split('.').collect();
-    let Some((last, path)) = parts.split_last() else { return };
-    if path.is_empty() {
-        obj.remove(*last);
-        return;
-    }
-    let Some(mut cur) = obj.get_mut(path[0]) else { return };
-    for p in &path[1..] {
-        let next = match (p.strip_prefix('[').and_then(|x| x.strip_suffix(']')), cur) {
-            (Some(i), Value::Array(a)) => i.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
-            (None, Value::Object(m)) => m.get_mut(*p),
+/// Stands in for a list item that is going, until [`sweep_cut`] removes it. (Should a
+/// stored object hold this very string in a list, that item would be withheld too: the safe
+/// direction.)
+const CUT: &str = "\u{0}pacto: cut\u{0}";
+
+fn is_cut(v: &Value) -> bool {
+    v.as_str() == Some(CUT)
+}
+
+/// A selector's steps: member names, and `[n]` list indexes.
+fn steps(selector: &str) -> Vec<Result<usize, &str>> {
+    selector
+        .split('.')
+        .map(|p| match p.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
+            Some(i) => i.parse::<usize>().map_err(|_| p),
+            None => Err(p),
+        })
+        .collect()
+}
+
+/// Remove what a granular-marking selector points at (`a.b.[2].c`): a member goes at once, a
+/// list item is replaced by [`CUT`] so that other selectors' indexes still hold.
+fn cut_selector(obj: &mut Map<String, Value>, selector: &str) {
+    let path = steps(selector);
+    let Some((last, path)) = path.split_last() else { return };
+    let mut cur: &mut Value = match path.first() {
+        None => {
+            if let Err(name) = last {
+                obj.remove(*name);
+            }
+            return;
+        }
+        Some(Err(name)) => match obj.get_mut(*name) {
+            Some(v) => v,
+            None => return,
+        },
+        Some(Ok(_)) => return,
+    };
+    for step in &path[1..] {
+        let next = match (step, cur) {
+            (Ok(i), Value::Array(a)) => a.get_mut(*i),
+            (Err(name), Value::Object(m)) => m.get_mut(*name),
             _ => None,
         };
         let Some(n) = next else { return };
         cur = n;
     }
-    match (last.strip_prefix('[').and_then(|x| x.strip_suffix(']')), cur) {
-        (Some(i), Value::Array(a)) => {
-            if let Ok(i) = i.parse::<usize>()
-                && i < a.len()
-            {
-                a.remove(i);
+    match (last, cur) {
+        (Ok(i), Value::Array(a)) => {
+            if let Some(item) = a.get_mut(*i) {
+                *item = Value::String(CUT.into());
             }
         }
-        (None, Value::Object(m)) => {
-            m.remove(*last);
+        (Err(name), Value::Object(m)) => {
+            m.remove(*name);
         }
         _ => {}
     }
 }
 
+/// The selector as it will read once the cut list items are swept out, or None if what it
+/// points at (or anything on the way) is gone.
+fn repoint(obj: &Map<String, Value>, selector: &str) -> Option<String> {
+    let mut out = Vec::new();
+    let mut cur: Option<&Value> = None;
+    for (n, step) in steps(selector).into_iter().enumerate() {
+        let next = match (step, cur) {
+            (Err(name), None) if n == 0 => obj.get(name),
+            (Err(name), Some(Value::Object(m))) => m.get(name),
+            (Ok(i), Some(Value::Array(a))) => {
+                let item = a.get(i).filter(|v| !is_cut(v))?;
+                out.push(format!("[{}]", i - a[..i].iter().filter(|v| is_cut(v)).count()));
+                cur = Some(item);
+                continue;
+            }
+            _ => None,
+        };
+        let v = next?;
+        if let Err(name) = step {
+            out.push(name.to_string());
+        }
+        cur = Some(v);
+    }
+    Some(out.join("."))
+}
+
+/// Remove the [`CUT`] markers; a list left empty by them goes with its member (an empty list
+/// is not valid STIX, and an emptied `*_refs` would only say that something was removed).
+fn sweep_cut(obj: &mut Map<String, Value>) {
+    let mut emptied = Vec::new();
+    for (k, v) in obj.iter_mut() {
+        if sweep_value(v) {
+            emptied.push(k.clone());
+        }
+    }
+    for k in emptied {
+        obj.remove(&k);
+    }
+}
+
+/// Sweep one value; true when it is a list that markers alone emptied.
+fn sweep_value(v: &mut Value) -> bool {
+    match v {
+        Value::Object(m) => {
+            sweep_cut(m);
+            false
+        }
+        Value::Array(items) => {
+            let before = items.len();
+            items.retain(|i| !is_cut(i));
+            for i in items.iter_mut() {
+                // A list inside a list that empties stays (as an empty list): rare, and then
+                // validation decides.
+                sweep_value(i);
+            }
+            items.is_empty() && before > 0
+        }
+        _ => false,
+    }
+}
+
 /// Remove every reference (`*_ref`, `*_refs`, at any depth) to an object the partner may not
-/// see. TLP marking definitions are public and always kept.
+/// see (list items become [`CUT`] markers, swept later). TLP marking definitions are public
+/// and always kept.
 fn drop_hidden_refs(obj: &mut Map<String, Value>, disclosable: &dyn Fn(&str) -> bool) {
     let visible = |id: &str| Tlp::from_marking_ref(id).is_some() || disclosable(id);
     let keys: Vec<String> = obj.keys().cloned().collect();
@@ -421,11 +517,13 @@ fn drop_hidden_refs(obj: &mut Map<String, Value>, disclosable: &dyn Fn(&str) -> 
             obj.get(&k).and_then(Value::as_str).is_some_and(|id| !visible(id))
         } else if k.ends_with("_refs") {
             if let Some(Value::Array(items)) = obj.get_mut(&k) {
-                items.retain(|v| v.as_str().is_none_or(&visible));
-                items.is_empty()
-            } else {
-                false
+                for item in items.iter_mut() {
+                    if item.as_str().is_some_and(|id| !is_cut(item) && !visible(id)) {
+                        *item = Value::String(CUT.into());
+                    }
+                }
             }
+            false
         } else {
             match obj.get_mut(&k) {
                 Some(Value::Object(m)) => {

@@ -373,7 +373,7 @@ pub trait Store {
     fn view(&mut self, collection: &Collection, filter: &Filter) -> Result<ViewId>;
     /// Drop every view but these (views of filters no longer in force).
     fn retain_views(&mut self, keep: &[ViewId]) -> Result<()>;
-    /// Whether the latest version of `id` in `collection` is in the view.
+    /// Whether the view holds some version of `id` (so that a reference to it may stay).
     fn in_view(&self, view: ViewId, collection: &Collection, id: &str) -> Result<bool>;
 
     /// A node setting kept in the database (None when unset).

@@ -111,7 +111,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS objects_by_added ON objects (coll, date_added)
 -- Partners' views (Store::view): per collection and sharing filter, the object versions the
 -- filter admits, with date_added values of the view's own; kept by every write.
 CREATE TABLE IF NOT EXISTS views (
-    pk         INTEGER PRIMARY KEY,
+    pk         INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: a dropped view's id stays dead
     coll       INTEGER NOT NULL REFERENCES collections(pk),
     filter     TEXT NOT NULL,
     last_added INTEGER NOT NULL DEFAULT 0,
@@ -858,6 +858,10 @@ impl Store for SqliteStore {
         }
         let started = std::time::Instant::now();
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Another process may have made it meanwhile: look again, under the write lock.
+        if let Some(view) = tx.query_row(find, params![pk, key], |r| r.get(0)).optional()? {
+            return Ok(view);
+        }
         tx.execute("INSERT INTO views (coll, filter) VALUES (?1, ?2)", params![pk, key])?;
         let view_pk = tx.last_insert_rowid();
         let mut live = LiveView { pk: view_pk, filter: filter.clone(), last: 0, start: 0 };
@@ -906,10 +910,10 @@ impl Store for SqliteStore {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM objects o JOIN view_rows v ON v.seq = o.seq
-                 WHERE o.coll = ?1 AND o.idh = ?2 AND o.id = ?3 AND o.is_latest = 1 AND v.view = ?4)",
+                "SELECT EXISTS (SELECT 1 FROM view_rows v JOIN objects o ON o.seq = v.seq
+                 WHERE v.view = ?1 AND v.idh = ?2 AND v.id = ?3 AND o.coll = ?4)",
             )?
-            .query_row(params![pk, id_hash(id), id, view], |r| r.get(0))?)
+            .query_row(params![view, id_hash(id), id, pk], |r| r.get(0))?)
     }
 
     fn ledger_checkpoints(&self) -> Result<Vec<String>> {

@@ -70,7 +70,9 @@ const CHUNK: usize = 500;
 pub fn page(s: &dyn Store, c: &Collection, query: &Query, share: &Share, view: ViewId) -> Result<Page, TaxiiError> {
     let limit = query.limit.unwrap_or(usize::MAX);
     let cache: RefCell<HashMap<String, bool>> = RefCell::new(HashMap::new());
-    // Whether an object this one refers to may itself go (its latest version is in the view).
+    // Whether an object this one refers to may itself go: some version of it is in the view.
+    // (Not "its latest version": a newer version the partner may not see must not change
+    // what it is shown of the objects that refer to it.)
     let disclosable = |id: &str| -> bool {
         if let Some(known) = cache.borrow().get(id) {
             return *known;

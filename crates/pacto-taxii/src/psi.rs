@@ -312,15 +312,18 @@ async fn query_checked(
             if grant.mode == "cardinality" {
                 return Err(TaxiiError::forbidden("the agreement allows only size-only queries against this set"));
             }
-            let checked = q.check().map_err(|e| bad(&e))?;
+            // Sizes first (cheap); the points' check decompresses each one, off the runtime.
             check_size(&grant, q.points.len())?;
-            (Checked::Intersection(checked), q.normalizer, q.points.len())
+            let (rule, items) = (q.normalizer, q.points.len());
+            let checked = off_runtime(state, move || q.check()).await?.map_err(|e| bad(&e))?;
+            (Checked::Intersection(checked), rule, items)
         }
         Some(b"PSIC") => {
             let c = wire::decode_count_query(&bytes).map_err(|e| bad(&e))?;
-            let checked = c.check().map_err(|e| bad(&e))?;
             check_size(&grant, c.points.len())?;
-            (Checked::Count(checked), c.normalizer, c.points.len())
+            let (rule, items) = (c.normalizer, c.points.len());
+            let checked = off_runtime(state, move || c.check()).await?.map_err(|e| bad(&e))?;
+            (Checked::Count(checked), rule, items)
         }
         _ => {
             return Err(bad(
@@ -331,7 +334,20 @@ async fn query_checked(
     finish(state, who, &grant, set, &bytes, checked, rule, items).await
 }
 
+/// Run CPU-heavy work on a blocking thread, one validation at a time per spare core (the same
+/// permits TAXII POST validation takes), so a partner's queries cannot hold the runtime.
+async fn off_runtime<T: Send + 'static>(
+    state: &Arc<AppState>,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, TaxiiError> {
+    let _permit = state.stores.validations.acquire().await.map_err(|_| TaxiiError::internal("validation closed"))?;
+    tokio::task::spawn_blocking(f).await.map_err(|e| TaxiiError::internal(&format!("query check failed: {e}")))
+}
+
 fn check_size(grant: &PsiGrant, items: usize) -> Result<(), TaxiiError> {
+    if items == 0 {
+        return Err(TaxiiError::bad_request(pacto_psi::PsiError::Empty.to_string()));
+    }
     if items > grant.max_query {
         return Err(TaxiiError::forbidden(format!(
             "the agreement allows queries of at most {} items",

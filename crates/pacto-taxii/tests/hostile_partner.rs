@@ -220,3 +220,19 @@ fn manifest_and_versions_reads_are_in_the_ledger() {
     );
     assert!(entries.iter().all(|e| e.partner == "partner" && e.collection == "intel"));
 }
+
+#[test]
+fn a_hidden_newer_version_changes_nothing_the_partner_sees_of_what_refers_to_it() {
+    let target = id("indicator", 0x90);
+    let rel = json!({"type": "relationship", "spec_version": "2.1", "id": id("relationship", 0x91),
+        "created": t(0), "modified": t(0), "relationship_type": "related-to",
+        "source_ref": id("indicator", 0x92), "target_ref": target, "object_marking_refs": [Tlp::Green.marking_id()]});
+    let node = node_holding(vec![
+        vec![indicator(0x90, 1, Tlp::Green), indicator(0x92, 1, Tlp::Green), rel],
+        // Later, a version of the target the partner may not see.
+        vec![indicator(0x90, 2, Tlp::Red)],
+    ]);
+    let r = get(&node, &format!("{OBJ}{}/", id("relationship", 0x91)));
+    assert_eq!(r.status, 200, "the relationship still goes: {}", r.text());
+    assert_eq!(r.json()["objects"][0]["target_ref"], target);
+}

@@ -590,4 +590,19 @@ fn only_its_partner_writes_to_a_drop_box() {
     );
     assert_eq!(exit(&o), 2, "{}", text(&o));
     assert!(text(&o).contains(refusal), "{}", text(&o));
+    let o = run(
+        dir.path(),
+        &["detect", "setup", "--indicators", "intel", "--observations", "intel", "--sightings", "from-mx"],
+    );
+    assert_eq!(exit(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains(refusal), "{}", text(&o));
+    // A drop box must start empty, and belong to one partner.
+    let other = write(dir.path(), "ca.toml", "partner = \"ca\"\ndropbox = \"from-mx\"\n");
+    let o = run(dir.path(), &["partner", "add", "ca", "--agreement", other.to_str().unwrap()]);
+    assert_ne!(exit(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("dropbox"), "{}", text(&o));
+    let used = write(dir.path(), "us.toml", "partner = \"us\"\ndropbox = \"intel\"\n");
+    let o = run(dir.path(), &["partner", "add", "us", "--agreement", used.to_str().unwrap()]);
+    assert_ne!(exit(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("must start empty"), "{}", text(&o));
 }

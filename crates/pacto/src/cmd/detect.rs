@@ -21,9 +21,10 @@ pub fn run(g: &Global, cmd: DetectCmd) -> anyhow::Result<i32> {
                     anyhow::bail!("no collection {name:?} (create it with `pacto collections create`)");
                 }
             }
-            // Sightings are written by detection; a partner's inbound collection is sync's alone.
+            // Sightings are written by detection; a partner's inbound collection is sync's alone,
+            // and its drop box its own.
             let sightings_name = store.collection(&sightings)?.map_or_else(|| sightings.clone(), |c| c.name);
-            if let Some(why) = pacto_store::inbound_write_refusal(&sightings_name) {
+            if let Some(why) = config::local_write_refusal(g, &sightings_name) {
                 anyhow::bail!("{why}");
             }
             if store.collection(&sightings)?.is_none() {

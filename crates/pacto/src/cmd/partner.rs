@@ -26,6 +26,20 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
                     eprintln!("note: no collection {c:?} yet; the agreement applies once it exists");
                 }
             }
+            // A drop box holds its partner's writing alone: one that already holds objects
+            // (local data, or another partner's) would let this partner probe them by POSTing
+            // ids and versions; one that another agreement names would be shared.
+            if let Some(d) = &a.dropbox {
+                if let Some(c) = store.collection(d)?
+                    && store.stats(&c)?.versions > 0
+                {
+                    anyhow::bail!("{d:?} already holds objects: a drop box must start empty (create a new collection)");
+                }
+                let mut all: Vec<Agreement> =
+                    config::load_agreements(&dir).into_iter().filter(|o| o.partner != name).collect();
+                all.push(a.clone());
+                pacto_federation::agreement::check_all(&all)?;
+            }
             if store.user(&name)?.is_some_and(|u| !u.can_read.is_empty() || !u.can_write.is_empty()) {
                 anyhow::bail!("{name:?} is a local account with its own rights; partners must be separate accounts");
             }
