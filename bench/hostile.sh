@@ -68,6 +68,17 @@ max_tlp = "amber"
 collection = "interleaved"
 max_tlp = "amber"
 TOML
+# What is measured must be there: the withheld objects are stored, at full size.
+python3 - "$PACTO_DATA_DIR/pacto.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+q = lambda sql: c.execute(sql).fetchall()
+counts = dict(q("SELECT c.name, count(*) FROM objects o JOIN collections c ON o.coll = c.pk GROUP BY c.name"))
+sizes = [n for (n,) in q("SELECT length(raw) FROM objects WHERE id LIKE 'indicator--0030000%' ORDER BY length(raw)")]
+print(f"stored: {counts}; withheld big objects: {sizes} bytes")
+assert counts == {"clean": 1003, "mixed": 21000, "interleaved": 21000}, counts
+assert len(sizes) == 3 and sizes[2] > 10_000_000, sizes
+PY
 pw=$("$bin/pacto" --no-progress partner add partner --agreement "$work/partner.toml" 2>&1 | grep -o '[A-Za-z0-9]\{24\}' | head -1)
 port=$(free_port)
 "$bin/pacto" serve --listen "127.0.0.1:$port" 2>"$work/serve.log" & pids+=($!)
@@ -78,9 +89,14 @@ taxii() { curl -s -u "partner:$pw" -H 'Accept: application/taxii+json;version=2.
 last() { taxii "/api/collections/$1/manifest/?limit=1000" | python3 -c 'import json,sys,datetime as d
 m=json.load(sys.stdin)["objects"]; t=m[-1]["date_added"]; print(t)'; }
 cmp() { "$bin/pacto-load" compare --host "127.0.0.1:$port" --user partner --password "$pw" --repeat "$repeat" --path "$1" --other "$2"; }
-report() { python3 -c 'import json,sys
-r=json.loads(sys.argv[2])
-print(f"{sys.argv[1]:<44} {r[\"a_ms\"][\"p50\"]:7.3f} ms ({r[\"a_status\"]})  vs {r[\"b_ms\"][\"p50\"]:7.3f} ms ({r[\"b_status\"]})  ratio {r[\"ratio_p50\"]:.2f}   p10/p90 {r[\"a_ms\"][\"p10\"]:.3f}/{r[\"a_ms\"][\"p90\"]:.3f} vs {r[\"b_ms\"][\"p10\"]:.3f}/{r[\"b_ms\"][\"p90\"]:.3f}")' "$1" "$2"; }
+report() { python3 - "$1" "$2" <<'PY'
+import json, sys
+r = json.loads(sys.argv[2])
+a, b = r["a_ms"], r["b_ms"]
+print(f"{sys.argv[1]:<48} {a['p50']:7.3f} ms ({r['a_status']}) vs {b['p50']:7.3f} ms ({r['b_status']})"
+      f"  ratio {r['ratio_p50']:.2f}   p10/p90 {a['p10']:.3f}/{a['p90']:.3f} vs {b['p10']:.3f}/{b['p90']:.3f}")
+PY
+}
 
 echo "machine: $(nproc) cores; $(rustc --version); $repeat requests a side"
 echo "== 1. partner pages: 0 vs 20,000 withheld objects"

@@ -294,6 +294,9 @@ pub enum RequestError {
     /// The body is not STIX content (a bundle, envelope, object or list of objects).
     #[error("{0}")]
     Unusable(String),
+    /// More objects than the request may carry; `limit` is the cap.
+    #[error("more than {limit} objects")]
+    TooMany { limit: usize },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -324,8 +327,8 @@ impl ValidatedRequest {
 /// Validate the objects of a request body without storing them: the store work can then be
 /// grouped with other requests' (group commit). A body that is not well-formed STIX content is
 /// an error.
-pub fn validate_request(body: &[u8]) -> std::result::Result<ValidatedRequest, RequestError> {
-    well_formed(body)?;
+pub fn validate_request(body: &[u8], max_objects: usize) -> std::result::Result<ValidatedRequest, RequestError> {
+    precheck(body, max_objects)?;
     let mut checker = Checker::new(true);
     let mut objects = Vec::new();
     let mut slots = Vec::new();
@@ -343,32 +346,87 @@ pub fn validate_request(body: &[u8]) -> std::result::Result<ValidatedRequest, Re
     Ok(ValidatedRequest { objects, slots, outcomes: checker.report.outcomes })
 }
 
-/// Count the objects of a request body without building any (each is skipped as raw text),
-/// stopping at the first one past `limit`: `Ok(n)` when there are `n <= limit`, `Err(limit + 1)`
-/// as soon as one more is seen. Run it before validating, so that a body of millions of tiny
-/// objects costs no per-object state. A body that is not STIX content counts what was read
-/// before the fault; validation reports the fault.
-pub fn count_objects(body: &[u8], limit: usize) -> std::result::Result<usize, usize> {
+/// One pass over a request body that builds nothing: it must be well-formed JSON (else nothing
+/// changes), and it may carry at most `limit` objects (the elements of its `objects` list, or of
+/// a bare list; a bare object is one), counted as they are skipped and refused at the first one
+/// past the cap — so a body of millions of tiny objects costs no per-object state.
+pub fn precheck(body: &[u8], limit: usize) -> std::result::Result<usize, RequestError> {
     let mut n = 0usize;
-    let read = pacto_stix::read_objects_from_slice(body, |_| {
-        n += 1;
-        if n > limit { Err(()) } else { Ok(()) }
-    });
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let read = serde::Deserializer::deserialize_any(&mut de, Top { n: &mut n, limit }).and_then(|()| de.end());
     match read {
-        Err(pacto_stix::ReadError::Callback(())) => Err(n),
-        _ => Ok(n),
+        Ok(()) => Ok(n),
+        Err(_) if n > limit => Err(RequestError::TooMany { limit }),
+        Err(e) => {
+            let msg = e.to_string();
+            Err(RequestError::Unusable(
+                msg.rfind(" at line ").map_or(msg.clone(), |p| format!("{}:{}: {}", e.line(), e.column(), &msg[..p])),
+            ))
+        }
     }
 }
 
-/// A body that is not well-formed JSON changes nothing: checked first, by a fast pass that
-/// builds nothing.
-fn well_formed(body: &[u8]) -> std::result::Result<(), RequestError> {
-    serde_json::from_slice::<serde::de::IgnoredAny>(body).map(|_| ()).map_err(|e| {
-        let msg = e.to_string();
-        RequestError::Unusable(
-            msg.rfind(" at line ").map_or(msg.clone(), |p| format!("{}:{}: {}", e.line(), e.column(), &msg[..p])),
-        )
-    })
+/// The top of a body: a map (an envelope or bundle, or a bare object) or a list of objects.
+struct Top<'a> {
+    n: &'a mut usize,
+    limit: usize,
+}
+
+impl<'de> serde::de::Visitor<'de> for Top<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("STIX content")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> std::result::Result<(), A::Error> {
+        let mut listed = false;
+        while let Some(key) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "objects" {
+                listed = true;
+                m.next_value_seed(Top { n: &mut *self.n, limit: self.limit })?;
+            } else {
+                m.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        if !listed {
+            *self.n = 1;
+        }
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+            *self.n += 1;
+            if *self.n > self.limit {
+                return Err(serde::de::Error::custom("too many objects"));
+            }
+        }
+        Ok(())
+    }
+    // Anything else is not STIX content; the reader says so with its own words.
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Top<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
 }
 
 /// Validate and store the objects of a request body (a TAXII envelope, a bundle...) —
@@ -378,8 +436,9 @@ pub fn ingest_request<S: Store + Send + ?Sized>(
     store: &mut S,
     collection: &Collection,
     body: &[u8],
+    max_objects: usize,
 ) -> std::result::Result<Vec<ObjectOutcome>, RequestError> {
-    well_formed(body)?;
+    precheck(body, max_objects)?;
     let (report, read) = Ingest::run_tracked(store, collection, 250, |ingest| {
         pacto_stix::read_objects_from_slice(body, |raw| ingest.offer(raw))
     })?;
@@ -392,20 +451,29 @@ pub fn ingest_request<S: Store + Send + ?Sized>(
 
 #[cfg(test)]
 mod tests {
-    use super::count_objects;
+    use super::{RequestError, precheck};
 
     #[test]
     fn objects_are_counted_up_to_the_limit() {
-        assert_eq!(count_objects(br#"{"objects":[{},{},{}]}"#, 3), Ok(3));
-        assert_eq!(count_objects(br#"{"type":"bundle","id":"bundle--x","objects":[{},{},{}]}"#, 2), Err(3));
-        assert_eq!(count_objects(br#"[{},{}]"#, 10), Ok(2));
-        assert_eq!(count_objects(br#"{"type":"indicator"}"#, 1), Ok(1));
+        let count = |b: &[u8], limit| match precheck(b, limit) {
+            Ok(n) => Ok(n),
+            Err(RequestError::TooMany { limit }) => Err(limit),
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(count(br#"{"objects":[{},{},{}]}"#, 3), Ok(3));
+        assert_eq!(count(br#"{"type":"bundle","id":"bundle--x","objects":[{},{},{}]}"#, 2), Err(2));
+        assert_eq!(count(br#"[{},{}]"#, 10), Ok(2));
+        assert_eq!(count(br#"{"type":"indicator"}"#, 1), Ok(1));
         // A million empty objects stop at the first past the limit.
         let mut many = b"[".to_vec();
         many.extend("{},".repeat(1_000_000).as_bytes());
         many.extend(b"{}]");
-        assert_eq!(count_objects(&many, 10_000), Err(10_001));
-        // Not STIX content: counted as far as it goes; validation says what is wrong.
-        assert_eq!(count_objects(b"[{},", 10), Ok(1));
+        assert_eq!(count(&many, 10_000), Err(10_000));
+        // Not well-formed: refused with where and why, whatever the count.
+        for bad in [&b"[{},"[..], b"{\"objects\": [{}] x", b""] {
+            assert!(matches!(precheck(bad, 10), Err(RequestError::Unusable(_))), "{}", String::from_utf8_lossy(bad));
+        }
+        let Err(RequestError::Unusable(why)) = precheck(b"{\"objects\": [{}, ]}", 10) else { panic!() };
+        assert!(why.starts_with("1:"), "{why}");
     }
 }

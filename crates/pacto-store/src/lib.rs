@@ -14,7 +14,7 @@ mod ingest;
 mod sqlite;
 
 pub use ingest::{
-    Ingest, IngestReport, ObjectOutcome, Rejection, RequestError, ValidatedRequest, count_objects, ingest_request,
+    Ingest, IngestReport, ObjectOutcome, Rejection, RequestError, ValidatedRequest, ingest_request, precheck,
     validate_request,
 };
 pub use sqlite::SqliteStore;

@@ -499,44 +499,35 @@ async fn add_objects(
         return Err(too_large());
     }
     let bytes: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| too_large())?;
-    // Objects are counted (none built) before anything per object is: a body of millions of
-    // tiny objects is refused at the first one past the cap.
+    // Objects are counted as the body is checked for well-formedness (one pass that builds
+    // nothing), before anything per object is: a body of millions of tiny objects is refused at
+    // the first one past the cap.
     let max_objects = state.config.max_objects_per_request;
-    let counted = bytes.clone();
-    let count = {
-        let _permit =
-            state.stores.validations.acquire().await.map_err(|_| TaxiiError::internal("validation closed"))?;
-        tokio::task::spawn_blocking(move || pacto_store::count_objects(&counted, max_objects))
-            .await
-            .map_err(|e| TaxiiError::internal(&format!("count task failed: {e}")))?
-    };
-    if count.is_err() {
-        return Err(TaxiiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Too many objects",
-            format!(
-                "this request carries more than {max_objects} objects (object {} is past the limit); the API root \
-                 advertises the limit as x_pacto_max_objects_per_request: send the objects in several requests",
-                max_objects + 1
-            ),
-        ));
-    }
     let request_timestamp = Timestamp::now().format(6);
     let owner = user.user.name.clone();
     let unusable = |e: pacto_store::RequestError| match e {
         pacto_store::RequestError::Unusable(why) => {
             TaxiiError::bad_request(format!("the body is not a TAXII envelope of STIX objects: {why}"))
         }
+        pacto_store::RequestError::TooMany { limit } => TaxiiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Too many objects",
+            format!(
+                "this request carries more than {limit} objects (object {} is past the limit); the API root \
+                 advertises the limit as x_pacto_max_objects_per_request: send the objects in several requests",
+                limit + 1
+            ),
+        ),
         pacto_store::RequestError::Store(e) => e.into(),
     };
     let outcomes = if bytes.len() > PIPELINED_BODY {
         // A large body: validation and writes overlap under the writer, batch by batch.
-        state.stores.write(move |s| pacto_store::ingest_request(s, &c, &bytes).map_err(unusable)).await?
+        state.stores.write(move |s| pacto_store::ingest_request(s, &c, &bytes, max_objects).map_err(unusable)).await?
     } else {
         // A small body (the common case under load): validated beside other requests, then
         // stored with whatever others are waiting, in one transaction (group commit).
         let permit = state.stores.validations.acquire().await.map_err(|_| TaxiiError::internal("validation closed"))?;
-        let mut validated = tokio::task::spawn_blocking(move || pacto_store::validate_request(&bytes))
+        let mut validated = tokio::task::spawn_blocking(move || pacto_store::validate_request(&bytes, max_objects))
             .await
             .map_err(|e| TaxiiError::internal(&format!("validation task failed: {e}")))?
             .map_err(unusable)?;
