@@ -26,6 +26,18 @@ fn incoming(&(n, minute, tlp, ref labels): &Spec) -> Incoming {
     Incoming::new(&StixObject::from_value(v).unwrap(), SpecVersion::V21)
 }
 
+/// A share of everything up to GREEN.
+fn green() -> Filter {
+    Filter {
+        max_tlp: Tlp::Green,
+        include_unmarked: false,
+        types: None,
+        labels_any: None,
+        labels_none: Vec::new(),
+        creators: None,
+    }
+}
+
 fn scan(s: &SqliteStore, c: &pacto_store::Collection, q: &Query) -> Vec<StoredObject> {
     let mut out = Vec::new();
     s.scan(c, q, &mut |o| {
@@ -127,15 +139,7 @@ fn a_views_spacing_does_not_count_what_it_leaves_out() {
     let gaps = |between: u8| -> i64 {
         let mut s = SqliteStore::open_in_memory().unwrap();
         let c = s.create_collection("intel", "Intel", None).unwrap();
-        let green = Filter {
-            max_tlp: Tlp::Green,
-            include_unmarked: false,
-            types: None,
-            labels_any: None,
-            labels_none: Vec::new(),
-            creators: None,
-        };
-        let view = s.view(&c, &green).unwrap();
+        let view = s.view(&c, &green()).unwrap();
         let mut batch = vec![incoming(&(0, 0, Some(Tlp::Green), vec![]))];
         batch.extend((0..between).map(|i| incoming(&(1, i % 60, Some(Tlp::Red), vec![]))));
         batch.push(incoming(&(2, 0, Some(Tlp::Green), vec![])));
@@ -151,18 +155,10 @@ fn a_views_spacing_does_not_count_what_it_leaves_out() {
 fn views_are_kept_by_every_connection_and_survive_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("pacto.db");
-    let green = Filter {
-        max_tlp: Tlp::Green,
-        include_unmarked: false,
-        types: None,
-        labels_any: None,
-        labels_none: Vec::new(),
-        creators: None,
-    };
     let (c, view) = {
         let mut server = SqliteStore::open(&path).unwrap();
         let c = server.create_collection("intel", "Intel", None).unwrap();
-        let view = server.view(&c, &green).unwrap();
+        let view = server.view(&c, &green()).unwrap();
         (c, view)
     };
     // Another process (an import from the command line) writes: the view follows.
@@ -171,7 +167,7 @@ fn views_are_kept_by_every_connection_and_survive_reopening() {
         .unwrap();
     drop(cli);
     let mut reopened = SqliteStore::open(&path).unwrap();
-    assert_eq!(reopened.view(&c, &green).unwrap(), view);
+    assert_eq!(reopened.view(&c, &green()).unwrap(), view);
     let seen = scan(&reopened, &c, &Query { view: Some(view), ..Query::default() });
     assert_eq!(seen.len(), 1);
     // A view no longer in force goes, rows and all.

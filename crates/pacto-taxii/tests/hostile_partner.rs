@@ -9,9 +9,8 @@ use std::collections::BTreeSet;
 
 use common::*;
 use pacto_federation::agreement::Agreement;
-use pacto_stix::{SpecVersion, StixObject, Tlp};
-use pacto_store::{Incoming, SqliteStore, Store};
-use pacto_taxii::ServerConfig;
+use pacto_stix::Tlp;
+use pacto_store::{SqliteStore, Store};
 use serde_json::{Value, json};
 
 const AGREEMENT: &str = r#"
@@ -41,21 +40,7 @@ fn indicator(n: u32, modified: u32, tlp: Tlp) -> Value {
 }
 
 fn node_holding(batches: Vec<Vec<Value>>) -> Node {
-    let agreement = Agreement::parse(AGREEMENT).unwrap();
-    node_with(
-        ServerConfig { max_page_size: 100, ..ServerConfig::default() },
-        vec![agreement],
-        move |s: &mut SqliteStore| {
-            let c = s.collection("intel").unwrap().unwrap();
-            for batch in batches {
-                let incoming: Vec<_> = batch
-                    .into_iter()
-                    .map(|v| Incoming::new(&StixObject::from_value(v).unwrap(), SpecVersion::V21))
-                    .collect();
-                s.add_batch(&c, &incoming).unwrap();
-            }
-        },
-    )
+    partner_node_holding(AGREEMENT, batches)
 }
 
 fn get(node: &Node, path: &str) -> Resp {

@@ -7,10 +7,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
-use pacto_federation::agreement::Agreement;
-use pacto_stix::{SpecVersion, StixObject, Tlp};
-use pacto_store::{Incoming, SqliteStore, Store};
-use pacto_taxii::ServerConfig;
+use pacto_stix::Tlp;
+use pacto_store::{SqliteStore, Store};
 use serde_json::{Value, json};
 
 const AGREEMENT: &str = r#"
@@ -83,15 +81,7 @@ fn contents() -> Vec<Value> {
 }
 
 fn partner_node() -> Node {
-    let agreement = Agreement::parse(AGREEMENT).unwrap();
-    node_with(ServerConfig { max_page_size: 100, ..ServerConfig::default() }, vec![agreement], |s: &mut SqliteStore| {
-        let c = s.collection("intel").unwrap().unwrap();
-        let incoming: Vec<_> = contents()
-            .into_iter()
-            .map(|v| Incoming::new(&StixObject::from_value(v).unwrap(), SpecVersion::V21))
-            .collect();
-        s.add_batch(&c, &incoming).unwrap();
-    })
+    partner_node_holding(AGREEMENT, vec![contents()])
 }
 
 fn get(node: &Node, path: &str) -> Resp {

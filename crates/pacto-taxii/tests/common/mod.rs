@@ -36,6 +36,27 @@ pub fn node_with(
 }
 
 /// As [`node_with`], with the node's directory of private-set keys handed to `prepare`.
+/// A node whose partner `partner` reads `intel` under `agreement` (pages of at most 100), with
+/// `batches` stored in `intel`, one transaction each.
+pub fn partner_node_holding(agreement: &str, batches: Vec<Vec<Value>>) -> Node {
+    let agreement = pacto_federation::agreement::Agreement::parse(agreement).unwrap();
+    node_with(ServerConfig { max_page_size: 100, ..ServerConfig::default() }, vec![agreement], move |s| {
+        let c = s.collection("intel").unwrap().unwrap();
+        for batch in batches {
+            let incoming: Vec<_> = batch
+                .into_iter()
+                .map(|v| {
+                    pacto_store::Incoming::new(
+                        &pacto_stix::StixObject::from_value(v).unwrap(),
+                        pacto_stix::SpecVersion::V21,
+                    )
+                })
+                .collect();
+            s.add_batch(&c, &incoming).unwrap();
+        }
+    })
+}
+
 pub fn node_with_keys(
     config: ServerConfig,
     agreements: Vec<pacto_federation::agreement::Agreement>,
