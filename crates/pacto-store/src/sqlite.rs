@@ -139,6 +139,9 @@ CREATE TABLE IF NOT EXISTS psi_points (name TEXT PRIMARY KEY, points BLOB NOT NU
 pub struct SqliteStore {
     conn: Connection,
     checkpointer: Option<Checkpointer>,
+    /// SQLite virtual-machine steps taken by reads (`scan`): the work a read did, counted
+    /// exactly, so tests can show that a partner's read costs nothing for what it leaves out.
+    scan_steps: std::cell::Cell<u64>,
 }
 
 /// Copies the write-ahead log into the database file on its own thread and connection, so
@@ -246,7 +249,7 @@ impl SqliteStore {
                 )));
             }
         }
-        Ok(SqliteStore { conn, checkpointer: None })
+        Ok(SqliteStore { conn, checkpointer: None, scan_steps: std::cell::Cell::new(0) })
     }
 
     fn coll_pk(&self, c: &Collection) -> Result<i64> {
@@ -986,7 +989,17 @@ impl Store for SqliteStore {
                 raw: r.get(6)?,
             })?;
         }
+        drop(rows);
+        let steps = stmt.get_status(rusqlite::StatementStatus::VmStep);
+        self.scan_steps.set(self.scan_steps.get() + u64::try_from(steps).unwrap_or(0));
         Ok(())
+    }
+}
+
+impl SqliteStore {
+    /// SQLite virtual-machine steps taken by reads through this connection so far.
+    pub fn scan_steps(&self) -> u64 {
+        self.scan_steps.get()
     }
 }
 

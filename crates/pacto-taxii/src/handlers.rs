@@ -467,6 +467,26 @@ fn cut(mut text: String, max: usize) -> String {
     text
 }
 
+/// A request body, at most `max_content_length` bytes (413 beyond) and sent within the
+/// limits' `body_timeout` (408 after: a body dripped slowly holds nothing for long).
+pub(crate) async fn read_body(state: &AppState, body: Body) -> Result<Bytes, TaxiiError> {
+    let limit = state.config.max_content_length;
+    let wait = state.config.limits.body_timeout;
+    match tokio::time::timeout(wait, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(TaxiiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request too large",
+            format!("the largest request accepted is {limit} bytes"),
+        )),
+        Err(_) => Err(TaxiiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "Request timeout",
+            format!("the request body did not arrive within {} s", wait.as_secs()),
+        )),
+    }
+}
+
 async fn add_objects(
     State(state): St,
     Path((name, coll)): Path<(String, String)>,
@@ -498,7 +518,7 @@ async fn add_objects(
     {
         return Err(too_large());
     }
-    let bytes: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| too_large())?;
+    let bytes = read_body(&state, body).await?;
     // Objects are counted as the body is checked for well-formedness (one pass that builds
     // nothing), before anything per object is: a body of millions of tiny objects is refused at
     // the first one past the cap.

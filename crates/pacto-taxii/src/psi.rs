@@ -293,14 +293,7 @@ async fn query_checked(
             format!("a private-matching query is {PSI_MEDIA_TYPE}, not {ct:?}"),
         ));
     }
-    let limit = state.config.max_content_length;
-    let bytes: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        TaxiiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Request too large",
-            format!("the largest request accepted is {limit} bytes"),
-        )
-    })?;
+    let bytes: Bytes = crate::handlers::read_body(state, body).await?;
     let bad = |e: &dyn std::fmt::Display| TaxiiError::bad_request(e.to_string());
     // Decode by the message's magic, then check everything before the query is admitted.
     let (checked, rule, items) = match bytes.get(..4) {

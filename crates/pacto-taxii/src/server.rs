@@ -37,6 +37,9 @@ pub struct Limits {
     pub header_timeout: Duration,
     pub idle_timeout: Duration,
     pub handshake_timeout: Duration,
+    /// Time to send a request body once its head has arrived (then 408): a body sent slowly
+    /// cannot hold a connection, a core or memory for long.
+    pub body_timeout: Duration,
     pub max_connections: usize,
     pub max_connections_per_address: usize,
     pub shutdown_grace: Duration,
@@ -48,6 +51,7 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             handshake_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(60),
             // Below the usual open-file limit of 1024, with room for the store and logs.
             max_connections: 900,
             max_connections_per_address: 64,

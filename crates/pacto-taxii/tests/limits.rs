@@ -302,3 +302,23 @@ fn slow_and_idle_connections_are_closed() {
     assert!(closed_within(&mut kept, Duration::from_secs(10)));
     assert!(started.elapsed() < Duration::from_secs(5), "idle keep-alive closed after {:?}", started.elapsed());
 }
+
+/// A body sent slowly once its head is in: answered 408 after `body_timeout`, not held.
+#[test]
+fn a_slow_body_is_answered_408() {
+    let node = limited(pacto_taxii::server::Limits { body_timeout: Duration::from_secs(1), ..Default::default() });
+    let local: IpAddr = "127.0.0.1".parse().unwrap();
+    let mut slow = connect_from(local, node.addr);
+    let head = format!(
+        "POST /api/collections/intel/objects/ HTTP/1.1\r\nHost: {}\r\n{}\r\nAccept: {TAXII}\r\nContent-Type: {TAXII}\r\nContent-Length: 1000\r\n\r\n{{\"objects\": [",
+        node.addr,
+        basic("writer", PASSWORD)
+    );
+    slow.write_all(head.as_bytes()).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut buf = [0u8; 2048];
+    let n = slow.read(&mut buf).unwrap_or(0);
+    let answer = String::from_utf8_lossy(&buf[..n]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("did not arrive within 1 s"), "{answer}");
+}

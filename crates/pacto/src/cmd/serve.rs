@@ -52,6 +52,7 @@ pub struct LimitsConfig {
     pub header_timeout: Option<u64>,
     pub idle_timeout: Option<u64>,
     pub handshake_timeout: Option<u64>,
+    pub body_timeout: Option<u64>,
     pub max_connections: Option<usize>,
     pub max_connections_per_address: Option<usize>,
 }
@@ -77,6 +78,7 @@ impl LimitsConfig {
             header_timeout: secs(self.header_timeout, "header_timeout", d.header_timeout)?,
             idle_timeout: secs(self.idle_timeout, "idle_timeout", d.idle_timeout)?,
             handshake_timeout: secs(self.handshake_timeout, "handshake_timeout", d.handshake_timeout)?,
+            body_timeout: secs(self.body_timeout, "body_timeout", d.body_timeout)?,
             max_connections: count(self.max_connections, "max_connections", d.max_connections)?,
             max_connections_per_address: count(
                 self.max_connections_per_address,
