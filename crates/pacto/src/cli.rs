@@ -260,12 +260,17 @@ pub struct ServeArgs {
     /// File holding a token (first line) that may read /metrics as `Authorization: Bearer TOKEN`
     #[arg(long, env = "PACTO_METRICS_TOKEN_FILE", value_name = "FILE")]
     pub metrics_token_file: Option<PathBuf>,
+    /// Serve plain HTTP on an address other than loopback (passwords and tokens then cross the
+    /// network in clear: only behind a TLS-terminating proxy)
+    #[arg(long, env = "PACTO_INSECURE_HTTP")]
+    pub insecure_http: bool,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum UserCmd {
-    /// Create a user, or replace its password and rights. The password is read from the first
-    /// line of standard input unless --password is given.
+    /// Create a user, or replace its password and rights. The password (at least 8 characters;
+    /// a long passphrase is better) is asked for without echo on a terminal, else read from the
+    /// first line of standard input, unless --password is given.
     Add {
         name: String,
         /// The password (visible to other local users in the process list; prefer stdin)

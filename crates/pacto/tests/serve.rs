@@ -66,6 +66,41 @@ fn first_start_creates_an_admin_and_a_collection() {
     stop(s);
 }
 
+/// An administrator is made on the first start even when partner accounts (which hold no
+/// rights of their own) were added before it.
+#[test]
+fn first_start_after_partner_add_still_creates_an_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let agreement = dir.path().join("mx.toml");
+    std::fs::write(&agreement, "partner = \"mx\"\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_pacto"))
+        .env("PACTO_DATA_DIR", dir.path())
+        .args(["partner", "add", "mx", "--agreement", agreement.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = start(dir.path(), &[]);
+    assert!(s.stderr_lines.iter().any(|l| l.contains("created the account admin")), "{:?}", s.stderr_lines);
+    stop(s);
+}
+
+/// Plain HTTP beyond loopback is refused, with the reason and the ways out; the plain HTTP
+/// ready line is unchanged on loopback.
+#[test]
+fn plain_http_beyond_loopback_needs_saying_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_pacto"))
+        .env("PACTO_DATA_DIR", dir.path())
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("refusing to serve plain HTTP on 0.0.0.0:0") && err.contains("--insecure-http"), "{err}");
+    let help = Command::new(env!("CARGO_BIN_EXE_pacto")).args(["user", "add", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("at least 8 characters"), "the minimum is in the help");
+}
+
 #[test]
 fn configuration_file_sets_roots_collections_and_users() {
     let dir = tempfile::tempdir().unwrap();
@@ -93,7 +128,8 @@ can_write = []
     let path = dir.path().join("pacto.toml");
     std::fs::write(&path, config).unwrap();
     let s = start(dir.path(), &["--config", path.to_str().unwrap()]);
-    assert!(!s.stderr_lines.iter().any(|l| l.contains("shown only now")), "configured users: no admin is made");
+    // The configured users cannot administer the node (read and write `*`): an admin is made.
+    assert!(s.stderr_lines.iter().any(|l| l.contains("created the account admin")), "{:?}", s.stderr_lines);
     let mut c = Client::new(&s.addr, Some(("partner", "partner password 1")));
     let d: serde_json::Value = serde_json::from_slice(&c.request("GET", "/taxii2/", None).unwrap().body).unwrap();
     assert_eq!(d["title"], "Test node");
@@ -131,6 +167,7 @@ fn https_with_a_certificate() {
     let r = tls.get("healthz").unwrap();
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert!(String::from_utf8_lossy(&r.body).contains("\"status\":\"ok\""));
+    assert_eq!(r.header("strict-transport-security"), Some("max-age=31536000"), "HSTS under TLS");
     // Without the CA file, the public roots do not vouch for it.
     let mut untrusting =
         pacto_taxii::client::HttpClient::new(&format!("https://localhost:{port}/"), None, None).unwrap();

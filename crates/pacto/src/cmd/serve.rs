@@ -143,6 +143,15 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
         (_, _, Some(t)) => Some((t.cert.clone(), t.key.clone())),
         _ => None,
     };
+    // Passwords and tokens travel in every request: never in clear beyond this machine unless
+    // the operator says a TLS proxy in front takes care of it.
+    if tls.is_none() && !addr.ip().is_loopback() && !args.insecure_http {
+        anyhow::bail!(
+            "refusing to serve plain HTTP on {addr}: passwords and tokens would cross the network in clear. \
+             Give --tls-cert and --tls-key (or [tls] in the configuration), listen on 127.0.0.1 behind a \
+             TLS proxy, or pass --insecure-http if a proxy in front already terminates TLS"
+        );
+    }
     let defaults = ServerConfig::default();
     let server = ServerConfig {
         title: file.title.clone().unwrap_or(defaults.title),
@@ -176,7 +185,17 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
     if writer.collections()?.is_empty() {
         writer.create_collection("default", "Default collection", Some("Created on first start"))?;
     }
-    if writer.users()?.is_empty() {
+    // Partner accounts (no rights of their own) may exist already: what matters is whether
+    // anyone can administer the node.
+    let administered =
+        writer.users()?.iter().any(|u| u.can_read.contains(&"*".into()) && u.can_write.contains(&"*".into()));
+    if !administered {
+        if writer.user("admin")?.is_some() {
+            anyhow::bail!(
+                "no account has read and write rights on every collection, and the name admin is taken: \
+                 create one with `pacto user add NAME --read '*' --write '*'`"
+            );
+        }
         let password = pacto_taxii::random_password();
         let password_hash = pacto_taxii::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
         writer.put_user(&User {
@@ -211,7 +230,30 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
 
 async fn serve(addr: SocketAddr, tls: Option<(PathBuf, PathBuf)>, state: Arc<AppState>) -> anyhow::Result<()> {
     let limits = state.config.limits.clone();
+    match &state.config.public_url {
+        Some(u) => eprintln!("pacto: advertised as {}/taxii2/ (public_url)", u.trim_end_matches('/')),
+        None if !addr.ip().is_loopback() => {
+            tracing::warn!(
+                %addr,
+                "public_url is not set: discovery names API roots after each request's Host header, which a client chooses"
+            );
+            eprintln!("pacto: warning: public_url is not set; discovery answers with each request's Host header");
+        }
+        None => {}
+    }
     let app = pacto_taxii::router(state);
+    // Under TLS, browsers and clients that honour it keep to HTTPS for a year.
+    let app = if tls.is_some() {
+        app.layer(axum::middleware::map_response(|mut r: axum::response::Response| async move {
+            r.headers_mut().insert(
+                axum::http::header::STRICT_TRANSPORT_SECURITY,
+                axum::http::HeaderValue::from_static("max-age=31536000"),
+            );
+            r
+        }))
+    } else {
+        app
+    };
     // Signal handlers first: a stop requested right after the ready line is still graceful.
     let stop = shutdown()?;
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;

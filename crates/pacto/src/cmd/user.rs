@@ -1,6 +1,6 @@
 //! `pacto user`: accounts for the TAXII API, stored in the node's database with argon2id hashes.
 
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 
 use anyhow::Context;
 use pacto_store::{Store, User};
@@ -9,6 +9,9 @@ use serde_json::json;
 use super::EXIT_OK;
 use crate::cli::{Global, OutputFormat, UserCmd};
 use crate::config;
+
+/// The shortest password accepted (also said in `pacto user add --help`).
+const MIN_PASSWORD: usize = 8;
 
 fn clean(list: Vec<String>) -> Vec<String> {
     list.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
@@ -23,14 +26,24 @@ pub fn run(g: &Global, cmd: UserCmd) -> anyhow::Result<i32> {
             }
             let password = match password {
                 Some(p) => p,
+                None if std::io::stdin().is_terminal() => {
+                    let first = rpassword::prompt_password(format!("password for {name}: "))
+                        .context("reading the password from the terminal")?;
+                    let again =
+                        rpassword::prompt_password("again: ").context("reading the password from the terminal")?;
+                    if first != again {
+                        anyhow::bail!("the two passwords differ; nothing was saved");
+                    }
+                    first
+                }
                 None => {
                     let mut line = String::new();
                     std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
                     line.trim_end_matches(['\n', '\r']).to_string()
                 }
             };
-            if password.len() < 8 {
-                anyhow::bail!("the password must have at least 8 characters");
+            if password.chars().count() < MIN_PASSWORD {
+                anyhow::bail!("the password must have at least {MIN_PASSWORD} characters");
             }
             let (can_read, can_write) = (clean(read), clean(write));
             for c in can_read.iter().chain(&can_write).filter(|c| *c != "*") {
