@@ -477,6 +477,12 @@ impl TaxiiClient {
         }
     }
 
+    /// The TAXII resource at the base URL itself (discovery, or an API root), as JSON.
+    fn resource(&mut self) -> Result<Value, ClientError> {
+        let (r, url) = self.get_taxii("")?;
+        serde_json::from_slice(&r.body).map_err(|e| self.not_taxii(&url, e))
+    }
+
     /// The collections this account may read.
     pub fn readable_collections(&mut self) -> Result<Vec<RemoteCollection>, ClientError> {
         let (r, url) = self.get_taxii("collections/")?;
@@ -545,5 +551,62 @@ impl TaxiiClient {
                 })
             })
             .collect())
+    }
+}
+
+/// Where a URL given for a partner leads: its API root, found by following discovery as TAXII
+/// clients do when the URL is a discovery endpoint (the `default` API root, else the only one),
+/// and the collections the account may read there. Every failure says what is wrong: not a
+/// URL, unreachable, TLS, credentials refused, no TAXII 2.1 discovery or API root there.
+pub fn find_api_root(
+    url: &str,
+    user: &str,
+    password: &str,
+    ca_file: Option<&Path>,
+    label: &str,
+) -> Result<(String, Vec<RemoteCollection>), ClientError> {
+    if !url.contains("://") {
+        return Err(ClientError::Url(format!(
+            "{url:?} is not a URL: give it with its scheme, e.g. https://taxii.partner.example/taxii2/"
+        )));
+    }
+    let limits = ClientLimits { retries: 0, ..ClientLimits::default() };
+    let at = |u: &str| TaxiiClient::with_limits(u, user, password, ca_file, label, limits.clone());
+    let mut first = at(url)?;
+    let here = first.http.base.clone();
+    let v = first.resource()?;
+    let api_root = if let Some(roots) = v.get("api_roots").and_then(Value::as_array) {
+        // Discovery: the default API root, else the only one.
+        let listed: Vec<&str> = roots.iter().filter_map(Value::as_str).collect();
+        let chosen = v.get("default").and_then(Value::as_str).or((listed.len() == 1).then(|| listed[0]));
+        let Some(root) = chosen else {
+            return Err(ClientError::Body {
+                server: label.to_string(),
+                url: here,
+                why: format!(
+                    "a discovery resource with {} API roots and no default: give the API root's URL instead",
+                    listed.len()
+                ),
+            });
+        };
+        let root = if root.ends_with('/') { root.to_string() } else { format!("{root}/") };
+        if at(&root)?.resource()?.get("versions").is_none() {
+            return Err(not_a_root(label, &root));
+        }
+        root
+    } else if v.get("versions").is_some() {
+        here
+    } else {
+        return Err(not_a_root(label, &here));
+    };
+    let collections = at(&api_root)?.readable_collections()?;
+    Ok((api_root, collections))
+}
+
+fn not_a_root(label: &str, url: &str) -> ClientError {
+    ClientError::Body {
+        server: label.to_string(),
+        url: url.to_string(),
+        why: "a JSON resource that is neither a TAXII 2.1 discovery nor an API root".to_string(),
     }
 }

@@ -165,18 +165,24 @@ pub enum PartnerCmd {
     Show { name: String },
     /// Remove a partner's account, agreement and connection
     Remove { name: String },
-    /// How this node reaches the partner's TAXII server, for sync: its API root URL and the
-    /// account this node uses there (password on the first line of standard input)
+    /// How this node reaches the partner's TAXII server, for sync: its URL and the account this
+    /// node uses there (password on the first line of standard input). Checked before it is
+    /// saved: the partner answers, accepts the credentials, and grants the collections listed
     Connect {
         name: String,
-        /// The partner's API root, e.g. https://taxii.partner.example/api/
+        /// The partner's discovery URL (…/taxii2/, followed to its default API root) or API
+        /// root (e.g. https://taxii.partner.example/api/)
         #[arg(long)]
         url: String,
+        /// The account this node uses at the partner
         #[arg(long)]
         user: String,
         /// PEM file of CA certificates to trust for this partner (default: the public roots)
         #[arg(long, value_name = "FILE")]
         ca: Option<PathBuf>,
+        /// Save without checking (the partner is not reachable yet)
+        #[arg(long)]
+        no_check: bool,
     },
 }
 

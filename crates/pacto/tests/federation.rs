@@ -447,3 +447,45 @@ fn stix20_content_syncs_as_stix20() {
     assert_eq!(export["spec_version"], "2.0", "exported as the 2.0 content it is: {export}");
     assert_eq!(export["objects"][0]["name"], "Straw purchase");
 }
+
+/// `partner connect` checks before it saves: a discovery URL is followed to its API root, and
+/// each wrong input is refused with what is wrong, saving nothing.
+#[test]
+fn partner_connect_checks_before_it_saves() {
+    let mut mx = Node::new();
+    assert!(mx.run(&["collections", "create", "firearms"]).status.success());
+    let pw = mx.add_partner("us", "partner = \"us\"\n[[share]]\ncollection = \"firearms\"\nmax_tlp = \"green\"\n");
+    mx.serve();
+    let us = Node::new();
+    let connect = |url: &str, password: &str| {
+        us.run_stdin(&["partner", "connect", "mx", "--url", url, "--user", "us"], &format!("{password}\n"))
+    };
+    let saved = || -> i64 {
+        rusqlite::Connection::open(us.dir.path().join("pacto.db"))
+            .and_then(|c| c.query_row("SELECT count(*) FROM remotes", [], |r| r.get(0)))
+            .unwrap_or(0)
+    };
+    let refused = |url: &str, password: &str, words: &[&str]| {
+        let o = connect(url, password);
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(!o.status.success(), "{url}: accepted");
+        for w in words {
+            assert!(err.contains(w), "{url}: {w:?} not in {err}");
+        }
+        assert!(err.contains("nothing saved"), "{err}");
+        assert_eq!(saved(), 0, "{url}: saved anyway");
+    };
+    refused(&format!("{}/api/", mx.addr), &pw, &["is not a URL", "https://"]);
+    refused(&format!("http://{}/api/", mx.addr), "not the password", &["refused the credentials", "401"]);
+    refused(&format!("http://{}/nothing-here/", mx.addr), &pw, &["answered 404"]);
+    // A port nobody listens on.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    refused(&format!("http://{free}/taxii2/"), &pw, &["could not connect"]);
+    // The discovery URL `serve` prints is followed to its API root; the grants are listed.
+    let o = connect(&format!("http://{}/taxii2/", mx.addr), &pw);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains(&format!("http://{}/api/", mx.addr)), "{out}");
+    assert!(out.contains("grants this node:"), "{out}");
+    assert_eq!(saved(), 1);
+}

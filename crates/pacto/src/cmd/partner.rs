@@ -81,14 +81,27 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
                 println!("# note: there is no account {name:?}: the partner cannot connect");
             }
         }
-        PartnerCmd::Connect { name, url, user, ca } => {
+        PartnerCmd::Connect { name, url, user, ca, no_check } => {
             let mut password = String::new();
             std::io::stdin().read_line(&mut password).context("reading the partner password from standard input")?;
             let password = password.trim_end_matches(['\n', '\r']).to_string();
             if password.is_empty() {
                 anyhow::bail!("give the password this node uses at {name} on standard input");
             }
-            let api_root = if url.ends_with('/') { url } else { format!("{url}/") };
+            // Checked before it is saved: the URL leads to an API root (following discovery),
+            // the partner answers, and it accepts these credentials.
+            let (api_root, grants) = if no_check {
+                (if url.ends_with('/') { url } else { format!("{url}/") }, None)
+            } else {
+                let (root, collections) = pacto_taxii::client::find_api_root(&url, &user, &password, ca.as_deref(), &name)
+                    .map_err(|e| match e {
+                        pacto_taxii::client::ClientError::Status { status: 401, url, .. } => anyhow::anyhow!(
+                            "{name} refused the credentials of {user:?} (401 at {url}): check --user and the password; nothing saved"
+                        ),
+                        e => anyhow::anyhow!("{e}; nothing saved"),
+                    })?;
+                (root, Some(collections))
+            };
             let ca_file = ca.map(|p| p.display().to_string());
             store.put_remote(&pacto_store::Remote {
                 partner: name.clone(),
@@ -98,6 +111,16 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
                 ca_file,
             })?;
             println!("{name} will be synced from {api_root} into {}", pacto_taxii::sync::inbound_collection(&name));
+            match grants {
+                Some(c) if c.is_empty() => println!("{name} grants this node no collection yet"),
+                Some(c) => {
+                    println!("{name} grants this node:");
+                    for rc in c {
+                        println!("  {}  {}", rc.id, rc.title);
+                    }
+                }
+                None => println!("not checked (--no-check): the first sync will say whether it works"),
+            }
         }
         PartnerCmd::Remove { name } => {
             let path = dir.join(format!("{name}.toml"));
