@@ -71,7 +71,59 @@ pub struct SyncReport {
 
 /// Pull everything new from one partner, with default options and `page_size`.
 pub fn sync_partner(store: &mut dyn Store, remote: &Remote, page_size: usize) -> Result<SyncReport, SyncError> {
-    sync_partner_with(store, remote, &SyncOptions { page_size, ..SyncOptions::default() })
+    let result = sync_partner_with(store, remote, &SyncOptions { page_size, ..SyncOptions::default() });
+    // What `pacto partner list` and `show` tell: when the last sync ran, how it ended.
+    if let Err(e) = record_outcome(store, &remote.partner, &result) {
+        tracing::warn!(partner = remote.partner, error = %e, "sync outcome not recorded");
+    }
+    result
+}
+
+/// The node setting holding a partner's last sync: `{"time", "ok", "summary" | "error"}`.
+pub fn outcome_key(partner: &str) -> String {
+    format!("sync.{partner}.last")
+}
+
+/// A sync's outcome, kept (as a node setting) for the operator.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct SyncOutcome {
+    pub time: String,
+    pub ok: bool,
+    /// What it brought (on success) or what went wrong.
+    pub message: String,
+    /// The last sync that succeeded, when this one did not.
+    #[serde(default)]
+    pub last_success: Option<String>,
+}
+
+fn record_outcome(
+    store: &mut dyn Store,
+    partner: &str,
+    result: &Result<SyncReport, SyncError>,
+) -> Result<(), pacto_store::StoreError> {
+    let key = outcome_key(partner);
+    let time = pacto_stix::Timestamp::now().format(3);
+    let previous: Option<SyncOutcome> = store.setting(&key)?.and_then(|t| serde_json::from_str(&t).ok());
+    let outcome = match result {
+        Ok(r) => SyncOutcome {
+            time: time.clone(),
+            ok: true,
+            message: format!(
+                "{} collections, {} pages, received {}, added {}, unchanged {}, rejected {}",
+                r.collections, r.pages, r.received, r.added, r.unchanged, r.rejected
+            ),
+            last_success: None,
+        },
+        Err(e) => SyncOutcome {
+            time: time.clone(),
+            ok: false,
+            message: e.to_string(),
+            last_success: previous.and_then(|p| if p.ok { Some(p.time) } else { p.last_success }),
+        },
+    };
+    let text = serde_json::to_string(&outcome).unwrap_or_default();
+    store.add_with_settings(None, &[], &[(key, text)], &[])?;
+    Ok(())
 }
 
 /// An object version as delivered: its id and TAXII version (`modified`, else `created`, else

@@ -488,4 +488,23 @@ fn partner_connect_checks_before_it_saves() {
     assert!(out.contains(&format!("http://{}/api/", mx.addr)), "{out}");
     assert!(out.contains("grants this node:"), "{out}");
     assert_eq!(saved(), 1);
+    // Both directions, on both nodes; the last sync and, after a failure, the last success.
+    let text = |o: std::process::Output| String::from_utf8_lossy(&o.stdout).to_string();
+    let list = text(us.run(&["partner", "list"]));
+    assert!(list.contains("holds:    http://") && list.contains("never synced"), "{list}");
+    assert!(list.contains("gives:    nothing"), "{list}");
+    let given = text(mx.run(&["partner", "list"]));
+    assert!(given.contains("reads firearms (≤ TLP:GREEN)") && given.contains("holds:    no connection"), "{given}");
+    assert!(us.run(&["sync", "--partner", "mx"]).status.success());
+    let show = text(us.run(&["partner", "show", "mx"]));
+    assert!(show.contains("last sync") && show.contains("1 collections"), "{show}");
+    if let Some(mut c) = mx.child.take() {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    assert!(!us.run(&["sync", "--partner", "mx"]).status.success());
+    let show = text(us.run(&["partner", "show", "mx"]));
+    assert!(show.contains("FAILED: could not connect to mx"), "{show}");
+    assert!(show.contains("last success: 20"), "{show}");
+    assert!(!us.run(&["partner", "show", "nobody"]).status.success());
 }

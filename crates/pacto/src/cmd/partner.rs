@@ -54,31 +54,40 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
         }
         PartnerCmd::List => {
             let agreements = config::load_agreements(&dir);
-            if agreements.is_empty() {
-                println!("no partners yet: `pacto partner add NAME --agreement FILE`");
+            let remotes = store.remotes()?;
+            let mut names: Vec<&str> = agreements
+                .iter()
+                .map(|a| a.partner.as_str())
+                .chain(remotes.iter().map(|r| r.partner.as_str()))
+                .collect();
+            names.sort();
+            names.dedup();
+            if names.is_empty() {
+                println!("no partners yet: `pacto partner add NAME --agreement FILE` (what it may read here),");
+                println!("`pacto partner connect NAME --url URL --user USER` (what this node reads there)");
             }
-            for a in agreements {
-                let shares: Vec<String> = a
-                    .share
-                    .iter()
-                    .map(|s| format!("{} (≤ TLP:{})", s.collection, s.max_tlp.as_str().to_uppercase()))
-                    .collect();
-                println!(
-                    "{:<20} reads: {:<40} drop box: {}",
-                    a.partner,
-                    if shares.is_empty() { "-".into() } else { shares.join(", ") },
-                    a.dropbox.as_deref().unwrap_or("-")
-                );
+            for name in names {
+                println!("{name}");
+                let a = agreements.iter().find(|a| a.partner == name);
+                let r = remotes.iter().find(|r| r.partner == name);
+                print_partner(&store, name, a, r)?;
             }
         }
         PartnerCmd::Show { name } => {
             let path = dir.join(format!("{name}.toml"));
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("no agreement for {name:?} ({})", path.display()))?;
-            println!("# {}", path.display());
-            print!("{text}");
-            if store.user(&name)?.is_none() {
-                println!("# note: there is no account {name:?}: the partner cannot connect");
+            let agreements = config::load_agreements(&dir);
+            let a = agreements.iter().find(|a| a.partner == name);
+            let r = store.remote(&name)?;
+            if a.is_none() && r.is_none() {
+                anyhow::bail!(
+                    "no partner {name:?}: neither an agreement (partner add) nor a connection (partner connect)"
+                );
+            }
+            println!("{name}");
+            print_partner(&store, &name, a, r.as_ref())?;
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                println!("\n# {}", path.display());
+                print!("{text}");
             }
         }
         PartnerCmd::Connect { name, url, user, ca, no_check } => {
@@ -134,4 +143,50 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
         }
     }
     Ok(EXIT_OK)
+}
+
+/// Both directions of a partnership: what it may read here (the agreement given), and what
+/// this node reads there (the connection held, its last sync).
+fn print_partner(
+    store: &impl Store,
+    name: &str,
+    a: Option<&Agreement>,
+    r: Option<&pacto_store::Remote>,
+) -> anyhow::Result<()> {
+    match a {
+        Some(a) => {
+            let shares: Vec<String> = a
+                .share
+                .iter()
+                .map(|s| format!("{} (≤ TLP:{})", s.collection, s.max_tlp.as_str().to_uppercase()))
+                .collect();
+            println!("  gives:    reads {}", if shares.is_empty() { "nothing".into() } else { shares.join(", ") });
+            println!("            drop box: {}", a.dropbox.as_deref().unwrap_or("none"));
+            if !a.psi.is_empty() {
+                let sets: Vec<&str> = a.psi.iter().map(|g| g.set.as_str()).collect();
+                println!("            private sets: {}", sets.join(", "));
+            }
+            if store.user(name)?.is_none() {
+                println!("            note: there is no account {name:?}: the partner cannot connect");
+            }
+        }
+        None => println!("  gives:    nothing (no agreement: `pacto partner add {name} --agreement FILE`)"),
+    }
+    match r {
+        Some(r) => {
+            println!("  holds:    {} as {} → {}", r.api_root, r.username, pacto_taxii::sync::inbound_collection(name));
+            let last: Option<pacto_taxii::sync::SyncOutcome> =
+                store.setting(&pacto_taxii::sync::outcome_key(name))?.and_then(|t| serde_json::from_str(&t).ok());
+            match last {
+                Some(o) if o.ok => println!("            last sync {}: {}", o.time, o.message),
+                Some(o) => {
+                    println!("            last sync {} FAILED: {}", o.time, o.message);
+                    println!("            last success: {}", o.last_success.as_deref().unwrap_or("never"));
+                }
+                None => println!("            never synced"),
+            }
+        }
+        None => println!("  holds:    no connection (`pacto partner connect {name} --url URL --user USER`)"),
+    }
+    Ok(())
 }
