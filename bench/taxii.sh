@@ -15,12 +15,7 @@ bin="$PWD/target/release"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check medallion==3.0.0 -r tests/interop/requirements.txt
 attack="$(bash tests/interop/fetch_attack.sh "$venv")"
-work="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
+. bench/lib.sh
 python3 bench/attack_to_21.py "$attack" "$work/attack21.json" >/dev/null
 export PACTO_DATA_DIR="$work/pacto"
 pw="bench-password-1"
