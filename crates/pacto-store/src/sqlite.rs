@@ -717,9 +717,11 @@ impl Store for SqliteStore {
             }
             prov.extend(self.provenance(from, id)?);
         }
-        let outcomes = self.add_batch(to, &incoming)?;
+        // The copies and their provenance land together: an adopted object is never left
+        // without the record of where it came from.
         let pk = self.coll_pk(to)?;
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let outcomes = add_all(&tx, pk, &incoming)?;
         for p in &prov {
             insert_provenance(&tx, pk, p)?;
         }
