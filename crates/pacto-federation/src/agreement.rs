@@ -208,6 +208,12 @@ pub fn check_all(agreements: &[Agreement]) -> Result<(), AgreementError> {
     Ok(())
 }
 
+/// Why a local write into `collection`, partner `partner`'s drop box, is refused (one sentence
+/// for the TAXII API and the command line alike).
+pub fn dropbox_refusal(collection: &str, partner: &str) -> String {
+    format!("{collection} is partner {partner}'s drop box: only {partner} writes to it")
+}
+
 /// What happens to one object.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {

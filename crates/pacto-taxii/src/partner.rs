@@ -44,10 +44,9 @@ impl Caller {
     /// Why a write to `c` is refused (for the 403's message).
     pub fn write_refusal(&self, c: &Collection) -> String {
         match self.dropboxes.get(&c.name) {
-            Some(p) if self.agreement.is_none() && self.user.may_write(c) => format!(
-                "{:?} is partner {p:?}'s drop box: only {p:?} writes to it (read what it sent, or adopt it elsewhere)",
-                c.name
-            ),
+            Some(p) if self.agreement.is_none() && self.user.may_write(c) => {
+                pacto_federation::agreement::dropbox_refusal(&c.name, p)
+            }
             _ => "this account may not write to this collection".to_string(),
         }
     }

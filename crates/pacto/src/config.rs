@@ -74,7 +74,7 @@ pub fn local_write_refusal(g: &Global, name: &str) -> Option<String> {
         return Some(why);
     }
     let owner = load_agreements(&agreements_dir(g)).into_iter().find(|a| a.dropbox.as_deref() == Some(name))?;
-    Some(format!("{name} is partner {}'s drop box: only {} writes to it", owner.partner, owner.partner))
+    Some(pacto_federation::agreement::dropbox_refusal(name, &owner.partner))
 }
 
 /// Where sharing agreements live: one TOML file per partner.
