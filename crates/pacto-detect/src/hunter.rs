@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use pacto_stix::{SpecVersion, StixObject};
-use pacto_store::{Collection, Incoming, Query, Result, Store, StoreError, Versions};
+use pacto_store::{Collection, Incoming, Query, Result, StoreError, Versions, prelude::*};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -3,7 +3,7 @@
 use pacto_detect::{Hunter, Setup};
 use pacto_stix::validate::{Location, Severity, validate_object};
 use pacto_stix::{SpecVersion, StixObject};
-use pacto_store::{Collection, Incoming, Query, SqliteStore, Store};
+use pacto_store::{Collection, Incoming, Query, SqliteStore, prelude::*};
 use serde_json::{Value, json};
 
 fn put(store: &mut SqliteStore, c: &Collection, objects: &[Value]) {

@@ -1,8 +1,10 @@
 //! `pacto-store`: where a pacto node keeps its STIX objects.
 //!
-//! [`Store`] is the one storage trait; [`SqliteStore`] is the embedded backend every node
-//! starts with. Callers (the import command, the TAXII server, sync) only see the trait, so a
-//! PostgreSQL backend can stand beside SQLite without touching them.
+//! What is stored is split by capability ([`ObjectStore`], [`AccountStore`], [`PartnerStore`],
+//! [`PsiStore`], [`LedgerStore`], [`SettingStore`]; [`Store`] is all of them). Backends:
+//! [`SqliteStore`], embedded, what every node starts with; and [`PostgresStore`], for nodes
+//! that outgrow one machine. [`Database`] opens either from a URL; callers see the traits
+//! and [`StoreError`] only, never a driver's types.
 //!
 //! The model: named collections; every version of every object kept, identified by
 //! `(id, version)` where the version is `modified` (else `created`, else the object's only
@@ -10,38 +12,28 @@
 //! pagination cursor; re-adding an identical version is a no-op; a different object under an
 //! existing `(id, version)` is refused, never overwritten; nothing follows a revocation.
 
+mod capability;
+mod database;
+mod error;
 mod ingest;
 mod sqlite;
 
+pub use capability::{AccountStore, LedgerStore, ObjectStore, PartnerStore, PsiStore, SettingStore, Store};
+pub use database::{Connection, Database};
+pub use error::{Result, StoreError};
 pub use ingest::{
     Ingest, IngestReport, ObjectOutcome, Rejection, RequestError, ValidatedRequest, ingest_request, precheck,
     validate_request,
 };
 pub use sqlite::SqliteStore;
 
-use pacto_stix::{Facts, Filter, SpecVersion, StixObject};
-use serde::Serialize;
-
-/// Errors from a store.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("no collection {0:?}")]
-    NoSuchCollection(String),
-    #[error("a collection named {0:?} already exists")]
-    CollectionExists(String),
-    #[error("invalid collection name {0:?}: use 1-64 characters of a-z, A-Z, 0-9, '-', '_' or '.'")]
-    BadName(String),
-    #[error("database: {0}")]
-    Db(#[from] rusqlite::Error),
-    #[error("stored object is corrupt: {0}")]
-    Corrupt(String),
-    #[error("setting {0:?} was changed by another writer")]
-    Conflict(String),
-    #[error("{0}")]
-    Other(String),
+/// The storage traits, for callers that hold a concrete backend.
+pub mod prelude {
+    pub use crate::capability::{AccountStore, LedgerStore, ObjectStore, PartnerStore, PsiStore, SettingStore, Store};
 }
 
-pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+use pacto_stix::{Facts, SpecVersion, StixObject};
+use serde::Serialize;
 
 /// A collection as the store knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -195,12 +187,12 @@ pub struct Query {
     pub exclude_revoked: bool,
     /// At most this many versions.
     pub limit: Option<usize>,
-    /// Read through a view (see [`Store::view`]): only the versions it admits, `date_added`
+    /// Read through a view (see [`ObjectStore::view`]): only the versions it admits, `date_added`
     /// and `added_after` on the view's own clock, first and last among the admitted versions.
     pub view: Option<ViewId>,
 }
 
-/// A partner's view of a collection: the object versions one [`Filter`] admits, kept by the
+/// A partner's view of a collection: the object versions one [`Filter`](pacto_stix::Filter) admits, kept by the
 /// store as objects arrive, so that reading it costs nothing for what it leaves out.
 pub type ViewId = i64;
 
@@ -276,119 +268,6 @@ pub struct PsiSet {
     pub points: Vec<u8>,
     pub items: u64,
     pub created_us: i64,
-}
-
-/// The storage trait every backend implements.
-pub trait Store {
-    /// Create a collection; `name` is its short name.
-    fn create_collection(&mut self, name: &str, title: &str, description: Option<&str>) -> Result<Collection>;
-    /// Look a collection up by name or id.
-    fn collection(&self, name_or_id: &str) -> Result<Option<Collection>>;
-    /// All collections, by name.
-    fn collections(&self) -> Result<Vec<Collection>>;
-    /// Counts for one collection.
-    fn stats(&self, collection: &Collection) -> Result<CollectionStats>;
-    /// Add objects in one transaction: all outcomes are durable together, or none is.
-    fn add_batch(&mut self, collection: &Collection, objects: &[Incoming]) -> Result<Vec<AddOutcome>>;
-    /// Several batches, perhaps into different collections, in one transaction (group commit:
-    /// one durable write for many requests).
-    fn add_batches(&mut self, batches: &[(&Collection, &[Incoming])]) -> Result<Vec<Vec<AddOutcome>>>;
-    /// Stream the versions a query selects to `f`, in date_added order.
-    fn scan(&self, collection: &Collection, query: &Query, f: &mut dyn FnMut(StoredObject) -> Result<()>)
-    -> Result<()>;
-
-    /// One page of a query (`query.limit` versions at most) and whether more follow.
-    fn page(&self, collection: &Collection, query: &Query) -> Result<Page> {
-        let limit = query.limit.unwrap_or(usize::MAX);
-        let mut objects = Vec::new();
-        let probe = Query { limit: Some(limit.saturating_add(1)), ..query.clone() };
-        self.scan(collection, &probe, &mut |o| {
-            objects.push(o);
-            Ok(())
-        })?;
-        let more = objects.len() > limit;
-        objects.truncate(limit);
-        Ok(Page { objects, more })
-    }
-    /// Delete the selected versions of one object; returns how many were deleted.
-    fn delete_object(&mut self, collection: &Collection, id: &str, versions: &Versions) -> Result<u64>;
-    /// Versions stored across all collections.
-    fn total_versions(&self) -> Result<u64>;
-
-    /// Create or replace a user.
-    fn put_user(&mut self, user: &User) -> Result<()>;
-    /// Remove a user; false when there was none.
-    fn remove_user(&mut self, name: &str) -> Result<bool>;
-    fn user(&self, name: &str) -> Result<Option<User>>;
-    fn users(&self) -> Result<Vec<User>>;
-
-    /// Partners' TAXII servers, for sync.
-    fn put_remote(&mut self, remote: &Remote) -> Result<()>;
-    fn remote(&self, partner: &str) -> Result<Option<Remote>>;
-    fn remotes(&self) -> Result<Vec<Remote>>;
-    fn remove_remote(&mut self, partner: &str) -> Result<bool>;
-    /// The sync cursor for one remote collection of one partner.
-    fn sync_cursor(&self, partner: &str, remote_collection: &str) -> Result<Option<String>>;
-    /// Add objects received from a partner, their provenance, and the new sync cursor, in one
-    /// transaction: after a crash, either all of a page is stored and the cursor moved past it,
-    /// or none of it.
-    fn add_synced(
-        &mut self,
-        collection: &Collection,
-        objects: &[Incoming],
-        provenance: &[Provenance],
-        cursor: (&str, &str, &str),
-    ) -> Result<Vec<AddOutcome>>;
-    /// Where the versions of an object in a collection came from (empty for local objects).
-    fn provenance(&self, collection: &Collection, id: &str) -> Result<Vec<Provenance>>;
-    /// Copy every version of the given objects from one collection into another, keeping their
-    /// provenance (an analyst adopting received intelligence).
-    fn adopt(&mut self, from: &Collection, to: &Collection, ids: &[String]) -> Result<Vec<AddOutcome>>;
-
-    /// Private sets for matching.
-    fn put_psi_set(&mut self, set: &PsiSet) -> Result<()>;
-    fn psi_set(&self, name: &str) -> Result<Option<PsiSet>>;
-    fn psi_sets(&self) -> Result<Vec<PsiSet>>;
-    fn remove_psi_set(&mut self, name: &str) -> Result<bool>;
-    /// How many ledger entries of `kind` a partner has for `collection` since `since` (a
-    /// timestamp): the basis of per-day query limits.
-    fn ledger_count_since(&self, partner: &str, kind: &str, collection: &str, since: &str) -> Result<u64>;
-
-    /// The disclosure ledger: append entries (sequence number, partner, JSON text) in one
-    /// transaction; sequence numbers must follow the last one without a gap.
-    fn ledger_append(&mut self, entries: &[(u64, String, String)], checkpoint: Option<(u64, String)>) -> Result<()>;
-    /// The last entry's sequence number and text.
-    fn ledger_head(&self) -> Result<Option<(u64, String)>>;
-    /// Entries after `after`, in order, optionally for one partner only; at most `limit`.
-    fn ledger_entries(&self, after: u64, partner: Option<&str>, limit: usize) -> Result<Vec<(u64, String)>>;
-    /// Every checkpoint's text, in order.
-    fn ledger_checkpoints(&self) -> Result<Vec<String>>;
-
-    /// The view of `collection` through `filter`, made (and filled from what the collection
-    /// holds) if it does not exist yet. Every later write to the collection keeps it up to
-    /// date in the same transaction. A view's `date_added` values are its own: strictly
-    /// increasing, consecutive within one transaction and never earlier than the start of the
-    /// second in which it was written, so their spacing says nothing of the versions the
-    /// view leaves out.
-    fn view(&mut self, collection: &Collection, filter: &Filter) -> Result<ViewId>;
-    /// Drop every view but these (views of filters no longer in force).
-    fn retain_views(&mut self, keep: &[ViewId]) -> Result<()>;
-    /// Whether the view holds some version of `id` (so that a reference to it may stay).
-    fn in_view(&self, view: ViewId, collection: &Collection, id: &str) -> Result<bool>;
-
-    /// A node setting kept in the database (None when unset).
-    fn setting(&self, key: &str) -> Result<Option<String>>;
-    /// Add objects to a collection (when given) and set node settings, in one transaction: a
-    /// consumer's output and its cursor land together or not at all. `expect` is a compare and
-    /// set: each named setting must still hold the value given (None: unset), or nothing is
-    /// written and the answer is [`StoreError::Conflict`] (another consumer got there first).
-    fn add_with_settings(
-        &mut self,
-        collection: Option<&Collection>,
-        objects: &[Incoming],
-        settings: &[(String, String)],
-        expect: &[(String, Option<String>)],
-    ) -> Result<Vec<AddOutcome>>;
 }
 
 /// The name prefix of the collections sync fills, one per partner (`inbound.PARTNER`).

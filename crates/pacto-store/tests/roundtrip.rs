@@ -3,7 +3,7 @@
 //! parse → serialize → parse is the identity.
 
 use pacto_stix::{SpecVersion, StixObject, read_objects_from_slice};
-use pacto_store::{Incoming, Query, SqliteStore, Store};
+use pacto_store::{Incoming, Query, SqliteStore, prelude::*};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 

@@ -1,7 +1,7 @@
 //! Behaviour of the SQLite store through the `Store` trait.
 
 use pacto_stix::{SpecVersion, StixObject};
-use pacto_store::{AddOutcome, Incoming, Query, SqliteStore, Store, StoredObject, Versions};
+use pacto_store::{AddOutcome, Incoming, Query, SqliteStore, StoredObject, Versions, prelude::*};
 use proptest::prelude::*;
 use serde_json::json;
 

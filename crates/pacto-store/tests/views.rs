@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use pacto_stix::{Facts, Filter, SpecVersion, StixObject, Tlp};
-use pacto_store::{Incoming, Query, SqliteStore, Store, StoredObject, Versions};
+use pacto_store::{Incoming, Query, SqliteStore, StoredObject, Versions, prelude::*};
 use proptest::prelude::*;
 use serde_json::json;
 

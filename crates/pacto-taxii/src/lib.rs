@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use pacto_store::Store;
+use pacto_store::prelude::*;
 
 pub use auth::{Credentials, hash_password, random_password, verify_password};
 pub use error::TaxiiError;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use pacto_federation::agreement::{Agreement, Decision, Share};
 use pacto_federation::ledger::{Chain, Checkpoint, Entry, Event};
-use pacto_store::{Collection, Page, Query, Store, StoredObject, User, ViewId};
+use pacto_store::{Collection, Page, Query, StoredObject, User, ViewId, prelude::*};
 use serde_json::Value;
 
 use crate::{AppState, TaxiiError};

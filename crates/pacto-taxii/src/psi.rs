@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pacto_federation::agreement::PsiGrant;
 use pacto_psi::{HolderSet, Mode, Normalizer, TAG_BYTES, wire};
-use pacto_store::{PsiSet, Store};
+use pacto_store::{PsiSet, prelude::*};
 
 use crate::{AppState, TaxiiError};
 

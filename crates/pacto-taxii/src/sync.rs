@@ -8,7 +8,7 @@ use std::path::Path;
 
 use pacto_stix::StixObject;
 use pacto_stix::validate::{Location, Session, Severity, SpecVersion};
-use pacto_store::{AddOutcome, Incoming, Provenance, Remote, Store};
+use pacto_store::{AddOutcome, Incoming, Provenance, Remote, prelude::*};
 use serde::Serialize;
 
 use crate::client::{ClientError, ClientLimits, ManifestEntry, TaxiiClient};

@@ -81,7 +81,7 @@ fn paging_during_writes_neither_skips_nor_repeats() {
 }
 
 fn rusqlite_order(node: &Node) -> Vec<String> {
-    use pacto_store::{Query, SqliteStore, Store};
+    use pacto_store::{Query, SqliteStore, prelude::*};
     let s = SqliteStore::open(&node.db).unwrap();
     let c = s.collection("intel").unwrap().unwrap();
     let mut ids = Vec::new();

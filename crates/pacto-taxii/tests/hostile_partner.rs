@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use common::*;
 use pacto_federation::agreement::Agreement;
 use pacto_stix::Tlp;
-use pacto_store::{SqliteStore, Store};
+use pacto_store::{SqliteStore, prelude::*};
 use serde_json::{Value, json};
 
 const AGREEMENT: &str = r#"

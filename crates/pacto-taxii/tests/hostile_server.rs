@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use pacto_stix::{SpecVersion, StixObject};
-use pacto_store::{Incoming, Query, Remote, SqliteStore, Store, Versions};
+use pacto_store::{Incoming, Query, Remote, SqliteStore, Versions, prelude::*};
 use pacto_taxii::client::ClientLimits;
 use pacto_taxii::sync::{SyncError, SyncOptions, SyncReport, sync_partner_with};
 use serde_json::{Value, json};
@@ -306,7 +306,8 @@ fn attack_with(a: Attack, limits: ClientLimits, words: &[&str]) {
         Err(e) => e.to_string(),
     };
     eprintln!("{a:?}: {err}");
-    assert!(started.elapsed() < Duration::from_secs(15), "{a:?} took {:?}", started.elapsed());
+    // A guard against hanging, not a timing claim: the limits end every attack long before this.
+    assert!(started.elapsed() < Duration::from_secs(120), "{a:?} took {:?}", started.elapsed());
     for w in words {
         assert!(err.contains(w), "{a:?}: {w:?} not in the error: {err}");
     }

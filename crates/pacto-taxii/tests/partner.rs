@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use common::*;
 use pacto_stix::Tlp;
-use pacto_store::{SqliteStore, Store};
+use pacto_store::{SqliteStore, prelude::*};
 use serde_json::{Value, json};
 
 const AGREEMENT: &str = r#"

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use pacto_federation::agreement::Agreement;
 use pacto_psi::{HolderSet, Mode, Normalizer, Querier, wire};
-use pacto_store::{PsiSet, SqliteStore, Store};
+use pacto_store::{PsiSet, SqliteStore, prelude::*};
 use pacto_taxii::ServerConfig;
 
 const PATH: &str = "/api/psi/serials/";

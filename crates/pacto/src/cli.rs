@@ -22,6 +22,9 @@ pub struct Global {
     /// Where the node keeps its database [default: $XDG_DATA_HOME/pacto, else ~/.local/share/pacto]
     #[arg(long, global = true, env = "PACTO_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The node's database: sqlite:PATH or postgres://USER@HOST/DB [default: sqlite:DIR/pacto.db in the data directory]
+    #[arg(long, global = true, env = "PACTO_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
     /// Log level (error, warn, info, debug, trace) or a tracing filter; PACTO_LOG overrides it
     #[arg(long, global = true, default_value = "warn", value_name = "FILTER")]
     pub log_level: String,

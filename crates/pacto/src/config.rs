@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use pacto_store::SqliteStore;
+use pacto_store::{Connection, Database};
 
 use crate::cli::Global;
 
@@ -22,14 +22,32 @@ pub fn data_dir(g: &Global) -> PathBuf {
     PathBuf::from("pacto-data")
 }
 
-/// Open the embedded store in the data directory.
-pub fn open_store(g: &Global) -> anyhow::Result<SqliteStore> {
-    let dir = data_dir(g);
-    let path = dir.join("pacto.db");
-    tracing::debug!(path = %path.display(), "opening store");
-    private_db(&path)?;
-    let s = SqliteStore::open_writer(&path).with_context(|| format!("cannot open the store at {}", path.display()))?;
-    private_db(&path)?;
+/// The node's database: `--database` (or `PACTO_DATABASE`), else `fallback` (serve's
+/// configuration file), else `pacto.db` in the data directory.
+pub fn database(g: &Global, fallback: Option<&str>) -> anyhow::Result<Database> {
+    match g.database.as_deref().or(fallback) {
+        Some(url) => Ok(Database::parse(url)?),
+        None => Ok(Database::in_data_dir(&data_dir(g))),
+    }
+}
+
+/// Open the node's database as this process's writer (schema migrations are applied on open).
+pub fn open_store(g: &Global) -> anyhow::Result<Connection> {
+    open_database(&database(g, None)?, true)
+}
+
+/// Open a connection to `db`: a SQLite file is made private to its owner first (see
+/// [`private_db`]).
+pub fn open_database(db: &Database, writer: bool) -> anyhow::Result<Connection> {
+    tracing::debug!(database = %db.display(), "opening store");
+    if let Some(path) = db.sqlite_path() {
+        private_db(path)?;
+    }
+    let s = if writer { db.open_writer() } else { db.open() };
+    let s = s.with_context(|| format!("cannot open the store at {}", db.display()))?;
+    if let Some(path) = db.sqlite_path() {
+        private_db(path)?;
+    }
     Ok(s)
 }
 

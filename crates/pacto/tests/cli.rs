@@ -529,7 +529,7 @@ fn only_sync_writes_to_inbound_collections() {
     // The inbound collection as sync creates it.
     let inbound_id = {
         let mut s = pacto_store::SqliteStore::open(&dir.path().join("pacto.db")).unwrap();
-        pacto_store::Store::create_collection(&mut s, "inbound.mx", "Received from mx", None).unwrap().id
+        pacto_store::ObjectStore::create_collection(&mut s, "inbound.mx", "Received from mx", None).unwrap().id
     };
     let refusal = "inbound.mx holds what partner mx sent; only sync writes to it";
     for target in ["inbound.mx", inbound_id.as_str()] {

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use pacto_store::{SqliteStore, Store, User};
+use pacto_store::{SqliteStore, User, prelude::*};
 use pacto_taxii::client::{ClientLimits, HttpClient};
 use pacto_taxii::{AppState, ServerConfig, SharedStore, Stores};
 use serde_json::Value;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 use pacto_federation::agreement::Decision;
-use pacto_store::{Query, Store, Versions};
+use pacto_store::{Query, Versions};
 use serde_json::{Value, json};
 
 use super::EXIT_OK;

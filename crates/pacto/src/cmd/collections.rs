@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use pacto_stix::Timestamp;
-use pacto_store::Store;
+
 use serde_json::json;
 
 use super::EXIT_OK;

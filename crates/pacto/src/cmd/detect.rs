@@ -2,7 +2,7 @@
 //! observations, and the catch-up run (`pacto serve` runs it continuously).
 
 use pacto_detect::{Hunter, Setup};
-use pacto_store::Store;
+use pacto_store::prelude::*;
 
 use super::EXIT_OK;
 use crate::cli::{DetectCmd, Global};
@@ -50,7 +50,7 @@ pub fn run(g: &Global, cmd: DetectCmd) -> anyhow::Result<i32> {
                 None => None,
             };
             let setup = Setup { indicators, observations, sightings, sighted_by };
-            setup.save(&mut store)?;
+            setup.save(&mut *store)?;
             println!(
                 "indicators from {} are matched against observed-data in {}; sightings go to {}",
                 setup.indicators.join(", "),
@@ -58,7 +58,7 @@ pub fn run(g: &Global, cmd: DetectCmd) -> anyhow::Result<i32> {
                 setup.sightings
             );
         }
-        DetectCmd::Status => match Setup::load(&store)? {
+        DetectCmd::Status => match Setup::load(&*store)? {
             Some(s) => {
                 println!("indicators:   {}", s.indicators.join(", "));
                 println!("observations: {}", s.observations.join(", "));
@@ -70,13 +70,13 @@ pub fn run(g: &Global, cmd: DetectCmd) -> anyhow::Result<i32> {
             None => println!("detection is not set up (`pacto detect setup`)"),
         },
         DetectCmd::Run { retro } => {
-            let setup = Setup::load(&store)?
+            let setup = Setup::load(&*store)?
                 .ok_or_else(|| anyhow::anyhow!("detection is not set up (`pacto detect setup`)"))?;
             let mut h = Hunter::new(setup);
             let mut progress = Progress::items("detect", "observations", g.no_progress);
-            let r = h.catch_up_with(&mut store, PAGE, &mut |t| progress.update(0, t.observations))?;
+            let r = h.catch_up_with(&mut *store, PAGE, &mut |t| progress.update(0, t.observations))?;
             let past = if retro {
-                Some(h.retro_hunt(&mut store, PAGE, &mut |t| progress.update(0, r.observations + t.observations))?)
+                Some(h.retro_hunt(&mut *store, PAGE, &mut |t| progress.update(0, r.observations + t.observations))?)
             } else {
                 None
             };

@@ -3,7 +3,7 @@
 use std::io::{BufWriter, Write};
 
 use anyhow::Context;
-use pacto_store::{Query, Store, StoreError, Versions};
+use pacto_store::{Query, StoreError, Versions, prelude::*};
 
 use super::EXIT_OK;
 use crate::cli::{ExportArgs, Global, VersionsArg};
@@ -37,7 +37,7 @@ pub fn run(g: &Global, args: ExportArgs) -> anyhow::Result<i32> {
         None => {
             let stdout = std::io::stdout();
             let mut w = BufWriter::with_capacity(1 << 20, stdout.lock());
-            let n = write_bundle(&store, &collection, &query, bundle_version, &mut w)?;
+            let n = write_bundle(&*store, &collection, &query, bundle_version, &mut w)?;
             w.flush()?;
             n
         }
@@ -45,7 +45,7 @@ pub fn run(g: &Global, args: ExportArgs) -> anyhow::Result<i32> {
             let tmp = path.with_extension("partial");
             let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
             let mut w = BufWriter::with_capacity(1 << 20, file);
-            let n = write_bundle(&store, &collection, &query, bundle_version, &mut w)?;
+            let n = write_bundle(&*store, &collection, &query, bundle_version, &mut w)?;
             let file = w.into_inner().map_err(|e| e.into_error())?;
             file.sync_all()?;
             std::fs::rename(&tmp, path).with_context(|| format!("cannot move {} into place", tmp.display()))?;

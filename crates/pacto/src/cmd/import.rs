@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use anyhow::Context;
-use pacto_store::{Ingest, IngestReport, Store, StoreError};
+use pacto_store::{Ingest, IngestReport, StoreError};
 use serde_json::json;
 
 use super::{EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE};
@@ -45,7 +45,7 @@ pub fn run(g: &Global, args: ImportArgs) -> anyhow::Result<i32> {
         };
         let counter = src.read_bytes.clone();
         let mut progress = Progress::new(&format!("import {display}"), src.size, g.no_progress);
-        let (report, result) = Ingest::run(&mut store, &collection, args.batch_size, |ingest| {
+        let (report, result) = Ingest::run(&mut *store, &collection, args.batch_size, |ingest| {
             src.for_each(|o| -> Result<(), StoreError> {
                 ingest.offer(o)?;
                 let read = ingest.report().read;
@@ -89,7 +89,7 @@ pub fn run(g: &Global, args: ImportArgs) -> anyhow::Result<i32> {
             }
         }
     }
-    super::after_write(g, &mut store)?;
+    super::after_write(g, &mut *store)?;
     Ok(worst)
 }
 

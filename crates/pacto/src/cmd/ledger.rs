@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use pacto_federation::ledger::{self, Checkpoint, Entry};
-use pacto_store::Store;
+use pacto_store::prelude::*;
 
 use super::{EXIT_INVALID, EXIT_OK};
 use crate::cli::{Global, LedgerCmd};
@@ -61,7 +61,7 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
                 (Some(_), None) => anyhow::bail!("verifying an export needs --public-key"),
                 _ => {
                     let store = config::open_store(g)?;
-                    let (entries, checkpoints) = load(&store)?;
+                    let (entries, checkpoints) = load(&*store)?;
                     ledger::verify(&entries, &checkpoints, &config::node_key(g)?.verifying_key())
                 }
             };
@@ -78,7 +78,7 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
         }
         LedgerCmd::Export { output } => {
             let store = config::open_store(g)?;
-            let (entries, checkpoints) = load(&store)?;
+            let (entries, checkpoints) = load(&*store)?;
             let text = ledger::export(&config::node_key(g)?.verifying_key(), &entries, &checkpoints);
             match output {
                 Some(p) => std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?,

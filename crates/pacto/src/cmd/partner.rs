@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use pacto_federation::agreement::Agreement;
-use pacto_store::{Store, User};
+use pacto_store::{User, prelude::*};
 
 use super::EXIT_OK;
 use crate::cli::{Global, PartnerCmd};
@@ -70,7 +70,7 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
                 println!("{name}");
                 let a = agreements.iter().find(|a| a.partner == name);
                 let r = remotes.iter().find(|r| r.partner == name);
-                print_partner(&store, name, a, r)?;
+                print_partner(&*store, name, a, r)?;
             }
         }
         PartnerCmd::Show { name } => {
@@ -84,7 +84,7 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
                 );
             }
             println!("{name}");
-            print_partner(&store, &name, a, r.as_ref())?;
+            print_partner(&*store, &name, a, r.as_ref())?;
             if let Ok(text) = std::fs::read_to_string(&path) {
                 println!("\n# {}", path.display());
                 print!("{text}");
@@ -148,7 +148,7 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
 /// Both directions of a partnership: what it may read here (the agreement given), and what
 /// this node reads there (the connection held, its last sync).
 fn print_partner(
-    store: &impl Store,
+    store: &dyn Store,
     name: &str,
     a: Option<&Agreement>,
     r: Option<&pacto_store::Remote>,

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use pacto_psi::{HolderSet, Mode, Normalizer, Outcome, Querier, count_query, wire};
-use pacto_store::{PsiSet, Store};
+use pacto_store::PsiSet;
 
 use super::EXIT_OK;
 use crate::cli::{Global, SetCmd};
@@ -57,7 +57,7 @@ pub fn set(g: &Global, cmd: SetCmd) -> anyhow::Result<i32> {
             for s in store.psi_sets()? {
                 // A secret an earlier version left in the database moves to its key file.
                 if s.secret.is_some() {
-                    keys.secret(&mut store, &s).map_err(|e| anyhow::anyhow!(e))?;
+                    keys.secret(&mut *store, &s).map_err(|e| anyhow::anyhow!(e))?;
                 }
                 println!(
                     "{:<24} {:>10} items  rule {:<7} since {}",

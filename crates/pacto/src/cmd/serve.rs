@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use pacto_store::{SqliteStore, Store, User};
+use pacto_store::{Database, User};
 use pacto_taxii::{ApiRoot, AppState, ServerConfig, SharedStore, Stores};
 use serde::Deserialize;
 
@@ -18,6 +18,8 @@ use crate::config;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
+    /// The database URL (`--database` and `PACTO_DATABASE` take precedence).
+    pub database: Option<String>,
     pub listen: Option<String>,
     pub public_url: Option<String>,
     pub title: Option<String>,
@@ -166,11 +168,9 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
         limits: file.limits.as_ref().map(LimitsConfig::resolve).transpose()?.unwrap_or(defaults.limits),
     };
 
-    // One writer and a few readers on the same database file.
-    let db = config::data_dir(g).join("pacto.db");
-    config::private_db(&db)?;
-    let mut writer =
-        SqliteStore::open_writer(&db).with_context(|| format!("cannot open the store at {}", db.display()))?;
+    // One writer and a few readers on the same database.
+    let db = config::database(g, file.database.as_deref())?;
+    let mut writer = config::open_database(&db, true)?;
     for c in &file.collections {
         if writer.collection(&c.name)?.is_none() {
             let made =
@@ -208,11 +208,9 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
         eprintln!("pacto: its password, shown only now: {password}");
         eprintln!("pacto: add partner accounts with `pacto user add NAME --read C --write C` (password on stdin)");
     }
-    let readers =
-        (0..4).map(|_| SqliteStore::open(&db).map(|s| Box::new(s) as SharedStore)).collect::<Result<Vec<_>, _>>()?;
+    let readers = (0..4).map(|_| config::open_database(&db, false)).collect::<anyhow::Result<Vec<SharedStore>>>()?;
     let key = config::node_key(g)?;
-    config::private_db(&db)?;
-    let state = AppState::with_keys(server, Stores::new(Box::new(writer), readers), key, config::psi_keys(g));
+    let state = AppState::with_keys(server, Stores::new(writer, readers), key, config::psi_keys(g));
     let agreements_dir = config::agreements_dir(g);
     state
         .set_agreements(config::load_agreements(&agreements_dir))
@@ -334,19 +332,19 @@ async fn reload_agreements(state: Arc<AppState>, dir: PathBuf) {
 /// Match new observations against the indicators, on a thread of its own with its own store
 /// connection: objects that arrive by POST, import or sync are seen within about a second.
 /// The setup is reread every pass, so `pacto detect setup` takes effect without a restart.
-fn start_detection(db: PathBuf, state: Arc<AppState>) -> anyhow::Result<()> {
-    let mut store = SqliteStore::open(&db)?;
+fn start_detection(db: Database, state: Arc<AppState>) -> anyhow::Result<()> {
+    let mut store = db.open()?;
     std::thread::Builder::new().name("detect".into()).spawn(move || {
         let mut hunter: Option<pacto_detect::Hunter> = None;
         loop {
-            match pacto_detect::Setup::load(&store) {
+            match pacto_detect::Setup::load(&*store) {
                 Ok(Some(setup)) => {
                     let h = match hunter.take() {
                         Some(h) if h.setup == setup => h,
                         _ => pacto_detect::Hunter::new(setup),
                     };
                     let h = hunter.insert(h);
-                    match h.catch_up(&mut store, super::detect::PAGE) {
+                    match h.catch_up(&mut *store, super::detect::PAGE) {
                         Ok(r) => {
                             state.metrics.detection(h.detector.indicators() as u64, r.observations, r.sightings);
                             if r.observations > 0 || r.sightings > 0 {
@@ -375,14 +373,14 @@ fn start_detection(db: PathBuf, state: Arc<AppState>) -> anyhow::Result<()> {
 
 /// Sync every connected partner on a thread of its own, with its own store connection, so that
 /// a slow partner never holds up the server's writes.
-fn start_sync(db: PathBuf, every: std::time::Duration) -> anyhow::Result<()> {
-    let mut store = SqliteStore::open(&db)?;
+fn start_sync(db: Database, every: std::time::Duration) -> anyhow::Result<()> {
+    let mut store = db.open()?;
     std::thread::Builder::new().name("sync".into()).spawn(move || {
         loop {
             match store.remotes() {
                 Ok(remotes) => {
                     for r in remotes {
-                        match pacto_taxii::sync::sync_partner(&mut store, &r, 1000) {
+                        match pacto_taxii::sync::sync_partner(&mut *store, &r, 1000) {
                             Ok(rep) => tracing::info!(
                                 partner = rep.partner,
                                 added = rep.added,

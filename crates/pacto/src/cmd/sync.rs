@@ -1,7 +1,7 @@
 //! `pacto sync` and `pacto adopt`.
 
 use anyhow::Context;
-use pacto_store::{AddOutcome, Store};
+use pacto_store::AddOutcome;
 use serde_json::json;
 
 use super::{EXIT_INVALID, EXIT_OK};
@@ -17,7 +17,7 @@ pub fn run(g: &Global, partner: Option<String>, format: OutputFormat) -> anyhow:
     }
     let mut worst = EXIT_OK;
     for r in remotes {
-        match pacto_taxii::sync::sync_partner(&mut store, &r, 1000) {
+        match pacto_taxii::sync::sync_partner(&mut *store, &r, 1000) {
             Ok(rep) => {
                 match format {
                     OutputFormat::Json => println!("{}", json!(rep)),
@@ -47,7 +47,7 @@ pub fn run(g: &Global, partner: Option<String>, format: OutputFormat) -> anyhow:
             }
         }
     }
-    super::after_write(g, &mut store)?;
+    super::after_write(g, &mut *store)?;
     Ok(worst)
 }
 

@@ -3,7 +3,7 @@
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::Context;
-use pacto_store::{Store, User};
+use pacto_store::User;
 use serde_json::json;
 
 use super::EXIT_OK;

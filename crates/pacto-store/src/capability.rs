@@ -1,0 +1,139 @@
+//! What a backend stores, split by capability. A caller names the capability it needs
+//! (`&dyn ObjectStore`, `S: LedgerStore`); [`Store`] is all of them, and every backend
+//! implements every one (the conformance suite in `tests/conformance` checks that they
+//! behave alike).
+
+use pacto_stix::Filter;
+
+use crate::*;
+
+/// Collections and the object versions they hold, with partners' views of them.
+pub trait ObjectStore {
+    /// Create a collection; `name` is its short name.
+    fn create_collection(&mut self, name: &str, title: &str, description: Option<&str>) -> Result<Collection>;
+    /// Look a collection up by name or id.
+    fn collection(&self, name_or_id: &str) -> Result<Option<Collection>>;
+    /// All collections, by name.
+    fn collections(&self) -> Result<Vec<Collection>>;
+    /// Counts for one collection.
+    fn stats(&self, collection: &Collection) -> Result<CollectionStats>;
+    /// Add objects in one transaction: all outcomes are durable together, or none is.
+    fn add_batch(&mut self, collection: &Collection, objects: &[Incoming]) -> Result<Vec<AddOutcome>>;
+    /// Several batches, perhaps into different collections, in one transaction (group commit:
+    /// one durable write for many requests).
+    fn add_batches(&mut self, batches: &[(&Collection, &[Incoming])]) -> Result<Vec<Vec<AddOutcome>>>;
+    /// Stream the versions a query selects to `f`, in date_added order.
+    fn scan(&self, collection: &Collection, query: &Query, f: &mut dyn FnMut(StoredObject) -> Result<()>)
+    -> Result<()>;
+    /// One page of a query (`query.limit` versions at most) and whether more follow.
+    fn page(&self, collection: &Collection, query: &Query) -> Result<Page> {
+        let limit = query.limit.unwrap_or(usize::MAX);
+        let mut objects = Vec::new();
+        let probe = Query { limit: Some(limit.saturating_add(1)), ..query.clone() };
+        self.scan(collection, &probe, &mut |o| {
+            objects.push(o);
+            Ok(())
+        })?;
+        let more = objects.len() > limit;
+        objects.truncate(limit);
+        Ok(Page { objects, more })
+    }
+    /// Delete the selected versions of one object; returns how many were deleted.
+    fn delete_object(&mut self, collection: &Collection, id: &str, versions: &Versions) -> Result<u64>;
+    /// Versions stored across all collections.
+    fn total_versions(&self) -> Result<u64>;
+    /// The view of `collection` through `filter`, made (and filled from what the collection
+    /// holds) if it does not exist yet. Every later write to the collection keeps it up to
+    /// date in the same transaction. A view's `date_added` values are its own: strictly
+    /// increasing, consecutive within one transaction and never earlier than the start of the
+    /// second in which it was written, so their spacing says nothing of the versions the
+    /// view leaves out.
+    fn view(&mut self, collection: &Collection, filter: &Filter) -> Result<ViewId>;
+    /// Drop every view but these (views of filters no longer in force).
+    fn retain_views(&mut self, keep: &[ViewId]) -> Result<()>;
+    /// Whether the view holds some version of `id` (so that a reference to it may stay).
+    fn in_view(&self, view: ViewId, collection: &Collection, id: &str) -> Result<bool>;
+}
+
+/// The node's accounts: who may call its API, and what each may read and write.
+pub trait AccountStore {
+    /// Create or replace a user.
+    fn put_user(&mut self, user: &User) -> Result<()>;
+    /// Remove a user; false when there was none.
+    fn remove_user(&mut self, name: &str) -> Result<bool>;
+    fn user(&self, name: &str) -> Result<Option<User>>;
+    fn users(&self) -> Result<Vec<User>>;
+}
+
+/// Partners this node reads from: how to reach them, where sync stands, and where received objects came from.
+pub trait PartnerStore {
+    /// Partners' TAXII servers, for sync.
+    fn put_remote(&mut self, remote: &Remote) -> Result<()>;
+    fn remote(&self, partner: &str) -> Result<Option<Remote>>;
+    fn remotes(&self) -> Result<Vec<Remote>>;
+    fn remove_remote(&mut self, partner: &str) -> Result<bool>;
+    /// The sync cursor for one remote collection of one partner.
+    fn sync_cursor(&self, partner: &str, remote_collection: &str) -> Result<Option<String>>;
+    /// Add objects received from a partner, their provenance, and the new sync cursor, in one
+    /// transaction: after a crash, either all of a page is stored and the cursor moved past it,
+    /// or none of it.
+    fn add_synced(
+        &mut self,
+        collection: &Collection,
+        objects: &[Incoming],
+        provenance: &[Provenance],
+        cursor: (&str, &str, &str),
+    ) -> Result<Vec<AddOutcome>>;
+    /// Where the versions of an object in a collection came from (empty for local objects).
+    fn provenance(&self, collection: &Collection, id: &str) -> Result<Vec<Provenance>>;
+    /// Copy every version of the given objects from one collection into another, keeping their
+    /// provenance (an analyst adopting received intelligence).
+    fn adopt(&mut self, from: &Collection, to: &Collection, ids: &[String]) -> Result<Vec<AddOutcome>>;
+}
+
+/// Private sets for matching (their blinded form; secrets live outside the database).
+pub trait PsiStore {
+    /// Private sets for matching.
+    fn put_psi_set(&mut self, set: &PsiSet) -> Result<()>;
+    fn psi_set(&self, name: &str) -> Result<Option<PsiSet>>;
+    fn psi_sets(&self) -> Result<Vec<PsiSet>>;
+    fn remove_psi_set(&mut self, name: &str) -> Result<bool>;
+}
+
+/// The disclosure ledger, appended in one linear order whichever process writes.
+pub trait LedgerStore {
+    /// How many ledger entries of `kind` a partner has for `collection` since `since` (a
+    /// timestamp): the basis of per-day query limits.
+    fn ledger_count_since(&self, partner: &str, kind: &str, collection: &str, since: &str) -> Result<u64>;
+    /// The disclosure ledger: append entries (sequence number, partner, JSON text) in one
+    /// transaction; sequence numbers must follow the last one without a gap.
+    fn ledger_append(&mut self, entries: &[(u64, String, String)], checkpoint: Option<(u64, String)>) -> Result<()>;
+    /// The last entry's sequence number and text.
+    fn ledger_head(&self) -> Result<Option<(u64, String)>>;
+    /// Entries after `after`, in order, optionally for one partner only; at most `limit`.
+    fn ledger_entries(&self, after: u64, partner: Option<&str>, limit: usize) -> Result<Vec<(u64, String)>>;
+    /// Every checkpoint's text, in order.
+    fn ledger_checkpoints(&self) -> Result<Vec<String>>;
+}
+
+/// Node settings kept in the database, and writes that move them together with objects.
+pub trait SettingStore {
+    /// A node setting kept in the database (None when unset).
+    fn setting(&self, key: &str) -> Result<Option<String>>;
+    /// Add objects to a collection (when given) and set node settings, in one transaction: a
+    /// consumer's output and its cursor land together or not at all. `expect` is a compare and
+    /// set: each named setting must still hold the value given (None: unset), or nothing is
+    /// written and the answer is [`StoreError::Conflict`] (another consumer got there first).
+    fn add_with_settings(
+        &mut self,
+        collection: Option<&Collection>,
+        objects: &[Incoming],
+        settings: &[(String, String)],
+        expect: &[(String, Option<String>)],
+    ) -> Result<Vec<AddOutcome>>;
+}
+
+/// Every capability: what a node's process holds one connection of.
+pub trait Store: ObjectStore + AccountStore + PartnerStore + PsiStore + LedgerStore + SettingStore {}
+
+impl<T: ObjectStore + AccountStore + PartnerStore + PsiStore + LedgerStore + SettingStore + ?Sized> Store for T {}

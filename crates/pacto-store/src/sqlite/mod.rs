@@ -1,0 +1,356 @@
+//! The embedded SQLite backend.
+//!
+//! One file in the node's data directory, in WAL mode with `synchronous=FULL`: a batch is
+//! durable once `add_batch` returns, and a process killed at any moment leaves the database
+//! at the last committed batch.
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde_json::Value;
+
+use pacto_stix::Facts;
+
+mod node;
+mod objects;
+
+use crate::prelude::*;
+use crate::{
+    AddOutcome, Collection, CollectionStats, Incoming, Provenance, PsiSet, Query, Remote, Result, StoreError,
+    StoredObject, User, Versions, ViewId,
+};
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend { backend: "sqlite", message: e.to_string() }
+    }
+}
+
+/// Version 2 added partners' views (`views`, `view_rows`); a version-1 database gains them
+/// on open (they fill when agreements are loaded), and a version-1 pacto refuses a version-2
+/// database, which it would write without keeping the views up to date.
+const SCHEMA_VERSION: i64 = 2;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS collections (
+    pk          INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL UNIQUE,
+    title       TEXT NOT NULL,
+    description TEXT,
+    created_us  INTEGER NOT NULL,
+    -- the last date_added handed out; only ever grows, so date_added is strictly increasing
+    last_added  INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS objects (
+    seq          INTEGER PRIMARY KEY,
+    coll         INTEGER NOT NULL REFERENCES collections(pk),
+    -- a 64-bit hash of id: the index on it is a fifth the size of one on the text, so it stays
+    -- in cache for millions of objects; lookups compare the id itself as well
+    idh          INTEGER NOT NULL,
+    id           TEXT NOT NULL,
+    version      TEXT NOT NULL,
+    type         TEXT NOT NULL,
+    spec_version TEXT NOT NULL,
+    date_added   INTEGER NOT NULL,
+    revoked      INTEGER NOT NULL,
+    is_latest    INTEGER NOT NULL,
+    is_first     INTEGER NOT NULL,
+    raw          TEXT NOT NULL
+);
+-- (coll, id, version) is unique: add_one checks before it inserts, inside a write transaction.
+CREATE INDEX IF NOT EXISTS objects_by_id ON objects (coll, idh);
+-- The disclosure ledger (entries are hash-chained JSON; see pacto-federation::ledger).
+CREATE TABLE IF NOT EXISTS ledger (
+    seq     INTEGER PRIMARY KEY,
+    partner TEXT NOT NULL,
+    entry   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_by_partner ON ledger (partner, seq);
+CREATE TABLE IF NOT EXISTS ledger_checkpoints (
+    seq        INTEGER PRIMARY KEY,
+    checkpoint TEXT NOT NULL
+);
+-- Partners' servers, sync cursors, and where received objects came from.
+CREATE TABLE IF NOT EXISTS remotes (
+    partner  TEXT PRIMARY KEY,
+    api_root TEXT NOT NULL,
+    username TEXT NOT NULL,
+    password TEXT NOT NULL,
+    ca_file  TEXT
+);
+CREATE TABLE IF NOT EXISTS sync_cursors (
+    partner           TEXT NOT NULL,
+    remote_collection TEXT NOT NULL,
+    cursor            TEXT NOT NULL,
+    PRIMARY KEY (partner, remote_collection)
+);
+CREATE TABLE IF NOT EXISTS provenance (
+    coll              INTEGER NOT NULL,
+    idh               INTEGER NOT NULL,
+    id                TEXT NOT NULL,
+    version           TEXT NOT NULL,
+    partner           TEXT NOT NULL,
+    remote_collection TEXT NOT NULL,
+    remote_date_added TEXT NOT NULL,
+    fetched_us        INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS provenance_by_object ON provenance (coll, idh);
+CREATE TABLE IF NOT EXISTS psi_sets (
+    name       TEXT PRIMARY KEY,
+    normalizer TEXT NOT NULL,
+    secret     BLOB NOT NULL,
+    tags       BLOB NOT NULL,
+    items      INTEGER NOT NULL,
+    created_us INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+    name          TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    can_read      TEXT NOT NULL,  -- JSON list of collection names, or ["*"]
+    can_write     TEXT NOT NULL
+);
+
+CREATE UNIQUE INDEX IF NOT EXISTS objects_by_added ON objects (coll, date_added);
+
+-- Partners' views (Store::view): per collection and sharing filter, the object versions the
+-- filter admits, with date_added values of the view's own; kept by every write.
+CREATE TABLE IF NOT EXISTS views (
+    pk         INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: a dropped view's id stays dead
+    coll       INTEGER NOT NULL REFERENCES collections(pk),
+    filter     TEXT NOT NULL,
+    last_added INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (coll, filter)
+);
+CREATE TABLE IF NOT EXISTS view_rows (
+    view       INTEGER NOT NULL,
+    date_added INTEGER NOT NULL,
+    seq        INTEGER NOT NULL,   -- objects.seq
+    idh        INTEGER NOT NULL,
+    id         TEXT NOT NULL,
+    version    TEXT NOT NULL,
+    is_latest  INTEGER NOT NULL,   -- latest among the versions in the view
+    is_first   INTEGER NOT NULL,
+    PRIMARY KEY (view, date_added)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS view_rows_by_id ON view_rows (view, idh);
+CREATE INDEX IF NOT EXISTS view_rows_by_seq ON view_rows (seq);
+-- A private set's points blinded under its secret (size-only queries); the secret itself is
+-- kept in a key file, never here.
+CREATE TABLE IF NOT EXISTS psi_points (name TEXT PRIMARY KEY, points BLOB NOT NULL);
+"#;
+
+/// The SQLite store.
+pub struct SqliteStore {
+    conn: Connection,
+    checkpointer: Option<Checkpointer>,
+    /// SQLite virtual-machine steps taken by reads (`scan`): the work a read did, counted
+    /// exactly, so tests can show that a partner's read costs nothing for what it leaves out.
+    scan_steps: std::cell::Cell<u64>,
+}
+
+/// Copies the write-ahead log into the database file on its own thread and connection, so
+/// that writers never stop to do it (SQLite's automatic checkpoint runs inside a commit).
+struct Checkpointer {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    const EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+    fn start(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::park_timeout(Self::EVERY);
+                    // PASSIVE never blocks readers or writers; it copies what it can.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+                // On the way out, fold the whole log back (it then starts over small).
+                let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            })
+            .map_err(|e| StoreError::Other(format!("cannot start the checkpoint thread: {e}")))?;
+        Ok(Checkpointer { stop, handle: Some(handle) })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            h.thread().unpark();
+            let _ = h.join();
+        }
+    }
+}
+
+fn now_us() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64)
+}
+
+fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the database file at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Other(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        Self::init(Connection::open(path)?)
+    }
+
+    /// Open the database as its node's writer: as [`SqliteStore::open`], and checkpoints of the
+    /// write-ahead log move to a background thread (commits no longer pause for them). Open one
+    /// such store per database; readers use [`SqliteStore::open`].
+    pub fn open_writer(path: &Path) -> Result<Self> {
+        let mut store = Self::open(path)?;
+        store.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        store.checkpointer = Some(Checkpointer::start(path)?);
+        Ok(store)
+    }
+
+    /// A private in-memory database (tests, benchmarks).
+    pub fn open_in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Self> {
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A 64 MiB page cache: imports touch many index pages. (No mmap: mapped pages count
+        // toward the process's resident memory, which must stay small on large imports.)
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        conn.execute_batch(SCHEMA)?;
+        let found: Option<String> =
+            conn.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).optional()?;
+        match found {
+            None => {
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
+                    [SCHEMA_VERSION.to_string()],
+                )?;
+            }
+            Some(v) if v == SCHEMA_VERSION.to_string() => {}
+            // Version 1 lacked only the views, which the schema above has just created.
+            Some(v) if v == "1" => {
+                conn.execute("UPDATE meta SET value = ?1 WHERE key = 'schema_version'", [SCHEMA_VERSION.to_string()])?;
+            }
+            Some(v) => {
+                return Err(StoreError::Other(format!(
+                    "the database has schema version {v}; this pacto understands version {SCHEMA_VERSION}"
+                )));
+            }
+        }
+        Ok(SqliteStore { conn, checkpointer: None, scan_steps: std::cell::Cell::new(0) })
+    }
+
+    fn coll_pk(&self, c: &Collection) -> Result<i64> {
+        self.conn
+            .query_row("SELECT pk FROM collections WHERE id = ?1", [&c.id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::NoSuchCollection(c.name.clone()))
+    }
+}
+
+impl SqliteStore {
+    /// SQLite virtual-machine steps taken by reads through this connection so far.
+    pub fn scan_steps(&self) -> u64 {
+        self.scan_steps.get()
+    }
+}
+
+/// The SQL condition for a version selection (None: no condition), pushing its arguments.
+pub(super) fn versions_condition(v: &Versions, args: &mut Vec<rusqlite::types::Value>, t: &str) -> Option<String> {
+    if v.all {
+        return None;
+    }
+    let mut any = Vec::new();
+    if v.first {
+        any.push(format!("{t}is_first = 1"));
+    }
+    if v.last {
+        any.push(format!("{t}is_latest = 1"));
+    }
+    if !v.at.is_empty() {
+        any.push(format!("{t}version IN ({})", vec!["?"; v.at.len()].join(",")));
+        args.extend(v.at.iter().map(|a| rusqlite::types::Value::Text(a.clone())));
+    }
+    if !v.at_added.is_empty() {
+        any.push(format!("({t}version = '' AND {t}date_added IN ({}))", vec!["?"; v.at_added.len()].join(",")));
+        args.extend(v.at_added.iter().map(|a| rusqlite::types::Value::Integer(*a)));
+    }
+    Some(if any.is_empty() { "0".to_string() } else { format!("({})", any.join(" OR ")) })
+}
+
+pub(super) fn psi_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PsiSet> {
+    let secret: Vec<u8> = r.get(2)?;
+    Ok(PsiSet {
+        name: r.get(0)?,
+        normalizer: r.get(1)?,
+        secret: secret.try_into().ok(),
+        tags: r.get(3)?,
+        points: r.get::<_, Option<Vec<u8>>>(6)?.unwrap_or_default(),
+        items: r.get(4)?,
+        created_us: r.get(5)?,
+    })
+}
+
+pub(super) fn remote_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Remote> {
+    Ok(Remote { partner: r.get(0)?, api_root: r.get(1)?, username: r.get(2)?, password: r.get(3)?, ca_file: r.get(4)? })
+}
+
+pub(super) fn insert_provenance(tx: &Transaction<'_>, pk: i64, p: &Provenance) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO provenance (coll, idh, id, version, partner, remote_collection, remote_date_added, fetched_us)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        pk,
+        id_hash(&p.id),
+        p.id,
+        p.version,
+        p.partner,
+        p.remote_collection,
+        p.remote_date_added,
+        p.fetched_us
+    ])?;
+    Ok(())
+}
+
+pub(super) fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    let list = |i: usize| -> rusqlite::Result<Vec<String>> {
+        let text: String = r.get(i)?;
+        serde_json::from_str(&text)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+    };
+    Ok(User { name: r.get(0)?, password_hash: r.get(1)?, can_read: list(2)?, can_write: list(3)? })
+}
+
+/// FNV-1a, 64 bits: a stable hash of an object id for the id index (collisions only cost a
+/// comparison of the ids themselves).
+pub(super) fn id_hash(id: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
+}
