@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::{Result, SqliteStore, Store, StoreError};
+use crate::{PostgresStore, Result, SqliteStore, Store, StoreError};
 
 /// A database a node's processes open connections to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,9 +72,7 @@ impl Database {
     pub fn open_writer(&self) -> Result<Connection> {
         match self {
             Database::Sqlite(p) => Ok(Box::new(SqliteStore::open_writer(p)?)),
-            Database::Postgres(u) => {
-                Err(StoreError::Open { target: redact(u), message: "PostgreSQL support is not built yet".into() })
-            }
+            Database::Postgres(u) => Ok(Box::new(PostgresStore::connect(u)?)),
         }
     }
 
@@ -82,15 +80,13 @@ impl Database {
     pub fn open(&self) -> Result<Connection> {
         match self {
             Database::Sqlite(p) => Ok(Box::new(SqliteStore::open(p)?)),
-            Database::Postgres(u) => {
-                Err(StoreError::Open { target: redact(u), message: "PostgreSQL support is not built yet".into() })
-            }
+            Database::Postgres(u) => Ok(Box::new(PostgresStore::connect(u)?)),
         }
     }
 }
 
 /// A URL with its password (if any) replaced by `***`.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
     let (auth, host) = match rest.rsplit_once('@') {
         Some((a, h)) => (a, h),

@@ -16,7 +16,11 @@ mod capability;
 mod database;
 mod error;
 mod ingest;
+mod postgres;
+mod rules;
 mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use capability::{AccountStore, LedgerStore, ObjectStore, PartnerStore, PsiStore, SettingStore, Store};
 pub use database::{Connection, Database};
@@ -25,6 +29,7 @@ pub use ingest::{
     Ingest, IngestReport, ObjectOutcome, Rejection, RequestError, ValidatedRequest, ingest_request, precheck,
     validate_request,
 };
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// The storage traits, for callers that hold a concrete backend.

@@ -4,8 +4,8 @@
 //! durable once `add_batch` returns, and a process killed at any moment leaves the database
 //! at the last committed batch.
 
+pub(super) use crate::rules::id_hash;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::Value;
@@ -195,14 +195,6 @@ impl Drop for Checkpointer {
     }
 }
 
-fn now_us() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64)
-}
-
-fn valid_name(name: &str) -> bool {
-    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
-
 impl SqliteStore {
     /// Open (creating if needed) the database file at `path`.
     pub fn open(path: &Path) -> Result<Self> {
@@ -342,15 +334,4 @@ pub(super) fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
             .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
     };
     Ok(User { name: r.get(0)?, password_hash: r.get(1)?, can_read: list(2)?, can_write: list(3)? })
-}
-
-/// FNV-1a, 64 bits: a stable hash of an object id for the id index (collisions only cost a
-/// comparison of the ids themselves).
-pub(super) fn id_hash(id: &str) -> i64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h as i64
 }

@@ -229,7 +229,7 @@ impl LedgerStore for SqliteStore {
         let last: u64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM ledger", [], |r| r.get(0))?;
         for (expect, (seq, partner, entry)) in (last + 1..).zip(entries) {
             if *seq != expect {
-                return Err(StoreError::Other(format!("ledger entry {seq} does not follow entry {}", expect - 1)));
+                return Err(StoreError::Conflict(format!("ledger entry {seq} does not follow entry {}", expect - 1)));
             }
             tx.prepare_cached("INSERT INTO ledger (seq, partner, entry) VALUES (?1, ?2, ?3)")?
                 .execute(params![seq, partner, entry])?;

@@ -6,16 +6,10 @@ use serde_json::Value;
 use pacto_stix::Filter;
 
 use super::*;
+use crate::rules::{self, Known, Plan, now_us, valid_name, view_clock};
 
 pub(super) fn row_collection(r: &rusqlite::Row<'_>) -> rusqlite::Result<Collection> {
     Ok(Collection { id: r.get(0)?, name: r.get(1)?, title: r.get(2)?, description: r.get(3)?, created_us: r.get(4)? })
-}
-
-pub(super) struct Existing {
-    version: String,
-    revoked: bool,
-    is_latest: bool,
-    is_first: bool,
 }
 
 /// Add objects inside a write transaction, handing out date_added values after the
@@ -71,15 +65,6 @@ pub(super) fn save_view_clocks(tx: &Transaction<'_>, views: &[LiveView]) -> Resu
     Ok(())
 }
 
-/// The earliest date_added a view hands out in a transaction starting now: the start of the
-/// next whole second. Within a transaction a view's values are consecutive, so a partner can
-/// tell how many versions it was given in one write, but neither how many others were written
-/// beside them nor, below a second, when.
-pub(super) fn view_clock() -> i64 {
-    const SECOND: i64 = 1_000_000;
-    (now_us() + SECOND - 1) / SECOND * SECOND
-}
-
 /// Add one stored version to a view, keeping its first and latest flags.
 pub(super) fn view_insert(
     tx: &Transaction<'_>,
@@ -95,8 +80,7 @@ pub(super) fn view_insert(
     let (latest, first): (Option<String>, Option<String>) = tx
         .prepare_cached("SELECT max(version), min(version) FROM view_rows WHERE view = ?1 AND idh = ?2 AND id = ?3")?
         .query_row(params![v.pk, idh, id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let is_latest = latest.as_deref().is_none_or(|l| version > l);
-    let is_first = first.as_deref().is_none_or(|f| version < f);
+    let (is_latest, is_first) = rules::order(latest.as_deref(), first.as_deref(), version);
     if is_latest && latest.is_some() {
         tx.prepare_cached(
             "UPDATE view_rows SET is_latest = 0 WHERE view = ?1 AND idh = ?2 AND id = ?3 AND is_latest = 1",
@@ -117,67 +101,49 @@ pub(super) fn view_insert(
     Ok(())
 }
 
-pub(super) fn add_one(tx: &Transaction<'_>, pk: i64, incoming: &Incoming, next_added: &mut i64) -> Result<AddOutcome> {
+pub(super) fn add_one(tx: &Transaction<'_>, pk: i64, incoming: &Incoming, next: &mut i64) -> Result<AddOutcome> {
     let id = incoming.id.as_str();
     let idh = id_hash(id);
     let version = incoming.version.as_str();
-    let mut existing = Vec::new();
+    let mut known = Vec::new();
     {
         let mut stmt = tx.prepare_cached(
             "SELECT version, revoked, is_latest, is_first FROM objects WHERE coll = ?1 AND idh = ?2 AND id = ?3",
         )?;
         let rows = stmt.query_map(params![pk, idh, id], |r| {
-            Ok(Existing { version: r.get(0)?, revoked: r.get(1)?, is_latest: r.get(2)?, is_first: r.get(3)? })
+            Ok(Known { version: r.get(0)?, revoked: r.get(1)?, is_latest: r.get(2)?, is_first: r.get(3)? })
         })?;
         for row in rows {
-            existing.push(row?);
+            known.push(row?);
         }
     }
-    if existing.iter().any(|e| e.version == version) {
-        let (raw, date_added): (String, i64) = tx
-            .prepare_cached(
-                "SELECT raw, date_added FROM objects WHERE coll = ?1 AND idh = ?2 AND id = ?3 AND version = ?4",
-            )?
-            .query_row(params![pk, idh, id, version], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let stored: Value =
-            serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("{id} {version}: {e}")))?;
-        let new: Value = serde_json::from_str(incoming.raw.get())
-            .map_err(|e| StoreError::Other(format!("{id}: the object to store is not JSON: {e}")))?;
-        return Ok(if stored == new {
-            AddOutcome::Unchanged { date_added }
-        } else {
-            let shown = if version.is_empty() { "(unversioned)" } else { version };
-            AddOutcome::Refused {
-                reason: format!(
-                    "a different object is already stored as {id} version {shown}; a new version needs a later modified"
-                ),
+    let (is_latest, is_first) = match rules::plan(&known, id, version) {
+        Plan::Repeat => {
+            let (raw, date_added): (String, i64) = tx
+                .prepare_cached(
+                    "SELECT raw, date_added FROM objects WHERE coll = ?1 AND idh = ?2 AND id = ?3 AND version = ?4",
+                )?
+                .query_row(params![pk, idh, id, version], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            return rules::repeat(id, version, &raw, date_added, incoming.raw.get());
+        }
+        Plan::Refuse(reason) => return Ok(AddOutcome::Refused { reason }),
+        Plan::Insert { is_latest, is_first, demote_latest, demote_first } => {
+            if demote_latest {
+                tx.prepare_cached(
+                    "UPDATE objects SET is_latest = 0 WHERE coll = ?1 AND idh = ?2 AND id = ?3 AND is_latest = 1",
+                )?
+                .execute(params![pk, idh, id])?;
             }
-        });
-    }
-    let latest = existing.iter().find(|e| e.is_latest);
-    if let Some(l) = latest
-        && l.revoked
-        && version > l.version.as_str()
-    {
-        return Ok(AddOutcome::Refused {
-            reason: format!("{id} was revoked in version {}; no version may follow a revocation", l.version),
-        });
-    }
-    let is_latest = latest.is_none_or(|l| version > l.version.as_str());
-    let is_first = existing.iter().find(|e| e.is_first).is_none_or(|f| version < f.version.as_str());
-    if is_latest && latest.is_some() {
-        tx.prepare_cached(
-            "UPDATE objects SET is_latest = 0 WHERE coll = ?1 AND idh = ?2 AND id = ?3 AND is_latest = 1",
-        )?
-        .execute(params![pk, idh, id])?;
-    }
-    if is_first && !existing.is_empty() {
-        tx.prepare_cached("UPDATE objects SET is_first = 0 WHERE coll = ?1 AND idh = ?2 AND id = ?3 AND is_first = 1")?
-            .execute(params![pk, idh, id])?;
-    }
-    let date_added = (*next_added).max(now_us());
-    *next_added = date_added + 1;
-    let spec_version = incoming.spec_version.as_str();
+            if demote_first {
+                tx.prepare_cached(
+                    "UPDATE objects SET is_first = 0 WHERE coll = ?1 AND idh = ?2 AND id = ?3 AND is_first = 1",
+                )?
+                .execute(params![pk, idh, id])?;
+            }
+            (is_latest, is_first)
+        }
+    };
+    let date_added = rules::next_added(next);
     tx.prepare_cached(
         "INSERT INTO objects (coll, idh, id, version, type, spec_version, date_added, revoked, is_latest, is_first, raw)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -188,7 +154,7 @@ pub(super) fn add_one(tx: &Transaction<'_>, pk: i64, incoming: &Incoming, next_a
         id,
         version,
         incoming.type_name,
-        spec_version,
+        incoming.spec_version.as_str(),
         date_added,
         incoming.revoked,
         is_latest,

@@ -1,0 +1,183 @@
+//! The PostgreSQL backend, for nodes that outgrow one machine: many servers on one database.
+//!
+//! The same model as SQLite's, with what several writing processes need:
+//! - a write to a collection holds that collection's row lock (`FOR UPDATE`) from its first
+//!   `date_added` to its commit, so values are handed out and made visible in the same order:
+//!   a reader paging by `date_added` never skips a version that commits later with a smaller
+//!   value, and never sees one twice;
+//! - `(collection, id, version)` and `(collection, date_added)` are unique in the schema too;
+//! - the ledger is appended under a table lock, in one linear order;
+//! - compare-and-set settings take an advisory lock per key;
+//! - large batches go in by binary `COPY`.
+//!
+//! Schema migrations are numbered and applied on connect under an advisory lock, so several
+//! servers starting together apply each one once.
+
+mod node;
+mod objects;
+
+use std::cell::{RefCell, RefMut};
+
+use postgres::{Client, NoTls};
+
+use crate::{Result, StoreError};
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        let message = match e.as_db_error() {
+            Some(db) => format!("{} ({})", db.message(), db.code().code()),
+            None => e.to_string(),
+        };
+        StoreError::Backend { backend: "postgres", message }
+    }
+}
+
+/// The schema, one migration per version; each is applied once, in order, in a transaction.
+const MIGRATIONS: &[(i32, &str)] = &[(
+    1,
+    r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE collections (
+    pk          BIGSERIAL PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    name        TEXT COLLATE "C" NOT NULL UNIQUE,
+    title       TEXT NOT NULL,
+    description TEXT,
+    created_us  BIGINT NOT NULL,
+    -- the last date_added handed out; only ever grows, and its row lock orders writers
+    last_added  BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE objects (
+    seq          BIGSERIAL PRIMARY KEY,
+    coll         BIGINT NOT NULL REFERENCES collections(pk),
+    id           TEXT NOT NULL,
+    version      TEXT COLLATE "C" NOT NULL,
+    type         TEXT NOT NULL,
+    spec_version TEXT NOT NULL,
+    date_added   BIGINT NOT NULL,
+    revoked      BOOLEAN NOT NULL,
+    is_latest    BOOLEAN NOT NULL,
+    is_first     BOOLEAN NOT NULL,
+    raw          TEXT NOT NULL,   -- as received, byte for byte (not jsonb, which rewrites)
+    UNIQUE (coll, id, version),
+    UNIQUE (coll, date_added)
+);
+CREATE TABLE ledger (seq BIGINT PRIMARY KEY, partner TEXT NOT NULL, entry TEXT NOT NULL);
+CREATE INDEX ledger_by_partner ON ledger (partner, seq);
+CREATE TABLE ledger_checkpoints (seq BIGINT PRIMARY KEY, checkpoint TEXT NOT NULL);
+CREATE TABLE remotes (
+    partner  TEXT PRIMARY KEY,
+    api_root TEXT NOT NULL,
+    username TEXT NOT NULL,
+    password TEXT NOT NULL,
+    ca_file  TEXT
+);
+CREATE TABLE sync_cursors (
+    partner           TEXT NOT NULL,
+    remote_collection TEXT NOT NULL,
+    cursor            TEXT NOT NULL,
+    PRIMARY KEY (partner, remote_collection)
+);
+CREATE TABLE provenance (
+    coll              BIGINT NOT NULL REFERENCES collections(pk),
+    id                TEXT NOT NULL,
+    version           TEXT NOT NULL,
+    partner           TEXT NOT NULL,
+    remote_collection TEXT NOT NULL,
+    remote_date_added TEXT NOT NULL,
+    fetched_us        BIGINT NOT NULL
+);
+CREATE INDEX provenance_by_object ON provenance (coll, id);
+CREATE TABLE psi_sets (
+    name       TEXT PRIMARY KEY,
+    normalizer TEXT NOT NULL,
+    secret     BYTEA NOT NULL,
+    tags       BYTEA NOT NULL,
+    points     BYTEA NOT NULL,
+    items      BIGINT NOT NULL,
+    created_us BIGINT NOT NULL
+);
+CREATE TABLE users (
+    name          TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    can_read      TEXT NOT NULL,
+    can_write     TEXT NOT NULL
+);
+CREATE TABLE views (
+    pk         BIGSERIAL PRIMARY KEY,
+    coll       BIGINT NOT NULL REFERENCES collections(pk),
+    filter     TEXT NOT NULL,
+    last_added BIGINT NOT NULL DEFAULT 0,
+    UNIQUE (coll, filter)
+);
+CREATE TABLE view_rows (
+    view       BIGINT NOT NULL,
+    date_added BIGINT NOT NULL,
+    seq        BIGINT NOT NULL,
+    id         TEXT NOT NULL,
+    version    TEXT COLLATE "C" NOT NULL,
+    is_latest  BOOLEAN NOT NULL,
+    is_first   BOOLEAN NOT NULL,
+    PRIMARY KEY (view, date_added)
+);
+CREATE INDEX view_rows_by_id ON view_rows (view, id);
+CREATE INDEX view_rows_by_seq ON view_rows (seq);
+"#,
+)];
+
+/// The advisory lock key under which migrations run ("pacto" in ASCII).
+const MIGRATION_LOCK: i64 = 0x0070_6163_746f;
+
+/// A connection to a PostgreSQL database holding a pacto node.
+pub struct PostgresStore {
+    client: RefCell<Client>,
+}
+
+impl PostgresStore {
+    /// Connect (a libpq-style URL or key=value string), and bring the schema up to date.
+    pub fn connect(url: &str) -> Result<Self> {
+        let open = |message: String| StoreError::Open { target: crate::database::redact(url), message };
+        let mut client = Client::connect(url, NoTls).map_err(|e| open(e.to_string()))?;
+        migrate(&mut client)?;
+        Ok(PostgresStore { client: RefCell::new(client) })
+    }
+
+    /// The schema version the database is at.
+    pub fn schema_version(&self) -> Result<i32> {
+        Ok(self.client()?.query_one("SELECT max(version) FROM pacto_schema", &[])?.get(0))
+    }
+
+    /// The connection. A store's calls do not nest (a `scan` callback must not call back into
+    /// the same store); one that tried gets an error, not a panic.
+    fn client(&self) -> Result<RefMut<'_, Client>> {
+        self.client
+            .try_borrow_mut()
+            .map_err(|_| StoreError::Other("this store connection is busy with a read in progress".into()))
+    }
+}
+
+fn migrate(client: &mut Client) -> Result<()> {
+    client.batch_execute(
+        "CREATE TABLE IF NOT EXISTS pacto_schema (version INT PRIMARY KEY, applied_us BIGINT NOT NULL)",
+    )?;
+    let newest = MIGRATIONS.last().map_or(0, |m| m.0);
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    let at: i32 = tx.query_one("SELECT coalesce(max(version), 0) FROM pacto_schema", &[])?.get(0);
+    if at > newest {
+        return Err(StoreError::Schema(format!(
+            "the database has schema version {at}; this pacto understands versions up to {newest}: upgrade pacto"
+        )));
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|m| m.0 > at) {
+        tx.batch_execute(sql)
+            .map_err(|e| StoreError::Schema(format!("schema migration {version} failed: {}", StoreError::from(e))))?;
+        tx.execute(
+            "INSERT INTO pacto_schema (version, applied_us) VALUES ($1, $2)",
+            &[version, &crate::rules::now_us()],
+        )?;
+        tracing::info!(version, "applied schema migration");
+    }
+    tx.commit()?;
+    Ok(())
+}

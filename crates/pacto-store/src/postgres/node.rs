@@ -1,0 +1,346 @@
+//! Accounts, partners, private sets, the ledger and settings in PostgreSQL.
+
+use postgres::Row;
+use serde_json::Value;
+
+use pacto_stix::Facts;
+
+use super::PostgresStore;
+use super::objects::{add_all, coll_pk};
+use crate::prelude::*;
+use crate::{AddOutcome, Collection, Incoming, Provenance, PsiSet, Query, Remote, Result, StoreError, User};
+
+fn user_row(r: &Row) -> Result<User> {
+    let list = |i: usize| -> Result<Vec<String>> {
+        serde_json::from_str(r.get(i)).map_err(|e| StoreError::Corrupt(format!("user {}: {e}", r.get::<_, &str>(0))))
+    };
+    Ok(User { name: r.get(0), password_hash: r.get(1), can_read: list(2)?, can_write: list(3)? })
+}
+
+fn remote_row(r: &Row) -> Remote {
+    Remote { partner: r.get(0), api_root: r.get(1), username: r.get(2), password: r.get(3), ca_file: r.get(4) }
+}
+
+fn psi_row(r: &Row) -> PsiSet {
+    let secret: Vec<u8> = r.get(2);
+    PsiSet {
+        name: r.get(0),
+        normalizer: r.get(1),
+        secret: secret.try_into().ok(),
+        tags: r.get(3),
+        points: r.get(4),
+        items: r.get::<_, i64>(5) as u64,
+        created_us: r.get(6),
+    }
+}
+
+fn insert_provenance(tx: &mut postgres::Transaction<'_>, pk: i64, p: &Provenance) -> Result<()> {
+    tx.execute(
+        "INSERT INTO provenance (coll, id, version, partner, remote_collection, remote_date_added, fetched_us)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[&pk, &p.id, &p.version, &p.partner, &p.remote_collection, &p.remote_date_added, &p.fetched_us],
+    )?;
+    Ok(())
+}
+
+impl AccountStore for PostgresStore {
+    fn put_user(&mut self, user: &User) -> Result<()> {
+        let list = |l: &Vec<String>| serde_json::to_string(l).unwrap_or_else(|_| "[]".into());
+        self.client()?.execute(
+            "INSERT INTO users (name, password_hash, can_read, can_write) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (name) DO UPDATE SET password_hash = $2, can_read = $3, can_write = $4",
+            &[&user.name, &user.password_hash, &list(&user.can_read), &list(&user.can_write)],
+        )?;
+        Ok(())
+    }
+
+    fn remove_user(&mut self, name: &str) -> Result<bool> {
+        Ok(self.client()?.execute("DELETE FROM users WHERE name = $1", &[&name])? > 0)
+    }
+
+    fn user(&self, name: &str) -> Result<Option<User>> {
+        self.client()?
+            .query_opt("SELECT name, password_hash, can_read, can_write FROM users WHERE name = $1", &[&name])?
+            .map(|r| user_row(&r))
+            .transpose()
+    }
+
+    fn users(&self) -> Result<Vec<User>> {
+        let rows = self
+            .client()?
+            .query("SELECT name, password_hash, can_read, can_write FROM users ORDER BY name COLLATE \"C\"", &[])?;
+        rows.iter().map(user_row).collect()
+    }
+}
+
+impl PartnerStore for PostgresStore {
+    fn put_remote(&mut self, r: &Remote) -> Result<()> {
+        self.client()?.execute(
+            "INSERT INTO remotes (partner, api_root, username, password, ca_file) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (partner) DO UPDATE SET api_root = $2, username = $3, password = $4, ca_file = $5",
+            &[&r.partner, &r.api_root, &r.username, &r.password, &r.ca_file],
+        )?;
+        Ok(())
+    }
+
+    fn remote(&self, partner: &str) -> Result<Option<Remote>> {
+        Ok(self
+            .client()?
+            .query_opt(
+                "SELECT partner, api_root, username, password, ca_file FROM remotes WHERE partner = $1",
+                &[&partner],
+            )?
+            .map(|r| remote_row(&r)))
+    }
+
+    fn remotes(&self) -> Result<Vec<Remote>> {
+        let rows = self.client()?.query(
+            "SELECT partner, api_root, username, password, ca_file FROM remotes ORDER BY partner COLLATE \"C\"",
+            &[],
+        )?;
+        Ok(rows.iter().map(remote_row).collect())
+    }
+
+    fn remove_remote(&mut self, partner: &str) -> Result<bool> {
+        Ok(self.client()?.execute("DELETE FROM remotes WHERE partner = $1", &[&partner])? > 0)
+    }
+
+    fn sync_cursor(&self, partner: &str, remote_collection: &str) -> Result<Option<String>> {
+        Ok(self
+            .client()?
+            .query_opt(
+                "SELECT cursor FROM sync_cursors WHERE partner = $1 AND remote_collection = $2",
+                &[&partner, &remote_collection],
+            )?
+            .map(|r| r.get(0)))
+    }
+
+    fn add_synced(
+        &mut self,
+        collection: &Collection,
+        objects: &[Incoming],
+        provenance: &[Provenance],
+        cursor: (&str, &str, &str),
+    ) -> Result<Vec<AddOutcome>> {
+        let mut c = self.client()?;
+        let pk = coll_pk(&mut *c, collection)?;
+        let mut tx = c.transaction()?;
+        let outcomes = add_all(&mut tx, pk, objects)?;
+        for (p, outcome) in provenance.iter().zip(&outcomes) {
+            if matches!(outcome, AddOutcome::Added { .. }) {
+                insert_provenance(&mut tx, pk, p)?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO sync_cursors (partner, remote_collection, cursor) VALUES ($1, $2, $3)
+             ON CONFLICT (partner, remote_collection) DO UPDATE SET cursor = $3",
+            &[&cursor.0, &cursor.1, &cursor.2],
+        )?;
+        tx.commit()?;
+        Ok(outcomes)
+    }
+
+    fn provenance(&self, collection: &Collection, id: &str) -> Result<Vec<Provenance>> {
+        let mut c = self.client()?;
+        let pk = coll_pk(&mut *c, collection)?;
+        let rows = c.query(
+            "SELECT id, version, partner, remote_collection, remote_date_added, fetched_us FROM provenance
+             WHERE coll = $1 AND id = $2 ORDER BY version COLLATE \"C\"",
+            &[&pk, &id],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| Provenance {
+                id: r.get(0),
+                version: r.get(1),
+                partner: r.get(2),
+                remote_collection: r.get(3),
+                remote_date_added: r.get(4),
+                fetched_us: r.get(5),
+            })
+            .collect())
+    }
+
+    fn adopt(&mut self, from: &Collection, to: &Collection, ids: &[String]) -> Result<Vec<AddOutcome>> {
+        let mut incoming = Vec::new();
+        let mut prov = Vec::new();
+        for id in ids {
+            let q = Query { ids: vec![id.clone()], ..Query::default() };
+            let found = self.page(from, &q)?.objects;
+            if found.is_empty() {
+                return Err(StoreError::Other(format!("{id} is not in {}", from.name)));
+            }
+            for o in found {
+                let raw = serde_json::value::RawValue::from_string(o.raw)
+                    .map_err(|e| StoreError::Corrupt(format!("{}: {e}", o.id)))?;
+                let spec =
+                    if o.spec_version == "2.0" { pacto_stix::SpecVersion::V20 } else { pacto_stix::SpecVersion::V21 };
+                let facts = serde_json::from_str::<Value>(raw.get())
+                    .ok()
+                    .and_then(|v| v.as_object().map(Facts::of))
+                    .unwrap_or_default();
+                incoming.push(Incoming {
+                    facts,
+                    id: o.id,
+                    type_name: o.type_name,
+                    version: o.version,
+                    spec_version: spec,
+                    revoked: o.revoked,
+                    raw,
+                });
+            }
+            prov.extend(self.provenance(from, id)?);
+        }
+        let mut c = self.client()?;
+        let pk = coll_pk(&mut *c, to)?;
+        let mut tx = c.transaction()?;
+        let outcomes = add_all(&mut tx, pk, &incoming)?;
+        for p in &prov {
+            insert_provenance(&mut tx, pk, p)?;
+        }
+        tx.commit()?;
+        Ok(outcomes)
+    }
+}
+
+impl PsiStore for PostgresStore {
+    fn put_psi_set(&mut self, p: &PsiSet) -> Result<()> {
+        let secret = p.secret.map(|s| s.to_vec()).unwrap_or_default();
+        self.client()?.execute(
+            "INSERT INTO psi_sets (name, normalizer, secret, tags, points, items, created_us)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (name) DO UPDATE SET normalizer = $2, secret = $3, tags = $4, points = $5, items = $6,
+                                              created_us = $7",
+            &[&p.name, &p.normalizer, &secret, &p.tags, &p.points, &(p.items as i64), &p.created_us],
+        )?;
+        Ok(())
+    }
+
+    fn psi_set(&self, name: &str) -> Result<Option<PsiSet>> {
+        Ok(self
+            .client()?
+            .query_opt(
+                "SELECT name, normalizer, secret, tags, points, items, created_us FROM psi_sets WHERE name = $1",
+                &[&name],
+            )?
+            .map(|r| psi_row(&r)))
+    }
+
+    fn psi_sets(&self) -> Result<Vec<PsiSet>> {
+        let rows = self.client()?.query(
+            "SELECT name, normalizer, secret, tags, points, items, created_us FROM psi_sets ORDER BY name COLLATE \"C\"",
+            &[],
+        )?;
+        Ok(rows.iter().map(psi_row).collect())
+    }
+
+    fn remove_psi_set(&mut self, name: &str) -> Result<bool> {
+        Ok(self.client()?.execute("DELETE FROM psi_sets WHERE name = $1", &[&name])? > 0)
+    }
+}
+
+impl LedgerStore for PostgresStore {
+    fn ledger_count_since(&self, partner: &str, kind: &str, collection: &str, since: &str) -> Result<u64> {
+        let n: i64 = self
+            .client()?
+            .query_one(
+                "SELECT count(*) FROM ledger WHERE partner = $1 AND entry::jsonb ->> 'kind' = $2
+                 AND entry::jsonb ->> 'collection' = $3 AND (entry::jsonb ->> 'time') COLLATE \"C\" >= $4",
+                &[&partner, &kind, &collection, &since],
+            )?
+            .get(0);
+        Ok(n as u64)
+    }
+
+    fn ledger_append(&mut self, entries: &[(u64, String, String)], checkpoint: Option<(u64, String)>) -> Result<()> {
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        // One appender at a time, whichever process: the ledger has one linear order.
+        tx.batch_execute("LOCK TABLE ledger IN EXCLUSIVE MODE")?;
+        let last: i64 = tx.query_one("SELECT coalesce(max(seq), 0) FROM ledger", &[])?.get(0);
+        for (expect, (seq, partner, entry)) in (last as u64 + 1..).zip(entries) {
+            if *seq != expect {
+                return Err(StoreError::Conflict(format!("ledger entry {seq} does not follow entry {}", expect - 1)));
+            }
+            tx.execute(
+                "INSERT INTO ledger (seq, partner, entry) VALUES ($1, $2, $3)",
+                &[&(*seq as i64), partner, entry],
+            )?;
+        }
+        if let Some((seq, text)) = checkpoint {
+            tx.execute("INSERT INTO ledger_checkpoints (seq, checkpoint) VALUES ($1, $2)", &[&(seq as i64), &text])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn ledger_head(&self) -> Result<Option<(u64, String)>> {
+        Ok(self
+            .client()?
+            .query_opt("SELECT seq, entry FROM ledger ORDER BY seq DESC LIMIT 1", &[])?
+            .map(|r| (r.get::<_, i64>(0) as u64, r.get(1))))
+    }
+
+    fn ledger_entries(&self, after: u64, partner: Option<&str>, limit: usize) -> Result<Vec<(u64, String)>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.client()?.query(
+            "SELECT seq, entry FROM ledger WHERE seq > $1 AND ($2::text IS NULL OR partner = $2)
+             ORDER BY seq LIMIT $3",
+            &[&(after.min(i64::MAX as u64) as i64), &partner, &limit],
+        )?;
+        Ok(rows.iter().map(|r| (r.get::<_, i64>(0) as u64, r.get(1))).collect())
+    }
+
+    fn ledger_checkpoints(&self) -> Result<Vec<String>> {
+        let rows = self.client()?.query("SELECT checkpoint FROM ledger_checkpoints ORDER BY seq", &[])?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+}
+
+impl SettingStore for PostgresStore {
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .client()?
+            .query_opt("SELECT value FROM meta WHERE key = $1", &[&format!("setting.{key}")])?
+            .map(|r| r.get(0)))
+    }
+
+    fn add_with_settings(
+        &mut self,
+        collection: Option<&Collection>,
+        objects: &[Incoming],
+        settings: &[(String, String)],
+        expect: &[(String, Option<String>)],
+    ) -> Result<Vec<AddOutcome>> {
+        let mut c = self.client()?;
+        let pk = collection.map(|coll| coll_pk(&mut *c, coll)).transpose()?;
+        let mut tx = c.transaction()?;
+        // A compare-and-set holds each key's advisory lock (in one order) to the commit, also
+        // for a key not set yet, which no row lock could cover.
+        let mut keys: Vec<String> = expect.iter().map(|(k, _)| format!("setting.{k}")).collect();
+        keys.sort();
+        keys.dedup();
+        for k in &keys {
+            tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[k])?;
+        }
+        for (k, want) in expect {
+            let now: Option<String> =
+                tx.query_opt("SELECT value FROM meta WHERE key = $1", &[&format!("setting.{k}")])?.map(|r| r.get(0));
+            if &now != want {
+                return Err(StoreError::Conflict(k.clone()));
+            }
+        }
+        let outcomes = match pk {
+            Some(pk) => add_all(&mut tx, pk, objects)?,
+            None => Vec::new(),
+        };
+        for (k, v) in settings {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
+                &[&format!("setting.{k}"), v],
+            )?;
+        }
+        tx.commit()?;
+        Ok(outcomes)
+    }
+}

@@ -1,0 +1,122 @@
+//! Databases for tests, on every backend (feature `testing`). A SQLite database is a file in a
+//! temporary directory; a PostgreSQL one is a database of its own on the server named by
+//! `PACTO_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432/postgres`), dropped
+//! afterwards. Where PostgreSQL cannot be reached its tests are skipped with a message, unless
+//! `PACTO_REQUIRE_POSTGRES=1` (which `.ci/run` sets) makes that a failure.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::{Connection, Database};
+
+/// The server tests use when `PACTO_TEST_POSTGRES` is unset.
+pub const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A database that lives as long as the value.
+pub struct TestDatabase {
+    pub database: Database,
+    /// The backend's name, for messages: `sqlite` or `postgres`.
+    pub backend: &'static str,
+    _dir: Option<tempfile::TempDir>,
+    drop_pg: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    /// A fresh SQLite file.
+    pub fn sqlite() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        TestDatabase {
+            database: Database::Sqlite(dir.path().join("pacto.db")),
+            backend: "sqlite",
+            _dir: Some(dir),
+            drop_pg: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database, or `None` (after saying so on stderr) when no server can
+    /// be reached and PostgreSQL is not required.
+    pub fn postgres(test: &str) -> Option<TestDatabase> {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let admin = std::env::var("PACTO_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_string());
+        let required = std::env::var("PACTO_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+        let mut client = match postgres::Client::connect(&admin, postgres::NoTls) {
+            Ok(c) => c,
+            Err(e) if required => panic!("PostgreSQL is required (PACTO_REQUIRE_POSTGRES=1) but {admin}: {e}"),
+            Err(e) => {
+                eprintln!("skipped on PostgreSQL ({test}): cannot reach {admin}: {e}");
+                return None;
+            }
+        };
+        let name = format!(
+            "pacto_t_{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed),
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos())
+        );
+        client.batch_execute(&format!("CREATE DATABASE {name}")).expect("CREATE DATABASE");
+        let url = match admin.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{name}"),
+            None => panic!("PACTO_TEST_POSTGRES must be a postgres:// URL ending in /DATABASE"),
+        };
+        Some(TestDatabase {
+            database: Database::Postgres(url),
+            backend: "postgres",
+            _dir: None,
+            drop_pg: Some((admin, name)),
+        })
+    }
+
+    /// Every backend this machine can run: SQLite always, PostgreSQL when reachable.
+    pub fn all(test: &str) -> Vec<TestDatabase> {
+        let mut v = vec![TestDatabase::sqlite()];
+        v.extend(TestDatabase::postgres(test));
+        v
+    }
+
+    /// A new connection (the first one creates the schema).
+    pub fn open(&self) -> Connection {
+        self.database.open().unwrap_or_else(|e| panic!("opening {}: {e}", self.database.display()))
+    }
+
+    /// The database URL, as `--database` takes it.
+    pub fn url(&self) -> String {
+        match &self.database {
+            Database::Sqlite(p) => format!("sqlite:{}", p.display()),
+            Database::Postgres(u) => u.clone(),
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.drop_pg.take()
+            && let Ok(mut c) = postgres::Client::connect(&admin, postgres::NoTls)
+        {
+            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+/// Run `body` once per backend, as `#[test]` functions of their own:
+/// `on_every_backend!(name, |db: &TestDatabase| { … });` makes `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[test]
+            fn sqlite() {
+                let db = $crate::testing::TestDatabase::sqlite();
+                ($body)(&db);
+            }
+            #[test]
+            fn postgres() {
+                if let Some(db) =
+                    $crate::testing::TestDatabase::postgres(concat!(module_path!(), "::", stringify!($name)))
+                {
+                    ($body)(&db);
+                }
+            }
+        }
+    };
+}
