@@ -298,7 +298,8 @@ on_every_backend!(a_synced_page_lands_with_its_provenance_and_cursor, |db: &Test
         fetched_us: 1,
     };
     let o = obj(A, "2020-01-01T00:00:00.000Z", json!({}));
-    let out = s.add_synced(&inbound, std::slice::from_ref(&o), &[prov(A, &o.version)], ("mx", "c1", "cursor-1")).unwrap();
+    let out =
+        s.add_synced(&inbound, std::slice::from_ref(&o), &[prov(A, &o.version)], ("mx", "c1", "cursor-1")).unwrap();
     assert!(matches!(out[0], AddOutcome::Added { .. }));
     assert_eq!(s.sync_cursor("mx", "c1").unwrap().as_deref(), Some("cursor-1"));
     // The same page again: nothing new, no second provenance, the cursor moves.
