@@ -133,7 +133,27 @@ pub trait SettingStore {
     ) -> Result<Vec<AddOutcome>>;
 }
 
-/// Every capability: what a node's process holds one connection of.
-pub trait Store: ObjectStore + AccountStore + PartnerStore + PsiStore + LedgerStore + SettingStore {}
+/// What several servers on one database share beyond the data: the status of each request
+/// (so that a client may ask any server), and which process runs the node's background work.
+pub trait CoordinationStore {
+    /// Keep a request's status body for its owner. The store keeps the newest statuses, at most
+    /// `keep` of them and `max_bytes` of bodies (the newest always).
+    fn put_status(&mut self, id: &str, owner: &str, body: &str, keep: usize, max_bytes: usize) -> Result<()>;
+    /// A status body, if `owner` posted it and it is still kept.
+    fn status(&self, id: &str, owner: &str) -> Result<Option<String>>;
+    /// Whether this connection leads `role` (`sync`, `detect`): true for the one connection
+    /// that holds it, until that connection closes (its process ends or dies); then another
+    /// may take it. An embedded database has one process per node, which always leads.
+    fn try_lead(&mut self, role: &str) -> Result<bool>;
+}
 
-impl<T: ObjectStore + AccountStore + PartnerStore + PsiStore + LedgerStore + SettingStore + ?Sized> Store for T {}
+/// Every capability: what a node's process holds one connection of.
+pub trait Store:
+    ObjectStore + AccountStore + PartnerStore + PsiStore + LedgerStore + SettingStore + CoordinationStore
+{
+}
+
+impl<T> Store for T where
+    T: ObjectStore + AccountStore + PartnerStore + PsiStore + LedgerStore + SettingStore + CoordinationStore + ?Sized
+{
+}

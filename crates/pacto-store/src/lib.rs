@@ -22,7 +22,9 @@ mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use capability::{AccountStore, LedgerStore, ObjectStore, PartnerStore, PsiStore, SettingStore, Store};
+pub use capability::{
+    AccountStore, CoordinationStore, LedgerStore, ObjectStore, PartnerStore, PsiStore, SettingStore, Store,
+};
 pub use database::{Connection, Database};
 pub use error::{Result, StoreError};
 pub use ingest::{
@@ -34,7 +36,9 @@ pub use sqlite::SqliteStore;
 
 /// The storage traits, for callers that hold a concrete backend.
 pub mod prelude {
-    pub use crate::capability::{AccountStore, LedgerStore, ObjectStore, PartnerStore, PsiStore, SettingStore, Store};
+    pub use crate::capability::{
+        AccountStore, CoordinationStore, LedgerStore, ObjectStore, PartnerStore, PsiStore, SettingStore, Store,
+    };
 }
 
 use pacto_stix::{Facts, SpecVersion, StixObject};

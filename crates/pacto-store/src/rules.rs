@@ -114,6 +114,20 @@ pub(crate) fn id_hash(id: &str) -> i64 {
     h as i64
 }
 
+/// The statement that keeps the newest statuses: at most `keep` of them, and of those only as
+/// many as fit in `max_bytes`, newest first (the newest is always kept). `keep` and `max_bytes`
+/// are the backend's placeholders for the two numbers.
+pub(crate) fn prune_statuses(keep: &str, max_bytes: &str) -> String {
+    format!(
+        "DELETE FROM statuses WHERE seq IN (
+            SELECT seq FROM (
+                SELECT seq, row_number() OVER (ORDER BY seq DESC) AS n,
+                       CAST(sum(bytes) OVER (ORDER BY seq DESC) AS BIGINT) AS run
+                FROM statuses
+            ) AS ranked WHERE n > 1 AND (n > {keep} OR run > {max_bytes}))"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -435,3 +435,58 @@ on_every_backend!(text_is_kept_byte_for_byte, |db: &TestDatabase| {
     s.add_batch(&c, &[incoming]).unwrap();
     assert_eq!(all(&*s, &c, &Query::default())[0].raw, text);
 });
+
+on_every_backend!(statuses_are_kept_for_their_owner_newest_first_within_budget, |db: &TestDatabase| {
+    let mut s = db.open();
+    for n in 0..5 {
+        s.put_status(&format!("s{n}"), "alice", &format!("body {n}"), 3, 1 << 20).unwrap();
+    }
+    let kept: Vec<bool> = (0..5).map(|n| s.status(&format!("s{n}"), "alice").unwrap().is_some()).collect();
+    assert_eq!(kept, [false, false, true, true, true]);
+    assert_eq!(s.status("s4", "alice").unwrap().as_deref(), Some("body 4"));
+    assert_eq!(s.status("s4", "bob").unwrap(), None, "a status is its owner's");
+    // Updating a status keeps one of it.
+    s.put_status("s4", "alice", "body 4, done", 3, 1 << 20).unwrap();
+    assert_eq!(s.status("s4", "alice").unwrap().as_deref(), Some("body 4, done"));
+    // Bodies beyond the byte budget go, oldest first; the newest stays even when too big.
+    s.put_status("big", "alice", &"x".repeat(5000), 100, 1000).unwrap();
+    assert!(s.status("big", "alice").unwrap().is_some());
+    assert!(s.status("s4", "alice").unwrap().is_none());
+});
+
+on_every_backend!(one_connection_leads_a_role_until_it_closes, |db: &TestDatabase| {
+    let mut first = db.open();
+    let mut second = db.open();
+    assert!(first.try_lead("sync").unwrap());
+    assert!(first.try_lead("sync").unwrap(), "leading is kept");
+    if db.backend == "postgres" {
+        assert!(!second.try_lead("sync").unwrap(), "one leader per role");
+        assert!(second.try_lead("detect").unwrap(), "roles are separate");
+        drop(first);
+        // The lock goes with the session; the server notices the closed connection promptly.
+        let taken = (0..50).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            second.try_lead("sync").unwrap()
+        });
+        assert!(taken, "a leader's role passes on when its connection ends");
+    } else {
+        assert!(second.try_lead("sync").unwrap(), "an embedded database has one process, which leads");
+    }
+});
+
+on_every_backend!(a_database_from_a_later_pacto_is_refused_not_written, |db: &TestDatabase| {
+    drop(db.open());
+    match &db.database {
+        pacto_store::Database::Sqlite(path) => {
+            let c = rusqlite::Connection::open(path).unwrap();
+            c.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'", []).unwrap();
+        }
+        pacto_store::Database::Postgres(url) => {
+            let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            c.execute("INSERT INTO pacto_schema (version, applied_us) VALUES (99, 0)", &[]).unwrap();
+        }
+    }
+    let err = db.database.open().err().expect("a later schema is refused");
+    assert!(matches!(err, StoreError::Schema(_)), "{err:?}");
+    assert!(err.to_string().contains("schema version 99"), "{err}");
+});

@@ -33,9 +33,10 @@ impl From<postgres::Error> for StoreError {
 }
 
 /// The schema, one migration per version; each is applied once, in order, in a transaction.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    r#"
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE collections (
     pk          BIGSERIAL PRIMARY KEY,
@@ -123,7 +124,20 @@ CREATE TABLE view_rows (
 CREATE INDEX view_rows_by_id ON view_rows (view, id);
 CREATE INDEX view_rows_by_seq ON view_rows (seq);
 "#,
-)];
+    ),
+    (
+        2,
+        r#"
+CREATE TABLE statuses (
+    seq   BIGSERIAL PRIMARY KEY,
+    id    TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL,
+    body  TEXT NOT NULL,
+    bytes BIGINT NOT NULL
+);
+"#,
+    ),
+];
 
 /// The advisory lock key under which migrations run ("pacto" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0070_6163_746f;
@@ -131,6 +145,8 @@ const MIGRATION_LOCK: i64 = 0x0070_6163_746f;
 /// A connection to a PostgreSQL database holding a pacto node.
 pub struct PostgresStore {
     client: RefCell<Client>,
+    /// Roles this connection leads (its session holds their advisory locks).
+    leading: std::collections::BTreeSet<String>,
 }
 
 impl PostgresStore {
@@ -139,7 +155,7 @@ impl PostgresStore {
         let open = |message: String| StoreError::Open { target: crate::database::redact(url), message };
         let mut client = Client::connect(url, NoTls).map_err(|e| open(e.to_string()))?;
         migrate(&mut client)?;
-        Ok(PostgresStore { client: RefCell::new(client) })
+        Ok(PostgresStore { client: RefCell::new(client), leading: Default::default() })
     }
 
     /// The schema version the database is at.

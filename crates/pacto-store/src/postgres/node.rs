@@ -344,3 +344,43 @@ impl SettingStore for PostgresStore {
         Ok(outcomes)
     }
 }
+
+impl CoordinationStore for PostgresStore {
+    fn put_status(&mut self, id: &str, owner: &str, body: &str, keep: usize, max_bytes: usize) -> Result<()> {
+        let bytes = (id.len() + owner.len() + body.len()) as i64;
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        tx.execute(
+            "INSERT INTO statuses (id, owner, body, bytes) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET owner = $2, body = $3, bytes = $4",
+            &[&id, &owner, &body, &bytes],
+        )?;
+        // One pruner at a time: two at once could each keep what the other removes.
+        tx.execute("SELECT pg_advisory_xact_lock(hashtextextended('pacto.statuses', 0))", &[])?;
+        tx.execute(&crate::rules::prune_statuses("$1", "$2"), &[&(keep as i64), &(max_bytes as i64)])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn status(&self, id: &str, owner: &str) -> Result<Option<String>> {
+        Ok(self
+            .client()?
+            .query_opt("SELECT body FROM statuses WHERE id = $1 AND owner = $2", &[&id, &owner])?
+            .map(|r| r.get(0)))
+    }
+
+    fn try_lead(&mut self, role: &str) -> Result<bool> {
+        if self.leading.contains(role) {
+            return Ok(true);
+        }
+        // A session-level advisory lock: held until this connection ends, however it ends.
+        let got: bool = self
+            .client()?
+            .query_one("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", &[&format!("pacto.lead.{role}")])?
+            .get(0);
+        if got {
+            self.leading.insert(role.to_string());
+        }
+        Ok(got)
+    }
+}

@@ -27,10 +27,16 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-/// Version 2 added partners' views (`views`, `view_rows`); a version-1 database gains them
-/// on open (they fill when agreements are loaded), and a version-1 pacto refuses a version-2
-/// database, which it would write without keeping the views up to date.
-const SCHEMA_VERSION: i64 = 2;
+/// The schema's versions: 2 added partners' views (`views`, `view_rows`: they fill when
+/// agreements are loaded); 3 added request statuses (`statuses`). Each is applied on open to
+/// a database at an earlier version (the tables below are created if missing, and
+/// [`UPGRADES`] runs what creating cannot do); a pacto that knows an earlier version refuses a
+/// later database, which it might write without keeping up what the later version keeps.
+const SCHEMA_VERSION: i64 = 3;
+
+/// Statements that take a database from the version before to the one given, beyond creating
+/// the missing tables and indexes (none yet).
+const UPGRADES: &[(i64, &str)] = &[];
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (
@@ -143,6 +149,14 @@ CREATE INDEX IF NOT EXISTS view_rows_by_seq ON view_rows (seq);
 -- A private set's points blinded under its secret (size-only queries); the secret itself is
 -- kept in a key file, never here.
 CREATE TABLE IF NOT EXISTS psi_points (name TEXT PRIMARY KEY, points BLOB NOT NULL);
+-- Status resources of TAXII requests (newest kept, see CoordinationStore::put_status).
+CREATE TABLE IF NOT EXISTS statuses (
+    seq   INTEGER PRIMARY KEY,
+    id    TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL,
+    body  TEXT NOT NULL,
+    bytes INTEGER NOT NULL
+);
 "#;
 
 /// The SQLite store.
@@ -233,22 +247,29 @@ impl SqliteStore {
         conn.execute_batch(SCHEMA)?;
         let found: Option<String> =
             conn.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).optional()?;
-        match found {
-            None => {
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
-                    [SCHEMA_VERSION.to_string()],
-                )?;
+        let at: i64 = match found {
+            None => 0,
+            Some(v) => v
+                .parse()
+                .map_err(|_| StoreError::Schema(format!("the database's schema version {v:?} is not a number")))?,
+        };
+        if at > SCHEMA_VERSION {
+            return Err(StoreError::Schema(format!(
+                "the database has schema version {at}; this pacto understands versions up to {SCHEMA_VERSION}: upgrade pacto"
+            )));
+        }
+        if at < SCHEMA_VERSION {
+            for (version, sql) in UPGRADES.iter().filter(|u| u.0 > at) {
+                conn.execute_batch(sql)
+                    .map_err(|e| StoreError::Schema(format!("schema upgrade to version {version} failed: {e}")))?;
             }
-            Some(v) if v == SCHEMA_VERSION.to_string() => {}
-            // Version 1 lacked only the views, which the schema above has just created.
-            Some(v) if v == "1" => {
-                conn.execute("UPDATE meta SET value = ?1 WHERE key = 'schema_version'", [SCHEMA_VERSION.to_string()])?;
-            }
-            Some(v) => {
-                return Err(StoreError::Other(format!(
-                    "the database has schema version {v}; this pacto understands version {SCHEMA_VERSION}"
-                )));
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = ?1",
+                [SCHEMA_VERSION.to_string()],
+            )?;
+            if at > 0 {
+                tracing::info!(from = at, to = SCHEMA_VERSION, "upgraded the database schema");
             }
         }
         Ok(SqliteStore { conn, checkpointer: None, scan_steps: std::cell::Cell::new(0) })
