@@ -230,7 +230,12 @@ async fn status(State(state): St, Path((name, id)): Path<(String, String)>, head
     let user = caller(&state, &headers).await?;
     root(&state, &name)?;
     // A status belongs to whoever posted; others are told it does not exist.
-    let body = state.statuses.get(&id, &user.user.name).ok_or_else(|| TaxiiError::not_found("no such status"))?;
+    let mut body = state.statuses.get(&id, &user.user.name);
+    if body.is_none() && state.config.statuses_in_store {
+        let owner = user.user.name.clone();
+        body = state.stores.read(move |s| Ok(s.status(&id, &owner)?)).await?;
+    }
+    let body = body.ok_or_else(|| TaxiiError::not_found("no such status"))?;
     Ok(taxii_response(StatusCode::OK, body))
 }
 
@@ -609,6 +614,11 @@ async fn add_objects(
     let refused = status["failure_count"].as_u64().unwrap_or(0);
     state.metrics.objects_posted(accepted, refused);
     let body = status.to_string();
-    state.statuses.put(status["id"].as_str().unwrap_or_default(), &owner, body.clone());
+    let id = status["id"].as_str().unwrap_or_default().to_string();
+    state.statuses.put(&id, &owner, body.clone());
+    if state.config.statuses_in_store {
+        let (b, keep, max) = (body.clone(), crate::Statuses::KEEP, crate::Statuses::MAX_BYTES);
+        state.stores.write(move |s| Ok(s.put_status(&id, &owner, &b, keep, max)?)).await?;
+    }
     Ok(taxii_response(StatusCode::ACCEPTED, body))
 }

@@ -226,6 +226,9 @@ pub struct ServerConfig {
     pub metrics_token: Option<String>,
     /// Connection limits for [`server::serve`].
     pub limits: server::Limits,
+    /// Keep POST statuses in the database too, so that any server on it can answer for them
+    /// (several servers on one PostgreSQL database); else in this process's memory only.
+    pub statuses_in_store: bool,
 }
 
 impl Default for ServerConfig {
@@ -246,6 +249,7 @@ impl Default for ServerConfig {
             max_objects_per_request: 10_000,
             metrics_token: None,
             limits: server::Limits::default(),
+            statuses_in_store: false,
         }
     }
 }

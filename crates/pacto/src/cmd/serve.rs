@@ -166,10 +166,13 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
         max_objects_per_request: file.max_objects_per_request.unwrap_or(defaults.max_objects_per_request).max(1),
         metrics_token: metrics_token(&args, &file)?,
         limits: file.limits.as_ref().map(LimitsConfig::resolve).transpose()?.unwrap_or(defaults.limits),
+        statuses_in_store: false,
     };
 
     // One writer and a few readers on the same database.
     let db = config::database(g, file.database.as_deref())?;
+    // Several servers may share a PostgreSQL database: a status must be found by any of them.
+    let server = ServerConfig { statuses_in_store: matches!(db, Database::Postgres(_)), ..server };
     let mut writer = config::open_database(&db, true)?;
     for c in &file.collections {
         if writer.collection(&c.name)?.is_none() {
@@ -377,6 +380,19 @@ fn start_sync(db: Database, every: std::time::Duration) -> anyhow::Result<()> {
     let mut store = db.open()?;
     std::thread::Builder::new().name("sync".into()).spawn(move || {
         loop {
+            // One process of those sharing the database syncs; the others stand by.
+            match store.try_lead("sync") {
+                Ok(true) => {}
+                Ok(false) => {
+                    std::thread::sleep(every.min(std::time::Duration::from_secs(2)));
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot tell whether this server leads sync; will retry");
+                    std::thread::sleep(every.min(std::time::Duration::from_secs(2)));
+                    continue;
+                }
+            }
             match store.remotes() {
                 Ok(remotes) => {
                     for r in remotes {
