@@ -2,7 +2,7 @@
 //!
 //!   pacto-load post  --host H --path OBJECTS_URL_PATH --user U --password P --file BUNDLE [--batch 1000]
 //!   pacto-load page  --host H --path OBJECTS_URL_PATH --user U --password P --cursor PARAM=VALUE [--limit 1000] [--repeat 20]
-//!   pacto-load mixed --host H --path OBJECTS_URL_PATH --user U --password P [--clients 64] [--seconds 60] [--write-percent 20]
+//!   pacto-load mixed --host H[,H2,…] --path OBJECTS_URL_PATH --user U --password P [--clients 64] [--seconds 60] [--write-percent 20]
 //!   pacto-load compare --host H --path URL_PATH --other URL_PATH --user U --password P [--repeat 400]
 //!
 //! `compare` times two GETs in alternation on one connection (so that drift in the machine
@@ -35,7 +35,8 @@ fn main() {
     let cmd = std::env::args().nth(1).unwrap_or_default();
     let a = args();
     let host = need(&a, "host").to_string();
-    if !(host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]")) {
+    let loopback = |h: &str| h.starts_with("127.") || h.starts_with("localhost") || h.starts_with("[::1]");
+    if !host.split(',').all(loopback) {
         eprintln!("pacto-load: only loopback targets are allowed");
         std::process::exit(2);
     }
@@ -152,7 +153,10 @@ fn mixed(host: &str, auth: &(String, String), path: &str, clients: usize, second
     let errors = Arc::new(AtomicU64::new(0));
     let handles: Vec<_> = (0..clients)
         .map(|c| {
-            let (host, auth, path, errors) = (host.to_string(), auth.clone(), path.to_string(), errors.clone());
+            // Several servers (comma-separated): clients spread over them in turn.
+            let hosts: Vec<&str> = host.split(',').collect();
+            let host = hosts[c % hosts.len()].to_string();
+            let (auth, path, errors) = (auth.clone(), path.to_string(), errors.clone());
             std::thread::spawn(move || {
                 let mut client = Client::new(&host, Some((&auth.0, &auth.1)));
                 let mut rng = pacto_testkit::Rng::new(c as u64 + 1);
