@@ -32,7 +32,7 @@ mod normalize;
 mod protocol;
 pub mod wire;
 
-pub use normalize::{NormalizeError, Normalizer};
+pub use normalize::{NormalizeError, Normalizer, firearm};
 pub use protocol::{
     Answer, BlindedSet, CheckedCount, CheckedQuery, CountAnswer, CountQuery, HolderSet, Mode, Outcome, PsiError,
     Querier, Query, TAG_BYTES, count_query, hash_to_group,
