@@ -273,6 +273,21 @@ impl Checker<'_> {
                 Some(_) => {}
                 None => self.err("property-type", format!("expected a string, found {}", json_type(v))),
             },
+            Ty::OpenList(values) => match v.as_str() {
+                Some(s) if !values.contains(&s) => {
+                    self.warn("open-vocab", format!("{s:?} is not in this property's suggested vocabulary {values:?}"))
+                }
+                Some(_) => {}
+                None => self.err("property-type", format!("expected a string, found {}", json_type(v))),
+            },
+            Ty::Country => match v.as_str() {
+                Some(s) if !rstix::vocab::is_iso3166_alpha2(s) => self.warn(
+                    "open-vocab",
+                    format!("{s:?} is not an ISO 3166-1 alpha-2 country code (two capital letters, e.g. \"US\")"),
+                ),
+                Some(_) => {}
+                None => self.err("property-type", format!("expected a country code string, found {}", json_type(v))),
+            },
             Ty::Enum(values) => match v.as_str() {
                 Some(s) if !values.contains(&s) => {
                     self.err("closed-vocab", format!("{s:?} is not one of the allowed values {values:?}"))
@@ -563,6 +578,10 @@ impl Checker<'_> {
     /// SCO identifiers: with no ID-contributing property present the UUID must be version 4
     /// (§2.9); otherwise it should be the version 5 UUID derived from those properties.
     pub(super) fn sco_id(&mut self, ty: &str, uuid: &str, obj: &Value) {
+        if ty == crate::firearm::TYPE {
+            self.firearm_id(uuid, obj);
+            return;
+        }
         let Some(contributing) = schema::id_contributing(ty) else { return };
         let present = contributing.iter().any(|p| obj.get(*p).is_some());
         let version = uuid.as_bytes()[14];
@@ -630,4 +649,28 @@ fn is_custom_sco(m: &Map<String, Value>) -> bool {
 
 fn is_toplevel_extension_prop(m: &Map<String, Value>) -> bool {
     matches!(m.get("extensions"), Some(Value::Object(exts)) if exts.values().any(|e| e.get("extension_type").and_then(Value::as_str) == Some("toplevel-property-extension")))
+}
+
+impl Checker<'_> {
+    /// `x-firearm` ids (crate::firearm): the UUIDv5 of the canonical maker and serial when both
+    /// have one, else a version 4 UUID. Either departure is a warning, as for the spec's SCOs.
+    fn firearm_id(&mut self, uuid: &str, obj: &Value) {
+        if ["manufacturer", "serial_number"].iter().any(|k| obj.get(*k).is_some_and(|v| !v.is_string())) {
+            return; // a property-type error says it already
+        }
+        match crate::firearm::id_of(obj) {
+            Some(expected) if !expected.eq_ignore_ascii_case(&format!("{}--{uuid}", crate::firearm::TYPE)) => self.warn(
+                "sco-deterministic-id",
+                format!(
+                    "the id of this x-firearm should be {expected}, derived from its manufacturer and serial_number in canonical form"
+                ),
+            ),
+            Some(_) => {}
+            None if uuid.as_bytes()[14] != b'4' => self.warn(
+                "sco-deterministic-id",
+                "an x-firearm without both a manufacturer and a serial_number that have a canonical form should have a version 4 UUID (it does not identify a weapon)".into(),
+            ),
+            None => {}
+        }
+    }
 }

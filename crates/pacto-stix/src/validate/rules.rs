@@ -70,6 +70,7 @@ impl Checker<'_> {
             "location" => need_one(&["region", "country", "latitude"], " (latitude with longitude)"),
             "observed-data" if v21 => need_one(&["objects", "object_refs"], ""),
             "artifact" => need_one(&["payload_bin", "url"], ""),
+            "x-firearm" => need_one(&["manufacturer", "model", "serial_number"], ""),
             "process" | "x509-certificate" | "user-account" | "windows-registry-key" => {
                 let own = m.keys().any(|k| {
                     !matches!(
@@ -127,6 +128,7 @@ impl Checker<'_> {
                     )
                 });
             }
+            "x-firearm" => self.firearm(m),
             "marking-definition" => self.marking_definition(m),
             "language-content" => self.language_content(m),
             "extension-definition" if !has("created_by_ref") => {
@@ -353,6 +355,38 @@ impl Checker<'_> {
                         }
                     }
                 })
+            });
+        }
+    }
+
+    /// pacto's x-firearm: it carries its extension (§7.3: an object of a new type names the
+    /// extension definition that defines it), and its maker and serial have canonical forms.
+    fn firearm(&mut self, m: &Map<String, Value>) {
+        let ext = crate::firearm::EXTENSION_ID;
+        match m.get("extensions").and_then(Value::as_object).and_then(|e| e.get(ext)) {
+            None => self.err(
+                "extension",
+                format!("an x-firearm must carry its extension definition in extensions: {{\"{ext}\": {{\"extension_type\": \"new-sco\"}}}}"),
+            ),
+            Some(e) if e.get("extension_type").and_then(Value::as_str) != Some("new-sco") => {
+                self.with_key("extensions", |c| {
+                    c.with_key(ext, |c| c.err("extension", "the x-firearm extension's extension_type must be \"new-sco\"".into()))
+                })
+            }
+            Some(_) => {}
+        }
+        if let Some(Value::String(s)) = m.get("serial_number")
+            && let Err(e) = pacto_psi::firearm::canonical_serial(s)
+        {
+            self.with_key("serial_number", |c| {
+                c.warn("firearm-serial", format!("{e}: it cannot be matched privately or give the firearm's id"))
+            });
+        }
+        if let Some(Value::String(s)) = m.get("manufacturer")
+            && let Err(e) = pacto_psi::firearm::canonical_manufacturer(s)
+        {
+            self.with_key("manufacturer", |c| {
+                c.warn("firearm-manufacturer", format!("{e}: it cannot be matched privately or give the firearm's id"))
             });
         }
     }
