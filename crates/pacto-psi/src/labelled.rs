@@ -161,7 +161,7 @@ impl LabelledSet {
         entries: Vec<Entry>,
     ) -> Option<LabelledSet> {
         let secret = Option::<Scalar>::from(Scalar::from_canonical_bytes(secret))?;
-        if entries.iter().any(|e| e.sealed.len() != slot + SEAL_OVERHEAD) {
+        if !(2..=2 + MAX_PAYLOAD).contains(&slot) || entries.iter().any(|e| e.sealed.len() != slot + SEAL_OVERHEAD) {
             return None;
         }
         Some(LabelledSet { secret, normalizer, salt, slot, entries })
@@ -468,6 +468,38 @@ mod tests {
         let empty = LabelledSet::encode(&[], n).unwrap();
         assert!(empty.entries.is_empty());
         assert_eq!(empty.slot, 2);
+    }
+
+    /// A field the agreement withholds is filtered out before sealing: it is in no byte of the
+    /// answer and in no opened payload.
+    #[test]
+    fn a_withheld_field_never_leaves() {
+        let n = Normalizer::Firearm;
+        let record = r#"{"dealer":"5-74-012-01-2B-01234","buyer":"Juan Doe","sale_date":"2025-05-17","trace":"T1"}"#;
+        let allowed = ["dealer", "sale_date", "trace"];
+        let payload = crate::payload::filter_fields(record, &allowed).unwrap().into_bytes();
+        let set = LabelledSet::encode(&[(firearm("Colt", "LW12345"), payload)], n).unwrap();
+        let (querier, query) = LabelledQuerier::start(&[firearm("Colt", "LW12345")], n).unwrap();
+        let answer = set.answer(&query.check().unwrap()).unwrap();
+        let bytes = crate::wire::encode_labelled_answer(&answer);
+        assert!(!bytes.windows(8).any(|w| w == b"Juan Doe"));
+        let traces = querier.finish(&answer).unwrap();
+        let opened = String::from_utf8(traces[0].payload.clone()).unwrap();
+        assert_eq!(opened, r#"{"dealer":"5-74-012-01-2B-01234","sale_date":"2025-05-17","trace":"T1"}"#);
+        assert!(!opened.contains("buyer") && !opened.contains("Doe"));
+    }
+
+    #[test]
+    fn stored_parts_are_checked() {
+        let set = LabelledSet::encode(&registry(), Normalizer::Firearm).unwrap();
+        let back = LabelledSet::from_parts(set.secret_bytes(), set.normalizer, set.salt, set.slot, set.entries.clone());
+        assert!(back.is_some());
+        assert!(
+            LabelledSet::from_parts(set.secret_bytes(), set.normalizer, set.salt, set.slot + 1, set.entries.clone())
+                .is_none()
+        );
+        assert!(LabelledSet::from_parts([0xff; 32], set.normalizer, set.salt, set.slot, set.entries.clone()).is_none());
+        assert!(LabelledSet::from_parts(set.secret_bytes(), set.normalizer, set.salt, 1, vec![]).is_none());
     }
 
     proptest! {
