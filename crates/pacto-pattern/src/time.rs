@@ -38,22 +38,58 @@ pub fn parse(s: &str) -> Option<Instant> {
         }
         _ => return None,
     };
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    if !(1..=12).contains(&month) || day < 1 || day > month_days[month as usize - 1] {
+    if !(1..=12).contains(&month) || day < 1 || day > i64::from(days_in_month(year, month as u32)) {
         return None;
     }
     if hour > 23 || minute > 59 || second > 60 {
         return None;
     }
-    // Days since the epoch, counting from 1 March so that leap days fall at the end of a year.
-    let (y, m) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * m + 2) / 5 + day - 1;
-    let days = era * 146_097 + year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year - 719_468;
+    let days = days_from_civil(year, month as u32, day as u32);
     let secs = i128::from(days) * 86_400 + i128::from(hour * 3600 + minute * 60 + second);
     Some(secs * NANOS + nanos)
+}
+
+/// Whether a year of the proleptic Gregorian calendar is a leap year.
+pub fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+/// Days in a month (1-12) of a year; 0 for a month out of range.
+pub fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Days from 1970-01-01 to year-month-day in the proleptic Gregorian calendar (negative before).
+/// The one place pacto does this arithmetic: `pacto_stix::Timestamp` uses it too.
+///
+/// Counts from 1 March, so that the leap day falls at the end of a computational year, in eras
+/// of 400 years (146,097 days). `month` is 1-12 and `day` 1-31; other values give a day count
+/// that no real date has, never a panic.
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let (y, m) = if month <= 2 { (year - 1, i64::from(month) + 9) } else { (year, i64::from(month) - 3) };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * m + 2) / 5 + i64::from(day) - 1;
+    era * 146_097 + year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year - 719_468
+}
+
+/// The inverse of [`days_from_civil`]: the (year, month, day) of a day count since 1970-01-01.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if month <= 2 { year_of_era + era * 400 + 1 } else { year_of_era + era * 400 }, month, day)
 }
 
 /// Seconds (as written in `WITHIN n SECONDS`) to nanoseconds.
@@ -90,5 +126,27 @@ mod tests {
             assert_eq!(parse(s), None, "{s}");
         }
         assert!(parse("2020-02-29T00:00:00Z").is_some());
+    }
+
+    #[test]
+    fn civil_days_round_trip_every_day_of_0001_to_9999() {
+        let first = days_from_civil(1, 1, 1);
+        let last = days_from_civil(9999, 12, 31);
+        let mut expected = (1i64, 1u32, 1u32);
+        for d in first..=last {
+            assert_eq!(civil_from_days(d), expected, "day {d}");
+            assert_eq!(days_from_civil(expected.0, expected.1, expected.2), d);
+            let (y, m, day) = expected;
+            expected = if day < days_in_month(y, m) {
+                (y, m, day + 1)
+            } else if m < 12 {
+                (y, m + 1, 1)
+            } else {
+                (y + 1, 1, 1)
+            };
+        }
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert!(is_leap(2000) && !is_leap(1900) && is_leap(2024) && !is_leap(2023));
     }
 }

@@ -248,3 +248,41 @@ fn the_largest_accepted_pattern_evaluates_on_a_small_stack() {
         .expect("no stack overflow");
     assert_eq!(done, (true, true, true));
 }
+
+/// pacto's x-firearm objects (examples/firearms-seizure.json) are observables like any other:
+/// patterns reach their properties through the observed-data's object_refs, and the index
+/// finds the same indicators as full evaluation.
+#[test]
+fn firearms_in_a_seizure_match_patterns_on_their_properties() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/firearms-seizure.json");
+    let bundle: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let objects = bundle["objects"].as_array().unwrap();
+    let resolve = |id: &str| objects.iter().find(|o| o["id"] == id);
+    let seizure: Vec<Value> = objects.iter().filter(|o| o["type"] == "observed-data").cloned().collect();
+    assert_eq!(seizure.len(), 1);
+    let hits = |p: &str| {
+        let p = Pattern::parse(p).unwrap_or_else(|e| panic!("{p}: {e}"));
+        p.matches_observed_data(&seizure, resolve).unwrap().is_some()
+    };
+    assert!(hits("[x-firearm:serial_number = 'LW 12345']"));
+    assert!(hits("[x-firearm:serial_number = 'BSXK123' AND x-firearm:firearm_type = 'pistol']"));
+    assert!(hits("[x-firearm:importer_marks[*] LIKE 'GLOCK INC%']"));
+    // One seizure is one observation (number_observed 1): an AND of two observation
+    // expressions needs two, whatever the firearms in it.
+    assert!(!hits("[x-firearm:caliber = '9x19mm'] AND [x-firearm:firearm_type = 'improvised']"));
+    assert!(hits("[x-firearm:caliber = '9x19mm' AND x-firearm:importer_marks[0] = 'GLOCK INC SMYRNA GA']"));
+    assert!(hits("[x-firearm:id = 'x-firearm--f39ddd91-d747-5a8d-89ee-e92d6ee936e7']"));
+    assert!(!hits("[x-firearm:serial_number = 'LW12346']"));
+    assert!(!hits("[x-firearm:serial_number = 'BSXK123' AND x-firearm:firearm_type = 'rifle']"));
+    // The indicator the bundle carries matches the seizure, as its sighting says.
+    let indicator = objects.iter().find(|o| o["type"] == "indicator").unwrap();
+    assert!(hits(indicator["pattern"].as_str().unwrap()));
+
+    let mut set = PatternSet::new();
+    set.insert("indicator--0", Pattern::parse("[x-firearm:serial_number = 'LW 12345']").unwrap());
+    set.insert("indicator--1", Pattern::parse("[x-firearm:serial_number = 'ZZ999']").unwrap());
+    set.insert("indicator--2", Pattern::parse("[x-firearm:manufacturer = 'GLOCK Ges.m.b.H.']").unwrap());
+    let obs = Observation::from_observed_data(&seizure[0], resolve).unwrap();
+    let mut c = Default::default();
+    assert_eq!(set.match_observation(&obs, &mut c), vec![0, 2]);
+}

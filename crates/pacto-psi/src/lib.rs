@@ -19,6 +19,10 @@
 //!
 //! Neither side ever holds a value with only the other side's blind removed.
 //!
+//! Labelled matching ([`labelled`]) is the intersection exchange with a payload per holder
+//! item, sealed under a key derived from `H(y)·b` and the item: the querier opens the payloads
+//! of its matching items only. [`payload::filter_fields`] keeps the fields an agreement allows.
+//!
 //! Security model: in intersection mode, semi-honest (both follow the protocol): the querier
 //! learns the intersection and the size of the holder's set; the holder learns the size of the
 //! query. In size-only mode the holder is protected against a querier who deviates (it learns
@@ -27,12 +31,15 @@
 //! in the clear. Agreements bound query sizes and rates against probing; see docs/psi.md.
 
 mod hash;
+pub mod labelled;
 pub mod noise;
 mod normalize;
+pub mod payload;
 mod protocol;
 pub mod wire;
 
-pub use normalize::{NormalizeError, Normalizer};
+pub use labelled::{LabelledAnswer, LabelledQuerier, LabelledQuery, LabelledSet, Trace};
+pub use normalize::{NormalizeError, Normalizer, firearm};
 pub use protocol::{
     Answer, BlindedSet, CheckedCount, CheckedQuery, CountAnswer, CountQuery, HolderSet, Mode, Outcome, PsiError,
     Querier, Query, TAG_BYTES, count_query, hash_to_group,

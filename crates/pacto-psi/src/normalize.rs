@@ -3,6 +3,8 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+pub mod firearm;
+
 /// How items are put in canonical form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Normalizer {
@@ -18,6 +20,10 @@ pub enum Normalizer {
     Text,
     /// Raw bytes, as given.
     Bytes,
+    /// A firearm: `MANUFACTURER<TAB>SERIAL`, keyed as `manufacturer/SERIAL` with the
+    /// manufacturer's canonical name and the serial's canonical form ([`firearm`]); the same
+    /// serial under two makers is two items.
+    Firearm,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,12 +31,18 @@ pub enum Normalizer {
 pub struct NormalizeError {
     pub normalizer: &'static str,
     pub item: String,
-    pub why: &'static str,
+    pub why: String,
 }
 
 impl Normalizer {
-    pub const ALL: [Normalizer; 5] =
-        [Normalizer::Serial, Normalizer::PhoneE164, Normalizer::Email, Normalizer::Text, Normalizer::Bytes];
+    pub const ALL: [Normalizer; 6] = [
+        Normalizer::Serial,
+        Normalizer::PhoneE164,
+        Normalizer::Email,
+        Normalizer::Text,
+        Normalizer::Bytes,
+        Normalizer::Firearm,
+    ];
 
     /// The rule's name, as declared in messages and on the command line.
     pub fn id(self) -> &'static str {
@@ -40,6 +52,7 @@ impl Normalizer {
             Normalizer::Email => "email",
             Normalizer::Text => "text",
             Normalizer::Bytes => "bytes",
+            Normalizer::Firearm => "firearm",
         }
     }
 
@@ -49,10 +62,10 @@ impl Normalizer {
 
     /// The canonical bytes of one item.
     pub fn apply(self, item: &[u8]) -> Result<Vec<u8>, NormalizeError> {
-        let err = |why| NormalizeError {
+        let err = |why: &str| NormalizeError {
             normalizer: self.id(),
             item: String::from_utf8_lossy(item).chars().take(64).collect(),
-            why,
+            why: why.to_string(),
         };
         if self == Normalizer::Bytes {
             return Ok(item.to_vec());
@@ -106,6 +119,7 @@ impl Normalizer {
                 }
                 Ok(out.into_bytes())
             }
+            Normalizer::Firearm => firearm::item_key(text).map(String::into_bytes).map_err(|e| err(&e.to_string())),
             Normalizer::Bytes => unreachable!("handled above"),
         }
     }

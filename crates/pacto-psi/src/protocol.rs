@@ -50,6 +50,14 @@ pub enum PsiError {
     StaleSet,
     #[error("the count query carries {got} holder tags, the set has {expected}")]
     WrongTagCount { expected: usize, got: usize },
+    #[error("payload of item {index}: {why}")]
+    Payload { index: usize, why: String },
+    #[error("items {first} and {second} are the same item under the rule; merge their payloads into one")]
+    DuplicateItem { first: usize, second: usize },
+    #[error(
+        "item {index} is in the holder's set but its payload does not open: the answer was altered (or its tag collided, a chance of about n·m/2^64)"
+    )]
+    PayloadDoesNotOpen { index: usize },
 }
 
 /// The querier's message: its blinded items.
@@ -205,18 +213,18 @@ pub fn hash_to_group(normalizer: Normalizer, canonical: &[u8]) -> RistrettoPoint
     hash_to_ristretto(canonical, dst.as_bytes())
 }
 
-fn tag(p: &RistrettoPoint) -> [u8; TAG_BYTES] {
+pub(crate) fn tag(p: &RistrettoPoint) -> [u8; TAG_BYTES] {
     tag_bytes(p.compress().as_bytes())
 }
 
-fn tag_bytes(compressed: &[u8; 32]) -> [u8; TAG_BYTES] {
+pub(crate) fn tag_bytes(compressed: &[u8; 32]) -> [u8; TAG_BYTES] {
     let h = Sha256::new().chain_update(b"pacto-psi-v1:tag").chain_update(compressed).finalize();
     let mut t = [0u8; TAG_BYTES];
     t.copy_from_slice(&h[..TAG_BYTES]);
     t
 }
 
-fn random_scalar() -> Scalar {
+pub(crate) fn random_scalar() -> Scalar {
     let mut wide = [0u8; 64];
     OsRng.fill_bytes(&mut wide);
     let s = Scalar::from_bytes_mod_order_wide(&wide);
@@ -224,7 +232,7 @@ fn random_scalar() -> Scalar {
 }
 
 /// Map over items on every core.
-fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(usize, &T) -> U + Sync) -> Vec<U> {
+pub(crate) fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(usize, &T) -> U + Sync) -> Vec<U> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len().max(1));
     if threads <= 1 || items.len() < 256 {
         return items.iter().enumerate().map(|(i, t)| f(i, t)).collect();
@@ -243,7 +251,7 @@ fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(usize, &T) -> U + Sync) -> 
     })
 }
 
-fn normalize_all(items: &[Vec<u8>], n: Normalizer) -> Result<Vec<Vec<u8>>, PsiError> {
+pub(crate) fn normalize_all(items: &[Vec<u8>], n: Normalizer) -> Result<Vec<Vec<u8>>, PsiError> {
     items
         .iter()
         .enumerate()
@@ -252,7 +260,7 @@ fn normalize_all(items: &[Vec<u8>], n: Normalizer) -> Result<Vec<Vec<u8>>, PsiEr
 }
 
 /// Decompress, refusing invalid encodings and the identity (which any blind leaves unchanged).
-fn decompress_checked(points: &[[u8; 32]]) -> Result<Vec<RistrettoPoint>, PsiError> {
+pub(crate) fn decompress_checked(points: &[[u8; 32]]) -> Result<Vec<RistrettoPoint>, PsiError> {
     par_map(points, |i, p| match CompressedRistretto(*p).decompress() {
         None => Err(PsiError::BadPoint(i)),
         Some(q) if q == RistrettoPoint::identity() => Err(PsiError::IdentityPoint(i)),
@@ -262,7 +270,7 @@ fn decompress_checked(points: &[[u8; 32]]) -> Result<Vec<RistrettoPoint>, PsiErr
     .collect()
 }
 
-fn decompress_nonempty(points: &[[u8; 32]]) -> Result<Vec<RistrettoPoint>, PsiError> {
+pub(crate) fn decompress_nonempty(points: &[[u8; 32]]) -> Result<Vec<RistrettoPoint>, PsiError> {
     if points.is_empty() {
         return Err(PsiError::Empty);
     }
@@ -404,7 +412,7 @@ impl HolderSet {
 }
 
 /// Fisher–Yates with the OS's randomness.
-fn shuffle<T>(v: &mut [T]) {
+pub(crate) fn shuffle<T>(v: &mut [T]) {
     for i in (1..v.len()).rev() {
         let j = (OsRng.next_u64() % (i as u64 + 1)) as usize;
         v.swap(i, j);

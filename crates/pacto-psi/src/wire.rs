@@ -23,8 +23,25 @@
 //! The set digest is SHA-256("pacto-psi-v1:set" ‖ rule ‖ 0x00 ‖ the blinded set's points): it
 //! names the set version the tags were computed from. Every count is checked against the bytes
 //! present before anything is allocated.
+//!
+//! Labelled matching ([`crate::labelled`]) has its own two messages, mode 2:
+//!
+//! ```text
+//! labelled query (querier → holder):  "PSLQ" | version | mode u8 (2) | rule-length | rule
+//!         | count u32 | count × 32-byte points H(x_i)·a, in the querier's order
+//! labelled answer (holder → querier): "PSLA" | version | mode (2) | rule-length | rule
+//!         | salt, 16 bytes | count u32 | count × 32-byte points H(x_i)·a·b, same order
+//!         | entries u32 | slot u16 | entries × (8-byte tag | slot + 16 bytes sealed payload)
+//! ```
+//!
+//! `slot` is 2 to 2 + `MAX_PAYLOAD`; the entries are sorted by tag (a decoder refuses any other
+//! order, so positions cannot carry anything).
 
+use crate::labelled::{Entry, LabelledAnswer, LabelledQuery, MAX_PAYLOAD, SALT_BYTES, SEAL_OVERHEAD};
 use crate::{Answer, BlindedSet, CountAnswer, CountQuery, Mode, Normalizer, Query, TAG_BYTES};
+
+/// The mode byte of the labelled messages.
+const LABELLED: u8 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("PSI message, byte {at}: {why}")]
@@ -100,6 +117,82 @@ pub fn encode_count_answer(a: &CountAnswer) -> Vec<u8> {
     out
 }
 
+fn labelled_header(out: &mut Vec<u8>, magic: &[u8; 4], n: Normalizer) {
+    out.extend_from_slice(magic);
+    out.push(1);
+    out.push(LABELLED);
+    out.push(n.id().len() as u8);
+    out.extend_from_slice(n.id().as_bytes());
+}
+
+pub fn encode_labelled_query(q: &LabelledQuery) -> Vec<u8> {
+    let mut out = Vec::with_capacity(20 + 32 * q.points.len());
+    labelled_header(&mut out, b"PSLQ", q.normalizer);
+    out.extend_from_slice(&(q.points.len() as u32).to_be_bytes());
+    for p in &q.points {
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+pub fn encode_labelled_answer(a: &LabelledAnswer) -> Vec<u8> {
+    let entry = TAG_BYTES + a.slot + SEAL_OVERHEAD;
+    let mut out = Vec::with_capacity(48 + 32 * a.points.len() + entry * a.entries.len());
+    labelled_header(&mut out, b"PSLA", a.normalizer);
+    out.extend_from_slice(&a.salt);
+    out.extend_from_slice(&(a.points.len() as u32).to_be_bytes());
+    for p in &a.points {
+        out.extend_from_slice(p);
+    }
+    out.extend_from_slice(&(a.entries.len() as u32).to_be_bytes());
+    out.extend_from_slice(&(a.slot.min(usize::from(u16::MAX)) as u16).to_be_bytes());
+    for e in &a.entries {
+        out.extend_from_slice(&e.tag);
+        out.extend_from_slice(&e.sealed);
+    }
+    out
+}
+
+pub fn decode_labelled_query(b: &[u8]) -> Result<LabelledQuery, WireError> {
+    let mut r = Reader { b, at: 0 };
+    let normalizer = r.labelled_header(b"PSLQ")?;
+    let points = r.points()?;
+    r.end()?;
+    Ok(LabelledQuery { normalizer, points })
+}
+
+pub fn decode_labelled_answer(b: &[u8]) -> Result<LabelledAnswer, WireError> {
+    let mut r = Reader { b, at: 0 };
+    let normalizer = r.labelled_header(b"PSLA")?;
+    let mut salt = [0u8; SALT_BYTES];
+    salt.copy_from_slice(r.take(SALT_BYTES, "salt")?);
+    let points = r.points()?;
+    let count = r.u32("entry count")?;
+    let at = r.at;
+    let slot = r.take(2, "slot")?;
+    let slot = usize::from(u16::from_be_bytes([slot[0], slot[1]]));
+    if !(2..=2 + MAX_PAYLOAD).contains(&slot) {
+        return Err(WireError { at, why: format!("slot {slot} is outside 2..={}", 2 + MAX_PAYLOAD) });
+    }
+    let size = TAG_BYTES + slot + SEAL_OVERHEAD;
+    let raw = r.take(
+        count.checked_mul(size).ok_or_else(|| WireError { at: r.at, why: "entry count too large".into() })?,
+        "entries",
+    )?;
+    let start = r.at - raw.len();
+    let mut entries: Vec<Entry> = Vec::with_capacity(count);
+    for (i, chunk) in raw.chunks_exact(size).enumerate() {
+        let mut tag = [0u8; TAG_BYTES];
+        tag.copy_from_slice(&chunk[..TAG_BYTES]);
+        if entries.last().is_some_and(|prev| prev.tag > tag) {
+            return Err(WireError { at: start + i * size, why: format!("entry {i} is out of tag order") });
+        }
+        entries.push(Entry { tag, sealed: chunk[TAG_BYTES..].to_vec() });
+    }
+    r.end()?;
+    Ok(LabelledAnswer { normalizer, salt, points, slot, entries })
+}
+
 struct Reader<'a> {
     b: &'a [u8],
     at: usize,
@@ -165,6 +258,29 @@ impl<'a> Reader<'a> {
             (Mode::Cardinality, n) => Ok(n),
             (Mode::Intersection, _) => Err(WireError { at, why: "a size-only message must carry mode 1".into() }),
         }
+    }
+    /// A labelled message's header: mode 2.
+    fn labelled_header(&mut self, magic: &[u8; 4]) -> Result<Normalizer, WireError> {
+        let at = self.at;
+        if self.take(4, "magic")? != magic {
+            return Err(WireError { at, why: format!("not a {} message", String::from_utf8_lossy(magic)) });
+        }
+        let at = self.at;
+        if self.take(1, "version")?[0] != 1 {
+            return Err(WireError { at, why: "unknown version".into() });
+        }
+        let at = self.at;
+        let mode = self.take(1, "mode")?[0];
+        if mode != LABELLED {
+            return Err(WireError { at, why: format!("a labelled message must carry mode 2, found {mode}") });
+        }
+        let len = self.take(1, "rule length")?[0] as usize;
+        let at = self.at;
+        let rule = self.take(len, "rule")?;
+        std::str::from_utf8(rule)
+            .ok()
+            .and_then(Normalizer::parse)
+            .ok_or_else(|| WireError { at, why: format!("unknown normaliser {:?}", String::from_utf8_lossy(rule)) })
     }
     fn end(&self) -> Result<(), WireError> {
         if self.at == self.b.len() { Ok(()) } else { Err(WireError { at: self.at, why: "trailing bytes".into() }) }
@@ -238,6 +354,58 @@ mod tests {
         let mut huge = qb[..13].to_vec();
         huge.extend_from_slice(&u32::MAX.to_be_bytes());
         assert!(decode_query(&huge).is_err());
+    }
+
+    #[test]
+    fn labelled_messages_round_trip_and_are_strict() {
+        use crate::{LabelledQuerier, LabelledSet};
+        let n = Normalizer::Firearm;
+        let items: Vec<(Vec<u8>, Vec<u8>)> = vec![
+            (b"Colt\tLW12345".to_vec(), br#"{"trace":"T-1"}"#.to_vec()),
+            (b"Glock\tBSXK123".to_vec(), br#"{"trace":"T-22"}"#.to_vec()),
+            (b"Ruger\t12345".to_vec(), Vec::new()),
+        ];
+        let set = LabelledSet::encode(&items, n).unwrap();
+        let (querier, q) = LabelledQuerier::start(&[b"COLT\tLW 12345".to_vec(), b"Colt\tX1".to_vec()], n).unwrap();
+        let qb = encode_labelled_query(&q);
+        assert_eq!(qb.len(), 4 + 3 + 7 + 4 + 2 * 32);
+        assert_eq!(decode_labelled_query(&qb).unwrap(), q);
+        let a = set.answer(&q.check().unwrap()).unwrap();
+        let ab = encode_labelled_answer(&a);
+        let slot = 2 + br#"{"trace":"T-22"}"#.len();
+        assert_eq!(a.slot, slot);
+        assert_eq!(ab.len(), 14 + 16 + 4 + 2 * 32 + 4 + 2 + 3 * (8 + slot + 16));
+        let back = decode_labelled_answer(&ab).unwrap();
+        assert_eq!(back, a);
+        let traces = querier.finish(&back).unwrap();
+        assert_eq!(traces.len(), 1);
+        assert_eq!(traces[0].payload, items[0].1);
+
+        // The wrong kind, mode, a truncation, a trailing byte, counts beyond the bytes.
+        assert!(decode_labelled_query(&ab).unwrap_err().why.contains("not a PSLQ"));
+        assert!(decode_query(&qb).is_err(), "a labelled query is not a PSIQ");
+        let mut mode0 = qb.clone();
+        mode0[5] = 0;
+        let e = decode_labelled_query(&mode0).unwrap_err();
+        assert_eq!((e.at, e.why.contains("mode 2")), (5, true), "{e}");
+        assert!(decode_labelled_answer(&ab[..ab.len() - 1]).unwrap_err().why.contains("truncated"));
+        assert!(decode_labelled_answer(&[ab.as_slice(), &[0]].concat()).unwrap_err().why.contains("trailing"));
+        let entries_at = 14 + 16 + 4 + 2 * 32;
+        let mut huge = ab[..entries_at].to_vec();
+        huge.extend_from_slice(&u32::MAX.to_be_bytes());
+        huge.extend_from_slice(&(slot as u16).to_be_bytes());
+        assert!(decode_labelled_answer(&huge).unwrap_err().why.contains("truncated"));
+        // A slot out of range, entries out of order.
+        let mut bad_slot = ab.clone();
+        bad_slot[entries_at + 4..entries_at + 6].copy_from_slice(&1u16.to_be_bytes());
+        assert_eq!(decode_labelled_answer(&bad_slot).unwrap_err().at, entries_at + 4);
+        let mut unsorted = a.clone();
+        unsorted.entries.swap(0, 2);
+        let e = decode_labelled_answer(&encode_labelled_answer(&unsorted)).unwrap_err();
+        assert!(e.why.contains("out of tag order"), "{e}");
+        let mut points = ab.clone();
+        points[14 + 16 + 3] = 0xff;
+        assert!(decode_labelled_answer(&points).is_err());
     }
 
     #[test]

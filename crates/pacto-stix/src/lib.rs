@@ -6,6 +6,7 @@
 //!   located by object index, id and JSON path.
 //! - [`schema`]: the per-type property tables the validator walks.
 //! - [`tlp`]: TLP 2.0 marking definitions, built in.
+//! - [`firearm`]: pacto's `x-firearm` extension (a new SCO type), known to the validator.
 //! - [`timestamp`], [`id`]: the STIX timestamp and identifier forms.
 //! - [`json`]: parsing an object while noticing duplicate member names.
 //!
@@ -13,6 +14,7 @@
 
 pub mod bundle;
 pub mod facts;
+pub mod firearm;
 pub mod id;
 pub mod json;
 pub mod object;

@@ -30,6 +30,10 @@ pub enum Ty {
     Open(&'static Vocab),
     /// Closed vocabulary (enumeration): other values are errors.
     Enum(&'static [&'static str]),
+    /// Open vocabulary given as a list (pacto's own vocabularies): other values draw a warning.
+    OpenList(&'static [&'static str]),
+    /// An ISO 3166-1 alpha-2 country code (a SHOULD: other values draw a warning).
+    Country,
     /// Closed vocabulary taken from rstix.
     EnumSet(&'static Vocab),
     /// Base64 binary.
@@ -160,6 +164,8 @@ pub fn id_contributing(ty: &str) -> Option<&'static [&'static str]> {
         "user-account" => &["account_type", "user_id", "account_login"],
         "windows-registry-key" => &["key", "values"],
         "x509-certificate" => &["hashes", "serial_number"],
+        // pacto's extension; canonical forms, and only both together (crate::firearm).
+        "x-firearm" => &["manufacturer", "serial_number"],
         _ => return None,
     })
 }
@@ -454,7 +460,8 @@ pub static SCO_EXTENSIONS: &[(&str, &str, Table)] = &[
 
 macro_rules! types {
     ($($name:literal $kind:ident [$($prop:expr),* $(,)?]),* $(,)?) => {
-        /// Every built-in STIX 2.1 object type with its own (non-common) properties.
+        /// Every built-in STIX 2.1 object type with its own (non-common) properties, and the
+        /// types of the extensions pacto publishes (`x-firearm`).
         pub static TYPES: &[TypeDef] = &[
             $(TypeDef { name: $name, kind: Kind::$kind, table: Table { props: &[$($prop),*] } }),*
         ];
@@ -503,6 +510,8 @@ types! {
     "url" Sco [r("value", Ty::Str)],
     "user-account" Sco [o("user_id", Ty::Str), o("credential", Ty::Str), o("account_login", Ty::Str), o("account_type", Ty::Open(&v::ACCOUNT_TYPE_OV)), o("display_name", Ty::Str), o("is_service_account", Ty::Bool), o("is_privileged", Ty::Bool), o("can_escalate_privs", Ty::Bool), o("is_disabled", Ty::Bool), o("account_created", TS), o("account_expires", TS), o("credential_last_changed", TS), o("account_first_login", TS), o("account_last_login", TS)],
     "windows-registry-key" Sco [o("key", Ty::Str), o("values", Ty::List(&Ty::Obj(&REGISTRY_VALUE))), o("modified_time", TS), o("creator_user_ref", Ty::Ref(&["user-account"])), o("number_of_subkeys", NON_NEG)],
+    // pacto's x-firearm (a new-sco extension, crate::firearm): built in like the spec's types.
+    "x-firearm" Sco [o("manufacturer", Ty::Str), o("model", Ty::Str), o("firearm_type", Ty::OpenList(crate::firearm::FIREARM_TYPE_OV)), o("caliber", Ty::Str), o("serial_number", Ty::Str), o("country_of_manufacture", Ty::Country), o("importer_marks", STR_LIST)],
     "x509-certificate" Sco [o("is_self_signed", Ty::Bool), o("hashes", Ty::Hashes), o("version", Ty::Str), o("serial_number", Ty::Str), o("signature_algorithm", Ty::Str), o("issuer", Ty::Str), o("validity_not_before", TS), o("validity_not_after", TS), o("subject", Ty::Str), o("subject_public_key_algorithm", Ty::Str), o("subject_public_key_modulus", Ty::Str), o("subject_public_key_exponent", NON_NEG), o("x509_v3_extensions", Ty::Obj(&X509_V3))],
 }
 

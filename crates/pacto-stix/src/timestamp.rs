@@ -5,6 +5,9 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+// The calendar arithmetic has one owner, shared with the pattern language's instants.
+use pacto_pattern::time::{civil_from_days, days_from_civil, days_in_month};
+
 /// A parsed STIX timestamp. Equality and ordering compare instants, ignoring how many fraction
 /// digits were written (`.1Z` equals `.100Z`).
 #[derive(Debug, Clone, Copy)]
@@ -35,43 +38,6 @@ fn digits(b: &[u8]) -> Option<u32> {
         n = n * 10 + u32::from(c - b'0');
     }
     Some(n)
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if is_leap(y) => 29,
-        _ => 28,
-    }
-}
-
-/// Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 impl Timestamp {
@@ -251,6 +217,23 @@ mod tests {
             let t = Timestamp { secs, nanos, frac_digits: 9 };
             let back = Timestamp::parse(&t.format(9)).unwrap();
             prop_assert_eq!(back, t);
+        }
+
+        /// `Timestamp` and the pattern language's instants read every timestamp of 0001-9999
+        /// as the same instant, and format/parse round trips through the shared arithmetic.
+        #[test]
+        fn agrees_with_the_pattern_language(
+            year in 1i64..=9999, month in 1u32..=12, day in 1u32..=31,
+            h in 0u32..24, mi in 0u32..60, sec in 0u32..60, nanos in 0u32..1_000_000_000,
+        ) {
+            let text = format!("{year:04}-{month:02}-{day:02}T{h:02}:{mi:02}:{sec:02}.{nanos:09}Z");
+            let ours = Timestamp::parse(&text).ok();
+            let theirs = pacto_pattern::time::parse(&text);
+            prop_assert_eq!(ours.is_some(), day <= days_in_month(year, month));
+            prop_assert_eq!(ours.map(|t| i128::from(t.secs) * 1_000_000_000 + i128::from(t.nanos)), theirs);
+            if let Some(t) = ours {
+                prop_assert_eq!(t.format(9), text);
+            }
         }
     }
 }
