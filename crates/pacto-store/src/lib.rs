@@ -15,16 +15,11 @@
 mod capability;
 mod database;
 mod error;
-mod ingest;
 mod sqlite;
 
 pub use capability::{AccountStore, LedgerStore, ObjectStore, PartnerStore, PsiStore, SettingStore, Store};
 pub use database::{Connection, Database};
 pub use error::{Result, StoreError};
-pub use ingest::{
-    Ingest, IngestReport, ObjectOutcome, Rejection, RequestError, ValidatedRequest, ingest_request, precheck,
-    validate_request,
-};
 pub use sqlite::SqliteStore;
 
 /// The storage traits, for callers that hold a concrete backend.

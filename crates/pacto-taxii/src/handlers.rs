@@ -525,11 +525,11 @@ async fn add_objects(
     let max_objects = state.config.max_objects_per_request;
     let request_timestamp = Timestamp::now().format(6);
     let owner = user.user.name.clone();
-    let unusable = |e: pacto_store::RequestError| match e {
-        pacto_store::RequestError::Unusable(why) => {
+    let unusable = |e: pacto_node::RequestError| match e {
+        pacto_node::RequestError::Unusable(why) => {
             TaxiiError::bad_request(format!("the body is not a TAXII envelope of STIX objects: {why}"))
         }
-        pacto_store::RequestError::TooMany { limit } => TaxiiError::new(
+        pacto_node::RequestError::TooMany { limit } => TaxiiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "Too many objects",
             format!(
@@ -538,16 +538,16 @@ async fn add_objects(
                 limit + 1
             ),
         ),
-        pacto_store::RequestError::Store(e) => e.into(),
+        pacto_node::RequestError::Store(e) => e.into(),
     };
     let outcomes = if bytes.len() > PIPELINED_BODY {
         // A large body: validation and writes overlap under the writer, batch by batch.
-        state.stores.write(move |s| pacto_store::ingest_request(s, &c, &bytes, max_objects).map_err(unusable)).await?
+        state.stores.write(move |s| pacto_node::ingest_request(s, &c, &bytes, max_objects).map_err(unusable)).await?
     } else {
         // A small body (the common case under load): validated beside other requests, then
         // stored with whatever others are waiting, in one transaction (group commit).
         let permit = state.stores.validations.acquire().await.map_err(|_| TaxiiError::internal("validation closed"))?;
-        let mut validated = tokio::task::spawn_blocking(move || pacto_store::validate_request(&bytes, max_objects))
+        let mut validated = tokio::task::spawn_blocking(move || pacto_node::validate_request(&bytes, max_objects))
             .await
             .map_err(|e| TaxiiError::internal(&format!("validation task failed: {e}")))?
             .map_err(unusable)?;
