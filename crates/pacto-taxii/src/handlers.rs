@@ -19,9 +19,9 @@ use serde_json::{Value, json};
 use crate::auth::Credentials;
 use crate::media::{self, STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE};
 use crate::params::{self, DefaultVersions};
-use crate::partner::Served;
 use crate::{ApiRoot, AppState, Caller, TaxiiError};
 use pacto_federation::ledger::sha256_hex;
+use pacto_node::ledger::Served;
 
 type AppResult = Result<Response, TaxiiError>;
 type St = State<Arc<AppState>>;
@@ -141,9 +141,7 @@ fn taxii_response(status: StatusCode, body: String) -> Response {
 /// The caller, authenticated (a local account or a partner); 401 otherwise.
 pub(crate) async fn caller(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Caller, TaxiiError> {
     let user = account(state, headers).await?;
-    let agreement = state.agreements.read().ok().and_then(|a| a.get(&user.name).cloned());
-    let dropboxes = state.dropboxes.read().map(|d| d.clone()).unwrap_or_default();
-    Ok(Caller { user, agreement, dropboxes })
+    Ok(state.node.caller(user))
 }
 
 async fn account(state: &Arc<AppState>, headers: &HeaderMap) -> Result<User, TaxiiError> {
@@ -300,7 +298,7 @@ async fn query_page(
         // A partner sees its agreement's view of the collection, nothing else.
         Some(share) => {
             let view = state.view(&c, &share).await?;
-            state.stores.read(move |s| crate::partner::page(s, &c, &query, &share, view)).await
+            state.stores.read(move |s| Ok(pacto_node::partner::page(s, &c, &query, &share, view)?)).await
         }
         None => state.stores.read(move |s| Ok(s.page(&c, &query)?)).await,
     }
