@@ -15,7 +15,6 @@
 mod capability;
 mod database;
 mod error;
-mod ingest;
 mod postgres;
 mod rules;
 mod sqlite;
@@ -27,10 +26,6 @@ pub use capability::{
 };
 pub use database::{Connection, Database};
 pub use error::{Result, StoreError};
-pub use ingest::{
-    Ingest, IngestReport, ObjectOutcome, Rejection, RequestError, ValidatedRequest, ingest_request, precheck,
-    validate_request,
-};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 

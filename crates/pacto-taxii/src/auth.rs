@@ -18,15 +18,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use argon2::Argon2;
-use argon2::password_hash::rand_core::{OsRng, RngCore};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{ConnectInfo, Request};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
+use pacto_node::accounts::{DUMMY_HASH, verify_password};
 use pacto_store::User;
+use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
 use crate::TaxiiError;
@@ -52,35 +51,6 @@ impl Credentials {
         let (user, password) = text.split_once(':')?;
         Some(Credentials { user: user.to_string(), password: password.to_string() })
     }
-}
-
-/// Hash a password for storage (argon2id, random salt, PHC string).
-pub fn hash_password(password: &str) -> Result<String, String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
-}
-
-/// Check a password against a stored PHC string.
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-}
-
-/// A fresh password: 24 characters drawn uniformly (by rejection) from 56 letters and digits
-/// that cannot be mistaken for one another, from the OS's random source (about 139 bits).
-pub fn random_password() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
-    let mut out = String::with_capacity(24);
-    let mut buf = [0u8; 64];
-    while out.len() < 24 {
-        OsRng.fill_bytes(&mut buf);
-        for b in buf {
-            // 56 * 4 = 224: bytes at or above it would bias the choice
-            if usize::from(b) < ALPHABET.len() * 4 && out.len() < 24 {
-                out.push(ALPHABET[usize::from(b) % ALPHABET.len()] as char);
-            }
-        }
-    }
-    out
 }
 
 /// Logins verified recently, the failed-login throttle, and the pool password checks run in.
@@ -289,9 +259,6 @@ impl Drop for Waiting<'_> {
     }
 }
 
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2aDb6Ri4cVUrbCEfh4SeqBIiFU3IPjOLh8Jm3ZVHZRM";
-
 tokio::task_local! {
     static PEER: IpAddr;
 }
@@ -445,13 +412,12 @@ fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pacto_node::accounts::hash_password;
 
+    // Hashing and verifying themselves are pacto_node::accounts' (tested there).
     #[test]
-    fn hash_verify_and_cache() {
+    fn logins_are_cached() {
         let phc = hash_password("s3cret").unwrap();
-        assert!(phc.starts_with("$argon2id$"));
-        assert!(verify_password("s3cret", &phc));
-        assert!(!verify_password("wrong", &phc));
         let cache = LoginCache::default();
         let good = Credentials { user: "mx".into(), password: "s3cret".into() };
         let bad = Credentials { user: "mx".into(), password: "s3cre".into() };
@@ -517,14 +483,6 @@ mod tests {
         assert!(token_eq("a-long-metrics-token", "a-long-metrics-token"));
         assert!(!token_eq("a-long-metrics-token", "a-long-metrics-toke"));
         assert!(!token_eq("a-long-metrics-token", ""));
-    }
-
-    #[test]
-    fn random_passwords() {
-        let a = random_password();
-        assert_eq!(a.len(), 24);
-        assert!(a.bytes().all(|b| b.is_ascii_alphanumeric() && !b"0O1lIo".contains(&b)));
-        assert_ne!(a, random_password());
     }
 
     #[test]

@@ -52,6 +52,21 @@ impl From<pacto_store::StoreError> for TaxiiError {
     }
 }
 
+impl From<pacto_node::NodeError> for TaxiiError {
+    fn from(e: pacto_node::NodeError) -> Self {
+        use pacto_node::NodeError;
+        match e {
+            NodeError::NotFound(d) => TaxiiError::not_found(d),
+            NodeError::Forbidden(d) => TaxiiError::forbidden(d),
+            NodeError::BadRequest(d) => TaxiiError::bad_request(d),
+            NodeError::TooMany(d) => TaxiiError::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests", d),
+            NodeError::Conflict { title, description } => TaxiiError::new(StatusCode::CONFLICT, title, description),
+            NodeError::Store(e) => e.into(),
+            NodeError::Internal(d) => TaxiiError::internal(&d),
+        }
+    }
+}
+
 impl IntoResponse for TaxiiError {
     fn into_response(self) -> Response {
         let body = json!({

@@ -19,9 +19,9 @@ use serde_json::{Value, json};
 use crate::auth::Credentials;
 use crate::media::{self, STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE};
 use crate::params::{self, DefaultVersions};
-use crate::partner::Served;
 use crate::{ApiRoot, AppState, Caller, TaxiiError};
 use pacto_federation::ledger::sha256_hex;
+use pacto_node::ledger::Served;
 
 type AppResult = Result<Response, TaxiiError>;
 type St = State<Arc<AppState>>;
@@ -141,9 +141,7 @@ fn taxii_response(status: StatusCode, body: String) -> Response {
 /// The caller, authenticated (a local account or a partner); 401 otherwise.
 pub(crate) async fn caller(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Caller, TaxiiError> {
     let user = account(state, headers).await?;
-    let agreement = state.agreements.read().ok().and_then(|a| a.get(&user.name).cloned());
-    let dropboxes = state.dropboxes.read().map(|d| d.clone()).unwrap_or_default();
-    Ok(Caller { user, agreement, dropboxes })
+    Ok(state.node.caller(user))
 }
 
 async fn account(state: &Arc<AppState>, headers: &HeaderMap) -> Result<User, TaxiiError> {
@@ -305,7 +303,7 @@ async fn query_page(
         // A partner sees its agreement's view of the collection, nothing else.
         Some(share) => {
             let view = state.view(&c, &share).await?;
-            state.stores.read(move |s| crate::partner::page(s, &c, &query, &share, view)).await
+            state.stores.read(move |s| Ok(pacto_node::partner::page(s, &c, &query, &share, view)?)).await
         }
         None => state.stores.read(move |s| Ok(s.page(&c, &query)?)).await,
     }
@@ -530,11 +528,11 @@ async fn add_objects(
     let max_objects = state.config.max_objects_per_request;
     let request_timestamp = Timestamp::now().format(6);
     let owner = user.user.name.clone();
-    let unusable = |e: pacto_store::RequestError| match e {
-        pacto_store::RequestError::Unusable(why) => {
+    let unusable = |e: pacto_node::RequestError| match e {
+        pacto_node::RequestError::Unusable(why) => {
             TaxiiError::bad_request(format!("the body is not a TAXII envelope of STIX objects: {why}"))
         }
-        pacto_store::RequestError::TooMany { limit } => TaxiiError::new(
+        pacto_node::RequestError::TooMany { limit } => TaxiiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "Too many objects",
             format!(
@@ -543,16 +541,16 @@ async fn add_objects(
                 limit + 1
             ),
         ),
-        pacto_store::RequestError::Store(e) => e.into(),
+        pacto_node::RequestError::Store(e) => e.into(),
     };
     let outcomes = if bytes.len() > PIPELINED_BODY {
         // A large body: validation and writes overlap under the writer, batch by batch.
-        state.stores.write(move |s| pacto_store::ingest_request(s, &c, &bytes, max_objects).map_err(unusable)).await?
+        state.stores.write(move |s| pacto_node::ingest_request(s, &c, &bytes, max_objects).map_err(unusable)).await?
     } else {
         // A small body (the common case under load): validated beside other requests, then
         // stored with whatever others are waiting, in one transaction (group commit).
         let permit = state.stores.validations.acquire().await.map_err(|_| TaxiiError::internal("validation closed"))?;
-        let mut validated = tokio::task::spawn_blocking(move || pacto_store::validate_request(&bytes, max_objects))
+        let mut validated = tokio::task::spawn_blocking(move || pacto_node::validate_request(&bytes, max_objects))
             .await
             .map_err(|e| TaxiiError::internal(&format!("validation task failed: {e}")))?
             .map_err(unusable)?;

@@ -10,7 +10,6 @@
 //! costs the same at any depth and concurrent writers never cause a skip or a repeat.
 
 mod auth;
-pub mod client;
 mod error;
 mod handlers;
 mod media;
@@ -19,10 +18,8 @@ mod params;
 mod partner;
 pub mod psi;
 pub mod server;
-pub mod sync;
 
-pub use partner::Caller;
-pub use psi::{PSI_MEDIA_TYPE, PsiKeys};
+pub use pacto_node::{Caller, Node, PSI_MEDIA_TYPE, PsiKeys};
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -30,7 +27,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pacto_store::prelude::*;
 
-pub use auth::{Credentials, hash_password, random_password, verify_password};
+pub use auth::Credentials;
 pub use error::TaxiiError;
 pub use metrics::Metrics;
 
@@ -261,17 +258,9 @@ pub struct AppState {
     pub metrics: Metrics,
     pub logins: auth::LoginCache,
     pub statuses: Statuses,
-    /// Sharing agreements by partner account: an account with one is a partner, and sees and
-    /// writes only what its agreement says.
-    pub agreements: std::sync::RwLock<std::collections::HashMap<String, Arc<pacto_federation::agreement::Agreement>>>,
-    /// Every partner's drop box: collection name → partner.
-    pub dropboxes: std::sync::RwLock<Arc<std::collections::HashMap<String, String>>>,
-    /// Partners' views by (collection id, filter key): see [`AppState::view`].
-    views: std::sync::RwLock<std::collections::HashMap<(String, String), pacto_store::ViewId>>,
-    /// The node's key, which signs the disclosure ledger's checkpoints.
-    pub ledger_key: pacto_federation::ledger::SigningKey,
-    /// Where private sets' secrets are kept (files, never the database).
-    pub psi_keys: PsiKeys,
+    /// What the node does apart from HTTP, and the state it does it in (agreements in force,
+    /// partners' views, drop boxes, keys).
+    pub node: Node,
 }
 
 /// Status resources of recent POSTs, kept in memory for polling: the newest
@@ -362,11 +351,7 @@ impl AppState {
         psi_keys: PsiKeys,
     ) -> Arc<Self> {
         Arc::new(AppState {
-            agreements: Default::default(),
-            dropboxes: Default::default(),
-            views: Default::default(),
-            ledger_key,
-            psi_keys,
+            node: Node::new(ledger_key, psi_keys),
             config,
             stores: Arc::new(stores),
             metrics: Metrics::default(),
@@ -379,65 +364,33 @@ impl AppState {
 pub use handlers::router;
 
 impl AppState {
-    /// Replace the sharing agreements (at start, and whenever their files change), and make
-    /// the partners' views of the collections they share (filled from what the collections
-    /// hold: done here, on the caller's thread, rather than during a partner's first read).
-    /// Agreements that break a rule spanning agreements (two for one partner, a drop box
-    /// named twice) are refused whole, and the ones in force stay.
+    /// Replace the sharing agreements (at start, and whenever their files change) and make
+    /// the partners' views of the collections they share, with the writer: see
+    /// [`Node::set_agreements`].
     pub fn set_agreements(
         &self,
         agreements: Vec<pacto_federation::agreement::Agreement>,
     ) -> Result<(), pacto_federation::agreement::AgreementError> {
-        pacto_federation::agreement::check_all(&agreements)?;
-        let dropboxes = agreements.iter().filter_map(|a| a.dropbox.clone().map(|d| (d, a.partner.clone()))).collect();
-        let mut views = std::collections::HashMap::new();
         match self.stores.writer.lock() {
-            Ok(mut s) => {
-                for share in agreements.iter().flat_map(|a| &a.share) {
-                    let Ok(Some(c)) = s.collection(&share.collection) else { continue };
-                    let filter = share.filter();
-                    match s.view(&c, &filter) {
-                        Ok(v) => {
-                            views.insert((c.id.clone(), filter.key()), v);
-                        }
-                        Err(e) => tracing::error!(collection = c.name, error = %e, "partner view not made"),
-                    }
-                }
-                let keep: Vec<pacto_store::ViewId> = views.values().copied().collect();
-                if let Err(e) = s.retain_views(&keep) {
-                    tracing::error!(error = %e, "old partner views not dropped");
-                }
+            Ok(mut s) => self.node.set_agreements(Some(&mut **s), agreements),
+            Err(_) => {
+                tracing::error!("store lock poisoned: partner views not made");
+                self.node.set_agreements(None::<&mut (dyn Store + Send)>, agreements)
             }
-            Err(_) => tracing::error!("store lock poisoned: partner views not made"),
         }
-        let map = agreements.into_iter().map(|a| (a.partner.clone(), Arc::new(a))).collect();
-        if let (Ok(mut a), Ok(mut d), Ok(mut v)) = (self.agreements.write(), self.dropboxes.write(), self.views.write())
-        {
-            *a = map;
-            *d = Arc::new(dropboxes);
-            *v = views;
-        }
-        Ok(())
     }
 
-    /// The view `share` reads `c` through, made on first use (for a collection created after
-    /// the agreements were loaded).
+    /// The view `share` reads `c` through, made on first use (see [`Node::view`]).
     pub async fn view(
         self: &Arc<Self>,
         c: &pacto_store::Collection,
         share: &pacto_federation::agreement::Share,
     ) -> Result<pacto_store::ViewId, TaxiiError> {
-        let filter = share.filter();
-        let key = (c.id.clone(), filter.key());
-        if let Some(v) = self.views.read().ok().and_then(|m| m.get(&key).copied()) {
+        if let Some(v) = self.node.known_view(c, share) {
             return Ok(v);
         }
-        let c = c.clone();
-        let v = self.stores.write(move |s| Ok(s.view(&c, &filter)?)).await?;
-        if let Ok(mut m) = self.views.write() {
-            m.insert(key, v);
-        }
-        Ok(v)
+        let (c, share, st) = (c.clone(), share.clone(), self.clone());
+        self.stores.write(move |s| Ok(st.node.view(s, &c, &share)?)).await
     }
 }
 

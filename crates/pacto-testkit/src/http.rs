@@ -1,22 +1,22 @@
 //! An HTTP/1.1 client for load tests and benchmarks against loopback servers (pacto,
-//! medallion): the node's own TAXII client ([`pacto_taxii::client::HttpClient`]) with a
+//! medallion): the node's own TAXII client ([`pacto_node::client::HttpClient`]) with a
 //! host-and-path interface.
 
 use std::io;
 
-pub use pacto_taxii::client::Response;
+pub use pacto_node::client::Response;
 
 /// One keep-alive connection to one server.
 pub struct Client {
-    inner: pacto_taxii::client::HttpClient,
+    inner: pacto_node::client::HttpClient,
 }
 
 impl Client {
     /// `host` is `127.0.0.1:8443`; `user`/`password` for Basic auth.
     pub fn new(host: &str, user: Option<(&str, &str)>) -> Client {
         // A load tool measures what the server answers: no retries.
-        let limits = pacto_taxii::client::ClientLimits { retries: 0, ..Default::default() };
-        let inner = pacto_taxii::client::HttpClient::with_limits(&format!("http://{host}/"), user, None, None, limits)
+        let limits = pacto_node::client::ClientLimits { retries: 0, ..Default::default() };
+        let inner = pacto_node::client::HttpClient::with_limits(&format!("http://{host}/"), user, None, None, limits)
             .unwrap_or_else(|e| panic!("{host}: {e}"));
         Client { inner }
     }

@@ -57,9 +57,9 @@ pub fn open_database(db: &Database, writer: bool) -> anyhow::Result<Connection> 
 /// to it.
 pub fn private_db(db: &std::path::Path) -> anyhow::Result<()> {
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        pacto_taxii::psi::create_private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        pacto_node::psi::create_private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    match pacto_taxii::psi::private_file(db) {
+    match pacto_node::psi::private_file(db) {
         Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(e).with_context(|| format!("cannot create {}", db.display())),
@@ -80,8 +80,8 @@ pub fn private_db(db: &std::path::Path) -> anyhow::Result<()> {
 
 /// Where private sets' secrets live: `psi-keys/NAME.key` in the data directory (0600 files in
 /// a 0700 directory), never in the database.
-pub fn psi_keys(g: &Global) -> pacto_taxii::PsiKeys {
-    pacto_taxii::PsiKeys::new(data_dir(g).join("psi-keys"))
+pub fn psi_keys(g: &Global) -> pacto_node::PsiKeys {
+    pacto_node::PsiKeys::new(data_dir(g).join("psi-keys"))
 }
 
 /// Why local writing into collection `name` is refused, if it is: an inbound collection is
@@ -127,7 +127,7 @@ pub fn node_key(g: &Global) -> anyhow::Result<pacto_federation::ledger::SigningK
         return pacto_federation::ledger::signing_key_from_hex(&text)
             .with_context(|| format!("{}: not a node key (64 hex digits)", path.display()));
     }
-    pacto_taxii::psi::create_private_dir(&data_dir(g))?;
+    pacto_node::psi::create_private_dir(&data_dir(g))?;
     let key = pacto_federation::ledger::generate_key();
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);

@@ -104,7 +104,7 @@ fn plain_http_beyond_loopback_needs_saying_so() {
 #[test]
 fn configuration_file_sets_roots_collections_and_users() {
     let dir = tempfile::tempdir().unwrap();
-    let hash = pacto_taxii::hash_password("partner password 1").unwrap();
+    let hash = pacto_node::hash_password("partner password 1").unwrap();
     let config = format!(
         r#"
 title = "Test node"
@@ -163,14 +163,14 @@ fn https_with_a_certificate() {
     // The node's own client (rustls), trusting only this certificate as a partner's CA file.
     let port = s.addr.rsplit(':').next().unwrap();
     let mut tls =
-        pacto_taxii::client::HttpClient::new(&format!("https://localhost:{port}/"), None, Some(&cert_path)).unwrap();
+        pacto_node::client::HttpClient::new(&format!("https://localhost:{port}/"), None, Some(&cert_path)).unwrap();
     let r = tls.get("healthz").unwrap();
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert!(String::from_utf8_lossy(&r.body).contains("\"status\":\"ok\""));
     assert_eq!(r.header("strict-transport-security"), Some("max-age=31536000"), "HSTS under TLS");
     // Without the CA file, the public roots do not vouch for it.
     let mut untrusting =
-        pacto_taxii::client::HttpClient::new(&format!("https://localhost:{port}/"), None, None).unwrap();
+        pacto_node::client::HttpClient::new(&format!("https://localhost:{port}/"), None, None).unwrap();
     let err = untrusting.get("healthz").err().expect("an untrusted certificate is refused").to_string();
     assert!(err.contains("could not connect to localhost") && err.contains("TLS"), "{err}");
     // Plain HTTP to the TLS port gets nowhere.

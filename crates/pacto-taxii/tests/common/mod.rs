@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use pacto_node::client::{ClientLimits, HttpClient};
 use pacto_store::{SqliteStore, User, prelude::*};
-use pacto_taxii::client::{ClientLimits, HttpClient};
 use pacto_taxii::{AppState, ServerConfig, SharedStore, Stores};
 use serde_json::Value;
 
@@ -60,16 +60,16 @@ pub fn partner_node_holding(agreement: &str, batches: Vec<Vec<Value>>) -> Node {
 pub fn node_with_keys(
     config: ServerConfig,
     agreements: Vec<pacto_federation::agreement::Agreement>,
-    prepare: impl FnOnce(&mut SqliteStore, &pacto_taxii::PsiKeys),
+    prepare: impl FnOnce(&mut SqliteStore, &pacto_node::PsiKeys),
 ) -> Node {
     let dir = tempfile::tempdir().unwrap();
-    let keys = pacto_taxii::PsiKeys::new(dir.path().join("psi-keys"));
+    let keys = pacto_node::PsiKeys::new(dir.path().join("psi-keys"));
     let db = dir.path().join("pacto.db");
     let mut s = SqliteStore::open(&db).unwrap();
     for name in ["intel", "secret", "dropbox"] {
         s.create_collection(name, &format!("{name} collection"), Some("for tests")).unwrap();
     }
-    let hash = pacto_taxii::hash_password(PASSWORD).unwrap();
+    let hash = pacto_node::hash_password(PASSWORD).unwrap();
     let user = |name: &str, r: &[&str], w: &[&str]| User {
         name: name.into(),
         password_hash: hash.clone(),

@@ -1,10 +1,6 @@
 //! `pacto agreement check`: what a partner would receive, object by object, and why not.
 
-use std::collections::BTreeMap;
-
 use anyhow::Context;
-use pacto_federation::agreement::Decision;
-use pacto_store::{Query, Versions};
 use serde_json::{Value, json};
 
 use super::EXIT_OK;
@@ -18,37 +14,21 @@ pub fn run(g: &Global, cmd: AgreementCmd) -> anyhow::Result<i32> {
         .into_iter()
         .find(|a| a.partner == partner)
         .with_context(|| format!("no agreement for {partner:?}"))?;
-    let store = config::open_store(g)?;
+    let mut store = config::open_store(g)?;
     let mut report = Vec::new();
     for share in a.share.iter().filter(|s| collection.as_ref().is_none_or(|c| *c == s.collection)) {
         let Some(c) = store.collection(&share.collection)? else {
             report.push(json!({"collection": share.collection, "missing": true}));
             continue;
         };
-        // The latest version of each object, as a partner's default read sees them.
-        let mut latest: BTreeMap<String, Value> = BTreeMap::new();
-        store.scan(&c, &Query { versions: Versions::last(), ..Query::default() }, &mut |o| {
-            if let Ok(v) = serde_json::from_str(&o.raw) {
-                latest.insert(o.id, v);
-            }
-            Ok(())
-        })?;
-        let disclosable = |id: &str| latest.get(id).and_then(Value::as_object).is_some_and(|m| share.admits(m).is_ok());
-        let mut disclosed = Vec::new();
-        let mut withheld: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
-        for (id, v) in &latest {
-            match share.decide(v, &disclosable) {
-                Decision::Disclose(shown) => {
-                    let removed: Vec<&String> = v
-                        .as_object()
-                        .map_or(vec![], |m| m.keys().filter(|k| shown.get(k.as_str()).is_none()).collect());
-                    disclosed.push(json!({"id": id, "removed": removed}));
-                }
-                Decision::Withhold(why) => withheld.entry(why).or_default().push(id.clone()),
-            }
-        }
-        report.push(json!({"collection": share.collection, "max_tlp": share.max_tlp.as_str(), "objects": latest.len(),
-            "disclosed": disclosed, "withheld": withheld}));
+        // What a partner's default read receives (the server's own decision), and why the
+        // rest stays.
+        let check = pacto_node::partner::check(&mut *store, &c, share)?;
+        let disclosed: Vec<Value> =
+            check.disclosed.iter().map(|(id, removed)| json!({"id": id, "removed": removed})).collect();
+        report
+            .push(json!({"collection": share.collection, "max_tlp": share.max_tlp.as_str(), "objects": check.objects,
+            "disclosed": disclosed, "withheld": check.withheld}));
     }
     match format {
         OutputFormat::Json => {

@@ -34,18 +34,9 @@ pub fn run(g: &Global, cmd: DetectCmd) -> anyhow::Result<i32> {
             // The sighting organisation's identity lives beside the sightings that refer to it.
             let sighted_by = match sighted_by {
                 Some(name) => {
-                    let id = pacto_detect::identity(&name, &pacto_stix::Timestamp::now().format(3));
-                    let object = pacto_stix::StixObject::from_value(id.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
                     let coll =
                         store.collection(&sightings)?.ok_or_else(|| anyhow::anyhow!("no collection {sightings:?}"))?;
-                    let existing = store.page(
-                        &coll,
-                        &pacto_store::Query { ids: vec![object.id().to_string()], ..Default::default() },
-                    )?;
-                    if existing.objects.is_empty() {
-                        store.add_batch(&coll, &[pacto_store::Incoming::new(&object, pacto_stix::SpecVersion::V21)])?;
-                    }
-                    Some(object.id().to_string())
+                    Some(pacto_node::detect::sighting_identity(&mut *store, &coll, &name)?)
                 }
                 None => None,
             };

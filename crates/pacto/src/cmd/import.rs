@@ -4,7 +4,8 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use anyhow::Context;
-use pacto_store::{Ingest, IngestReport, StoreError};
+use pacto_node::{Ingest, IngestReport};
+use pacto_store::StoreError;
 use serde_json::json;
 
 use super::{EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE};

@@ -46,8 +46,8 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
             std::fs::create_dir_all(&dir)?;
             let dest = dir.join(format!("{name}.toml"));
             std::fs::write(&dest, text)?;
-            let password = pacto_taxii::random_password();
-            let password_hash = pacto_taxii::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
+            let password = pacto_node::random_password();
+            let password_hash = pacto_node::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
             store.put_user(&User { name: name.clone(), password_hash, can_read: vec![], can_write: vec![] })?;
             println!("partner {name} added; agreement at {}", dest.display());
             println!("its password, shown only now: {password}");
@@ -102,9 +102,9 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
             let (api_root, grants) = if no_check {
                 (if url.ends_with('/') { url } else { format!("{url}/") }, None)
             } else {
-                let (root, collections) = pacto_taxii::client::find_api_root(&url, &user, &password, ca.as_deref(), &name)
+                let (root, collections) = pacto_node::client::find_api_root(&url, &user, &password, ca.as_deref(), &name)
                     .map_err(|e| match e {
-                        pacto_taxii::client::ClientError::Status { status: 401, url, .. } => anyhow::anyhow!(
+                        pacto_node::client::ClientError::Status { status: 401, url, .. } => anyhow::anyhow!(
                             "{name} refused the credentials of {user:?} (401 at {url}): check --user and the password; nothing saved"
                         ),
                         e => anyhow::anyhow!("{e}; nothing saved"),
@@ -119,7 +119,7 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
                 password,
                 ca_file,
             })?;
-            println!("{name} will be synced from {api_root} into {}", pacto_taxii::sync::inbound_collection(&name));
+            println!("{name} will be synced from {api_root} into {}", pacto_node::sync::inbound_collection(&name));
             match grants {
                 Some(c) if c.is_empty() => println!("{name} grants this node no collection yet"),
                 Some(c) => {
@@ -174,9 +174,9 @@ fn print_partner(
     }
     match r {
         Some(r) => {
-            println!("  holds:    {} as {} → {}", r.api_root, r.username, pacto_taxii::sync::inbound_collection(name));
-            let last: Option<pacto_taxii::sync::SyncOutcome> =
-                store.setting(&pacto_taxii::sync::outcome_key(name))?.and_then(|t| serde_json::from_str(&t).ok());
+            println!("  holds:    {} as {} → {}", r.api_root, r.username, pacto_node::sync::inbound_collection(name));
+            let last: Option<pacto_node::sync::SyncOutcome> =
+                store.setting(&pacto_node::sync::outcome_key(name))?.and_then(|t| serde_json::from_str(&t).ok());
             match last {
                 Some(o) if o.ok => println!("            last sync {}: {}", o.time, o.message),
                 Some(o) => {

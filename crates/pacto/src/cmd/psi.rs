@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use anyhow::Context;
-use pacto_psi::{HolderSet, Mode, Normalizer, Outcome, Querier, count_query, wire};
+use pacto_node::psi::MatchError;
+use pacto_psi::{HolderSet, Normalizer, Outcome};
 use pacto_store::PsiSet;
 
 use super::EXIT_OK;
@@ -92,58 +93,16 @@ pub fn matching(
         store.remote(partner)?.with_context(|| format!("no connection to {partner:?}: `pacto partner connect`"))?;
     let n = rule(normalize)?;
     let items = lines(file)?;
-    // The partner computes over its whole set before it answers: wait longer than for a page.
-    let limits = pacto_taxii::client::ClientLimits {
-        read_timeout: std::time::Duration::from_secs(120),
-        request_timeout: std::time::Duration::from_secs(300),
-        ..Default::default()
-    };
-    let mut client = pacto_taxii::client::HttpClient::with_limits(
-        &remote.api_root,
-        Some((&remote.username, &remote.password)),
-        remote.ca_file.as_deref().map(Path::new),
-        Some(partner),
-        limits,
-    )?;
-    let refused = |status: u16, body: &[u8]| {
-        let why: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-        anyhow::anyhow!(
-            "{partner} refused the query ({status}): {}",
-            why["description"].as_str().unwrap_or("no reason given")
-        )
-    };
-    if count {
-        // Size-only: fetch the set blinded under the holder's secret, send our items and its
-        // points blinded under ours, and receive a number.
-        let r = client.get(&format!("psi/{set}/"))?;
-        if r.status != 200 {
-            return Err(refused(r.status, &r.body));
-        }
-        let blinded = wire::decode_blinded_set(&r.body).with_context(|| format!("{partner}'s blinded set"))?;
-        let q = count_query(&items, n, &blinded).with_context(|| format!("{}", file.display()))?;
-        let r =
-            client.post_bytes(&format!("psi/{set}/"), &wire::encode_count_query(&q), pacto_taxii::PSI_MEDIA_TYPE)?;
-        if r.status != 200 {
-            return Err(refused(r.status, &r.body));
-        }
-        let answer = wire::decode_count_answer(&r.body).with_context(|| format!("{partner}'s answer"))?;
-        println!("{}", answer.count);
-        return Ok(EXIT_OK);
-    }
-    let (querier, query) =
-        Querier::start(&items, n, Mode::Intersection).with_context(|| format!("{}", file.display()))?;
-    let r = client.post_bytes(&format!("psi/{set}/"), &wire::encode_query(&query), pacto_taxii::PSI_MEDIA_TYPE)?;
-    if r.status != 200 {
-        return Err(refused(r.status, &r.body));
-    }
-    let answer = wire::decode_answer(&r.body)?;
-    match querier.finish(&answer)? {
-        Outcome::Matches(found) => {
+    match pacto_node::psi::query(&remote, set, &items, n, count) {
+        Ok(Outcome::Matches(found)) => {
             for i in found {
                 println!("{}", String::from_utf8_lossy(&items[i]));
             }
         }
-        Outcome::Count(c) => println!("{c}"),
+        Ok(Outcome::Count(c)) => println!("{c}"),
+        // The items are the file's: say which file.
+        Err(e @ MatchError::Items(_)) => return Err(anyhow::Error::new(e).context(file.display().to_string())),
+        Err(e) => return Err(e.into()),
     }
     Ok(EXIT_OK)
 }

@@ -199,8 +199,8 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
                  create one with `pacto user add NAME --read '*' --write '*'`"
             );
         }
-        let password = pacto_taxii::random_password();
-        let password_hash = pacto_taxii::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
+        let password = pacto_node::random_password();
+        let password_hash = pacto_node::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
         writer.put_user(&User {
             name: "admin".into(),
             password_hash,
@@ -396,7 +396,7 @@ fn start_sync(db: Database, every: std::time::Duration) -> anyhow::Result<()> {
             match store.remotes() {
                 Ok(remotes) => {
                     for r in remotes {
-                        match pacto_taxii::sync::sync_partner(&mut *store, &r, 1000) {
+                        match pacto_node::sync::sync_partner(&mut *store, &r, 1000) {
                             Ok(rep) => tracing::info!(
                                 partner = rep.partner,
                                 added = rep.added,

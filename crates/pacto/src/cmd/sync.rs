@@ -17,7 +17,7 @@ pub fn run(g: &Global, partner: Option<String>, format: OutputFormat) -> anyhow:
     }
     let mut worst = EXIT_OK;
     for r in remotes {
-        match pacto_taxii::sync::sync_partner(&mut *store, &r, 1000) {
+        match pacto_node::sync::sync_partner(&mut *store, &r, 1000) {
             Ok(rep) => {
                 match format {
                     OutputFormat::Json => println!("{}", json!(rep)),

@@ -51,7 +51,7 @@ pub fn run(g: &Global, cmd: UserCmd) -> anyhow::Result<i32> {
                     eprintln!("note: no collection {c:?} yet; the right applies once it exists");
                 }
             }
-            let password_hash = pacto_taxii::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
+            let password_hash = pacto_node::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
             store.put_user(&User { name: name.clone(), password_hash, can_read, can_write })?;
             println!("user {name} saved");
         }

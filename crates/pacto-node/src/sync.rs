@@ -6,8 +6,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use pacto_stix::StixObject;
-use pacto_stix::validate::{Location, Session, Severity, SpecVersion};
+use pacto_stix::validate::{Location, Session, SpecVersion};
 use pacto_store::{AddOutcome, Incoming, Provenance, Remote, prelude::*};
 use serde::Serialize;
 
@@ -290,23 +289,20 @@ pub fn sync_partner_with(store: &mut dyn Store, remote: &Remote, opts: &SyncOpti
                 // version the partner holds them as.
                 let id = serde_json::from_str::<IdOnly>(raw.get()).map(|o| o.id).unwrap_or_default();
                 let default_version = if stix20.contains(id.as_str()) { SpecVersion::V20 } else { SpecVersion::V21 };
-                let checked = session.check(raw, Location { index: Some(i), path: &path, default_version });
-                let ok = checked
-                    .value
-                    .filter(|_| checked.verdict.errors == 0)
-                    .and_then(|v| StixObject::from_parts(raw.clone(), v).ok());
-                let Some(obj) = ok else {
-                    report.rejected += 1;
-                    if report.rejections.len() < 100 {
-                        let why: Vec<String> = session
-                            .findings()
-                            .iter()
-                            .filter(|f| f.severity == Severity::Error)
-                            .map(|f| format!("{} [{}] {}", f.path, f.rule, f.message))
-                            .collect();
-                        report.rejections.push(format!("{}/{}: {}", remote.partner, rc.id, why.join("; ")));
+                let checked = crate::ingest::check_object(
+                    &mut session,
+                    raw,
+                    Location { index: Some(i), path: &path, default_version },
+                );
+                let (obj, spec_version) = match checked.result {
+                    Ok(ok) => ok,
+                    Err(why) => {
+                        report.rejected += 1;
+                        if report.rejections.len() < 100 {
+                            report.rejections.push(format!("{}/{}: {}", remote.partner, rc.id, why.join("; ")));
+                        }
+                        continue;
                     }
-                    continue;
                 };
                 let taxii_version = obj
                     .str("modified")
@@ -326,7 +322,7 @@ pub fn sync_partner_with(store: &mut dyn Store, remote: &Remote, opts: &SyncOpti
                     remote_date_added,
                     fetched_us,
                 });
-                incoming.push(Incoming::new(&obj, checked.verdict.version));
+                incoming.push(Incoming::new(&obj, spec_version));
             }
             let outcomes = store.add_synced(&inbound, &incoming, &provenance, (&remote.partner, &rc.id, &last))?;
             report.pages += 1;

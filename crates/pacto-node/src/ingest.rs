@@ -1,6 +1,7 @@
 //! Ingest: validate objects one at a time and store the valid ones in batched transactions.
 //!
-//! Used by `pacto import` and, later, by the TAXII server's POST and partner sync. Invalid
+//! Used by `pacto import` and the TAXII server's POST; partner sync checks what it receives
+//! with the same [`check_object`]. Invalid
 //! objects are rejected with their findings and never stored; valid ones are written in
 //! batches, each batch one transaction, so a crash loses at most the batches in flight and a
 //! rerun adds them (everything already stored comes back as unchanged).
@@ -12,10 +13,10 @@ use std::sync::mpsc;
 
 use pacto_stix::validate::{Location, Session, Severity, SpecVersion};
 use pacto_stix::{RawObject, StixObject};
+use pacto_store::{AddOutcome, Collection, Incoming, Result, Store, StoreError};
 use serde::Serialize;
 use serde_json::Value;
-
-use crate::{AddOutcome, Collection, Incoming, Result, Store, StoreError};
+use serde_json::value::RawValue;
 
 /// How many rejections keep their full details in the report (the rest are only counted).
 const MAX_REJECTION_DETAILS: usize = 1000;
@@ -181,45 +182,64 @@ impl Checker {
             Some("2.0") => SpecVersion::V20,
             _ => SpecVersion::V21,
         };
-        let checked = self.session.check(raw.raw, Location { index: raw.index, path: raw.path, default_version });
-        let verdict = checked.verdict;
+        let checked =
+            check_object(&mut self.session, raw.raw, Location { index: raw.index, path: raw.path, default_version });
         let slot = self.track.then(|| {
-            let text =
-                |k: &str| checked.value.as_ref().and_then(|v| v.get(k)).and_then(Value::as_str).map(str::to_string);
-            let version = text("modified").or_else(|| text("created"));
-            self.report.outcomes.push(ObjectOutcome { index: raw.index, id: text("id"), version, failure: None });
+            self.report.outcomes.push(ObjectOutcome {
+                index: raw.index,
+                id: checked.id.clone(),
+                version: checked.version.clone(),
+                failure: None,
+            });
             self.report.outcomes.len() - 1
         });
-        self.report.warnings += verdict.warnings as u64;
-        let value = match checked.value {
-            Some(v) if verdict.errors == 0 => v,
-            value => {
-                let id = value.as_ref().and_then(|v| v.get("id")).and_then(Value::as_str).map(str::to_string);
-                let reasons: Vec<String> = self
-                    .session
-                    .findings()
-                    .iter()
-                    .filter(|f| f.severity == Severity::Error)
-                    .map(|f| format!("{} [{}] {}", f.path, f.rule, f.message))
-                    .collect();
+        self.report.warnings += checked.warnings as u64;
+        match checked.result {
+            Ok((object, version)) => Some((Incoming::new(&object, version), raw.index, slot)),
+            Err(reasons) => {
                 if let Some(slot) = slot {
                     self.report.outcomes[slot].failure = Some(reasons.join("; "));
                 }
-                self.report.reject(raw.index, id, reasons);
-                return None;
-            }
-        };
-        match StixObject::from_parts(raw.raw.to_owned(), value) {
-            Ok(object) => Some((Incoming::new(&object, verdict.version), raw.index, slot)),
-            Err(e) => {
-                if let Some(slot) = slot {
-                    self.report.outcomes[slot].failure = Some(e.to_string());
-                }
-                self.report.reject(raw.index, None, vec![format!("{}: {e}", raw.path)]);
+                self.report.reject(raw.index, checked.id, reasons);
                 None
             }
         }
     }
+}
+
+/// One object checked by [`check_object`].
+pub struct CheckedObject {
+    /// Its `id`, when it has one.
+    pub id: Option<String>,
+    /// Its `modified` (else `created`) as written, when it has one.
+    pub version: Option<String>,
+    pub warnings: usize,
+    /// The object and the STIX version it was judged by; or why it may not be stored (each
+    /// error as `PATH [RULE] SENTENCE`).
+    pub result: std::result::Result<(StixObject, SpecVersion), Vec<String>>,
+}
+
+/// Check one object as received (an import, a TAXII POST, a partner's sync page): parse it,
+/// validate it within `session` (which carries the rules that span objects), and build the
+/// object to store. Every path by which objects enter the node goes through here.
+pub fn check_object(session: &mut Session, raw: &RawValue, at: Location<'_>) -> CheckedObject {
+    let path = at.path;
+    let checked = session.check(raw, at);
+    let text = |k: &str| checked.value.as_ref().and_then(|v| v.get(k)).and_then(Value::as_str).map(str::to_string);
+    let (id, version) = (text("id"), text("modified").or_else(|| text("created")));
+    let warnings = checked.verdict.warnings;
+    let result = match checked.value {
+        Some(value) if checked.verdict.errors == 0 => StixObject::from_parts(raw.to_owned(), value)
+            .map(|object| (object, checked.verdict.version))
+            .map_err(|e| vec![format!("{path}: {e}")]),
+        _ => Err(session
+            .findings()
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| format!("{} [{}] {}", f.path, f.rule, f.message))
+            .collect()),
+    };
+    CheckedObject { id, version, warnings, result }
 }
 
 /// Fill in what the store did with each tracked object.

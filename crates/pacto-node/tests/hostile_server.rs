@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use pacto_node::client::ClientLimits;
+use pacto_node::sync::{SyncError, SyncOptions, SyncReport, sync_partner_with};
 use pacto_stix::{SpecVersion, StixObject};
 use pacto_store::{Incoming, Query, Remote, SqliteStore, Versions, prelude::*};
-use pacto_taxii::client::ClientLimits;
-use pacto_taxii::sync::{SyncError, SyncOptions, SyncReport, sync_partner_with};
 use serde_json::{Value, json};
 
 const PAGE: usize = 50;

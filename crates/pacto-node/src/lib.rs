@@ -1,0 +1,68 @@
+//! `pacto-node`: what a pacto node does, whoever asks — the TAXII server (`pacto-taxii`, an
+//! HTTP adapter over this crate) or the command line (`pacto`). Nothing here knows HTTP
+//! serving: requests arrive as values, answers leave as values and [`NodeError`]s.
+//!
+//! - [`ingest`]: objects in (import, POST): checked one at a time ([`ingest::check_object`],
+//!   also what sync checks a partner's objects with) and stored in batches.
+//! - [`partner`]: who is calling ([`Caller`]) and what a partner receives from a collection
+//!   ([`partner::Disclosure`]), page by page for the server and object by object for
+//!   `pacto agreement check`.
+//! - [`ledger`]: recording disclosures and private-matching queries in the disclosure ledger.
+//! - [`client`] and [`sync`]: the TAXII client (partners are untrusted), and the sync of a
+//!   partner's grants into `inbound.PARTNER`.
+//! - [`accounts`]: password hashes and generated passwords.
+//! - [`psi`]: private matching, the holder's side (key files, checking and answering a query
+//!   within a grant) and the querier's (`pacto match`).
+//! - [`detect`]: what detection setup makes besides the setup.
+//! - [`Node`]: the state requests act within (agreements in force, partners' views, drop
+//!   boxes, keys).
+//!
+//! The crate works over the storage traits of `pacto-store`, never a backend; it binds no
+//! socket and reads no configuration file (callers hand it paths, stores and agreements).
+
+#![forbid(unsafe_code)]
+
+pub mod accounts;
+pub mod client;
+pub mod detect;
+pub mod ingest;
+pub mod ledger;
+pub mod partner;
+pub mod psi;
+mod state;
+pub mod sync;
+
+pub use accounts::{hash_password, random_password, verify_password};
+pub use ingest::{
+    CheckedObject, Ingest, IngestReport, ObjectOutcome, Rejection, RequestError, ValidatedRequest, check_object,
+    ingest_request, precheck, validate_request,
+};
+pub use partner::Caller;
+pub use psi::{PSI_MEDIA_TYPE, PsiKeys};
+pub use state::Node;
+
+/// Why the node refused or failed a request, by kind (an adapter maps each to its own terms:
+/// the TAXII server to HTTP statuses).
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// Nothing of that name the caller may see.
+    #[error("{0}")]
+    NotFound(String),
+    /// The caller may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request is malformed or breaks a rule.
+    #[error("{0}")]
+    BadRequest(String),
+    /// An allowance is used up for now.
+    #[error("{0}")]
+    TooMany(String),
+    /// The request does not fit the state of what it names.
+    #[error("{title}: {description}")]
+    Conflict { title: &'static str, description: String },
+    #[error(transparent)]
+    Store(#[from] pacto_store::StoreError),
+    /// Something on this node is wrong (the sentence is for its operators).
+    #[error("{0}")]
+    Internal(String),
+}
