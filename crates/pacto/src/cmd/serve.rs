@@ -340,6 +340,21 @@ fn start_detection(db: Database, state: Arc<AppState>) -> anyhow::Result<()> {
     std::thread::Builder::new().name("detect".into()).spawn(move || {
         let mut hunter: Option<pacto_detect::Hunter> = None;
         loop {
+            // One process of those sharing the database matches; the others stand by and take
+            // over when its connection ends.
+            match store.try_lead("detect") {
+                Ok(true) => {}
+                Ok(false) => {
+                    hunter = None;
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot tell whether this server leads detection; will retry");
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                    continue;
+                }
+            }
             match pacto_detect::Setup::load(&*store) {
                 Ok(Some(setup)) => {
                     let h = match hunter.take() {
