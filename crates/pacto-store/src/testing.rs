@@ -120,3 +120,82 @@ macro_rules! on_every_backend {
         }
     };
 }
+
+impl TestDatabase {
+    /// Run a statement of SQL directly (tests that tamper with what a node stored). SQLite's
+    /// `json_extract(COLUMN, '$.KEY')` is read as `(COLUMN::jsonb ->> 'KEY')` on PostgreSQL.
+    pub fn execute(&self, sql: &str) -> u64 {
+        match &self.database {
+            Database::Sqlite(p) => rusqlite::Connection::open(p).and_then(|c| c.execute(sql, [])).expect(sql) as u64,
+            Database::Postgres(u) => {
+                let mut c = postgres::Client::connect(u, postgres::NoTls).expect("connect");
+                c.execute(&for_postgres(sql), &[]).expect(sql)
+            }
+        }
+    }
+
+    /// The rows a query returns, every value as text (NULL as "").
+    pub fn query(&self, sql: &str) -> Vec<Vec<String>> {
+        match &self.database {
+            Database::Sqlite(p) => {
+                let c = rusqlite::Connection::open(p).expect("open");
+                let mut stmt = c.prepare(sql).expect(sql);
+                let n = stmt.column_count();
+                let rows = stmt
+                    .query_map([], |r| {
+                        (0..n)
+                            .map(|i| {
+                                Ok(match r.get_ref(i)? {
+                                    rusqlite::types::ValueRef::Null => String::new(),
+                                    rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                                    rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                                    rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                                        String::from_utf8_lossy(t).into_owned()
+                                    }
+                                })
+                            })
+                            .collect::<rusqlite::Result<Vec<String>>>()
+                    })
+                    .expect(sql);
+                rows.map(|r| r.expect(sql)).collect()
+            }
+            Database::Postgres(u) => {
+                let mut c = postgres::Client::connect(u, postgres::NoTls).expect("connect");
+                c.simple_query(&for_postgres(sql))
+                    .expect(sql)
+                    .into_iter()
+                    .filter_map(|m| match m {
+                        postgres::SimpleQueryMessage::Row(r) => {
+                            Some((0..r.len()).map(|i| r.get(i).unwrap_or_default().to_string()).collect())
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// The first column of the first row, as a number (0 when there is none).
+    pub fn query_u64(&self, sql: &str) -> u64 {
+        self.query(sql).first().and_then(|r| r.first()).and_then(|v| v.parse().ok()).unwrap_or(0)
+    }
+}
+
+/// SQLite's `json_extract(X, '$.key')` as PostgreSQL's `(X::jsonb ->> 'key')`.
+fn for_postgres(sql: &str) -> String {
+    let mut out = String::new();
+    let mut rest = sql;
+    while let Some(i) = rest.find("json_extract(") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + "json_extract(".len()..];
+        let Some(close) = after.find(')') else { break };
+        let inner = &after[..close];
+        match inner.split_once(", '$.") {
+            Some((col, key)) => out.push_str(&format!("({col}::jsonb ->> '{}')", key.trim_end_matches('\''))),
+            None => out.push_str(&format!("json_extract({inner})")),
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -81,8 +81,8 @@ fn paging_during_writes_neither_skips_nor_repeats() {
 }
 
 fn rusqlite_order(node: &Node) -> Vec<String> {
-    use pacto_store::{Query, SqliteStore, prelude::*};
-    let s = SqliteStore::open(&node.db).unwrap();
+    use pacto_store::Query;
+    let s = node.store();
     let c = s.collection("intel").unwrap().unwrap();
     let mut ids = Vec::new();
     s.scan(&c, &Query::default(), &mut |o| {

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use common::*;
 use pacto_federation::agreement::Agreement;
 use pacto_stix::Tlp;
-use pacto_store::{SqliteStore, prelude::*};
+
 use serde_json::{Value, json};
 
 const AGREEMENT: &str = r#"
@@ -190,7 +190,7 @@ fn manifest_and_versions_reads_are_in_the_ledger() {
     let a = id("indicator", 0x80);
     assert_eq!(get(&node, MANIFEST).status, 200);
     assert_eq!(get(&node, &format!("{OBJ}{a}/versions/")).status, 200);
-    let s = SqliteStore::open(&node.db).unwrap();
+    let s = node.store();
     let entries: Vec<pacto_federation::ledger::Entry> =
         s.ledger_entries(0, None, 1000).unwrap().iter().map(|(_, t)| serde_json::from_str(t).unwrap()).collect();
     let kinds: Vec<(String, Option<String>, Option<String>)> =

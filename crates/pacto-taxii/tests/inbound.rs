@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use pacto_stix::{SpecVersion, StixObject};
-use pacto_store::{Incoming, prelude::*};
+use pacto_store::Incoming;
 use pacto_taxii::ServerConfig;
 
 const OBJ: &str = "/api/collections/inbound.mx/objects/";

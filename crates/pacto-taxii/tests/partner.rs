@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use common::*;
 use pacto_stix::Tlp;
-use pacto_store::{SqliteStore, prelude::*};
+
 use serde_json::{Value, json};
 
 const AGREEMENT: &str = r#"
@@ -221,7 +221,7 @@ fn every_disclosure_is_in_the_ledger_and_the_ledger_verifies() {
     get(&node, OBJ);
     get(&node, &format!("{OBJ}{}/", id("indicator", 1)));
     get(&node, "/api/collections/intel/manifest/"); // names what exists: its own entry kind
-    let s = SqliteStore::open(&node.db).unwrap();
+    let s = node.store();
     let rows = s.ledger_entries(0, None, 1000).unwrap();
     let entries: Vec<pacto_federation::ledger::Entry> =
         rows.iter().map(|(_, t)| serde_json::from_str(t).unwrap()).collect();

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use pacto_federation::agreement::Agreement;
 use pacto_psi::{HolderSet, Mode, Normalizer, Querier, wire};
-use pacto_store::{PsiSet, SqliteStore, prelude::*};
+use pacto_store::PsiSet;
 use pacto_taxii::ServerConfig;
 
 const PATH: &str = "/api/psi/serials/";
@@ -54,7 +54,7 @@ fn count_over_http(node: &Node, items: &[Vec<u8>]) -> Result<u64, String> {
 }
 
 fn ledgered(node: &Node, kind: &str) -> u64 {
-    let s = SqliteStore::open(&node.db).unwrap();
+    let s = node.store();
     s.ledger_count_since("partner", kind, "serials", "").unwrap()
 }
 
@@ -165,13 +165,13 @@ fn a_secret_in_the_database_moves_to_its_key_file() {
         let h = HolderSet::encode(&registry(), Normalizer::Serial).unwrap();
         s.put_psi_set(&stored(&h, true)).unwrap();
     });
-    let before = SqliteStore::open(&node.db).unwrap().psi_set("serials").unwrap().unwrap();
+    let before = node.store().psi_set("serials").unwrap().unwrap();
     assert!(before.secret.is_some());
     let mine: Vec<Vec<u8>> = (0..4).map(|i| format!("RG{i:05}").into_bytes()).collect();
     assert_eq!(count_over_http(&node, &mine).unwrap(), 4);
-    let after = SqliteStore::open(&node.db).unwrap().psi_set("serials").unwrap().unwrap();
+    let after = node.store().psi_set("serials").unwrap().unwrap();
     assert_eq!(after.secret, None, "the column is blanked");
-    let key = node.db.parent().unwrap().join("psi-keys/serials.key");
+    let key = node.dir.join("psi-keys/serials.key");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
     // Answers go on from the key file.

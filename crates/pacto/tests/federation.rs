@@ -5,12 +5,22 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use pacto_store::testing::TestDatabase;
 use pacto_testkit::http::Client;
 use serde_json::Value;
 
-fn pacto(data: &Path, args: &[&str]) -> std::process::Output {
+/// The backend these tests run on: SQLite, or PostgreSQL when `PACTO_TEST_BACKEND=postgres`.
+fn test_database() -> TestDatabase {
+    match std::env::var("PACTO_TEST_BACKEND").as_deref() {
+        Ok("postgres") => TestDatabase::postgres("federation").expect("PACTO_TEST_BACKEND=postgres needs PostgreSQL"),
+        _ => TestDatabase::sqlite(),
+    }
+}
+
+fn pacto(data: &Path, db: &TestDatabase, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_pacto"))
         .env("PACTO_DATA_DIR", data)
+        .env("PACTO_DATABASE", db.url())
         .arg("--no-progress")
         .args(args)
         .output()
@@ -25,19 +35,20 @@ fn root() -> std::path::PathBuf {
 fn a_partner_reads_what_the_check_promised_and_the_ledger_records_it() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
+    let db = test_database();
     let example = root().join("examples/firearms-trafficking.json");
-    assert!(pacto(data, &["import", example.to_str().unwrap(), "-c", "default"]).status.success());
-    assert!(pacto(data, &["collections", "create", "from-us-partner"]).status.success());
+    assert!(pacto(data, &db, &["import", example.to_str().unwrap(), "-c", "default"]).status.success());
+    assert!(pacto(data, &db, &["collections", "create", "from-us-partner"]).status.success());
     let agreement = root().join("examples/agreements/us-partner.toml");
-    let added = pacto(data, &["partner", "add", "us-partner", "--agreement", agreement.to_str().unwrap()]);
+    let added = pacto(data, &db, &["partner", "add", "us-partner", "--agreement", agreement.to_str().unwrap()]);
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
     let out = String::from_utf8(added.stdout).unwrap();
     let password = out.lines().find(|l| l.contains("shown only now")).unwrap().rsplit(' ').next().unwrap().to_string();
     // A mismatched agreement is refused.
-    let wrong = pacto(data, &["partner", "add", "someone-else", "--agreement", agreement.to_str().unwrap()]);
+    let wrong = pacto(data, &db, &["partner", "add", "someone-else", "--agreement", agreement.to_str().unwrap()]);
     assert!(!wrong.status.success());
 
-    let check = pacto(data, &["agreement", "check", "--partner", "us-partner", "--format", "json"]);
+    let check = pacto(data, &db, &["agreement", "check", "--partner", "us-partner", "--format", "json"]);
     assert!(check.status.success());
     let check: Value = serde_json::from_slice(&check.stdout).unwrap();
     let mut promised: Vec<String> = check["collections"][0]["disclosed"]
@@ -52,6 +63,7 @@ fn a_partner_reads_what_the_check_promised_and_the_ledger_records_it() {
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_pacto"))
         .env("PACTO_DATA_DIR", data)
+        .env("PACTO_DATABASE", db.url())
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stderr(Stdio::piped())
         .spawn()
@@ -76,21 +88,19 @@ fn a_partner_reads_what_the_check_promised_and_the_ledger_records_it() {
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let _ = child.wait();
 
-    let shown = String::from_utf8(pacto(data, &["ledger", "show"]).stdout).unwrap();
+    let shown = String::from_utf8(pacto(data, &db, &["ledger", "show"]).stdout).unwrap();
     assert_eq!(shown.lines().count(), promised.len());
-    let v = pacto(data, &["ledger", "verify"]);
+    let v = pacto(data, &db, &["ledger", "verify"]);
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
     // A partner checks an export offline with the node's public key.
-    let key = String::from_utf8(pacto(data, &["ledger", "key"]).stdout).unwrap().trim().to_string();
+    let key = String::from_utf8(pacto(data, &db, &["ledger", "key"]).stdout).unwrap().trim().to_string();
     let export = data.join("ledger.jsonl");
-    assert!(pacto(data, &["ledger", "export", "-o", export.to_str().unwrap()]).status.success());
-    let ok = pacto(data, &["ledger", "verify", "--file", export.to_str().unwrap(), "--public-key", &key]);
+    assert!(pacto(data, &db, &["ledger", "export", "-o", export.to_str().unwrap()]).status.success());
+    let ok = pacto(data, &db, &["ledger", "verify", "--file", export.to_str().unwrap(), "--public-key", &key]);
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
     // Tampering with one stored entry is found.
-    let conn = rusqlite::Connection::open(data.join("pacto.db")).unwrap();
-    conn.execute("UPDATE ledger SET entry = replace(entry, 'us-partner', 'nobody') WHERE seq = 2", []).unwrap();
-    drop(conn);
-    let bad = pacto(data, &["ledger", "verify"]);
+    db.execute("UPDATE ledger SET entry = replace(entry, 'us-partner', 'nobody') WHERE seq = 2");
+    let bad = pacto(data, &db, &["ledger", "verify"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&bad.stdout).contains("ledger entry 2"),
@@ -101,21 +111,23 @@ fn a_partner_reads_what_the_check_promised_and_the_ledger_records_it() {
 
 struct Node {
     dir: tempfile::TempDir,
+    db: TestDatabase,
     child: Option<std::process::Child>,
     addr: String,
 }
 
 impl Node {
     fn new() -> Node {
-        Node { dir: tempfile::tempdir().unwrap(), child: None, addr: String::new() }
+        Node { dir: tempfile::tempdir().unwrap(), db: test_database(), child: None, addr: String::new() }
     }
     fn run(&self, args: &[&str]) -> std::process::Output {
-        pacto(self.dir.path(), args)
+        pacto(self.dir.path(), &self.db, args)
     }
     fn run_stdin(&self, args: &[&str], input: &str) -> std::process::Output {
         use std::io::Write;
         let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"))
             .env("PACTO_DATA_DIR", self.dir.path())
+            .env("PACTO_DATABASE", self.db.url())
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -128,6 +140,7 @@ impl Node {
     fn serve(&mut self) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pacto"))
             .env("PACTO_DATA_DIR", self.dir.path())
+            .env("PACTO_DATABASE", self.db.url())
             .args(["serve", "--listen", "127.0.0.1:0", "--sync-interval", "0"])
             .stderr(Stdio::piped())
             .spawn()
@@ -235,6 +248,7 @@ fn three_nodes_share_by_their_agreements() {
     for delay in (1..=40u64).map(|i| i * 250) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pacto"))
             .env("PACTO_DATA_DIR", us.dir.path())
+            .env("PACTO_DATABASE", us.db.url())
             .args(["sync", "--partner", "mx"])
             .stdout(Stdio::null())
             .spawn()
@@ -242,15 +256,9 @@ fn three_nodes_share_by_their_agreements() {
         std::thread::sleep(std::time::Duration::from_millis(delay));
         let _ = child.kill();
         let status = child.wait().unwrap();
-        let stored: u64 = rusqlite::Connection::open(us.dir.path().join("pacto.db"))
-            .and_then(|c| {
-                c.query_row(
-                    "SELECT count(*) FROM objects o JOIN collections c ON o.coll = c.pk WHERE c.name = 'inbound.mx'",
-                    [],
-                    |r| r.get(0),
-                )
-            })
-            .unwrap_or(0);
+        let stored = us.db.query_u64(
+            "SELECT count(*) FROM objects o JOIN collections c ON o.coll = c.pk WHERE c.name = 'inbound.mx'",
+        );
         if status.code().is_none() && stored > 0 {
             killed = true;
             break;
@@ -278,10 +286,8 @@ fn three_nodes_share_by_their_agreements() {
     assert!(promised_us.len() > 1000, "a sizeable share: {}", promised_us.len());
     let got_us = us.ids("inbound.mx");
     assert_eq!(got_us, promised_us, "us received exactly its agreement (killed mid-way: {killed})");
-    let conn = rusqlite::Connection::open(us.dir.path().join("pacto.db")).unwrap();
-    let (rows, distinct): (u64, u64) = conn
-        .query_row("SELECT count(*), count(DISTINCT o.id || o.version) FROM objects o JOIN collections c ON o.coll = c.pk WHERE c.name = 'inbound.mx'", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap();
+    let counts = us.db.query("SELECT count(*), count(DISTINCT o.id || o.version) FROM objects o JOIN collections c ON o.coll = c.pk WHERE c.name = 'inbound.mx'");
+    let (rows, distinct) = (&counts[0][0], &counts[0][1]);
     assert_eq!(rows, distinct, "no duplicates");
     let sightings: Value = serde_json::from_slice(&us.run(&["export", "-c", "sightings"]).stdout).unwrap();
     let of: Vec<&str> =
@@ -298,8 +304,8 @@ fn three_nodes_share_by_their_agreements() {
             || export.contains("marking-definition--e828b379"),
         "RED appears only as the public definition"
     );
-    let prov: u64 = conn.query_row("SELECT count(*) FROM provenance WHERE partner = 'mx'", [], |r| r.get(0)).unwrap();
-    assert_eq!(prov, rows);
+    let prov = us.db.query_u64("SELECT count(*) FROM provenance WHERE partner = 'mx'");
+    assert_eq!(prov.to_string(), *rows);
     assert!(local_objects(&us) == us_local_before, "local data unchanged");
 
     // ca: a narrower agreement.
@@ -314,27 +320,14 @@ fn three_nodes_share_by_their_agreements() {
     let first = got_us.iter().find(|i| i.starts_with("indicator--")).unwrap();
     assert!(us.run(&["adopt", "--from", "inbound.mx", "--to", "analysis", first]).status.success());
     assert_eq!(us.ids("analysis"), vec![first.clone()]);
-    let adopted: u64 = conn
-        .query_row("SELECT count(*) FROM provenance p JOIN collections c ON p.coll = c.pk WHERE c.name = 'analysis' AND p.partner = 'mx'", [], |r| r.get(0))
-        .unwrap();
+    let adopted = us.db.query_u64("SELECT count(*) FROM provenance p JOIN collections c ON p.coll = c.pk WHERE c.name = 'analysis' AND p.partner = 'mx'");
     assert!(adopted >= 1);
 
     // mx's ledger: every version served to each partner, and it verifies.
-    let led = rusqlite::Connection::open(mx.dir.path().join("pacto.db")).unwrap();
-    let distinct_us: u64 = led
-        .query_row(
-            "SELECT count(DISTINCT json_extract(entry, '$.object_id')) FROM ledger WHERE partner = 'us'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let distinct_ca: u64 = led
-        .query_row(
-            "SELECT count(DISTINCT json_extract(entry, '$.object_id')) FROM ledger WHERE partner = 'ca'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let distinct_us =
+        mx.db.query_u64("SELECT count(DISTINCT json_extract(entry, '$.object_id')) FROM ledger WHERE partner = 'us'");
+    let distinct_ca =
+        mx.db.query_u64("SELECT count(DISTINCT json_extract(entry, '$.object_id')) FROM ledger WHERE partner = 'ca'");
     assert_eq!(distinct_us as usize, promised_us.len());
     assert_eq!(distinct_ca as usize, got_ca.len());
     assert!(mx.run(&["ledger", "verify"]).status.success());
@@ -411,15 +404,8 @@ fn private_matching_within_the_agreement() {
     let no_set = ca.run(&["match", "--partner", "mx", "--set", "watchlist", "--count", seized_path.to_str().unwrap()]);
     assert!(!no_set.status.success() && String::from_utf8_lossy(&no_set.stderr).contains("404"));
     // Every admitted query is in mx's ledger, which verifies.
-    let led = rusqlite::Connection::open(mx.dir.path().join("pacto.db")).unwrap();
-    let q: Vec<(String, u64)> = led
-        .prepare("SELECT partner, count(*) FROM ledger WHERE json_extract(entry, '$.kind') = 'psi-query' GROUP BY partner ORDER BY partner")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert_eq!(q, vec![("ca".to_string(), 1), ("us".to_string(), 2)]);
+    let q = mx.db.query("SELECT partner, count(*) FROM ledger WHERE json_extract(entry, '$.kind') = 'psi-query' GROUP BY partner ORDER BY partner");
+    assert_eq!(q, vec![vec!["ca".to_string(), "1".to_string()], vec!["us".to_string(), "2".to_string()]]);
     assert!(mx.run(&["ledger", "verify"]).status.success());
 }
 
@@ -460,11 +446,7 @@ fn partner_connect_checks_before_it_saves() {
     let connect = |url: &str, password: &str| {
         us.run_stdin(&["partner", "connect", "mx", "--url", url, "--user", "us"], &format!("{password}\n"))
     };
-    let saved = || -> i64 {
-        rusqlite::Connection::open(us.dir.path().join("pacto.db"))
-            .and_then(|c| c.query_row("SELECT count(*) FROM remotes", [], |r| r.get(0)))
-            .unwrap_or(0)
-    };
+    let saved = || us.db.query_u64("SELECT count(*) FROM remotes");
     let refused = |url: &str, password: &str, words: &[&str]| {
         let o = connect(url, password);
         let err = String::from_utf8_lossy(&o.stderr).to_string();

@@ -5,14 +5,19 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use pacto_store::testing::TestDatabase;
+
 use pacto_node::client::{ClientLimits, HttpClient};
-use pacto_store::{SqliteStore, User, prelude::*};
+use pacto_store::{Connection, Store, User};
 use pacto_taxii::{AppState, ServerConfig, SharedStore, Stores};
 use serde_json::Value;
 
 pub struct Node {
     pub addr: SocketAddr,
-    pub db: PathBuf,
+    /// The node's database: SQLite, or PostgreSQL when `PACTO_TEST_BACKEND=postgres`.
+    pub db: TestDatabase,
+    /// The node's directory (private-set keys).
+    pub dir: PathBuf,
     /// The public half of the node's ledger key.
     pub ledger_key: pacto_federation::ledger::VerifyingKey,
     _dir: tempfile::TempDir,
@@ -30,7 +35,7 @@ pub fn node(config: ServerConfig) -> Node {
 pub fn node_with(
     config: ServerConfig,
     agreements: Vec<pacto_federation::agreement::Agreement>,
-    prepare: impl FnOnce(&mut SqliteStore),
+    prepare: impl FnOnce(&mut dyn Store),
 ) -> Node {
     node_with_keys(config, agreements, |s, _| prepare(s))
 }
@@ -60,12 +65,12 @@ pub fn partner_node_holding(agreement: &str, batches: Vec<Vec<Value>>) -> Node {
 pub fn node_with_keys(
     config: ServerConfig,
     agreements: Vec<pacto_federation::agreement::Agreement>,
-    prepare: impl FnOnce(&mut SqliteStore, &pacto_node::PsiKeys),
+    prepare: impl FnOnce(&mut dyn Store, &pacto_node::PsiKeys),
 ) -> Node {
     let dir = tempfile::tempdir().unwrap();
     let keys = pacto_node::PsiKeys::new(dir.path().join("psi-keys"));
-    let db = dir.path().join("pacto.db");
-    let mut s = SqliteStore::open(&db).unwrap();
+    let db = test_database();
+    let mut s = db.open();
     for name in ["intel", "secret", "dropbox"] {
         s.create_collection(name, &format!("{name} collection"), Some("for tests")).unwrap();
     }
@@ -81,11 +86,12 @@ pub fn node_with_keys(
     s.put_user(&user("admin", &["*"], &["*"])).unwrap();
     s.put_user(&user("dropper", &[], &["dropbox"])).unwrap();
     s.put_user(&user("partner", &[], &[])).unwrap();
-    prepare(&mut s, &keys);
-    let readers: Vec<SharedStore> = (0..3).map(|_| Box::new(SqliteStore::open(&db).unwrap()) as SharedStore).collect();
+    prepare(&mut *s, &keys);
+    let readers: Vec<SharedStore> = (0..3).map(|_| db.open()).collect();
     let key = pacto_federation::ledger::generate_key();
     let ledger_key = key.verifying_key();
-    let state = AppState::with_keys(config, Stores::new(Box::new(s), readers), key, keys);
+    let config = ServerConfig { statuses_in_store: db.backend == "postgres", ..config };
+    let state = AppState::with_keys(config, Stores::new(s, readers), key, keys);
     state.set_agreements(agreements).unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -99,7 +105,23 @@ pub fn node_with_keys(
             pacto_taxii::server::serve(listener, app, limits, std::future::pending()).await.unwrap();
         });
     });
-    Node { addr, db, ledger_key, _dir: dir }
+    Node { addr, db, dir: dir.path().to_path_buf(), ledger_key, _dir: dir }
+}
+
+impl Node {
+    /// Another connection to the node's database.
+    pub fn store(&self) -> Connection {
+        self.db.open()
+    }
+}
+
+/// The backend these tests run on: SQLite, or a fresh PostgreSQL database when
+/// `PACTO_TEST_BACKEND=postgres` (then PostgreSQL must be reachable).
+pub fn test_database() -> TestDatabase {
+    match std::env::var("PACTO_TEST_BACKEND").as_deref() {
+        Ok("postgres") => TestDatabase::postgres("black-box").expect("PACTO_TEST_BACKEND=postgres needs PostgreSQL"),
+        _ => TestDatabase::sqlite(),
+    }
 }
 
 pub struct Resp {
