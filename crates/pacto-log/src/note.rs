@@ -96,8 +96,9 @@ pub fn vkey(name: &str, kind: u8, public_key: &VerifyingKey) -> String {
 
 /// Read a verifier key: its name, type and public key (the key id must match).
 pub fn parse_vkey(s: &str) -> Result<(String, u8, VerifyingKey), String> {
-    let mut parts = s.trim().split('+');
-    let (Some(name), Some(id), Some(key), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    // The name and key id hold no '+'; the base64 key may.
+    let mut parts = s.trim().splitn(3, '+');
+    let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
         return Err("a verifier key is <name>+<key id in 8 hex digits>+<base64 key>".into());
     };
     if !valid_key_name(name) {
@@ -306,5 +307,11 @@ mod tests {
         wrong.replace_range(i..i + 1, if &text[i..i + 1] == "0" { "1" } else { "0" });
         assert!(parse_vkey(&wrong).unwrap_err().contains("does not match"));
         assert!(parse_vkey("no-plus").is_err());
+        // A key whose base64 holds a '+'.
+        let v = (0u8..=255)
+            .map(|i| NoteSigner::new("k", SigningKey::from_bytes(&[i; 32])).unwrap().verifier())
+            .find(|v| v.vkey().matches('+').count() > 2)
+            .unwrap();
+        assert_eq!(parse_vkey(&v.vkey()).unwrap().2, v.key);
     }
 }
