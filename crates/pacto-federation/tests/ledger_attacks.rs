@@ -263,3 +263,19 @@ fn malformed_lines_and_checkpoints_say_where() {
     let e = log::verify_export(&text, &key.verifying_key(), Some(&other)).unwrap_err().to_string();
     assert!(e.starts_with("the checkpoint you hold:"), "{e}");
 }
+
+#[test]
+fn entries_with_json_escapes_verify_and_are_checked_alike() {
+    let key = generate_key();
+    let mut events: Vec<Event> = (1..=3).map(event).collect();
+    events[1].partner = "o'brien \"quoted\" \\ tab\t".into();
+    let entries = chain_of(events);
+    let t = log::tree(&entries);
+    let cp = log::log_signer(&key).sign(3, t.root());
+    let text = log::export(&key.verifying_key(), &entries, std::slice::from_ref(&cp));
+    assert!(text.contains(r#"\"quoted\""#));
+    assert_eq!(verify(&text, &key, None).unwrap().entries, 3);
+    let edited = text.replace(r#"\"quoted\""#, r#"\"QUOTED\""#);
+    let e = verify(&edited, &key, None).unwrap_err();
+    assert!(e.to_string().starts_with("entry 2 (line 3): its content does not match its hash"), "{e}");
+}

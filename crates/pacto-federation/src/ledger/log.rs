@@ -21,7 +21,7 @@ use pacto_log::{Hash, b64};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Entry, GENESIS, LedgerError, SigningKey, Verified, VerifyingKey, public_key_hex};
+use super::{Entry, EntryRef, GENESIS, LedgerError, SigningKey, Verified, VerifyingKey, public_key_hex};
 
 /// The export format's name, in the header.
 pub const FORMAT: &str = "pacto-ledger";
@@ -130,6 +130,14 @@ struct Header<'a> {
     public_key: &'a str,
 }
 
+/// An entry line, read without copying (the common case).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryLineRef<'a> {
+    #[serde(borrow)]
+    entry: EntryRef<'a>,
+}
+
 /// Any line of an export, read in one pass whatever its kind.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -187,17 +195,19 @@ fn is_hex64(s: &str) -> bool {
 }
 
 /// Check one entry against the one before it; returns its leaf hash.
-fn check_entry(e: &Entry, expected_seq: u64, prev: &str) -> Result<Hash, String> {
+fn check_entry(e: &EntryRef, expected_seq: u64, prev: &str) -> Result<Hash, String> {
     if e.seq != expected_seq {
-        return Err(format!("found where entry {expected_seq} should be (an entry was removed, inserted or moved)"));
+        return Err(format!(
+            "found where entry {expected_seq} should be (an entry was removed, inserted or moved)"
+        ));
     }
     if e.prev != prev {
         return Err("does not follow from the entry before it (its prev hash differs)".into());
     }
-    if e.object_id.as_deref() == Some("\u{0}") || e.object_version.as_deref() == Some("\u{0}") {
+    if e.object_id == Some("\u{0}") || e.object_version == Some("\u{0}") {
         return Err("an object_id or object_version of one NUL character cannot be told from none".into());
     }
-    if !is_hex64(&e.digest) {
+    if !is_hex64(e.digest) {
         return Err("its digest is not a SHA-256 in lowercase hex".into());
     }
     let leaf = e.leaf_bytes();
@@ -205,6 +215,22 @@ fn check_entry(e: &Entry, expected_seq: u64, prev: &str) -> Result<Hash, String>
         return Err("its content does not match its hash (edited)".into());
     }
     Ok(pacto_log::merkle::leaf_hash(&leaf))
+}
+
+/// An owned entry seen through the borrowed view.
+fn as_ref(e: &Entry) -> EntryRef<'_> {
+    EntryRef {
+        seq: e.seq,
+        time: &e.time,
+        partner: &e.partner,
+        kind: &e.kind,
+        collection: &e.collection,
+        object_id: e.object_id.as_deref(),
+        object_version: e.object_version.as_deref(),
+        digest: &e.digest,
+        prev: &e.prev,
+        hash: &e.hash,
+    }
 }
 
 /// Verify a version 2 export against the node key given out of band; `held` is a signed
@@ -233,6 +259,20 @@ pub fn verify_export(text: &str, trusted: &VerifyingKey, held: Option<&str>) -> 
             continue;
         }
         let bad = |reason: String| ExportError::Line { line, reason };
+        if header && let Ok(EntryLineRef { entry: e }) = serde_json::from_str::<EntryLineRef>(raw) {
+            let seq = frontier.len() + 1;
+            let leaf = check_entry(&e, seq, &prev).map_err(|reason| ExportError::Entry { seq: e.seq, line, reason })?;
+            frontier.push_hash(leaf);
+            if want.is_some() {
+                leaves.push(leaf);
+            }
+            prev.clear();
+            prev.push_str(e.hash);
+            if want == Some(frontier.len()) {
+                held_root = Some(frontier.root());
+            }
+            continue;
+        }
         let l: Line = serde_json::from_str(raw).map_err(|e| bad(format!("not an export line ({e})")))?;
         match l {
             Line {
@@ -266,10 +306,12 @@ pub fn verify_export(text: &str, trusted: &VerifyingKey, held: Option<&str>) -> 
             _ if !header => return Err(bad("the export does not start with a header".into())),
             Line { entry: Some(e), format: None, version: None, origin: None, public_key: None, checkpoint: None } => {
                 let seq = frontier.len() + 1;
-                let leaf =
-                    check_entry(&e, seq, &prev).map_err(|reason| ExportError::Entry { seq: e.seq, line, reason })?;
+                let leaf = check_entry(&as_ref(&e), seq, &prev)
+                    .map_err(|reason| ExportError::Entry { seq: e.seq, line, reason })?;
                 frontier.push_hash(leaf);
-                leaves.push(leaf);
+                if want.is_some() {
+                    leaves.push(leaf);
+                }
                 prev = e.hash;
                 if want == Some(frontier.len()) {
                     held_root = Some(frontier.root());

@@ -41,6 +41,46 @@ pub struct Entry {
     pub hash: String,
 }
 
+/// An entry read without copying its strings (the fast path of verifying a large export; an
+/// entry with JSON escapes in a field is read as an [`Entry`] instead).
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(crate) struct EntryRef<'a> {
+    pub seq: u64,
+    pub time: &'a str,
+    pub partner: &'a str,
+    pub kind: &'a str,
+    pub collection: &'a str,
+    pub object_id: Option<&'a str>,
+    pub object_version: Option<&'a str>,
+    pub digest: &'a str,
+    pub prev: &'a str,
+    pub hash: &'a str,
+}
+
+impl EntryRef<'_> {
+    pub(crate) fn leaf_bytes(&self) -> Vec<u8> {
+        let seq = self.seq.to_string();
+        let fields: [&str; 9] = [
+            &seq,
+            self.time,
+            self.partner,
+            self.kind,
+            self.collection,
+            self.object_id.unwrap_or("\u{0}"),
+            self.object_version.unwrap_or("\u{0}"),
+            self.digest,
+            self.prev,
+        ];
+        let mut out = Vec::with_capacity(19 + fields.iter().map(|f| 8 + f.len()).sum::<usize>());
+        out.extend_from_slice(b"pacto-ledger-entry\n");
+        for f in fields {
+            out.extend_from_slice(&(f.len() as u64).to_be_bytes());
+            out.extend_from_slice(f.as_bytes());
+        }
+        out
+    }
+}
+
 /// What an entry records, before it is chained.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
@@ -110,25 +150,19 @@ impl Entry {
     /// big-endian, then its UTF-8 bytes. An absent object_id or object_version is written as
     /// one NUL character (version 1 did so; version 2 exports refuse a present lone NUL).
     pub fn leaf_bytes(&self) -> Vec<u8> {
-        let seq = self.seq.to_string();
-        let fields: [&str; 9] = [
-            &seq,
-            &self.time,
-            &self.partner,
-            &self.kind,
-            &self.collection,
-            self.object_id.as_deref().unwrap_or("\u{0}"),
-            self.object_version.as_deref().unwrap_or("\u{0}"),
-            &self.digest,
-            &self.prev,
-        ];
-        let mut out = Vec::with_capacity(19 + fields.iter().map(|f| 8 + f.len()).sum::<usize>());
-        out.extend_from_slice(b"pacto-ledger-entry\n");
-        for f in fields {
-            out.extend_from_slice(&(f.len() as u64).to_be_bytes());
-            out.extend_from_slice(f.as_bytes());
+        EntryRef {
+            seq: self.seq,
+            time: &self.time,
+            partner: &self.partner,
+            kind: &self.kind,
+            collection: &self.collection,
+            object_id: self.object_id.as_deref(),
+            object_version: self.object_version.as_deref(),
+            digest: &self.digest,
+            prev: &self.prev,
+            hash: &self.hash,
         }
-        out
+        .leaf_bytes()
     }
 
     /// The hash this entry must have, from its other fields: hex SHA-256 of [`Entry::leaf_bytes`].
