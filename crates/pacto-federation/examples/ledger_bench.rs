@@ -12,7 +12,7 @@ use pacto_log::merkle::Tree;
 fn event(n: u64) -> Event {
     Event {
         time: format!("2026-11-25T10:{:02}:{:02}.000Z", (n / 60) % 60, n % 60),
-        partner: if n % 3 == 0 { "ca".into() } else { "us".into() },
+        partner: if n.is_multiple_of(3) { "ca".into() } else { "us".into() },
         kind: "disclosure".into(),
         collection: "firearms".into(),
         object_id: Some(format!("indicator--{n:08x}-17d4-4cbf-938f-98ee46b3cd3f")),
@@ -65,7 +65,10 @@ fn main() {
     }
     let (a1, a2) = (median(v1), median(v2));
     println!("append, chain only (version 1):           {a1:>12.0} entries/s");
-    println!("append, chain + Merkle leaf (version 2):  {a2:>12.0} entries/s  (target >= 200,000; {:.2}x of v1)", a2 / a1);
+    println!(
+        "append, chain + Merkle leaf (version 2):  {a2:>12.0} entries/s  (target >= 200,000; {:.2}x of v1)",
+        a2 / a1
+    );
     let t = Instant::now();
     let mut only = Tree::new();
     for i in 0..n {

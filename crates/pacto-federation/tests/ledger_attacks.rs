@@ -279,3 +279,24 @@ fn entries_with_json_escapes_verify_and_are_checked_alike() {
     let e = verify(&edited, &key, None).unwrap_err();
     assert!(e.to_string().starts_with("entry 2 (line 3): its content does not match its hash"), "{e}");
 }
+
+/// Exports of 20,000 lines and more are read on several threads: the verdicts are the same.
+#[test]
+fn a_large_export_is_read_in_parallel_with_the_same_verdicts() {
+    let key = generate_key();
+    let (entries, cps) = honest(21_000, 5_000, &key);
+    let text = log::export(&key.verifying_key(), &entries, &cps);
+    assert_eq!(verify(&text, &key, Some(&cps[1])).unwrap().entries, 21_000);
+    let mut edited = entries.clone();
+    edited[20_499].partner = "nobody".into();
+    let e = verify(&log::export(&key.verifying_key(), &edited, &cps), &key, None).unwrap_err();
+    assert!(matches!(e, ExportError::Entry { seq: 20_500, .. }), "{e}");
+    let mut gone = entries.clone();
+    gone.remove(15_000);
+    let e = verify(&log::export(&key.verifying_key(), &gone, &[]), &key, None).unwrap_err();
+    assert!(e.to_string().starts_with("entry 15002 (line 15002): found where entry 15001 should be"), "{e}");
+    assert_eq!(
+        verify(&log::export(&key.verifying_key(), &entries, &cps[..4]), &key, None),
+        Err(ExportError::Uncovered { from: 20_001, to: 21_000 })
+    );
+}

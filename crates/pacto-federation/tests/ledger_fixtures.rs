@@ -9,11 +9,11 @@ use pacto_log::checkpoint::Cosigner;
 fn event(n: u64) -> Event {
     Event {
         time: format!("2026-11-25T10:00:{:02}.000Z", n % 60),
-        partner: if n % 4 == 0 { "ca".into() } else { "us".into() },
-        kind: if n % 5 == 0 { "psi-query".into() } else { "disclosure".into() },
+        partner: if n.is_multiple_of(4) { "ca".into() } else { "us".into() },
+        kind: if n.is_multiple_of(5) { "psi-query".into() } else { "disclosure".into() },
         collection: "firearms".into(),
-        object_id: (n % 5 != 0).then(|| format!("indicator--{n:08x}-17d4-4cbf-938f-98ee46b3cd3f")),
-        object_version: (n % 5 != 0).then(|| "2026-01-01T00:00:00.000Z".into()),
+        object_id: (!n.is_multiple_of(5)).then(|| format!("indicator--{n:08x}-17d4-4cbf-938f-98ee46b3cd3f")),
+        object_version: (!n.is_multiple_of(5)).then(|| "2026-01-01T00:00:00.000Z".into()),
         digest: sha256_hex(format!("object {n}").as_bytes()),
     }
 }

@@ -18,6 +18,8 @@ use pacto_log::checkpoint::{Checkpoint as LogCheckpoint, LogSigner, LogVerifier,
 use pacto_log::consistency::{self, ConsistencyError, Equivocation};
 use pacto_log::merkle::{ConsistencyProof, Frontier, InclusionProof, Tree};
 use pacto_log::{Hash, b64};
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -194,16 +196,8 @@ fn is_hex64(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// Check one entry against the one before it; returns its leaf hash.
-fn check_entry(e: &EntryRef, expected_seq: u64, prev: &str) -> Result<Hash, String> {
-    if e.seq != expected_seq {
-        return Err(format!(
-            "found where entry {expected_seq} should be (an entry was removed, inserted or moved)"
-        ));
-    }
-    if e.prev != prev {
-        return Err("does not follow from the entry before it (its prev hash differs)".into());
-    }
+/// The checks of one entry that need no other entry; returns its leaf hash.
+fn check_alone(e: &EntryRef) -> Result<Hash, String> {
     if e.object_id == Some("\u{0}") || e.object_version == Some("\u{0}") {
         return Err("an object_id or object_version of one NUL character cannot be told from none".into());
     }
@@ -215,6 +209,59 @@ fn check_entry(e: &EntryRef, expected_seq: u64, prev: &str) -> Result<Hash, Stri
         return Err("its content does not match its hash (edited)".into());
     }
     Ok(pacto_log::merkle::leaf_hash(&leaf))
+}
+
+/// One line of an export after the checks that need no other line (run on all cores).
+enum Prepared<'a> {
+    Blank,
+    Entry {
+        seq: u64,
+        prev: Cow<'a, str>,
+        hash: Cow<'a, str>,
+        leaf: Result<Hash, String>,
+    },
+    /// Boxed: a header or checkpoint is rare, and the vector of a million entries stays small.
+    Other(Result<Box<Line>, String>),
+}
+
+fn prepare(raw: &str) -> Prepared<'_> {
+    if raw.trim().is_empty() {
+        return Prepared::Blank;
+    }
+    // The common case, without copying; an entry with escapes in a field takes the owned path.
+    if let Ok(EntryLineRef { entry: e }) = serde_json::from_str::<EntryLineRef>(raw) {
+        let leaf = check_alone(&e);
+        return Prepared::Entry { seq: e.seq, prev: Cow::Borrowed(e.prev), hash: Cow::Borrowed(e.hash), leaf };
+    }
+    match serde_json::from_str::<Line>(raw) {
+        Ok(Line { entry: Some(e), format: None, version: None, origin: None, public_key: None, checkpoint: None }) => {
+            let leaf = check_alone(&as_ref(&e));
+            Prepared::Entry { seq: e.seq, prev: Cow::Owned(e.prev), hash: Cow::Owned(e.hash), leaf }
+        }
+        Ok(l) => Prepared::Other(Ok(Box::new(l))),
+        Err(e) => Prepared::Other(Err(format!("not an export line ({e})"))),
+    }
+}
+
+/// Prepare every line, on up to 4 threads for a large export.
+fn prepare_all(text: &str) -> Result<Vec<Prepared<'_>>, ExportError> {
+    let lines: Vec<&str> = text.lines().collect();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+    if workers == 1 || lines.len() < 20_000 {
+        return Ok(lines.iter().map(|l| prepare(l)).collect());
+    }
+    let chunk = lines.len().div_ceil(workers);
+    let parts: Vec<std::thread::Result<Vec<Prepared>>> = std::thread::scope(|s| {
+        let handles: Vec<_> =
+            lines.chunks(chunk).map(|c| s.spawn(move || c.iter().map(|l| prepare(l)).collect::<Vec<_>>())).collect();
+        handles.into_iter().map(|h| h.join()).collect()
+    });
+    let mut out = Vec::with_capacity(lines.len());
+    for p in parts {
+        // Never verify with a part missing.
+        out.extend(p.map_err(|_| ExportError::Line { line: 0, reason: "a verifier thread failed".into() })?);
+    }
+    Ok(out)
 }
 
 /// An owned entry seen through the borrowed view.
@@ -253,27 +300,37 @@ pub fn verify_export(text: &str, trusted: &VerifyingKey, held: Option<&str>) -> 
     if want == Some(0) {
         held_root = Some(frontier.root());
     }
-    for (n, raw) in text.lines().enumerate() {
+    for (n, p) in prepare_all(text)?.into_iter().enumerate() {
         let line = n + 1;
-        if raw.trim().is_empty() {
-            continue;
-        }
         let bad = |reason: String| ExportError::Line { line, reason };
-        if header && let Ok(EntryLineRef { entry: e }) = serde_json::from_str::<EntryLineRef>(raw) {
-            let seq = frontier.len() + 1;
-            let leaf = check_entry(&e, seq, &prev).map_err(|reason| ExportError::Entry { seq: e.seq, line, reason })?;
-            frontier.push_hash(leaf);
-            if want.is_some() {
-                leaves.push(leaf);
+        let l = match p {
+            Prepared::Blank => continue,
+            Prepared::Entry { .. } if !header => return Err(bad("the export does not start with a header".into())),
+            Prepared::Entry { seq, prev: p, hash, leaf } => {
+                let expected = frontier.len() + 1;
+                let err = |reason: String| ExportError::Entry { seq, line, reason };
+                if seq != expected {
+                    return Err(err(format!(
+                        "found where entry {expected} should be (an entry was removed, inserted or moved)"
+                    )));
+                }
+                if p != prev.as_str() {
+                    return Err(err("does not follow from the entry before it (its prev hash differs)".into()));
+                }
+                let leaf = leaf.map_err(err)?;
+                frontier.push_hash(leaf);
+                if want.is_some() {
+                    leaves.push(leaf);
+                }
+                prev.clear();
+                prev.push_str(&hash);
+                if want == Some(frontier.len()) {
+                    held_root = Some(frontier.root());
+                }
+                continue;
             }
-            prev.clear();
-            prev.push_str(e.hash);
-            if want == Some(frontier.len()) {
-                held_root = Some(frontier.root());
-            }
-            continue;
-        }
-        let l: Line = serde_json::from_str(raw).map_err(|e| bad(format!("not an export line ({e})")))?;
+            Prepared::Other(l) => *l.map_err(bad)?,
+        };
         match l {
             Line {
                 format: Some(format),
@@ -304,19 +361,6 @@ pub fn verify_export(text: &str, trusted: &VerifyingKey, held: Option<&str>) -> 
                 header = true;
             }
             _ if !header => return Err(bad("the export does not start with a header".into())),
-            Line { entry: Some(e), format: None, version: None, origin: None, public_key: None, checkpoint: None } => {
-                let seq = frontier.len() + 1;
-                let leaf = check_entry(&as_ref(&e), seq, &prev)
-                    .map_err(|reason| ExportError::Entry { seq: e.seq, line, reason })?;
-                frontier.push_hash(leaf);
-                if want.is_some() {
-                    leaves.push(leaf);
-                }
-                prev = e.hash;
-                if want == Some(frontier.len()) {
-                    held_root = Some(frontier.root());
-                }
-            }
             Line { checkpoint: Some(c), entry: None, format: None, version: None, origin: None, public_key: None } => {
                 let text = c.as_str().ok_or_else(|| bad("a checkpoint is the signed note's text, a string".into()))?;
                 let cp = log.open(text).map_err(|e| bad(format!("the checkpoint does not verify: {e}")))?;
