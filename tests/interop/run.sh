@@ -23,5 +23,12 @@ echo "== pattern corpus vs stix2-patterns and stix2-matcher"
 "$venv/bin/python" tests/interop/pattern_diff.py
 echo "== MITRE ATT&CK round trip"
 bash tests/interop/attack_roundtrip.sh "$pacto" "$venv"
+echo "== disclosure ledger: an independent verifier (docs/ledger.md) on pacto's export and proofs"
+fixtures="$(mktemp -d)"
+PACTO_LEDGER_FIXTURES="$fixtures" cargo test --quiet -p pacto-federation --test ledger_fixtures >/dev/null
+"$pacto" ledger verify --file "$fixtures/export.jsonl" --public-key "$(cat "$fixtures/public_key.hex")" \
+  --checkpoint "$fixtures/checkpoint-10.txt"
+"$venv/bin/python" tests/interop/verify_ledger.py "$fixtures"
+rm -rf "$fixtures"
 echo "== TAXII 2.1 through taxii2-client and stix2"
 "$venv/bin/python" tests/interop/taxii_interop.py --pacto "$pacto"

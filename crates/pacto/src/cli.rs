@@ -228,22 +228,51 @@ pub enum LedgerCmd {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
-    /// Verify the chain and its signed checkpoints (the node's own ledger, or an export)
+    /// Verify the ledger: this node's own (chain, signed checkpoints, and the last signed
+    /// Merkle tree head), or an export (version 2), which passes only if every entry is covered
+    /// by a checkpoint signed with --public-key
     Verify {
         /// An export to check instead of this node's ledger
         #[arg(long, value_name = "FILE")]
         file: Option<PathBuf>,
-        /// The signing node's public key (hex), for an export
-        #[arg(long, value_name = "HEX", requires = "file")]
+        /// The signing node's public key (hex, or its verifier key `pacto/ledger/…+…+…`), for an export
+        #[arg(long, value_name = "KEY", requires = "file")]
         public_key: Option<String>,
+        /// A signed checkpoint of that node's ledger you already hold (from a proof or an
+        /// earlier export): the export must extend it (catches truncation and forks)
+        #[arg(long, value_name = "FILE", requires = "file")]
+        checkpoint: Option<PathBuf>,
     },
-    /// Write the ledger in the documented export format (JSON Lines)
+    /// Sign the ledger's head (refused unless it extends the last one signed) and write the
+    /// ledger in the documented export format, version 2 (JSON Lines)
     Export {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Turn a version 1 export this node wrote into a version 2 export, signed with its key
+    Migrate {
+        /// The version 1 export
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Print a proof (JSON) a third party can check with the node's public key: that entry N is
+    /// in the signed log, or that the log extends a signed checkpoint they hold
+    Prove {
+        /// Prove that this entry (its sequence number) is in the log
+        #[arg(long, value_name = "N", required_unless_present = "from")]
+        entry: Option<u64>,
+        /// Prove that the log extends this signed checkpoint (a file holding its note)
+        #[arg(long, value_name = "FILE", conflicts_with = "entry")]
+        from: Option<PathBuf>,
+    },
     /// Print this node's public key (give it to partners so they can verify exports)
-    Key,
+    Key {
+        /// Print the verifier key (`origin+key id+base64`, C2SP signed-note) instead of hex
+        #[arg(long)]
+        vkey: bool,
+    },
 }
 
 #[derive(Args, Debug)]

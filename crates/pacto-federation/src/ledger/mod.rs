@@ -1,11 +1,14 @@
 //! The disclosure ledger: every object version served to a partner (and every private-matching
-//! query) is an entry in a SHA-256 hash chain — each entry's hash covers its content and the
-//! previous entry's hash — and checkpoints sign the chain head with the node's Ed25519 key.
-//! Any edit, removal or reordering of an entry breaks the chain; a partner holding an export
-//! and the node's public key can check it offline ([`verify_export`]).
+//! query) is an entry. Entries are chained (each entry's hash covers its content and the
+//! previous entry's hash) and are the leaves of a Merkle tree log ([`log`], built on
+//! `pacto-log`): the entry with sequence number N is leaf N-1, and a leaf's bytes are exactly
+//! what the entry hash covers ([`Entry::leaf_bytes`]), so ledgers written before the log
+//! became a Merkle tree keep their history, order and digests.
 //!
-//! Export format (JSON Lines): a header `{"format":"pacto-ledger","version":1,"public_key":HEX}`,
-//! then one line per entry `{"entry":{…}}` and per checkpoint `{"checkpoint":{…}}`, in order.
+//! Version 1 (this module's [`Checkpoint`], [`verify`], [`export_v1`]) signs only the head of the
+//! chain, and its exports cannot show that every entry was signed: version 2 ([`log`]) signs
+//! C2SP checkpoints of the Merkle tree, and [`log::verify_export`] is the verifier that means it.
+//! docs/ledger.md states both formats.
 
 use ed25519_dalek::{Signature, Signer, Verifier};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
@@ -36,6 +39,46 @@ pub struct Entry {
     pub prev: String,
     /// Hex SHA-256 of this entry's other fields.
     pub hash: String,
+}
+
+/// An entry read without copying its strings (the fast path of verifying a large export; an
+/// entry with JSON escapes in a field is read as an [`Entry`] instead).
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(crate) struct EntryRef<'a> {
+    pub seq: u64,
+    pub time: &'a str,
+    pub partner: &'a str,
+    pub kind: &'a str,
+    pub collection: &'a str,
+    pub object_id: Option<&'a str>,
+    pub object_version: Option<&'a str>,
+    pub digest: &'a str,
+    pub prev: &'a str,
+    pub hash: &'a str,
+}
+
+impl EntryRef<'_> {
+    pub(crate) fn leaf_bytes(&self) -> Vec<u8> {
+        let seq = self.seq.to_string();
+        let fields: [&str; 9] = [
+            &seq,
+            self.time,
+            self.partner,
+            self.kind,
+            self.collection,
+            self.object_id.unwrap_or("\u{0}"),
+            self.object_version.unwrap_or("\u{0}"),
+            self.digest,
+            self.prev,
+        ];
+        let mut out = Vec::with_capacity(19 + fields.iter().map(|f| 8 + f.len()).sum::<usize>());
+        out.extend_from_slice(b"pacto-ledger-entry\n");
+        for f in fields {
+            out.extend_from_slice(&(f.len() as u64).to_be_bytes());
+            out.extend_from_slice(f.as_bytes());
+        }
+        out
+    }
 }
 
 /// What an entry records, before it is chained.
@@ -81,8 +124,16 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+pub mod log;
+
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
@@ -93,27 +144,35 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 }
 
 impl Entry {
-    /// The hash this entry must have, from its other fields.
-    pub fn compute_hash(&self) -> String {
-        // A fixed field order and length prefixes: unambiguous, independent of JSON formatting.
-        let mut h = Sha256::new();
-        h.update(b"pacto-ledger-entry\n");
-        let fields: [&str; 9] = [
-            &self.seq.to_string(),
-            &self.time,
-            &self.partner,
-            &self.kind,
-            &self.collection,
-            self.object_id.as_deref().unwrap_or("\u{0}"),
-            self.object_version.as_deref().unwrap_or("\u{0}"),
-            &self.digest,
-            &self.prev,
-        ];
-        for f in fields {
-            h.update((f.len() as u64).to_be_bytes());
-            h.update(f.as_bytes());
+    /// The entry's canonical bytes: the Merkle tree leaf, and what the entry hash covers.
+    /// `"pacto-ledger-entry\n"`, then for each of seq (decimal), time, partner, kind,
+    /// collection, object_id, object_version, digest and prev: its UTF-8 length as 8 bytes
+    /// big-endian, then its UTF-8 bytes. An absent object_id or object_version is written as
+    /// one NUL character (version 1 did so; version 2 exports refuse a present lone NUL).
+    pub fn leaf_bytes(&self) -> Vec<u8> {
+        EntryRef {
+            seq: self.seq,
+            time: &self.time,
+            partner: &self.partner,
+            kind: &self.kind,
+            collection: &self.collection,
+            object_id: self.object_id.as_deref(),
+            object_version: self.object_version.as_deref(),
+            digest: &self.digest,
+            prev: &self.prev,
+            hash: &self.hash,
         }
-        hex(&h.finalize())
+        .leaf_bytes()
+    }
+
+    /// The hash this entry must have, from its other fields: hex SHA-256 of [`Entry::leaf_bytes`].
+    pub fn compute_hash(&self) -> String {
+        sha256_hex(&self.leaf_bytes())
+    }
+
+    /// Its Merkle tree leaf hash, `SHA-256(0x00 || leaf_bytes)`.
+    pub fn leaf_hash(&self) -> pacto_log::Hash {
+        pacto_log::merkle::leaf_hash(&self.leaf_bytes())
     }
 }
 
@@ -242,7 +301,7 @@ pub fn verify<'a>(
     Ok(Verified { entries: head.seq, checkpoints: checkpoints.len() as u64, unsigned_tail: head.seq - last_signed })
 }
 
-/// One line of an export.
+/// One line of a version 1 export.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ExportLine {
@@ -251,8 +310,9 @@ pub enum ExportLine {
     Checkpoint { checkpoint: Checkpoint },
 }
 
-/// Write a ledger export (JSON Lines).
-pub fn export(public_key: &VerifyingKey, entries: &[Entry], checkpoints: &[Checkpoint]) -> String {
+/// Write a version 1 export (JSON Lines), as nodes did before version 2: kept to make test
+/// fixtures of old exports and to show what [`log::verify_export`] says about them.
+pub fn export_v1(public_key: &VerifyingKey, entries: &[Entry], checkpoints: &[Checkpoint]) -> String {
     let mut out = String::new();
     let header =
         ExportLine::Header { format: "pacto-ledger".into(), version: 1, public_key: public_key_hex(public_key) };
@@ -274,9 +334,9 @@ pub fn export(public_key: &VerifyingKey, entries: &[Entry], checkpoints: &[Check
     out
 }
 
-/// Verify an export against the public key the partner was given out of band (the header's
-/// key must be that key).
-pub fn verify_export(text: &str, trusted: &VerifyingKey) -> Result<Verified, LedgerError> {
+/// Check a version 1 export as version 1 did (the header's key must be `trusted`): the chain,
+/// and whatever checkpoints it holds. Passing says little: see [`log::verify_export`].
+pub fn verify_export_v1(text: &str, trusted: &VerifyingKey) -> Result<Verified, LedgerError> {
     let mut entries = Vec::new();
     let mut checkpoints = Vec::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
@@ -333,10 +393,10 @@ mod tests {
         let (entries, cps) = ledger(10, 4, &key);
         let v = verify(&entries, &cps, &key.verifying_key()).unwrap();
         assert_eq!(v, Verified { entries: 10, checkpoints: 2, unsigned_tail: 2 });
-        let text = export(&key.verifying_key(), &entries, &cps);
-        assert_eq!(verify_export(&text, &key.verifying_key()).unwrap(), v);
+        let text = export_v1(&key.verifying_key(), &entries, &cps);
+        assert_eq!(verify_export_v1(&text, &key.verifying_key()).unwrap(), v);
         let other = generate_key();
-        assert!(verify_export(&text, &other.verifying_key()).is_err(), "another key is not trusted");
+        assert!(verify_export_v1(&text, &other.verifying_key()).is_err(), "another key is not trusted");
     }
 
     proptest! {

@@ -1,0 +1,59 @@
+//! Fixtures for independent verifiers (tests/interop/verify_ledger.py): a version 2 export, its
+//! checkpoints (one cosigned by a witness), an inclusion proof and a consistency proof, all from
+//! fixed keys so they are the same on every run. Checked here in Rust; written to the directory
+//! named by PACTO_LEDGER_FIXTURES when it is set (tests/interop/run.sh does so).
+use pacto_federation::ledger::log::{self as tlog};
+use pacto_federation::ledger::*;
+use pacto_log::checkpoint::Cosigner;
+
+fn event(n: u64) -> Event {
+    Event {
+        time: format!("2026-11-25T10:00:{:02}.000Z", n % 60),
+        partner: if n.is_multiple_of(4) { "ca".into() } else { "us".into() },
+        kind: if n.is_multiple_of(5) { "psi-query".into() } else { "disclosure".into() },
+        collection: "firearms".into(),
+        object_id: (!n.is_multiple_of(5)).then(|| format!("indicator--{n:08x}-17d4-4cbf-938f-98ee46b3cd3f")),
+        object_version: (!n.is_multiple_of(5)).then(|| "2026-01-01T00:00:00.000Z".into()),
+        digest: sha256_hex(format!("object {n}").as_bytes()),
+    }
+}
+
+#[test]
+fn fixtures_for_independent_verifiers() {
+    let key = SigningKey::from_bytes(&[7; 32]);
+    let mut chain = Chain::default();
+    let entries: Vec<Entry> = (1..=23).map(|i| chain.append(event(i))).collect();
+    let tree = tlog::tree(&entries);
+    let signer = tlog::log_signer(&key);
+    let cps: Vec<_> = [10, 16, 23].iter().map(|&s| signer.sign(s, tree.root_at(s).unwrap())).collect();
+    let witness = Cosigner::new("ca.example/pacto-witness", SigningKey::from_bytes(&[9; 32])).unwrap();
+    let cosigned = witness.add_cosignature(&cps[2], 1_795_000_000);
+    let export = tlog::export(&key.verifying_key(), &entries, &[cps[0].clone(), cps[1].clone(), cosigned.clone()]);
+    let inclusion = tlog::prove_entry(&entries, &tree, &cps[2], 7).unwrap();
+    let consistency = tlog::prove_consistency(&tree, &cps[0], &cps[2]).unwrap();
+
+    // What the Python verifier checks, checked here first.
+    let v = tlog::verify_export(&export, &key.verifying_key(), Some(&cps[0].to_text())).unwrap();
+    assert_eq!((v.entries, v.checkpoints.len()), (23, 3));
+    assert_eq!(witness.verifier().verify(&v.checkpoints[2]), Ok(1_795_000_000));
+    inclusion.verify(&key.verifying_key()).unwrap();
+    consistency.verify(&key.verifying_key()).unwrap();
+
+    if let Some(dir) = std::env::var_os("PACTO_LEDGER_FIXTURES") {
+        let dir = std::path::PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let files = [
+            ("export.jsonl", export),
+            ("public_key.hex", public_key_hex(&key.verifying_key())),
+            ("log.vkey", signer.verifier().key.vkey()),
+            ("witness.vkey", witness.verifier().vkey()),
+            ("checkpoint-10.txt", cps[0].to_text()),
+            ("checkpoint-23.txt", cosigned.to_text()),
+            ("inclusion.json", serde_json::to_string_pretty(&inclusion).unwrap()),
+            ("consistency.json", serde_json::to_string_pretty(&consistency).unwrap()),
+        ];
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+    }
+}

@@ -1,0 +1,392 @@
+#!/usr/bin/env python3
+"""An independent verifier of pacto's disclosure ledger, written from docs/ledger.md alone.
+
+Uses only the Python standard library and `cryptography` (for Ed25519). Checks a version 2
+export against the node's public key (and, if given, a signed checkpoint held from before), a
+witness cosignature, an inclusion proof and a consistency proof; then spoils each of them and
+checks that the spoiled copy is refused.
+
+Usage: verify_ledger.py FIXTURES_DIR   (the files tests/interop/run.sh has pacto write)
+"""
+import base64
+import hashlib
+import json
+import struct
+import sys
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+
+class Refused(Exception):
+    """The input does not verify; the message says where and why."""
+
+
+def sha256(*parts: bytes) -> bytes:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p)
+    return h.digest()
+
+
+def b64d(s: str) -> bytes:
+    raw = base64.b64decode(s, validate=True)
+    if base64.b64encode(raw).decode() != s:
+        raise Refused(f"not canonical standard base64: {s!r}")
+    return raw
+
+
+# --- Merkle tree (RFC 9162 section 2.1) ---------------------------------------------------
+
+def leaf_hash(leaf: bytes) -> bytes:
+    return sha256(b"\x00", leaf)
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return sha256(b"\x01", left, right)
+
+
+class Frontier:
+    """The right edge of the tree: enough to append and compute the root."""
+
+    def __init__(self):
+        self.size = 0
+        self.edge = []
+
+    def push(self, h: bytes):
+        s = self.size
+        while s & 1:
+            h = node_hash(self.edge.pop(), h)
+            s >>= 1
+        self.edge.append(h)
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self.edge:
+            return sha256()
+        r = self.edge[-1]
+        for left in reversed(self.edge[:-1]):
+            r = node_hash(left, r)
+        return r
+
+
+def verify_inclusion(index, size, leaf, path, root):
+    if index >= size:
+        raise Refused(f"index {index} is not in a tree of size {size}")
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            raise Refused("inclusion proof too long")
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise Refused("inclusion proof too short")
+    if r != root:
+        raise Refused("inclusion proof does not lead to the root")
+
+
+def verify_consistency(old, new, old_root, new_root, path):
+    if not 0 < old <= new:
+        raise Refused(f"sizes {old} -> {new} cannot have a consistency proof")
+    if old == new:
+        if path or old_root != new_root:
+            raise Refused("equal sizes need an empty proof and equal roots")
+        return
+    if old & (old - 1) == 0:  # a power of two: the old root is the proof's first hash
+        path = [old_root] + list(path)
+    if not path:
+        raise Refused("consistency proof is empty")
+    fn, sn = old - 1, new - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            raise Refused("consistency proof too long")
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise Refused("consistency proof too short")
+    if fr != old_root:
+        raise Refused("consistency proof does not lead to the old root")
+    if sr != new_root:
+        raise Refused("consistency proof does not lead to the new root")
+
+
+# --- Signed notes, checkpoints, cosignatures (C2SP) ---------------------------------------
+
+def key_id(name: str, sig_type: int, pub: bytes) -> bytes:
+    return sha256(name.encode(), b"\n", bytes([sig_type]), pub)[:4]
+
+
+def parse_note(text: str):
+    if any(ord(c) < 0x20 and c != "\n" for c in text):
+        raise Refused("a control character in the note")
+    if not text.endswith("\n"):
+        raise Refused("the note does not end with a newline")
+    sep = text.rfind("\n\n")
+    if sep < 0:
+        raise Refused("no blank line before the signatures")
+    body, block = text[: sep + 1], text[sep + 2:]
+    sigs = []
+    for line in block.splitlines():
+        if not line.startswith("\u2014 "):
+            raise Refused(f"bad signature line {line!r}")
+        name, _, sig = line[2:].partition(" ")
+        if not name or "+" in name or any(c.isspace() for c in name):
+            raise Refused(f"bad key name {name!r}")
+        raw = b64d(sig)
+        if len(raw) < 5:
+            raise Refused("signature too short")
+        sigs.append((name, raw[:4], raw[4:]))
+    if not sigs:
+        raise Refused("no signatures")
+    return body, sigs
+
+
+def parse_checkpoint_body(body: str):
+    lines = body[:-1].split("\n")
+    if len(lines) < 3 or not lines[0]:
+        raise Refused("a checkpoint has an origin, a size and a root line")
+    size_text = lines[1]
+    if not size_text.isdigit() or not size_text.isascii() or (len(size_text) > 1 and size_text[0] == "0"):
+        raise Refused(f"bad tree size {size_text!r}")
+    root = b64d(lines[2])
+    if len(root) != 32:
+        raise Refused("the root is not 32 bytes")
+    if any(not e for e in lines[3:]):
+        raise Refused("an empty extension line")
+    return lines[0], int(size_text), root
+
+
+def open_checkpoint(text: str, origin: str, pub: bytes):
+    """Verify the log's signature (key name = origin, type 0x01) and read the body."""
+    body, sigs = parse_note(text)
+    kid = key_id(origin, 0x01, pub)
+    mine = [s for (n, k, s) in sigs if n == origin and k == kid]
+    if not mine:
+        raise Refused(f"the checkpoint is not signed by {origin}")
+    for s in mine:
+        try:
+            Ed25519PublicKey.from_public_bytes(pub).verify(s, body.encode())
+        except InvalidSignature:
+            raise Refused("the checkpoint's signature does not verify") from None
+    got_origin, size, root = parse_checkpoint_body(body)
+    if got_origin != origin:
+        raise Refused(f"the checkpoint is for {got_origin}, not {origin}")
+    return {"size": size, "root": root, "body": body, "sigs": sigs}
+
+
+def verify_cosignature(cp, name: str, pub: bytes) -> int:
+    kid = key_id(name, 0x04, pub)
+    found = None
+    for n, k, s in cp["sigs"]:
+        if n != name or k != kid:
+            continue
+        if len(s) != 72:
+            raise Refused("a cosignature is 8 bytes of time and 64 of signature")
+        (ts,) = struct.unpack(">Q", s[:8])
+        msg = f"cosignature/v1\ntime {ts}\n".encode() + cp["body"].encode()
+        try:
+            Ed25519PublicKey.from_public_bytes(pub).verify(s[8:], msg)
+        except InvalidSignature:
+            raise Refused(f"the cosignature by {name} does not verify") from None
+        found = ts
+    if found is None:
+        raise Refused(f"no cosignature by {name}")
+    return found
+
+
+def parse_vkey(text: str):
+    name, kid, key = text.strip().split("+", 2)
+    raw = b64d(key)
+    if key_id(name, raw[0], raw[1:]).hex() != kid:
+        raise Refused("the verifier key's id does not match")
+    return name, raw[0], raw[1:]
+
+
+# --- Ledger entries and exports (docs/ledger.md) ------------------------------------------
+
+def leaf_bytes(e: dict) -> bytes:
+    fields = [
+        str(e["seq"]), e["time"], e["partner"], e["kind"], e["collection"],
+        "\0" if e["object_id"] is None else e["object_id"],
+        "\0" if e["object_version"] is None else e["object_version"],
+        e["digest"], e["prev"],
+    ]
+    out = bytearray(b"pacto-ledger-entry\n")
+    for f in fields:
+        b = f.encode()
+        out += struct.pack(">Q", len(b)) + b
+    return bytes(out)
+
+
+def origin_of(pub: bytes) -> str:
+    return "pacto/ledger/" + hashlib.sha256(pub).digest()[:16].hex()
+
+
+ENTRY_FIELDS = {"seq", "time", "partner", "kind", "collection", "object_id", "object_version", "digest", "prev", "hash"}
+
+
+def verify_export(text: str, pub: bytes, held: str | None = None) -> int:
+    """Returns the number of entries; raises Refused saying where and why."""
+    origin = origin_of(pub)
+    held_cp = open_checkpoint(held, origin, pub) if held is not None else None
+    frontier, prev, last_signed, header, held_root = Frontier(), "0" * 64, 0, False, None
+    if held_cp and held_cp["size"] == 0:
+        held_root = frontier.root()
+    for no, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        obj = json.loads(line)
+        if not header:
+            if obj.get("format") != "pacto-ledger":
+                raise Refused(f"line {no}: not a pacto ledger export header")
+            if obj.get("version") != 2:
+                raise Refused(f"line {no}: version {obj.get('version')} (only version 2 proves coverage)")
+            if obj.get("public_key") != pub.hex() or obj.get("origin") != origin:
+                raise Refused(f"line {no}: another key or origin than the trusted one")
+            header = True
+        elif set(obj) == {"entry"}:
+            e = obj["entry"]
+            seq = frontier.size + 1
+            if set(e) - ENTRY_FIELDS or not {"seq", "time", "partner", "kind", "collection", "digest", "prev", "hash"} <= set(e):
+                raise Refused(f"line {no}: not an entry")
+            e.setdefault("object_id", None)
+            e.setdefault("object_version", None)
+            if e["seq"] != seq:
+                raise Refused(f"entry {e['seq']} (line {no}): found where entry {seq} should be")
+            if e["prev"] != prev:
+                raise Refused(f"entry {seq} (line {no}): does not follow from the entry before it")
+            if "\0" in (e["object_id"], e["object_version"]):
+                raise Refused(f"entry {seq} (line {no}): a lone NUL object field")
+            if len(e["digest"]) != 64 or any(c not in "0123456789abcdef" for c in e["digest"]):
+                raise Refused(f"entry {seq} (line {no}): the digest is not lowercase hex SHA-256")
+            leaf = leaf_bytes(e)
+            if hashlib.sha256(leaf).hexdigest() != e["hash"]:
+                raise Refused(f"entry {seq} (line {no}): its content does not match its hash (edited)")
+            frontier.push(leaf_hash(leaf))
+            prev = e["hash"]
+            if held_cp and frontier.size == held_cp["size"]:
+                held_root = frontier.root()
+        elif set(obj) == {"checkpoint"}:
+            cp = open_checkpoint(obj["checkpoint"], origin, pub)
+            if cp["size"] != frontier.size:
+                raise Refused(f"line {no}: a checkpoint of size {cp['size']} after entry {frontier.size}")
+            if cp["root"] != frontier.root():
+                raise Refused(f"line {no}: one of entries {last_signed + 1}..{cp['size']} differs from what was signed")
+            last_signed = cp["size"]
+        else:
+            raise Refused(f"line {no}: neither an entry nor a checkpoint")
+    if frontier.size == 0:
+        raise Refused("the export holds no entries")
+    if last_signed < frontier.size:
+        raise Refused(f"entries {last_signed + 1}..{frontier.size} are not covered by a signed checkpoint")
+    if held_cp:
+        if held_cp["size"] > frontier.size:
+            raise Refused(f"cut short: entries {frontier.size + 1}..{held_cp['size']} are missing")
+        if held_root != held_cp["root"]:
+            raise Refused(f"forked: entries 1..{held_cp['size']} differ from the checkpoint held")
+    return frontier.size
+
+
+def verify_inclusion_doc(doc: dict, pub: bytes):
+    if doc["type"] != "pacto-ledger-inclusion":
+        raise Refused("not an inclusion proof")
+    cp = open_checkpoint(doc["checkpoint"], origin_of(pub), pub)
+    e, p = doc["entry"], doc["proof"]
+    leaf = leaf_bytes(e)
+    if hashlib.sha256(leaf).hexdigest() != e["hash"] or leaf_hash(leaf) != b64d(p["leaf_hash"]):
+        raise Refused(f"entry {e['seq']}: its content does not match its hash")
+    if p["index"] != e["seq"] - 1 or p["tree_size"] != cp["size"]:
+        raise Refused("the proof is for another position or size")
+    verify_inclusion(p["index"], p["tree_size"], leaf_hash(leaf), [b64d(h) for h in p["path"]], cp["root"])
+
+
+def verify_consistency_doc(doc: dict, pub: bytes):
+    if doc["type"] != "pacto-ledger-consistency":
+        raise Refused("not a consistency proof")
+    origin = origin_of(pub)
+    old = open_checkpoint(doc["old_checkpoint"], origin, pub)
+    new = open_checkpoint(doc["checkpoint"], origin, pub)
+    p = doc["proof"]
+    if (p["old_size"], p["new_size"]) != (old["size"], new["size"]):
+        raise Refused("the proof's sizes are not the checkpoints'")
+    verify_consistency(old["size"], new["size"], old["root"], new["root"], [b64d(h) for h in p["path"]])
+
+
+# --- The run: everything verifies; everything spoiled is refused ---------------------------
+
+def refused(what: str, f, *args):
+    try:
+        f(*args)
+    except (Refused, ValueError, KeyError, TypeError) as e:
+        print(f"  refused as it should be: {what}: {e}")
+        return
+    raise SystemExit(f"FAIL: {what} was accepted")
+
+
+def main():
+    d = Path(sys.argv[1])
+    pub = bytes.fromhex((d / "public_key.hex").read_text().strip())
+    name, kind, raw = parse_vkey((d / "log.vkey").read_text())
+    assert (name, kind, raw) == (origin_of(pub), 1, pub), "the log's vkey names its origin and key"
+    export = (d / "export.jsonl").read_text()
+    held10 = (d / "checkpoint-10.txt").read_text()
+    cp23 = (d / "checkpoint-23.txt").read_text()
+
+    n = verify_export(export, pub, held10)
+    print(f"export: {n} entries, every one under a checkpoint signed by {origin_of(pub)}; extends the held checkpoint of 10")
+    wname, wkind, wpub = parse_vkey((d / "witness.vkey").read_text())
+    assert wkind == 4
+    ts = verify_cosignature(open_checkpoint(cp23, origin_of(pub), pub), wname, wpub)
+    print(f"cosignature by {wname} at {ts}: verified")
+    verify_inclusion_doc(json.loads((d / "inclusion.json").read_text()), pub)
+    print("inclusion proof: verified")
+    verify_consistency_doc(json.loads((d / "consistency.json").read_text()), pub)
+    print("consistency proof: verified")
+
+    lines = export.split("\n")
+    entry_lines = [i for i, l in enumerate(lines) if l.startswith('{"entry"')]
+    edited = list(lines)
+    edited[entry_lines[2]] = edited[entry_lines[2]].replace('"partner":"us"', '"partner":"nobody"', 1)
+    refused("an edited entry", verify_export, "\n".join(edited), pub)
+    no_cps = "\n".join(l for l in lines if not l.startswith('{"checkpoint"'))
+    refused("an export without checkpoints", verify_export, no_cps, pub)
+    refused("an empty export", verify_export, "", pub)
+    refused("a header-only export", verify_export, lines[0] + "\n", pub)
+    cut_at = next(i for i, l in enumerate(lines) if l.startswith('{"checkpoint"'))
+    cut = "\n".join(lines[: cut_at + 1])
+    assert verify_export(cut, pub) == 10, "a cut export alone is an older export"
+    refused("a cut export, holding the later checkpoint", verify_export, cut, pub, cp23)
+    refused("another key", verify_export, export, wpub)
+    refused("a cosignature over another checkpoint", verify_cosignature,
+            open_checkpoint(held10, origin_of(pub), pub) | {"sigs": open_checkpoint(cp23, origin_of(pub), pub)["sigs"]}, wname, wpub)
+    inc = json.loads((d / "inclusion.json").read_text())
+    inc["proof"]["path"][0] = base64.b64encode(bytes(32)).decode()
+    refused("an altered inclusion proof", verify_inclusion_doc, inc, pub)
+    con = json.loads((d / "consistency.json").read_text())
+    con["proof"]["path"] = con["proof"]["path"][:-1]
+    refused("a shortened consistency proof", verify_consistency_doc, con, pub)
+    print("verify_ledger.py: all checks passed")
+
+
+if __name__ == "__main__":
+    main()
