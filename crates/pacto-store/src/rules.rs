@@ -77,6 +77,45 @@ pub(crate) fn repeat(id: &str, version: &str, stored: &str, date_added: i64, new
     })
 }
 
+/// What adopting `ids` from `from` copies: every stored version of each, as it would arrive,
+/// and where each came from. An id not in `from` is an error.
+pub(crate) fn adoption<S: crate::ObjectStore + crate::PartnerStore + ?Sized>(
+    store: &S,
+    from: &crate::Collection,
+    ids: &[String],
+) -> crate::Result<(Vec<crate::Incoming>, Vec<crate::Provenance>)> {
+    let mut incoming = Vec::new();
+    let mut provenance = Vec::new();
+    for id in ids {
+        let q = crate::Query { ids: vec![id.clone()], ..crate::Query::default() };
+        let found = store.page(from, &q)?.objects;
+        if found.is_empty() {
+            return Err(crate::StoreError::Other(format!("{id} is not in {}", from.name)));
+        }
+        for o in found {
+            let raw = serde_json::value::RawValue::from_string(o.raw)
+                .map_err(|e| crate::StoreError::Corrupt(format!("{}: {e}", o.id)))?;
+            let spec =
+                if o.spec_version == "2.0" { pacto_stix::SpecVersion::V20 } else { pacto_stix::SpecVersion::V21 };
+            let facts = serde_json::from_str::<serde_json::Value>(raw.get())
+                .ok()
+                .and_then(|v| v.as_object().map(pacto_stix::Facts::of))
+                .unwrap_or_default();
+            incoming.push(crate::Incoming {
+                facts,
+                id: o.id,
+                type_name: o.type_name,
+                version: o.version,
+                spec_version: spec,
+                revoked: o.revoked,
+                raw,
+            });
+        }
+        provenance.extend(store.provenance(from, id)?);
+    }
+    Ok((incoming, provenance))
+}
+
 /// Microseconds since the epoch.
 pub(crate) fn now_us() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64)

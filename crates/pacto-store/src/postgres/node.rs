@@ -1,14 +1,11 @@
 //! Accounts, partners, private sets, the ledger and settings in PostgreSQL.
 
 use postgres::Row;
-use serde_json::Value;
-
-use pacto_stix::Facts;
 
 use super::PostgresStore;
 use super::objects::{add_all, coll_pk};
 use crate::prelude::*;
-use crate::{AddOutcome, Collection, Incoming, Provenance, PsiSet, Query, Remote, Result, StoreError, User};
+use crate::{AddOutcome, Collection, Incoming, Provenance, PsiSet, Remote, Result, StoreError, User};
 
 fn user_row(r: &Row) -> Result<User> {
     let list = |i: usize| -> Result<Vec<String>> {
@@ -162,35 +159,7 @@ impl PartnerStore for PostgresStore {
     }
 
     fn adopt(&mut self, from: &Collection, to: &Collection, ids: &[String]) -> Result<Vec<AddOutcome>> {
-        let mut incoming = Vec::new();
-        let mut prov = Vec::new();
-        for id in ids {
-            let q = Query { ids: vec![id.clone()], ..Query::default() };
-            let found = self.page(from, &q)?.objects;
-            if found.is_empty() {
-                return Err(StoreError::Other(format!("{id} is not in {}", from.name)));
-            }
-            for o in found {
-                let raw = serde_json::value::RawValue::from_string(o.raw)
-                    .map_err(|e| StoreError::Corrupt(format!("{}: {e}", o.id)))?;
-                let spec =
-                    if o.spec_version == "2.0" { pacto_stix::SpecVersion::V20 } else { pacto_stix::SpecVersion::V21 };
-                let facts = serde_json::from_str::<Value>(raw.get())
-                    .ok()
-                    .and_then(|v| v.as_object().map(Facts::of))
-                    .unwrap_or_default();
-                incoming.push(Incoming {
-                    facts,
-                    id: o.id,
-                    type_name: o.type_name,
-                    version: o.version,
-                    spec_version: spec,
-                    revoked: o.revoked,
-                    raw,
-                });
-            }
-            prov.extend(self.provenance(from, id)?);
-        }
+        let (incoming, prov) = crate::rules::adoption(&*self, from, ids)?;
         let mut c = self.client()?;
         let pk = coll_pk(&mut *c, to)?;
         let mut tx = c.transaction()?;

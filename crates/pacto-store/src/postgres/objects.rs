@@ -17,7 +17,7 @@ use super::PostgresStore;
 use crate::prelude::*;
 use crate::rules::{self, Known, Plan, now_us, valid_name, view_clock};
 use crate::{
-    AddOutcome, Collection, CollectionStats, Incoming, Page, Query, Result, StoreError, StoredObject, Versions, ViewId,
+    AddOutcome, Collection, CollectionStats, Incoming, Query, Result, StoreError, StoredObject, Versions, ViewId,
 };
 
 pub(super) fn row_collection(r: &Row) -> Collection {
@@ -529,19 +529,6 @@ impl ObjectStore for PostgresStore {
             })?;
         }
         Ok(())
-    }
-
-    fn page(&self, collection: &Collection, query: &Query) -> Result<Page> {
-        let limit = query.limit.unwrap_or(usize::MAX);
-        let mut objects = Vec::new();
-        let probe = Query { limit: Some(limit.saturating_add(1)), ..query.clone() };
-        self.scan(collection, &probe, &mut |o| {
-            objects.push(o);
-            Ok(())
-        })?;
-        let more = objects.len() > limit;
-        objects.truncate(limit);
-        Ok(Page { objects, more })
     }
 
     fn delete_object(&mut self, collection: &Collection, id: &str, versions: &Versions) -> Result<u64> {

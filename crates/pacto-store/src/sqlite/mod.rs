@@ -8,7 +8,6 @@ pub(super) use crate::rules::id_hash;
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use serde_json::Value;
 
 use pacto_stix::Facts;
 

@@ -121,39 +121,7 @@ impl PartnerStore for SqliteStore {
     }
 
     fn adopt(&mut self, from: &Collection, to: &Collection, ids: &[String]) -> Result<Vec<AddOutcome>> {
-        let mut incoming = Vec::new();
-        let mut prov = Vec::new();
-        for id in ids {
-            let q = Query { ids: vec![id.clone()], ..Query::default() };
-            let mut found = Vec::new();
-            self.scan(from, &q, &mut |o| {
-                found.push(o);
-                Ok(())
-            })?;
-            if found.is_empty() {
-                return Err(StoreError::Other(format!("{id} is not in {}", from.name)));
-            }
-            for o in found {
-                let raw = serde_json::value::RawValue::from_string(o.raw)
-                    .map_err(|e| StoreError::Corrupt(format!("{}: {e}", o.id)))?;
-                let spec =
-                    if o.spec_version == "2.0" { pacto_stix::SpecVersion::V20 } else { pacto_stix::SpecVersion::V21 };
-                let facts = serde_json::from_str::<Value>(raw.get())
-                    .ok()
-                    .and_then(|v| v.as_object().map(Facts::of))
-                    .unwrap_or_default();
-                incoming.push(Incoming {
-                    facts,
-                    id: o.id,
-                    type_name: o.type_name,
-                    version: o.version,
-                    spec_version: spec,
-                    revoked: o.revoked,
-                    raw,
-                });
-            }
-            prov.extend(self.provenance(from, id)?);
-        }
+        let (incoming, prov) = crate::rules::adoption(&*self, from, ids)?;
         // The copies and their provenance land together: an adopted object is never left
         // without the record of where it came from.
         let pk = self.coll_pk(to)?;
