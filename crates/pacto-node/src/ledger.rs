@@ -93,8 +93,9 @@ pub fn psi_event(partner: &str, set: &str, kind: &str, description: String, dige
     }
 }
 
-/// Chain events after the ledger's head and sign the new head, in one store write. Called
-/// inside the writer lock, so the head cannot move meanwhile.
+/// Chain events after the ledger's head and sign the new head, in one store write, under the
+/// ledger's lock: the head is read under it, so writers in several processes (servers on one
+/// database, the command line) chain one after the other.
 pub fn append_signed<S: LedgerStore + ?Sized>(
     s: &mut S,
     key: &SigningKey,
@@ -102,22 +103,25 @@ pub fn append_signed<S: LedgerStore + ?Sized>(
     events: Vec<Event>,
     now: &str,
 ) -> Result<(), NodeError> {
-    let mut chain = match s.ledger_head()? {
-        None => Chain::default(),
-        Some((_, text)) => {
-            let e: Entry =
-                serde_json::from_str(&text).map_err(|e| NodeError::Internal(format!("ledger head unreadable: {e}")))?;
-            Chain { seq: e.seq, hash: e.hash }
-        }
-    };
-    let rows: Vec<(u64, String, String)> = events
-        .into_iter()
-        .map(|ev| {
-            let e = chain.append(ev);
-            (e.seq, partner.to_string(), serde_json::to_string(&e).unwrap_or_default())
-        })
-        .collect();
-    let cp = Checkpoint::sign(key, &chain, now);
-    s.ledger_append(&rows, Some((cp.seq, serde_json::to_string(&cp).unwrap_or_default())))?;
+    s.ledger_append_after(&mut |head| {
+        let mut chain = match head {
+            None => Chain::default(),
+            Some((_, text)) => {
+                let e: Entry = serde_json::from_str(&text)
+                    .map_err(|e| pacto_store::StoreError::Corrupt(format!("ledger head unreadable: {e}")))?;
+                Chain { seq: e.seq, hash: e.hash }
+            }
+        };
+        let rows: Vec<(u64, String, String)> = events
+            .iter()
+            .cloned()
+            .map(|ev| {
+                let e = chain.append(ev);
+                (e.seq, partner.to_string(), serde_json::to_string(&e).unwrap_or_default())
+            })
+            .collect();
+        let cp = Checkpoint::sign(key, &chain, now);
+        Ok((rows, Some((cp.seq, serde_json::to_string(&cp).unwrap_or_default()))))
+    })?;
     Ok(())
 }

@@ -105,9 +105,20 @@ pub trait LedgerStore {
     /// How many ledger entries of `kind` a partner has for `collection` since `since` (a
     /// timestamp): the basis of per-day query limits.
     fn ledger_count_since(&self, partner: &str, kind: &str, collection: &str, since: &str) -> Result<u64>;
-    /// The disclosure ledger: append entries (sequence number, partner, JSON text) in one
-    /// transaction; sequence numbers must follow the last one without a gap.
-    fn ledger_append(&mut self, entries: &[(u64, String, String)], checkpoint: Option<(u64, String)>) -> Result<()>;
+    /// The disclosure ledger: append entries (sequence number, partner, JSON text) and a
+    /// checkpoint, in one transaction, under the ledger's lock: `build` is given the last entry
+    /// as it stands under that lock (its sequence number and text) and returns what to append,
+    /// so that writers in several processes chain one after the other, never past each other.
+    /// Sequence numbers must follow the last one without a gap, or nothing is written and the
+    /// answer is [`StoreError::Conflict`](crate::StoreError::Conflict).
+    fn ledger_append_after(
+        &mut self,
+        build: &mut dyn FnMut(Option<(u64, String)>) -> Result<LedgerAppend>,
+    ) -> Result<()>;
+    /// Append entries that must follow the head without a gap (see [`LedgerStore::ledger_append_after`]).
+    fn ledger_append(&mut self, entries: &[(u64, String, String)], checkpoint: Option<(u64, String)>) -> Result<()> {
+        self.ledger_append_after(&mut |_| Ok((entries.to_vec(), checkpoint.clone())))
+    }
     /// The last entry's sequence number and text.
     fn ledger_head(&self) -> Result<Option<(u64, String)>>;
     /// Entries after `after`, in order, optionally for one partner only; at most `limit`.
@@ -146,6 +157,10 @@ pub trait CoordinationStore {
     /// may take it. An embedded database has one process per node, which always leads.
     fn try_lead(&mut self, role: &str) -> Result<bool>;
 }
+
+/// What a ledger append writes: entries (sequence number, partner, JSON text), and a
+/// checkpoint (the sequence number it covers, its text).
+pub type LedgerAppend = (Vec<(u64, String, String)>, Option<(u64, String)>);
 
 /// Every capability: what a node's process holds one connection of.
 pub trait Store:

@@ -22,7 +22,8 @@ mod sqlite;
 pub mod testing;
 
 pub use capability::{
-    AccountStore, CoordinationStore, LedgerStore, ObjectStore, PartnerStore, PsiStore, SettingStore, Store,
+    AccountStore, CoordinationStore, LedgerAppend, LedgerStore, ObjectStore, PartnerStore, PsiStore, SettingStore,
+    Store,
 };
 pub use database::{Connection, Database};
 pub use error::{Result, StoreError};

@@ -232,7 +232,9 @@ fn import_killed_with_sigkill_resumes_without_duplicates() {
     let src = write(dir.path(), "big.json", &content);
     let db = dir.path().join("pacto.db");
     let mut killed_midway = false;
-    for delay_ms in [150u64, 300, 600, 1200] {
+    // Kill it as soon as some batches are stored (watched from another connection), however
+    // slow the machine; a few tries, in case an import ever finishes first.
+    for _ in 0..3 {
         let _ = std::fs::remove_file(&db);
         let _ = std::fs::remove_file(dir.path().join("pacto.db-wal"));
         let mut child = pacto(dir.path())
@@ -241,7 +243,21 @@ fn import_killed_with_sigkill_resumes_without_duplicates() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let stored_now = || -> u64 {
+            if !db.exists() {
+                return 0;
+            }
+            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .and_then(|c| c.query_row("SELECT count(*) FROM objects", [], |r| r.get(0)))
+                .unwrap_or(0)
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while stored_now() == 0 && std::time::Instant::now() < deadline {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let _ = child.kill(); // SIGKILL on Unix
         let status = child.wait().unwrap();
         let conn = rusqlite::Connection::open(&db).unwrap();

@@ -221,13 +221,21 @@ impl LedgerStore for PostgresStore {
         Ok(n as u64)
     }
 
-    fn ledger_append(&mut self, entries: &[(u64, String, String)], checkpoint: Option<(u64, String)>) -> Result<()> {
+    fn ledger_append_after(
+        &mut self,
+        build: &mut dyn FnMut(Option<(u64, String)>) -> Result<crate::LedgerAppend>,
+    ) -> Result<()> {
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
-        // One appender at a time, whichever process: the ledger has one linear order.
+        // One appender at a time, whichever process: the ledger has one linear order, and the
+        // head read here stays the head until this transaction ends.
         tx.batch_execute("LOCK TABLE ledger IN EXCLUSIVE MODE")?;
-        let last: i64 = tx.query_one("SELECT coalesce(max(seq), 0) FROM ledger", &[])?.get(0);
-        for (expect, (seq, partner, entry)) in (last as u64 + 1..).zip(entries) {
+        let head = tx
+            .query_opt("SELECT seq, entry FROM ledger ORDER BY seq DESC LIMIT 1", &[])?
+            .map(|r| (r.get::<_, i64>(0) as u64, r.get::<_, String>(1)));
+        let last = head.as_ref().map_or(0, |h| h.0);
+        let (entries, checkpoint) = build(head)?;
+        for (expect, (seq, partner, entry)) in (last + 1..).zip(&entries) {
             if *seq != expect {
                 return Err(StoreError::Conflict(format!("ledger entry {seq} does not follow entry {}", expect - 1)));
             }

@@ -192,10 +192,18 @@ impl LedgerStore for SqliteStore {
         )?)
     }
 
-    fn ledger_append(&mut self, entries: &[(u64, String, String)], checkpoint: Option<(u64, String)>) -> Result<()> {
+    fn ledger_append_after(
+        &mut self,
+        build: &mut dyn FnMut(Option<(u64, String)>) -> Result<crate::LedgerAppend>,
+    ) -> Result<()> {
+        // IMMEDIATE: the write lock is held from here, so the head cannot move under `build`.
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let last: u64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM ledger", [], |r| r.get(0))?;
-        for (expect, (seq, partner, entry)) in (last + 1..).zip(entries) {
+        let head: Option<(u64, String)> = tx
+            .query_row("SELECT seq, entry FROM ledger ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let last = head.as_ref().map_or(0, |h| h.0);
+        let (entries, checkpoint) = build(head)?;
+        for (expect, (seq, partner, entry)) in (last + 1..).zip(&entries) {
             if *seq != expect {
                 return Err(StoreError::Conflict(format!("ledger entry {seq} does not follow entry {}", expect - 1)));
             }
