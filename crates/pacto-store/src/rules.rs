@@ -153,18 +153,27 @@ pub(crate) fn id_hash(id: &str) -> i64 {
     h as i64
 }
 
-/// The statement that keeps the newest statuses: at most `keep` of them, and of those only as
-/// many as fit in `max_bytes`, newest first (the newest is always kept). `keep` and `max_bytes`
-/// are the backend's placeholders for the two numbers.
-pub(crate) fn prune_statuses(keep: &str, max_bytes: &str) -> String {
-    format!(
-        "DELETE FROM statuses WHERE seq IN (
+/// How often (one put in so many) the byte budget of statuses is enforced: it reads every
+/// status kept, while the count bound is an index lookup done on every put.
+pub(crate) const PRUNE_BYTES_EVERY: i64 = 64;
+
+/// The statements that keep the newest statuses: at most `keep` of them (cheap, on every put),
+/// and of those only as many as fit in `max_bytes`, newest first, the newest always kept
+/// (every [`PRUNE_BYTES_EVERY`] puts, and whenever one body alone is larger than a
+/// [`PRUNE_BYTES_EVERY`]th of the budget). `keep` and `max_bytes` are the backend's
+/// placeholders for the two numbers.
+pub(crate) fn prune_statuses(keep: &str, max_bytes: &str) -> [String; 2] {
+    [
+        format!("DELETE FROM statuses WHERE seq <= (SELECT max(seq) FROM statuses) - {keep}"),
+        format!(
+            "DELETE FROM statuses WHERE seq IN (
             SELECT seq FROM (
                 SELECT seq, row_number() OVER (ORDER BY seq DESC) AS n,
                        CAST(sum(bytes) OVER (ORDER BY seq DESC) AS BIGINT) AS run
                 FROM statuses
-            ) AS ranked WHERE n > 1 AND (n > {keep} OR run > {max_bytes}))"
-    )
+            ) AS ranked WHERE n > 1 AND run > {max_bytes})"
+        ),
+    ]
 }
 
 #[cfg(test)]

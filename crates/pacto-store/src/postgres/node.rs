@@ -327,14 +327,20 @@ impl CoordinationStore for PostgresStore {
         let bytes = (id.len() + owner.len() + body.len()) as i64;
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
-        tx.execute(
-            "INSERT INTO statuses (id, owner, body, bytes) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (id) DO UPDATE SET owner = $2, body = $3, bytes = $4",
-            &[&id, &owner, &body, &bytes],
-        )?;
-        // One pruner at a time: two at once could each keep what the other removes.
-        tx.execute("SELECT pg_advisory_xact_lock(hashtextextended('pacto.statuses', 0))", &[])?;
-        tx.execute(&crate::rules::prune_statuses("$1", "$2"), &[&(keep as i64), &(max_bytes as i64)])?;
+        let seq: i64 = tx
+            .query_one(
+                "INSERT INTO statuses (id, owner, body, bytes) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id) DO UPDATE SET owner = $2, body = $3, bytes = $4 RETURNING seq",
+                &[&id, &owner, &body, &bytes],
+            )?
+            .get(0);
+        let [by_count, by_bytes] = crate::rules::prune_statuses("$1", "$1");
+        tx.execute(&by_count, &[&(keep as i64)])?;
+        if seq % crate::rules::PRUNE_BYTES_EVERY == 0 || bytes > max_bytes as i64 / crate::rules::PRUNE_BYTES_EVERY {
+            // One pruner at a time: two at once could each keep what the other removes.
+            tx.execute("SELECT pg_advisory_xact_lock(hashtextextended('pacto.statuses', 0))", &[])?;
+            tx.execute(&by_bytes, &[&(max_bytes as i64)])?;
+        }
         tx.commit()?;
         Ok(())
     }

@@ -289,7 +289,12 @@ impl CoordinationStore for SqliteStore {
              ON CONFLICT (id) DO UPDATE SET owner = ?2, body = ?3, bytes = ?4",
             params![id, owner, body, bytes],
         )?;
-        tx.execute(&crate::rules::prune_statuses("?1", "?2"), params![keep as i64, max_bytes as i64])?;
+        let [by_count, by_bytes] = crate::rules::prune_statuses("?1", "?1");
+        tx.execute(&by_count, params![keep as i64])?;
+        let seq = tx.last_insert_rowid();
+        if seq % crate::rules::PRUNE_BYTES_EVERY == 0 || bytes > max_bytes as i64 / crate::rules::PRUNE_BYTES_EVERY {
+            tx.execute(&by_bytes, params![max_bytes as i64])?;
+        }
         tx.commit()?;
         Ok(())
     }
