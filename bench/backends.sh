@@ -65,7 +65,7 @@ for backend in sqlite postgres; do
   P collections create post >/dev/null
   out=$(load post --host "127.0.0.1:$port" --path /api/collections/post/objects/ --file "$work/attack21.json" --batch 1000)
   r[$backend,post]=$(printf '%.0f' "$(field "$out" objects_per_second)")
-  for depth in 10000 100000 $((total - 2000)); do
+  for depth in $((total / 100)) $((total / 10)) $((total - 2000)); do
     out=$(load page --host "127.0.0.1:$port" --path /api/collections/paging/objects/ --cursor "next=$(cursor_at "$backend" "$depth")" --limit 1000 --repeat 20)
     r[$backend,page$depth]=$(printf '%.1f' "$(field "$out" median_ms)")
   done
@@ -91,7 +91,7 @@ done
 echo "| import ATT&CK (19,981 objects), objects/s | ${r[sqlite,attack]} | ${r[postgres,attack]} |"
 echo "| import a $total-object bundle, objects/s | ${r[sqlite,big]} | ${r[postgres,big]} |"
 echo "| TAXII POST of ATT&CK in 1,000-object requests, objects/s | ${r[sqlite,post]} | ${r[postgres,post]} |"
-for depth in 10000 100000 $((total - 2000)); do
+for depth in $((total / 100)) $((total / 10)) $((total - 2000)); do
   echo "| page of 1,000 at depth $depth of $total, median ms | ${r[sqlite,page$depth]} | ${r[postgres,page$depth]} |"
 done
 echo "| 64 clients, ${secs} s, 80% reads / 20% writes, one server | ${r[sqlite,mixed1]} | ${r[postgres,mixed1]} |"
