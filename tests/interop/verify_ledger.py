@@ -332,6 +332,40 @@ def verify_consistency_doc(doc: dict, pub: bytes):
     verify_consistency(old["size"], new["size"], old["root"], new["root"], [b64d(h) for h in p["path"]])
 
 
+def verify_receipt(header: str, pub: bytes, partner: str, body: bytes, held: str | None):
+    """A receipt (the X-Pacto-Receipt header's value, docs/ledger.md): signed by the node,
+    for this partner and this exact body, its response entry in the signed log, and that log
+    extending the checkpoint the partner held."""
+    r = json.loads(b64d(header))
+    if r["type"] != "pacto-receipt" or bytes.fromhex(r["public_key"]) != pub:
+        raise Refused("not a receipt of this node's key")
+    origin = origin_of(pub)
+    cp = open_checkpoint(r["checkpoint"], origin, pub)
+    e = r["entry"]
+    leaf = leaf_bytes(e)
+    if hashlib.sha256(leaf).hexdigest() != e["hash"]:
+        raise Refused(f"entry {e['seq']}: its content does not match its hash")
+    if e["kind"] != "response" or e["partner"] != partner:
+        raise Refused("not a response entry for this partner")
+    if e["digest"] != hashlib.sha256(body).hexdigest():
+        raise Refused("the body received is not the body recorded")
+    if not 1 <= r["first"] <= e["seq"] or cp["size"] != e["seq"]:
+        raise Refused("the receipt's positions do not fit its checkpoint")
+    verify_inclusion(e["seq"] - 1, cp["size"], leaf_hash(leaf), [b64d(h) for h in r["inclusion"]], cp["root"])
+    if held:
+        old = open_checkpoint(held, origin, pub)
+        if old["size"] > cp["size"]:
+            raise Refused("the log shrank: truncated or forked")
+        if old["size"] < cp["size"]:
+            c = r.get("consistency")
+            if not c or c["old_size"] != old["size"]:
+                raise Refused("no proof that the log extends the checkpoint held")
+            verify_consistency(old["size"], cp["size"], old["root"], cp["root"], [b64d(h) for h in c["path"]])
+        elif old["root"] != cp["root"]:
+            raise Refused("another log of the same size: forked")
+    return e["seq"]
+
+
 # --- The run: everything verifies; everything spoiled is refused ---------------------------
 
 def refused(what: str, f, *args):
@@ -385,6 +419,16 @@ def main():
     con = json.loads((d / "consistency.json").read_text())
     con["proof"]["path"] = con["proof"]["path"][:-1]
     refused("a shortened consistency proof", verify_consistency_doc, con, pub)
+    receipt = (d / "receipt.txt").read_text().strip()
+    body = (d / "receipt-body.json").read_bytes()
+    seq = verify_receipt(receipt, pub, "us", body, cp23)
+    print(f"receipt: entry {seq} records this very body, in the signed log, extending the checkpoint held")
+    refused("a receipt for another body", verify_receipt, receipt, pub, "us", body + b" ", cp23)
+    refused("a receipt for another partner", verify_receipt, receipt, pub, "ca", body, cp23)
+    r = json.loads(b64d(receipt))
+    r["consistency"]["path"][0] = base64.b64encode(bytes(32)).decode()
+    spoiled = base64.b64encode(json.dumps(r).encode()).decode()
+    refused("a receipt whose log does not extend the checkpoint held", verify_receipt, spoiled, pub, "us", body, cp23)
     print("verify_ledger.py: all checks passed")
 
 

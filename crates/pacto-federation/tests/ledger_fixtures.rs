@@ -39,6 +39,27 @@ fn fixtures_for_independent_verifiers() {
     inclusion.verify(&key.verifying_key()).unwrap();
     consistency.verify(&key.verifying_key()).unwrap();
 
+    // A receipt: an answer's response entry (24) after the log of 23, signed at 24, with the
+    // consistency proof from the 23 the partner said it held.
+    let body = b"{\"more\":false,\"objects\":[]}".to_vec();
+    let mut chain24 = chain.clone();
+    let response = chain24.append(Event {
+        time: "2026-11-25T10:01:00.000Z".into(),
+        partner: "us".into(),
+        kind: receipt::RESPONSE.into(),
+        collection: "firearms".into(),
+        object_id: None,
+        object_version: Some("objects 0".into()),
+        digest: sha256_hex(&body),
+    });
+    let mut tree24 = tree.clone();
+    tree24.push_hash(response.leaf_hash());
+    let cp24 = signer.sign(24, tree24.root());
+    let r = receipt::Receipt::build(&key.verifying_key(), 24, response, &tree24, &cp24, Some(23)).unwrap();
+    let held = cosigned.to_text();
+    let x = receipt::Expect { key: &key.verifying_key(), partner: "us", body: &body, held: Some(&held) };
+    r.verify(&x).unwrap();
+
     if let Some(dir) = std::env::var_os("PACTO_LEDGER_FIXTURES") {
         let dir = std::path::PathBuf::from(dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -51,6 +72,8 @@ fn fixtures_for_independent_verifiers() {
             ("checkpoint-23.txt", cosigned.to_text()),
             ("inclusion.json", serde_json::to_string_pretty(&inclusion).unwrap()),
             ("consistency.json", serde_json::to_string_pretty(&consistency).unwrap()),
+            ("receipt.txt", r.to_header()),
+            ("receipt-body.json", String::from_utf8(body).unwrap()),
         ];
         for (name, text) in files {
             std::fs::write(dir.join(name), text).unwrap();

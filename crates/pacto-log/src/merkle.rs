@@ -122,6 +122,17 @@ impl Tree {
         index
     }
 
+    /// Drop every leaf from `len` on (undoing appends that were not kept); a no-op when the
+    /// tree is not longer than `len`.
+    pub fn truncate(&mut self, len: u64) {
+        for (h, level) in self.levels.iter_mut().enumerate() {
+            level.truncate((len >> h) as usize);
+        }
+        while self.levels.last().is_some_and(Vec::is_empty) {
+            self.levels.pop();
+        }
+    }
+
     /// The leaf hash at `index`.
     pub fn leaf(&self, index: u64) -> Option<Hash> {
         self.levels.first()?.get(usize::try_from(index).ok()?).copied()
@@ -517,5 +528,19 @@ mod tests {
         assert!(serde_json::from_str::<InclusionProof>(&text.replace("\"index\":6", "\"index\":6,\"x\":1")).is_err());
         let bad = text.replacen("\"path\":[\"", "\"path\":[\"!", 1);
         assert!(serde_json::from_str::<InclusionProof>(&bad).unwrap_err().to_string().contains("hash 0"));
+    }
+
+    #[test]
+    fn truncate_undoes_appends() {
+        let mut t = Tree::new();
+        for i in 0..37u8 {
+            t.push(&[i]);
+        }
+        let mut u = t.clone();
+        for n in (0..=37u64).rev() {
+            u.truncate(n);
+            let want = Tree::from_leaf_hashes((0..n).map(|i| t.leaf(i).unwrap()));
+            assert_eq!(u, want, "truncated to {n}");
+        }
     }
 }

@@ -113,6 +113,8 @@ pub struct HttpClient {
     label: String,
     auth: Option<String>,
     limits: ClientLimits,
+    /// Headers sent with every request (e.g. the size of a partner's log this node holds).
+    extra: Vec<(String, String)>,
 }
 
 /// A response (any status; the body read within the size limit).
@@ -196,10 +198,17 @@ impl HttpClient {
             label: label.map_or_else(|| authority.to_string(), str::to_string),
             auth,
             limits,
+            extra: Vec::new(),
         })
     }
 
     /// GET a path relative to the base URL (with its query string).
+    /// Send `name: value` with every later request (replacing an earlier value).
+    pub fn set_header(&mut self, name: &str, value: &str) {
+        self.extra.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        self.extra.push((name.to_string(), value.to_string()));
+    }
+
     pub fn get(&mut self, rel: &str) -> Result<Response, ClientError> {
         self.call("GET", rel, Some(TAXII), None, None)
     }
@@ -273,6 +282,9 @@ impl HttpClient {
         let mut b = ureq::http::Request::builder().method(out.method).uri(&out.url);
         if let Some(a) = &self.auth {
             b = b.header("Authorization", a);
+        }
+        for (k, v) in &self.extra {
+            b = b.header(k.as_str(), v.as_str());
         }
         if let Some(a) = out.accept {
             b = b.header("Accept", a);
@@ -394,6 +406,21 @@ pub struct ObjectsPage {
     pub objects: Vec<Box<RawValue>>,
     pub more: bool,
     pub date_added_last: Option<String>,
+    pub answer: Answer,
+}
+
+/// An answer's body as received and the receipt that came with it (pacto partners send one
+/// with every answer that discloses something: `pacto_federation::ledger::receipt`).
+pub struct Answer {
+    pub body: Vec<u8>,
+    pub receipt: Option<String>,
+}
+
+impl Answer {
+    fn of(r: Response) -> Answer {
+        let receipt = r.header(pacto_federation::ledger::receipt::HEADER).map(str::to_string);
+        Answer { body: r.body, receipt }
+    }
 }
 
 /// One manifest record: an object version, when the server added it, and its media type
@@ -522,7 +549,7 @@ impl TaxiiClient {
             objects: Vec<Box<RawValue>>,
         }
         let e: Envelope = serde_json::from_slice(&r.body).map_err(|e| self.not_taxii(&url, e))?;
-        Ok(ObjectsPage { objects: e.objects, more: e.more, date_added_last })
+        Ok(ObjectsPage { objects: e.objects, more: e.more, date_added_last, answer: Answer::of(r) })
     }
 
     /// The manifest entries after `added_after`: (id, version) → date_added.
@@ -531,14 +558,14 @@ impl TaxiiClient {
         collection: &str,
         added_after: Option<&str>,
         limit: usize,
-    ) -> Result<Vec<ManifestEntry>, ClientError> {
+    ) -> Result<(Vec<ManifestEntry>, Answer), ClientError> {
         let mut rel = format!("collections/{}/manifest/?limit={limit}&match%5Bversion%5D=all", encode(collection));
         if let Some(a) = added_after {
             rel.push_str(&format!("&added_after={}", encode(a)));
         }
         let (r, url) = self.get_taxii(&rel)?;
         let v: Value = serde_json::from_slice(&r.body).map_err(|e| self.not_taxii(&url, e))?;
-        Ok(v["objects"]
+        let entries = v["objects"]
             .as_array()
             .into_iter()
             .flatten()
@@ -550,7 +577,31 @@ impl TaxiiClient {
                     media_type: m["media_type"].as_str().map(str::to_string),
                 })
             })
-            .collect())
+            .collect();
+        Ok((entries, Answer::of(r)))
+    }
+}
+
+impl TaxiiClient {
+    /// Ask the partner for proofs of its log (`POST {api root}/ledger/proofs/`: see
+    /// `pacto_federation::ledger::receipt::AuditAnswer`).
+    pub fn audit(
+        &mut self,
+        req: &pacto_federation::ledger::receipt::AuditRequest,
+    ) -> Result<pacto_federation::ledger::receipt::AuditAnswer, ClientError> {
+        let url = format!("{}ledger/proofs/", self.http.base);
+        let body = serde_json::to_vec(req).unwrap_or_default();
+        let r = self.http.send("POST", "ledger/proofs/", Some(&body))?;
+        let server = self.http.label.clone();
+        if !(200..300).contains(&r.status) {
+            let body = String::from_utf8_lossy(&r.body).chars().take(300).collect();
+            return Err(ClientError::Status { server, status: r.status, url, body });
+        }
+        serde_json::from_slice(&r.body).map_err(|e| ClientError::Body {
+            server,
+            url,
+            why: format!("not an audit answer: {e}"),
+        })
     }
 }
 

@@ -7,9 +7,12 @@
 //! - [`partner`]: who is calling ([`Caller`]) and what a partner receives from a collection
 //!   ([`partner::Disclosure`]), page by page for the server and object by object for
 //!   `pacto agreement check`.
-//! - [`ledger`]: recording disclosures and private-matching queries in the disclosure ledger.
+//! - [`ledger`]: the disclosure ledger as a Merkle tree log ([`ledger::Log`]): recording
+//!   disclosures and private-matching queries, signing heads, receipts, answering audits.
 //! - [`client`] and [`sync`]: the TAXII client (partners are untrusted), and the sync of a
 //!   partner's grants into `inbound.PARTNER`.
+//! - [`audit`]: the receipts kept of partners' disclosures, checked, and audited against the
+//!   partner's current log.
 //! - [`accounts`]: password hashes and generated passwords.
 //! - [`psi`]: private matching, the holder's side (key files, checking and answering a query
 //!   within a grant) and the querier's (`pacto match`).
@@ -23,6 +26,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod audit;
 pub mod client;
 pub mod detect;
 pub mod ingest;

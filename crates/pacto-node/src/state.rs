@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use pacto_federation::agreement::{Agreement, AgreementError, Share};
-use pacto_federation::ledger::SigningKey;
 use pacto_store::{Collection, ObjectStore, User, ViewId};
 
+use crate::ledger::Log;
 use crate::partner::Caller;
 use crate::psi::PsiKeys;
 
@@ -20,19 +20,20 @@ pub struct Node {
     dropboxes: RwLock<Arc<HashMap<String, String>>>,
     /// Partners' views by (collection id, filter key): see [`Node::view`].
     views: RwLock<HashMap<(String, String), ViewId>>,
-    /// The node's key, which signs the disclosure ledger's checkpoints.
-    pub ledger_key: SigningKey,
+    /// The disclosure ledger (its Merkle tree, kept in step with the store), signed with the
+    /// node's key.
+    pub ledger: Log,
     /// Where private sets' secrets are kept (files, never the database).
     pub psi_keys: PsiKeys,
 }
 
 impl Node {
-    pub fn new(ledger_key: SigningKey, psi_keys: PsiKeys) -> Self {
+    pub fn new(ledger: Log, psi_keys: PsiKeys) -> Self {
         Node {
             agreements: Default::default(),
             dropboxes: Default::default(),
             views: Default::default(),
-            ledger_key,
+            ledger,
             psi_keys,
         }
     }
@@ -75,6 +76,11 @@ impl Node {
             *v = views;
         }
         Ok(())
+    }
+
+    /// The node's key, which signs the disclosure ledger's heads.
+    pub fn ledger_key(&self) -> &pacto_federation::ledger::SigningKey {
+        self.ledger.key()
     }
 
     /// An authenticated account as a caller: a partner (with its agreement) or a local account.

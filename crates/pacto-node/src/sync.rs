@@ -10,7 +10,8 @@ use pacto_stix::validate::{Location, Session, SpecVersion};
 use pacto_store::{AddOutcome, Incoming, Provenance, Remote, prelude::*};
 use serde::Serialize;
 
-use crate::client::{ClientError, ClientLimits, ManifestEntry, TaxiiClient};
+use crate::client::{Answer, ClientError, ClientLimits, ManifestEntry, TaxiiClient};
+use pacto_federation::ledger::receipt::{Expect, Receipt};
 
 /// Just an object's id, read without building the rest.
 #[derive(serde::Deserialize)]
@@ -46,11 +47,110 @@ pub struct SyncOptions {
     /// Pages per remote collection in one run (the rest waits for the next run).
     pub max_pages: u64,
     pub limits: ClientLimits,
+    /// Refuse answers without a valid receipt (pacto partners); a partner whose setting
+    /// `partner.NAME.receipts` is `not-required` (a plain TAXII server) is synced without.
+    pub require_receipts: bool,
 }
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        SyncOptions { page_size: 1000, max_pages: 10_000, limits: ClientLimits::default() }
+        SyncOptions { page_size: 1000, max_pages: 10_000, limits: ClientLimits::default(), require_receipts: true }
+    }
+}
+
+/// The setting that says whether a partner's answers must come with receipts.
+pub fn receipts_setting(partner: &str) -> String {
+    format!("partner.{partner}.receipts")
+}
+
+/// The setting that holds the ledger key pinned for a partner (hex).
+pub fn ledger_key_setting(partner: &str) -> String {
+    format!("partner.{partner}.ledger_key")
+}
+
+/// What sync holds of a partner's log: the key pinned for it and the newest checkpoint of it
+/// this node holds (from the last receipt kept).
+struct PartnerLog {
+    partner: String,
+    username: String,
+    required: bool,
+    key: Option<pacto_federation::ledger::VerifyingKey>,
+    held: Option<(u64, String)>,
+}
+
+impl PartnerLog {
+    fn load(store: &dyn Store, remote: &Remote, required: bool) -> Result<PartnerLog, SyncError> {
+        let required =
+            required && store.setting(&receipts_setting(&remote.partner))?.as_deref() != Some("not-required");
+        let key = store
+            .setting(&ledger_key_setting(&remote.partner))?
+            .map(|k| {
+                pacto_federation::ledger::public_key_from_hex(&k).ok_or_else(|| {
+                    SyncError::Store(pacto_store::StoreError::Corrupt(format!(
+                        "the ledger key pinned for {} is not a key",
+                        remote.partner
+                    )))
+                })
+            })
+            .transpose()?;
+        let held = match store.last_receipt(&remote.partner)? {
+            Some((_, text)) => {
+                let r = Receipt::parse(&text).map_err(|e| {
+                    SyncError::Store(pacto_store::StoreError::Corrupt(format!(
+                        "a kept receipt of {}: {e}",
+                        remote.partner
+                    )))
+                })?;
+                Some((r.entry.seq, r.checkpoint))
+            }
+            None => None,
+        };
+        Ok(PartnerLog { partner: remote.partner.clone(), username: remote.username.clone(), required, key, held })
+    }
+
+    /// Check an answer's receipt (when one is due: the answer disclosed something) and keep
+    /// it; the first receipt pins the partner's key (as SSH pins a host key), every later one
+    /// must be signed by it and extend the log this node already holds.
+    fn check(&mut self, store: &mut dyn Store, answer: &Answer, disclosed: bool) -> Result<(), String> {
+        let Some(text) = &answer.receipt else {
+            if disclosed && self.required {
+                return Err(format!(
+                    "the answer came without a receipt ({}): its disclosure cannot be proved, so it is not taken. \
+                     If {} is not a pacto node, set `{} = not-required`",
+                    pacto_federation::ledger::receipt::HEADER,
+                    self.partner,
+                    receipts_setting(&self.partner)
+                ));
+            }
+            return Ok(());
+        };
+        let r = Receipt::parse(text).map_err(|e| e.to_string())?;
+        let key = match self.key {
+            Some(k) => k,
+            None => pacto_federation::ledger::public_key_from_hex(&r.public_key)
+                .ok_or_else(|| "the receipt names a public key that is not one".to_string())?,
+        };
+        let x = Expect {
+            key: &key,
+            partner: &self.username,
+            body: &answer.body,
+            held: self.held.as_ref().map(|h| h.1.as_str()),
+        };
+        let v = r.verify(&x).map_err(|e| e.to_string())?;
+        let json = serde_json::to_string(&v.receipt).unwrap_or_default();
+        if self.key.is_none() {
+            let setting = (ledger_key_setting(&self.partner), r.public_key.clone());
+            store
+                .add_with_settings(None, &[], &[setting], &[(ledger_key_setting(&self.partner), None)])
+                .map_err(|e| format!("the partner's ledger key was not pinned: {e}"))?;
+            tracing::info!(partner = self.partner, key = r.public_key, "pinned the partner's ledger key");
+            self.key = Some(key);
+        }
+        store
+            .put_receipt(&self.partner, v.receipt.entry.seq, &json)
+            .map_err(|e| format!("the receipt was not kept: {e}"))?;
+        self.held = Some((v.receipt.entry.seq, v.receipt.checkpoint));
+        Ok(())
     }
 }
 
@@ -234,6 +334,7 @@ pub fn sync_partner_with(store: &mut dyn Store, remote: &Remote, opts: &SyncOpti
             Some("Objects pulled from the partner by sync; never merged into local collections"),
         )?,
     };
+    let mut plog = PartnerLog::load(store, remote, opts.require_receipts)?;
     let mut report = SyncReport { partner: remote.partner.clone(), ..SyncReport::default() };
     let collections = client.readable_collections().map_err(client_err)?;
     report.collections = collections.len();
@@ -257,7 +358,11 @@ pub fn sync_partner_with(store: &mut dyn Store, remote: &Remote, opts: &SyncOpti
                 after: cursor.clone(),
                 why,
             };
+            if let Some((size, _)) = &plog.held {
+                client.http.set_header(pacto_federation::ledger::receipt::SIZE_HEADER, &size.to_string());
+            }
             let page = client.objects_after(&rc.id, cursor.as_deref(), page_size).map_err(client_err)?;
+            plog.check(store, &page.answer, !page.objects.is_empty()).map_err(&refused)?;
             let Some(last) = page.date_added_last.clone() else {
                 if page.objects.is_empty() && !page.more {
                     break; // nothing new
@@ -272,7 +377,11 @@ pub fn sync_partner_with(store: &mut dyn Store, remote: &Remote, opts: &SyncOpti
                 break; // nothing new, the header repeating the cursor
             }
             // Per-object date_added, and STIX version, from the manifest of the same range.
-            let manifest = client.manifest_after(&rc.id, cursor.as_deref(), page_size).map_err(client_err)?;
+            if let Some((size, _)) = &plog.held {
+                client.http.set_header(pacto_federation::ledger::receipt::SIZE_HEADER, &size.to_string());
+            }
+            let (manifest, answer) = client.manifest_after(&rc.id, cursor.as_deref(), page_size).map_err(client_err)?;
+            plog.check(store, &answer, !manifest.is_empty()).map_err(&refused)?;
             let manifest = check_page(&page, &manifest, cursor.as_deref(), &last, page_size).map_err(refused)?;
             let stix20: std::collections::HashSet<&str> = manifest
                 .values()

@@ -279,7 +279,18 @@ fn limits() -> ClientLimits {
     }
 }
 
+/// These partners model plain TAXII servers, which send no receipts (a pacto partner's are
+/// checked in the federation tests and in the test below).
 fn sync(r: &mut Receiver, api_root: &str, limits: ClientLimits) -> Result<SyncReport, SyncError> {
+    sync_requiring(r, api_root, limits, false)
+}
+
+fn sync_requiring(
+    r: &mut Receiver,
+    api_root: &str,
+    limits: ClientLimits,
+    require_receipts: bool,
+) -> Result<SyncReport, SyncError> {
     let remote = Remote {
         partner: "mx".into(),
         api_root: api_root.into(),
@@ -287,7 +298,8 @@ fn sync(r: &mut Receiver, api_root: &str, limits: ClientLimits) -> Result<SyncRe
         password: "pw".into(),
         ca_file: None,
     };
-    sync_partner_with(&mut r.store, &remote, &SyncOptions { page_size: PAGE, limits, ..SyncOptions::default() })
+    let opts = SyncOptions { page_size: PAGE, limits, require_receipts, ..SyncOptions::default() };
+    sync_partner_with(&mut r.store, &remote, &opts)
 }
 
 /// Run one attack: sync fails with an error containing every one of `words`, only the good
@@ -440,4 +452,20 @@ fn connection_refused_is_said_in_words() {
     assert!(err.contains("could not connect to mx") && err.contains("refused"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(r.store.sync_cursor("mx", "c1").unwrap(), None);
+}
+
+/// A partner whose answers come without receipts (or with one that is not a receipt) is not
+/// taken at its word when receipts are required (the default): nothing of it is stored.
+#[test]
+fn answers_without_a_valid_receipt_are_refused() {
+    let mut r = receiver();
+    let (url, _) = partner(Attack::CollidingIds);
+    let err = sync_requiring(&mut r, &url, limits(), true).unwrap_err().to_string();
+    assert!(err.contains("without a receipt") && err.contains("not-required"), "{err}");
+    assert!(snapshot(&r.store, "inbound.mx").is_empty());
+    assert_eq!(r.store.sync_cursor("mx", "c1").unwrap(), None);
+    // The operator says this partner is a plain TAXII server: then sync goes on without.
+    let setting = (pacto_node::sync::receipts_setting("mx"), "not-required".to_string());
+    r.store.add_with_settings(None, &[], &[setting], &[]).unwrap();
+    sync_requiring(&mut r, &url, limits(), true).unwrap();
 }

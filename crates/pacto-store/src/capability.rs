@@ -106,25 +106,38 @@ pub trait LedgerStore {
     /// timestamp): the basis of per-day query limits.
     fn ledger_count_since(&self, partner: &str, kind: &str, collection: &str, since: &str) -> Result<u64>;
     /// The disclosure ledger: append entries (sequence number, partner, JSON text) and a
-    /// checkpoint, in one transaction, under the ledger's lock: `build` is given the last entry
-    /// as it stands under that lock (its sequence number and text) and returns what to append,
-    /// so that writers in several processes chain one after the other, never past each other.
-    /// Sequence numbers must follow the last one without a gap, or nothing is written and the
-    /// answer is [`StoreError::Conflict`](crate::StoreError::Conflict).
-    fn ledger_append_after(
-        &mut self,
-        build: &mut dyn FnMut(Option<(u64, String)>) -> Result<LedgerAppend>,
-    ) -> Result<()>;
+    /// signed head, in one transaction, under the ledger's lock: `build` is given the entries
+    /// after `known` as they stand under that lock (those other processes appended since the
+    /// caller last looked) with the newest signed head, and returns what to append, so that writers in several processes
+    /// chain one after the other, never past each other. Sequence numbers must follow the last
+    /// one without a gap, or nothing is written and the answer is
+    /// [`StoreError::Conflict`](crate::StoreError::Conflict).
+    fn ledger_append_after(&mut self, known: u64, build: &mut LedgerBuild<'_>) -> Result<()>;
     /// Append entries that must follow the head without a gap (see [`LedgerStore::ledger_append_after`]).
     fn ledger_append(&mut self, entries: &[(u64, String, String)], checkpoint: Option<(u64, String)>) -> Result<()> {
-        self.ledger_append_after(&mut |_| Ok((entries.to_vec(), checkpoint.clone())))
+        self.ledger_append_after(u64::MAX, &mut |_, _| Ok((entries.to_vec(), checkpoint.clone())))
     }
     /// The last entry's sequence number and text.
     fn ledger_head(&self) -> Result<Option<(u64, String)>>;
     /// Entries after `after`, in order, optionally for one partner only; at most `limit`.
     fn ledger_entries(&self, after: u64, partner: Option<&str>, limit: usize) -> Result<Vec<(u64, String)>>;
-    /// Every checkpoint's text, in order.
+    /// Every version 1 checkpoint's text, in order (ledgers written before version 2; none
+    /// are added any more).
     fn ledger_checkpoints(&self) -> Result<Vec<String>>;
+    /// The signed heads of the ledger's Merkle tree log (size, signed note), of sizes above
+    /// `after`, in order; at most `limit`. [`LedgerStore::ledger_append_after`] adds one with
+    /// each batch.
+    fn ledger_heads(&self, after: u64, limit: usize) -> Result<Vec<(u64, String)>>;
+    /// The largest signed head.
+    fn ledger_last_head(&self) -> Result<Option<(u64, String)>>;
+    /// Keep a receipt a partner's node gave for an answer (see
+    /// `pacto_federation::ledger::receipt`): `seq` is its response entry's place in the
+    /// partner's log. Keeping one twice is a no-op.
+    fn put_receipt(&mut self, partner: &str, seq: u64, receipt: &str) -> Result<()>;
+    /// The receipts kept from `partner`, of entries after `after`, in order; at most `limit`.
+    fn receipts(&self, partner: &str, after: u64, limit: usize) -> Result<Vec<(u64, String)>>;
+    /// The receipt of `partner` with the largest entry.
+    fn last_receipt(&self, partner: &str) -> Result<Option<(u64, String)>>;
 }
 
 /// Node settings kept in the database, and writes that move them together with objects.
@@ -161,6 +174,10 @@ pub trait CoordinationStore {
 /// What a ledger append writes: entries (sequence number, partner, JSON text), and a
 /// checkpoint (the sequence number it covers, its text).
 pub type LedgerAppend = (Vec<(u64, String, String)>, Option<(u64, String)>);
+
+/// What a ledger append is built from, read under the ledger's lock: the entries after the
+/// ones the writer knows (sequence number, JSON text), and the newest signed head (size, text).
+pub type LedgerBuild<'a> = dyn FnMut(Vec<(u64, String)>, Option<(u64, String)>) -> Result<LedgerAppend> + 'a;
 
 /// Every capability: what a node's process holds one connection of.
 pub trait Store:

@@ -22,8 +22,8 @@ mod sqlite;
 pub mod testing;
 
 pub use capability::{
-    AccountStore, CoordinationStore, LedgerAppend, LedgerStore, ObjectStore, PartnerStore, PsiStore, SettingStore,
-    Store,
+    AccountStore, CoordinationStore, LedgerAppend, LedgerBuild, LedgerStore, ObjectStore, PartnerStore, PsiStore,
+    SettingStore, Store,
 };
 pub use database::{Connection, Database};
 pub use error::{Result, StoreError};

@@ -361,9 +361,31 @@ on_every_backend!(the_ledger_is_one_gapless_order, |db: &TestDatabase| {
     let mx: Vec<u64> = s.ledger_entries(0, Some("mx"), 10).unwrap().iter().map(|e| e.0).collect();
     assert_eq!(mx, [1, 3]);
     assert_eq!(s.ledger_entries(1, None, 1).unwrap().len(), 1);
-    assert_eq!(s.ledger_checkpoints().unwrap(), ["cp2"]);
+    // The batch's signed head is kept by size; version 1 checkpoints are no longer added.
+    assert_eq!(s.ledger_heads(0, 10).unwrap(), [(2, "cp2".to_string())]);
+    assert_eq!(s.ledger_heads(2, 10).unwrap(), []);
+    s.ledger_append(&[entry(4, "ca", "disclosure")], Some((4, "cp4".into()))).unwrap();
+    assert_eq!(s.ledger_last_head().unwrap(), Some((4, "cp4".to_string())));
+    assert_eq!(s.ledger_heads(0, 1).unwrap(), [(2, "cp2".to_string())]);
+    assert!(s.ledger_checkpoints().unwrap().is_empty());
     assert_eq!(s.ledger_count_since("mx", "psi-query", "intel", "2026-01-02T00:00:00Z").unwrap(), 1);
     assert_eq!(s.ledger_count_since("mx", "psi-query", "intel", "2026-01-04T00:00:00Z").unwrap(), 0);
+});
+
+on_every_backend!(receipts_are_kept_per_partner_in_order, |db: &TestDatabase| {
+    let mut s = db.open();
+    assert_eq!(s.last_receipt("mx").unwrap(), None);
+    for seq in [7, 3, 12] {
+        s.put_receipt("mx", seq, &format!("r{seq}")).unwrap();
+    }
+    s.put_receipt("ca", 99, "other").unwrap();
+    // Kept once: the same entry's receipt again changes nothing.
+    s.put_receipt("mx", 7, "again").unwrap();
+    let all: Vec<(u64, String)> = s.receipts("mx", 0, 10).unwrap();
+    assert_eq!(all, [(3, "r3".into()), (7, "r7".into()), (12, "r12".into())]);
+    assert_eq!(s.receipts("mx", 3, 1).unwrap(), [(7, "r7".to_string())]);
+    assert_eq!(s.last_receipt("mx").unwrap(), Some((12, "r12".to_string())));
+    assert_eq!(s.last_receipt("ca").unwrap(), Some((99, "other".to_string())));
 });
 
 // Several writers on their own connections and a reader paging by date_added at the same

@@ -11,7 +11,7 @@ use axum::extract::{MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use pacto_stix::Timestamp;
 use pacto_store::{Collection, Page, User, Versions};
 use serde_json::{Value, json};
@@ -40,6 +40,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/{root}/collections/{coll}/objects/{id}/", get(object).delete(delete_object))
         .route("/{root}/collections/{coll}/objects/{id}/versions/", get(versions))
         .route("/{root}/psi/{set}/", get(crate::psi::blinded_set).post(crate::psi::query))
+        .route("/{root}/ledger/proofs/", post(crate::partner::proofs))
         .layer(middleware::from_fn(negotiate));
     Router::new()
         .route("/healthz", get(healthz))
@@ -357,17 +358,63 @@ async fn objects(
 ) -> AppResult {
     let (who, c) = reading(&state, &headers, &name, &coll).await?;
     let page = query_page(&state, &who, c.clone(), &raw, DefaultVersions::Last, None).await?;
-    record_objects(&state, &who, &c, &page).await?;
-    Ok(paged(&page, envelope(&page)))
+    answer(&state, &headers, &who, &c, &page, Served::Objects).await
 }
 
-/// A partner's read of objects goes into the ledger before the answer leaves.
-async fn record_objects(state: &Arc<AppState>, who: &Caller, c: &Collection, page: &Page) -> Result<(), TaxiiError> {
-    if who.agreement.is_none() {
-        return Ok(());
+/// A page as the caller gets it (objects, manifest records, or versions); a partner's read goes
+/// into the ledger before the answer leaves, and the answer carries its receipt.
+async fn answer(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+    who: &Caller,
+    c: &Collection,
+    page: &Page,
+    what: Served,
+) -> AppResult {
+    let partner = who.agreement.is_some();
+    let digest_all = |items: &[Value]| -> Vec<String> {
+        if partner { items.iter().map(|v| sha256_hex(v.to_string().as_bytes())).collect() } else { Vec::new() }
+    };
+    let (body, digests) = match what {
+        Served::Objects => {
+            let digests =
+                if partner { page.objects.iter().map(|o| sha256_hex(o.raw.as_bytes())).collect() } else { Vec::new() };
+            (envelope(page), digests)
+        }
+        // Naming what exists is a disclosure too (of ids, versions and dates).
+        Served::Manifest => {
+            let records: Vec<Value> = page
+                .objects
+                .iter()
+                .map(|o| {
+                    json!({"id": o.id, "date_added": date_added(o.date_added), "version": pacto_store::taxii_version(o),
+                           "media_type": media::stix_media_type(&o.spec_version)})
+                })
+                .collect();
+            let digests = digest_all(&records);
+            (list_body(page, "objects", records), digests)
+        }
+        Served::Versions => {
+            let list: Vec<Value> = page.objects.iter().map(|o| Value::String(pacto_store::taxii_version(o))).collect();
+            let digests = digest_all(&list);
+            (list_body(page, "versions", list), digests)
+        }
+    };
+    let receipt = if partner {
+        let read = crate::partner::Read { what, served: &page.objects, digests };
+        crate::partner::record(state, headers, &who.user.name, c, read, &body).await?
+    } else {
+        None
+    };
+    Ok(with_receipt(paged(page, body), receipt))
+}
+
+/// The answer with its receipt header (a partner's read), or as it is.
+pub(crate) fn with_receipt(mut resp: Response, receipt: Option<HeaderValue>) -> Response {
+    if let Some(r) = receipt {
+        resp.headers_mut().insert(pacto_federation::ledger::receipt::HEADER, r);
     }
-    let digests = page.objects.iter().map(|o| sha256_hex(o.raw.as_bytes())).collect();
-    crate::partner::record(state, &who.user.name, c, Served::Objects, &page.objects, digests).await
+    resp
 }
 
 async fn object(
@@ -381,8 +428,7 @@ async fn object(
     if page.objects.is_empty() && !raw.contains_key("next") {
         return Err(TaxiiError::not_found("no such object in this collection"));
     }
-    record_objects(&state, &who, &c, &page).await?;
-    Ok(paged(&page, envelope(&page)))
+    answer(&state, &headers, &who, &c, &page, Served::Objects).await
 }
 
 async fn manifest(
@@ -393,20 +439,7 @@ async fn manifest(
 ) -> AppResult {
     let (who, c) = reading(&state, &headers, &name, &coll).await?;
     let page = query_page(&state, &who, c.clone(), &raw, DefaultVersions::Last, None).await?;
-    let records: Vec<Value> = page
-        .objects
-        .iter()
-        .map(|o| {
-            json!({"id": o.id, "date_added": date_added(o.date_added), "version": pacto_store::taxii_version(o),
-                   "media_type": media::stix_media_type(&o.spec_version)})
-        })
-        .collect();
-    if who.agreement.is_some() {
-        // Naming what exists is a disclosure too (of ids, versions and dates).
-        let digests = records.iter().map(|r| sha256_hex(r.to_string().as_bytes())).collect();
-        crate::partner::record(&state, &who.user.name, &c, Served::Manifest, &page.objects, digests).await?;
-    }
-    Ok(paged(&page, list_body(&page, "objects", records)))
+    answer(&state, &headers, &who, &c, &page, Served::Manifest).await
 }
 
 async fn versions(
@@ -420,12 +453,7 @@ async fn versions(
     if page.objects.is_empty() && !raw.contains_key("next") && !raw.contains_key("added_after") {
         return Err(TaxiiError::not_found("no such object in this collection"));
     }
-    let list: Vec<Value> = page.objects.iter().map(|o| Value::String(pacto_store::taxii_version(o))).collect();
-    if who.agreement.is_some() {
-        let digests = list.iter().map(|v| sha256_hex(v.to_string().as_bytes())).collect();
-        crate::partner::record(&state, &who.user.name, &c, Served::Versions, &page.objects, digests).await?;
-    }
-    Ok(paged(&page, list_body(&page, "versions", list)))
+    answer(&state, &headers, &who, &c, &page, Served::Versions).await
 }
 
 async fn delete_object(

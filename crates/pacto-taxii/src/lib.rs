@@ -226,6 +226,9 @@ pub struct ServerConfig {
     /// Keep POST statuses in the database too, so that any server on it can answer for them
     /// (several servers on one PostgreSQL database); else in this process's memory only.
     pub statuses_in_store: bool,
+    /// Where this process keeps the last ledger head it signed, outside the database
+    /// (`<data dir>/ledger-checkpoint`): a database rolled back behind it is refused.
+    pub ledger_head_file: Option<std::path::PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -247,6 +250,7 @@ impl Default for ServerConfig {
             metrics_token: None,
             limits: server::Limits::default(),
             statuses_in_store: false,
+            ledger_head_file: None,
         }
     }
 }
@@ -350,8 +354,19 @@ impl AppState {
         ledger_key: pacto_federation::ledger::SigningKey,
         psi_keys: PsiKeys,
     ) -> Arc<Self> {
+        let log = pacto_node::ledger::Log::new(ledger_key, config.ledger_head_file.clone());
+        Self::with_log(config, stores, log, psi_keys)
+    }
+
+    /// A server over a ledger already opened (checked at start: see [`pacto_node::ledger::Log::open`]).
+    pub fn with_log(
+        config: ServerConfig,
+        stores: Stores,
+        log: pacto_node::ledger::Log,
+        psi_keys: PsiKeys,
+    ) -> Arc<Self> {
         Arc::new(AppState {
-            node: Node::new(ledger_key, psi_keys),
+            node: Node::new(log, psi_keys),
             config,
             stores: Arc::new(stores),
             metrics: Metrics::default(),

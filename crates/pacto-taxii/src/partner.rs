@@ -4,29 +4,70 @@
 
 use std::sync::Arc;
 
+use axum::body::Body;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use pacto_federation::ledger::receipt;
 use pacto_node::ledger::{self, Served};
 use pacto_store::{Collection, StoredObject};
 
 use crate::{AppState, TaxiiError};
 
-/// Append one ledger entry per object version a read told `partner` of, and a signed
-/// checkpoint, in one transaction (see [`ledger::served_events`]).
+/// What a partner's read told it: which versions (and how: see [`Served`]), with the digest
+/// of each as sent.
+pub struct Read<'a> {
+    pub what: Served,
+    pub served: &'a [StoredObject],
+    pub digests: Vec<String>,
+}
+
+/// Append one ledger entry per object version a read told `partner` of, the answer's response
+/// entry (the SHA-256 of `body`, exactly as it leaves) and a signed head, in one transaction
+/// (see [`ledger::served_events`]); returns the receipt's header value.
 pub async fn record(
     state: &Arc<AppState>,
+    headers: &HeaderMap,
     partner: &str,
     c: &Collection,
-    what: Served,
-    served: &[StoredObject],
-    digests: Vec<String>,
-) -> Result<(), TaxiiError> {
-    if served.is_empty() {
-        return Ok(());
+    read: Read<'_>,
+    body: &str,
+) -> Result<Option<HeaderValue>, TaxiiError> {
+    if read.served.is_empty() {
+        return Ok(None);
     }
     let now = pacto_stix::Timestamp::now().format(3);
-    let events = ledger::served_events(partner, c, what, served, digests, &now);
-    let partner = partner.to_string();
-    let st = state.clone();
-    state.stores.write(move |s| Ok(ledger::append_signed(s, &st.node.ledger_key, &partner, events, &now)?)).await
+    let answer = format!("{} {}", read.what.name(), read.served.len());
+    let events = ledger::served_events(partner, c, read.what, read.served, read.digests, &now);
+    append_answer(state, headers, partner, &c.name, answer, events, body.as_bytes().to_vec()).await
+}
+
+/// The size of the ledger the partner says it holds (`X-Pacto-Log-Size`), for the receipt's
+/// consistency proof.
+fn held_size(headers: &HeaderMap) -> Option<u64> {
+    headers.get(receipt::SIZE_HEADER).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok())
+}
+
+/// Append `events` and the response entry of `body`, signed, and return the receipt header.
+pub async fn append_answer(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+    partner: &str,
+    collection: &str,
+    what: String,
+    events: Vec<pacto_federation::ledger::Event>,
+    body: Vec<u8>,
+) -> Result<Option<HeaderValue>, TaxiiError> {
+    let (partner, collection, st, held) =
+        (partner.to_string(), collection.to_string(), state.clone(), held_size(headers));
+    let receipt = state
+        .stores
+        .write(move |s| {
+            let response = ledger::Response { partner: &partner, collection: &collection, what, body: &body, held };
+            Ok(st.node.ledger.append(s, events, Some(response))?)
+        })
+        .await?;
+    Ok(receipt.and_then(|r| HeaderValue::from_str(&r.to_header()).ok()))
 }
 
 /// Count a private-matching query against the partner's daily allowance and, if it is within,
@@ -42,24 +83,31 @@ pub async fn admit_psi_query(
     let (partner, set, st) = (partner.to_string(), set.to_string(), state.clone());
     state
         .stores
-        .write(move |s| {
-            Ok(ledger::admit_psi_query(s, &st.node.ledger_key, &partner, &set, per_day, description, digest)?)
-        })
+        .write(move |s| Ok(ledger::admit_psi_query(s, &st.node.ledger, &partner, &set, per_day, description, digest)?))
         .await
 }
 
-/// Record a private-matching event that is not a query (the blinded set handed out for a
-/// size-only query): in the ledger, not counted against the daily allowance.
-pub async fn record_psi_event(
-    state: &Arc<AppState>,
-    partner: &str,
-    set: &str,
-    kind: &str,
-    description: String,
-    digest: String,
-) -> Result<(), TaxiiError> {
-    let time = pacto_stix::Timestamp::now().format(3);
-    let event = ledger::psi_event(partner, set, kind, description, digest, &time);
-    let (partner, st) = (partner.to_string(), state.clone());
-    state.stores.write(move |s| Ok(ledger::append_signed(s, &st.node.ledger_key, &partner, vec![event], &time)?)).await
+/// `POST /{root}/ledger/proofs/`: a partner audits what this node disclosed to it (see
+/// `pacto ledger audit`): its entries in the current log with inclusion proofs, and proofs that
+/// the log extends the checkpoints it holds. Only partners; each sees only its own entries.
+pub async fn proofs(
+    State(state): State<Arc<AppState>>,
+    UrlPath(root): UrlPath<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, TaxiiError> {
+    let who = crate::handlers::caller(&state, &headers).await?;
+    crate::handlers::root(&state, &root)?;
+    if who.agreement.is_none() {
+        return Err(TaxiiError::forbidden("only a partner audits what this node disclosed to it"));
+    }
+    let bytes = crate::handlers::read_body(&state, body).await?;
+    let req: receipt::AuditRequest = serde_json::from_slice(&bytes).map_err(|e| {
+        TaxiiError::bad_request(format!("an audit request is {{\"entries\": [N…], \"from\": [SIZE…]}}: {e}"))
+    })?;
+    let (partner, st) = (who.user.name.clone(), state.clone());
+    let answer = state.stores.write(move |s| Ok(st.node.ledger.audit_answer(s, &partner, &req)?)).await?;
+    let mut resp = (StatusCode::OK, serde_json::to_string(&answer).unwrap_or_default()).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(crate::media::TAXII_MEDIA_TYPE));
+    Ok(resp)
 }

@@ -56,17 +56,21 @@ pub async fn blinded_set(
     let grant = psi::grant(who.agreement.as_deref(), &set).map_err(|e| refused(&partner, &set, e.into()))?;
     let holder = load(&state, &grant.set).await.map_err(|e| refused(&partner, &set, e))?;
     let (body, digest) = psi::blinded_set(&holder).map_err(|e| refused(&partner, &set, e.into()))?;
-    crate::partner::record_psi_event(
-        &state,
+    // In the ledger, not counted against the daily allowance.
+    let kind = "psi-blinded-set";
+    let time = pacto_stix::Timestamp::now().format(3);
+    let event = pacto_node::ledger::psi_event(
         &partner,
         &set,
-        "psi-blinded-set",
+        kind,
         format!("blinded set, {} points", holder.points.len()),
         digest,
-    )
-    .await?;
+        &time,
+    );
+    let receipt =
+        crate::partner::append_answer(&state, &headers, &partner, &set, kind.into(), vec![event], body.clone()).await?;
     tracing::info!(partner, set, points = holder.points.len(), "psi blinded set served");
-    Ok(octets(body))
+    Ok(crate::handlers::with_receipt(octets(body), receipt))
 }
 
 /// An intersection query (`PSIQ`, answered `PSIA`) or a size-only count query (`PSIC`,
@@ -114,7 +118,17 @@ async fn query_checked(
     let answer = tokio::task::spawn_blocking(move || pending.answer(epsilon))
         .await
         .map_err(|e| TaxiiError::internal(&e.to_string()))??;
-    Ok(octets(answer))
+    let receipt = crate::partner::append_answer(
+        state,
+        headers,
+        &who.user.name,
+        set,
+        "psi-answer".into(),
+        Vec::new(),
+        answer.clone(),
+    )
+    .await?;
+    Ok(crate::handlers::with_receipt(octets(answer), receipt))
 }
 
 /// Run CPU-heavy work on a blocking thread, one validation at a time per spare core (the same

@@ -193,8 +193,15 @@ fn manifest_and_versions_reads_are_in_the_ledger() {
     let s = node.store();
     let entries: Vec<pacto_federation::ledger::Entry> =
         s.ledger_entries(0, None, 1000).unwrap().iter().map(|(_, t)| serde_json::from_str(t).unwrap()).collect();
-    let kinds: Vec<(String, Option<String>, Option<String>)> =
-        entries.iter().map(|e| (e.kind.clone(), e.object_id.clone(), e.object_version.clone())).collect();
+    let kinds: Vec<(String, Option<String>, Option<String>)> = entries
+        .iter()
+        .filter(|e| e.kind != "response")
+        .map(|e| (e.kind.clone(), e.object_id.clone(), e.object_version.clone()))
+        .collect();
+    // Each answer ends with its response entry (what the partner's receipt proves).
+    let answers: Vec<&str> =
+        entries.iter().filter(|e| e.kind == "response").filter_map(|e| e.object_version.as_deref()).collect();
+    assert_eq!(answers, ["manifest 1", "versions 2"]);
     assert_eq!(
         kinds,
         vec![
@@ -220,4 +227,40 @@ fn a_hidden_newer_version_changes_nothing_the_partner_sees_of_what_refers_to_it(
     let r = get(&node, &format!("{OBJ}{}/", id("relationship", 0x91)));
     assert_eq!(r.status, 200, "the relationship still goes: {}", r.text());
     assert_eq!(r.json()["objects"][0]["target_ref"], target);
+}
+
+/// Every answer that discloses something to a partner carries a signed receipt for exactly the
+/// body it sent; local accounts get none; each receipt extends the one before when the partner
+/// says which size of the log it holds; a receipt is not valid for another body.
+#[test]
+fn every_disclosing_answer_carries_a_receipt_for_its_exact_body() {
+    use pacto_federation::ledger::receipt::{Expect, HEADER, Receipt};
+    let node = node_holding(vec![vec![indicator(0xa0, 1, Tlp::Green), indicator(0xa0, 2, Tlp::Green)]]);
+    let a = id("indicator", 0xa0);
+    let mut held: Option<String> = None;
+    for path in [OBJ.to_string(), MANIFEST.to_string(), format!("{OBJ}{a}/"), format!("{OBJ}{a}/versions/")] {
+        let size = held.as_ref().map(|h| h.lines().nth(1).unwrap().to_string());
+        let mut client = pacto_node::client::HttpClient::with_limits(
+            &format!("http://{}/", node.addr),
+            Some(("partner", PASSWORD)),
+            None,
+            None,
+            pacto_node::client::ClientLimits { retries: 0, ..Default::default() },
+        )
+        .unwrap();
+        if let Some(n) = &size {
+            client.set_header("X-Pacto-Log-Size", n);
+        }
+        let r = client.call("GET", &path, Some(TAXII), None, None).unwrap();
+        assert_eq!(r.status, 200, "{path}");
+        let receipt = Receipt::parse(r.header(HEADER).unwrap_or_else(|| panic!("{path}: no receipt"))).unwrap();
+        let x = Expect { key: &node.ledger_key, partner: "partner", body: &r.body, held: held.as_deref() };
+        let v = receipt.verify(&x).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert!(receipt.verify(&Expect { body: b"{}", ..x }).is_err(), "{path}: valid for another body");
+        held = Some(v.receipt.checkpoint.clone());
+    }
+    // A local account's reads are not disclosures: no ledger entry, no receipt.
+    let r = send(&node, Req::get(OBJ, "admin"));
+    assert_eq!(r.status, 200);
+    assert!(r.header(HEADER).is_none());
 }

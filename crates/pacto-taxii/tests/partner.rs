@@ -228,14 +228,22 @@ fn every_disclosure_is_in_the_ledger_and_the_ledger_verifies() {
     let of_kind = |k: &str| entries.iter().filter(|e| e.kind == k).count();
     assert_eq!(of_kind("disclosure"), expected().len() + 1);
     assert_eq!(of_kind("manifest"), expected().len());
-    assert_eq!(entries.len(), 2 * expected().len() + 1);
+    assert_eq!(of_kind("response"), 3, "each answer ends with its response entry");
+    assert_eq!(entries.len(), 2 * expected().len() + 1 + 3);
     assert!(entries.iter().all(|e| e.partner == "partner" && e.collection == "intel"));
     let served: BTreeSet<String> = entries.iter().filter_map(|e| e.object_id.clone()).collect();
     assert_eq!(served, expected());
-    let cps: Vec<pacto_federation::ledger::Checkpoint> =
-        s.ledger_checkpoints().unwrap().iter().map(|t| serde_json::from_str(t).unwrap()).collect();
-    let v = pacto_federation::ledger::verify(&entries, &cps, &node.ledger_key).unwrap();
-    assert_eq!(v.unsigned_tail, 0, "every request's disclosures are signed");
+    // Each answer's head is signed: the export of the log verifies, every entry covered.
+    let heads = s.ledger_heads(0, 100).unwrap();
+    assert_eq!(heads.len(), 3, "one signed head per answer");
+    let last = heads.last().unwrap().1.clone();
+    let export = pacto_federation::ledger::log::export(
+        &node.ledger_key,
+        &entries,
+        &[pacto_federation::ledger::log::log_verifier(&node.ledger_key).open(&last).unwrap()],
+    );
+    let v = pacto_federation::ledger::log::verify_export(&export, &node.ledger_key, Some(&heads[0].1)).unwrap();
+    assert_eq!(v.entries, entries.len() as u64);
     // Local accounts' reads are not disclosures.
     send(&node, Req::get(OBJ, "admin"));
     assert_eq!(s.ledger_entries(0, None, 1000).unwrap().len(), entries.len());

@@ -80,6 +80,9 @@ pub enum Command {
     /// The disclosure ledger: show, verify, export.
     #[command(subcommand)]
     Ledger(LedgerCmd),
+    /// Receipts partners' nodes gave for what they disclosed to this node (kept by sync).
+    #[command(subcommand)]
+    Receipts(ReceiptsCmd),
     /// Pull what partners grant this node into their inbound collections (inbound.PARTNER).
     Sync {
         /// Only this partner
@@ -221,10 +224,21 @@ pub enum AgreementCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum LedgerCmd {
-    /// Entries, oldest first
+    /// Entries, newest first (one line each), and a summary of what matched (on stderr)
     Show {
+        /// Only entries of this partner (its account name)
         #[arg(long)]
         partner: Option<String>,
+        /// Only entries at or after this time (RFC 3339, e.g. 2026-12-01T00:00:00Z)
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Only entries about this object (its STIX id)
+        #[arg(long, value_name = "ID")]
+        object: Option<String>,
+        /// Only entries of this kind (disclosure, manifest, versions, response, psi-query, …)
+        #[arg(long)]
+        kind: Option<String>,
+        /// At most this many lines
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
@@ -267,11 +281,52 @@ pub enum LedgerCmd {
         #[arg(long, value_name = "FILE", conflicts_with = "entry")]
         from: Option<PathBuf>,
     },
+    /// Audit a partner's ledger: ask its node to prove every entry this node holds a receipt
+    /// for, and that its log extends the checkpoints held; says exactly what differs (exit 1)
+    Audit {
+        /// The partner (as in `pacto partner connect`)
+        #[arg(long)]
+        partner: String,
+        /// A checkpoint of the partner's log another partner handed over (from `pacto receipts
+        /// export`): the log shown to this node must extend it too (catches a forked log)
+        #[arg(long, value_name = "FILE")]
+        compare: Vec<PathBuf>,
+    },
     /// Print this node's public key (give it to partners so they can verify exports)
     Key {
         /// Print the verifier key (`origin+key id+base64`, C2SP signed-note) instead of hex
         #[arg(long)]
         vkey: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReceiptsCmd {
+    /// The receipts kept from a partner, newest first
+    List {
+        /// The partner (as in `pacto partner connect`)
+        #[arg(long)]
+        partner: String,
+        /// At most this many lines
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Check every receipt kept from a partner offline: signed by its pinned key, naming this
+    /// node, each entry in the signed log, each log extending the one before
+    Verify {
+        #[arg(long)]
+        partner: String,
+    },
+    /// Write the receipts kept from a partner (JSON Lines: a header with its key, then one
+    /// receipt per line); the last line's checkpoint is what `ledger audit --compare` takes
+    Export {
+        #[arg(long)]
+        partner: String,
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Write only the newest checkpoint (the signed note), for another partner's audit
+        #[arg(long)]
+        checkpoint: bool,
     },
 }
 

@@ -8,7 +8,6 @@ use std::process::{Command, Output};
 
 use pacto_federation::ledger::log::{self as tlog, EntryProof, LogConsistency};
 use pacto_federation::ledger::{self, Chain, Checkpoint, Entry, Event, SigningKey};
-use pacto_store::prelude::*;
 
 fn pacto(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pacto"))
@@ -35,24 +34,12 @@ fn event(n: u64, partner: &str) -> Event {
     }
 }
 
-/// Record entries as the server does: chained after the head, the new head signed (version 1).
+/// Record entries as the server does: appended to the log and the new head signed (kept in
+/// the database and in the data directory).
 fn record(data: &Path, key: &SigningKey, range: std::ops::RangeInclusive<u64>) {
     let mut s = pacto_store::SqliteStore::open_writer(&data.join("pacto.db")).unwrap();
-    let mut chain = match s.ledger_head().unwrap() {
-        None => Chain::default(),
-        Some((_, t)) => {
-            let e: Entry = serde_json::from_str(&t).unwrap();
-            Chain { seq: e.seq, hash: e.hash }
-        }
-    };
-    let rows: Vec<_> = range
-        .map(|i| {
-            let e = chain.append(event(i, "us"));
-            (e.seq, "us".to_string(), serde_json::to_string(&e).unwrap())
-        })
-        .collect();
-    let cp = Checkpoint::sign(key, &chain, "2026-11-25T11:00:00.000Z");
-    s.ledger_append(&rows, Some((cp.seq, serde_json::to_string(&cp).unwrap()))).unwrap();
+    let log = pacto_node::ledger::Log::new(key.clone(), Some(data.join("ledger-checkpoint")));
+    log.append(&mut s, range.map(|i| event(i, "us")).collect(), None).unwrap();
 }
 
 fn node() -> (tempfile::TempDir, SigningKey, String) {
@@ -72,7 +59,7 @@ fn export_verify_and_catch_a_cut_export() {
     // An empty ledger has nothing signed to export.
     let o = pacto(data, &["ledger", "export", "-o", &p("empty.jsonl")]);
     assert_eq!(o.status.code(), Some(1), "{}", out(&o));
-    assert!(out(&o).contains("the export is empty"), "{}", out(&o));
+    assert!(out(&o).contains("the ledger is empty"), "{}", out(&o));
 
     record(data, &key, 1..=5);
     assert!(pacto(data, &["ledger", "verify"]).status.success());
@@ -128,14 +115,14 @@ fn a_database_rewritten_without_the_key_is_refused_not_signed() {
     assert!(pacto(data, &["ledger", "export", "-o", data.join("e.jsonl").to_str().unwrap()]).status.success());
     let signed = std::fs::read_to_string(data.join("ledger-checkpoint")).unwrap();
     // Someone with write access to the database (not the key) hides entry 2, re-chains it all
-    // and deletes the version 1 checkpoints that would have shown it.
+    // and deletes the signed heads that would have shown it.
     let conn = rusqlite::Connection::open(data.join("pacto.db")).unwrap();
     let mut chain = Chain::default();
     for i in 1..=4 {
         let e = chain.append(event(i, if i == 2 { "nobody" } else { "us" }));
         conn.execute("UPDATE ledger SET entry = ?1 WHERE seq = ?2", (serde_json::to_string(&e).unwrap(), i)).unwrap();
     }
-    conn.execute("DELETE FROM ledger_checkpoints", []).unwrap();
+    conn.execute("DELETE FROM ledger_heads", []).unwrap();
     drop(conn);
     for args in [&["ledger", "verify"][..], &["ledger", "export"][..], &["ledger", "prove", "--entry", "1"][..]] {
         let o = pacto(data, args);

@@ -125,6 +125,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 pub mod log;
+pub mod receipt;
 
 fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -173,6 +174,22 @@ impl Entry {
     /// Its Merkle tree leaf hash, `SHA-256(0x00 || leaf_bytes)`.
     pub fn leaf_hash(&self) -> pacto_log::Hash {
         pacto_log::merkle::leaf_hash(&self.leaf_bytes())
+    }
+}
+
+impl Entry {
+    /// What the entry records, without its place in the chain (to chain it again: a rewritten
+    /// log in tests, a migration).
+    pub fn into_event(self) -> Event {
+        Event {
+            time: self.time,
+            partner: self.partner,
+            kind: self.kind,
+            collection: self.collection,
+            object_id: self.object_id,
+            object_version: self.object_version,
+            digest: self.digest,
+        }
     }
 }
 

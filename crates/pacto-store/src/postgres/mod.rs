@@ -137,6 +137,13 @@ CREATE TABLE statuses (
 );
 "#,
     ),
+    (
+        5,
+        r#"
+CREATE TABLE ledger_heads (size BIGINT PRIMARY KEY, checkpoint TEXT NOT NULL);
+CREATE TABLE receipts (partner TEXT NOT NULL, seq BIGINT NOT NULL, receipt TEXT NOT NULL, PRIMARY KEY (partner, seq));
+"#,
+    ),
 ];
 
 /// The advisory lock key under which migrations run ("pacto" in ASCII).

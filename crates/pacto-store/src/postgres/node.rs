@@ -221,20 +221,28 @@ impl LedgerStore for PostgresStore {
         Ok(n as u64)
     }
 
-    fn ledger_append_after(
-        &mut self,
-        build: &mut dyn FnMut(Option<(u64, String)>) -> Result<crate::LedgerAppend>,
-    ) -> Result<()> {
+    fn ledger_append_after(&mut self, known: u64, build: &mut crate::LedgerBuild<'_>) -> Result<()> {
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
         // One appender at a time, whichever process: the ledger has one linear order, and the
         // head read here stays the head until this transaction ends.
         tx.batch_execute("LOCK TABLE ledger IN EXCLUSIVE MODE")?;
-        let head = tx
-            .query_opt("SELECT seq, entry FROM ledger ORDER BY seq DESC LIMIT 1", &[])?
-            .map(|r| (r.get::<_, i64>(0) as u64, r.get::<_, String>(1)));
-        let last = head.as_ref().map_or(0, |h| h.0);
-        let (entries, checkpoint) = build(head)?;
+        let last = tx.query_one("SELECT coalesce(max(seq), 0) FROM ledger", &[])?.get::<_, i64>(0) as u64;
+        let newer: Vec<(u64, String)> = if known < last {
+            tx.query("SELECT seq, entry FROM ledger WHERE seq > $1 ORDER BY seq", &[&(known as i64)])?
+                .iter()
+                .map(|r| (r.get::<_, i64>(0) as u64, r.get(1)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let head = if newer.is_empty() {
+            None
+        } else {
+            tx.query_opt("SELECT size, checkpoint FROM ledger_heads ORDER BY size DESC LIMIT 1", &[])?
+                .map(|r| (r.get::<_, i64>(0) as u64, r.get(1)))
+        };
+        let (entries, checkpoint) = build(newer, head)?;
         for (expect, (seq, partner, entry)) in (last + 1..).zip(&entries) {
             if *seq != expect {
                 return Err(StoreError::Conflict(format!("ledger entry {seq} does not follow entry {}", expect - 1)));
@@ -245,7 +253,7 @@ impl LedgerStore for PostgresStore {
             )?;
         }
         if let Some((seq, text)) = checkpoint {
-            tx.execute("INSERT INTO ledger_checkpoints (seq, checkpoint) VALUES ($1, $2)", &[&(seq as i64), &text])?;
+            tx.execute("INSERT INTO ledger_heads (size, checkpoint) VALUES ($1, $2)", &[&(seq as i64), &text])?;
         }
         tx.commit()?;
         Ok(())
@@ -271,6 +279,46 @@ impl LedgerStore for PostgresStore {
     fn ledger_checkpoints(&self) -> Result<Vec<String>> {
         let rows = self.client()?.query("SELECT checkpoint FROM ledger_checkpoints ORDER BY seq", &[])?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    fn ledger_heads(&self, after: u64, limit: usize) -> Result<Vec<(u64, String)>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.client()?.query(
+            "SELECT size, checkpoint FROM ledger_heads WHERE size > $1 ORDER BY size LIMIT $2",
+            &[&(after.min(i64::MAX as u64) as i64), &limit],
+        )?;
+        Ok(rows.iter().map(|r| (r.get::<_, i64>(0) as u64, r.get(1))).collect())
+    }
+
+    fn ledger_last_head(&self) -> Result<Option<(u64, String)>> {
+        Ok(self
+            .client()?
+            .query_opt("SELECT size, checkpoint FROM ledger_heads ORDER BY size DESC LIMIT 1", &[])?
+            .map(|r| (r.get::<_, i64>(0) as u64, r.get(1))))
+    }
+
+    fn put_receipt(&mut self, partner: &str, seq: u64, receipt: &str) -> Result<()> {
+        self.client()?.execute(
+            "INSERT INTO receipts (partner, seq, receipt) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&partner, &(seq.min(i64::MAX as u64) as i64), &receipt],
+        )?;
+        Ok(())
+    }
+
+    fn receipts(&self, partner: &str, after: u64, limit: usize) -> Result<Vec<(u64, String)>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.client()?.query(
+            "SELECT seq, receipt FROM receipts WHERE partner = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            &[&partner, &(after.min(i64::MAX as u64) as i64), &limit],
+        )?;
+        Ok(rows.iter().map(|r| (r.get::<_, i64>(0) as u64, r.get(1))).collect())
+    }
+
+    fn last_receipt(&self, partner: &str) -> Result<Option<(u64, String)>> {
+        Ok(self
+            .client()?
+            .query_opt("SELECT seq, receipt FROM receipts WHERE partner = $1 ORDER BY seq DESC LIMIT 1", &[&partner])?
+            .map(|r| (r.get::<_, i64>(0) as u64, r.get(1))))
     }
 }
 

@@ -27,11 +27,12 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 /// The schema's versions: 2 added partners' views (`views`, `view_rows`: they fill when
-/// agreements are loaded); 3 added request statuses (`statuses`). Each is applied on open to
+/// agreements are loaded); 3 added request statuses (`statuses`); 6 added the ledger's signed
+/// heads (`ledger_heads`) and the receipts kept from partners (`receipts`). Each is applied on open to
 /// a database at an earlier version (the tables below are created if missing, and
 /// [`UPGRADES`] runs what creating cannot do); a pacto that knows an earlier version refuses a
 /// later database, which it might write without keeping up what the later version keeps.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 6;
 
 /// Statements that take a database from the version before to the one given, beyond creating
 /// the missing tables and indexes (none yet).
@@ -80,6 +81,18 @@ CREATE INDEX IF NOT EXISTS ledger_by_partner ON ledger (partner, seq);
 CREATE TABLE IF NOT EXISTS ledger_checkpoints (
     seq        INTEGER PRIMARY KEY,
     checkpoint TEXT NOT NULL
+);
+-- Signed checkpoints of the ledger's Merkle tree log (C2SP signed notes), by tree size.
+CREATE TABLE IF NOT EXISTS ledger_heads (
+    size       INTEGER PRIMARY KEY,
+    checkpoint TEXT NOT NULL
+);
+-- Receipts partners' nodes gave for their answers, by the response entry in their log.
+CREATE TABLE IF NOT EXISTS receipts (
+    partner TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    receipt TEXT NOT NULL,
+    PRIMARY KEY (partner, seq)
 );
 -- Partners' servers, sync cursors, and where received objects came from.
 CREATE TABLE IF NOT EXISTS remotes (

@@ -192,17 +192,26 @@ impl LedgerStore for SqliteStore {
         )?)
     }
 
-    fn ledger_append_after(
-        &mut self,
-        build: &mut dyn FnMut(Option<(u64, String)>) -> Result<crate::LedgerAppend>,
-    ) -> Result<()> {
+    fn ledger_append_after(&mut self, known: u64, build: &mut crate::LedgerBuild<'_>) -> Result<()> {
         // IMMEDIATE: the write lock is held from here, so the head cannot move under `build`.
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let head: Option<(u64, String)> = tx
-            .query_row("SELECT seq, entry FROM ledger ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        let last = head.as_ref().map_or(0, |h| h.0);
-        let (entries, checkpoint) = build(head)?;
+        let last: u64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM ledger", [], |r| r.get(0))?;
+        let newer: Vec<(u64, String)> = if known < last {
+            let mut stmt = tx.prepare_cached("SELECT seq, entry FROM ledger WHERE seq > ?1 ORDER BY seq")?;
+            let rows = stmt.query_map([known], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        } else {
+            Vec::new()
+        };
+        let head = if newer.is_empty() {
+            None
+        } else {
+            tx.query_row("SELECT size, checkpoint FROM ledger_heads ORDER BY size DESC LIMIT 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?
+        };
+        let (entries, checkpoint) = build(newer, head)?;
         for (expect, (seq, partner, entry)) in (last + 1..).zip(&entries) {
             if *seq != expect {
                 return Err(StoreError::Conflict(format!("ledger entry {seq} does not follow entry {}", expect - 1)));
@@ -211,7 +220,7 @@ impl LedgerStore for SqliteStore {
                 .execute(params![seq, partner, entry])?;
         }
         if let Some((seq, text)) = checkpoint {
-            tx.execute("INSERT INTO ledger_checkpoints (seq, checkpoint) VALUES (?1, ?2)", params![seq, text])?;
+            tx.execute("INSERT INTO ledger_heads (size, checkpoint) VALUES (?1, ?2)", params![seq, text])?;
         }
         tx.commit()?;
         Ok(())
@@ -237,6 +246,52 @@ impl LedgerStore for SqliteStore {
         let mut stmt = self.conn.prepare("SELECT checkpoint FROM ledger_checkpoints ORDER BY seq")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn ledger_heads(&self, after: u64, limit: usize) -> Result<Vec<(u64, String)>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT size, checkpoint FROM ledger_heads WHERE size > ?1 ORDER BY size LIMIT ?2")?;
+        let rows = stmt.query_map(params![after, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn ledger_last_head(&self) -> Result<Option<(u64, String)>> {
+        Ok(self
+            .conn
+            .query_row("SELECT size, checkpoint FROM ledger_heads ORDER BY size DESC LIMIT 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
+    }
+
+    fn put_receipt(&mut self, partner: &str, seq: u64, receipt: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO receipts (partner, seq, receipt) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![partner, seq, receipt],
+        )?;
+        Ok(())
+    }
+
+    fn receipts(&self, partner: &str, after: u64, limit: usize) -> Result<Vec<(u64, String)>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, receipt FROM receipts WHERE partner = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")?;
+        let rows = stmt.query_map(params![partner, after, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn last_receipt(&self, partner: &str) -> Result<Option<(u64, String)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT seq, receipt FROM receipts WHERE partner = ?1 ORDER BY seq DESC LIMIT 1",
+                [partner],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
     }
 }
 

@@ -1,87 +1,53 @@
 //! `pacto ledger`: the disclosure ledger, shown, verified, exported, migrated and proved.
 //!
-//! The last Merkle tree head this node signed is kept in `<data dir>/ledger-checkpoint` (beside
-//! the node key, with the same protection): every new head is signed only if the log extends
-//! it, so a database rewritten without the key is refused, not blessed.
+//! The ledger is `pacto_node::ledger::Log`'s: loaded and checked whole, each head signed only
+//! if it extends the last one signed (kept in the database and, for this node, in
+//! `<data dir>/ledger-checkpoint`), so a database rewritten without the key is refused, not
+//! blessed.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use pacto_federation::ledger::log::{self as tlog, ExportError};
-use pacto_federation::ledger::{self, Checkpoint, Entry, SigningKey, VerifyingKey};
-use pacto_store::Store;
+use pacto_federation::ledger::{self, Entry, VerifyingKey};
+use pacto_node::ledger::Log;
 
 use super::{EXIT_INVALID, EXIT_OK};
 use crate::cli::{Global, LedgerCmd};
 use crate::config;
 
-fn load(store: &dyn Store) -> anyhow::Result<(Vec<Entry>, Vec<Checkpoint>)> {
-    let mut entries = Vec::new();
-    let mut after = 0;
-    loop {
-        let rows = store.ledger_entries(after, None, 10_000)?;
-        if rows.is_empty() {
-            break;
-        }
-        for (seq, text) in rows {
-            entries.push(serde_json::from_str(&text).with_context(|| format!("ledger entry {seq} is not readable"))?);
-            after = seq;
-        }
-    }
-    let checkpoints = store
-        .ledger_checkpoints()?
-        .iter()
-        .map(|t| serde_json::from_str(t).context("a ledger checkpoint is not readable"))
-        .collect::<anyhow::Result<_>>()?;
-    Ok((entries, checkpoints))
-}
-
-fn state_file(g: &Global) -> PathBuf {
+/// Where this node keeps the last ledger head it signed, outside the database.
+pub fn head_file(g: &Global) -> PathBuf {
     config::data_dir(g).join("ledger-checkpoint")
 }
 
-fn last_signed(g: &Global) -> anyhow::Result<Option<String>> {
-    let path = state_file(g);
-    match std::fs::read_to_string(&path) {
-        Ok(t) => Ok(Some(t)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-    }
+/// The node's ledger, loaded and checked (see [`Log`]).
+fn log(g: &Global) -> anyhow::Result<Log> {
+    Ok(Log::new(config::node_key(g)?, Some(head_file(g))))
 }
 
-fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// The node's ledger, checked, with a newly signed head (kept as the last signed one).
+/// The node's ledger, checked, with its head signed (a ledger from before version 2 gets its
+/// first signed head here); or why it does not verify.
 struct Signed {
     entries: Vec<Entry>,
     tree: pacto_log::merkle::Tree,
-    previous: Option<pacto_log::checkpoint::SignedCheckpoint>,
     head: pacto_log::checkpoint::SignedCheckpoint,
 }
 
-fn sign_head(g: &Global, key: &SigningKey) -> anyhow::Result<Result<Signed, ExportError>> {
-    let store = config::open_store(g)?;
-    let (entries, v1) = load(&*store)?;
-    let last = last_signed(g)?;
-    let tree = match tlog::verify_node(&entries, &v1, &key.verifying_key(), last.as_deref()) {
-        Ok((_, t)) => t,
-        Err(e) => return Ok(Err(e)),
+fn sign_head(g: &Global) -> anyhow::Result<Result<Signed, String>> {
+    let mut store = config::open_store(g)?;
+    let log = log(g)?;
+    let (tree, head) = match log.signed_head(&mut *store) {
+        Ok(t) => t,
+        Err(pacto_node::NodeError::Store(e)) => return Err(e.into()),
+        Err(e) => return Ok(Err(e.to_string())),
     };
-    let head = match tlog::sign_head(key, &tree, last.as_deref()) {
-        Ok(h) => h,
-        Err(e) => return Ok(Err(e)),
-    };
-    write_atomic(&state_file(g), &head.to_text())?;
-    let verifier = tlog::log_verifier(&key.verifying_key());
-    let previous = last.and_then(|t| verifier.open(&t).ok()).filter(|p| p.checkpoint.size < head.checkpoint.size);
-    Ok(Ok(Signed { entries, tree, previous, head }))
+    let mut entries = pacto_node::ledger::load_entries(&*store, 0)?;
+    entries.truncate(head.checkpoint.size as usize);
+    Ok(Ok(Signed { entries, tree, head }))
 }
 
-fn refused(e: &ExportError) -> i32 {
+fn refused(e: &dyn std::fmt::Display) -> i32 {
     println!("LEDGER DOES NOT VERIFY: {e}");
     EXIT_INVALID
 }
@@ -136,6 +102,39 @@ fn verify_file(file: &Path, public_key: &str, held: Option<&Path>) -> anyhow::Re
 
 pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
     match cmd {
+        LedgerCmd::Audit { partner, compare } => {
+            let store = config::open_store(g)?;
+            let remote = remote(&*store, &partner)?;
+            let compare = compare
+                .iter()
+                .map(|p| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let report = pacto_node::audit::audit_partner(
+                &*store,
+                &remote,
+                &compare,
+                pacto_node::client::ClientLimits::default(),
+            )?;
+            if report.findings.is_empty() {
+                println!(
+                    "audit of {partner}: {} receipts checked against its log of {} entries; every entry stands, \
+                     and the log extends every checkpoint held{}",
+                    report.receipts,
+                    report.size,
+                    if compare.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (and the {} handed over)", compare.len())
+                    }
+                );
+            } else {
+                println!("AUDIT OF {partner} FOUND {} DIFFERENCES:", report.findings.len());
+                for f in &report.findings {
+                    println!("  {f}");
+                }
+                return Ok(EXIT_INVALID);
+            }
+        }
         LedgerCmd::Key { vkey } => {
             let key = config::node_key(g)?.verifying_key();
             if vkey {
@@ -144,10 +143,32 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
                 println!("{}", ledger::public_key_hex(&key));
             }
         }
-        LedgerCmd::Show { partner, limit } => {
+        LedgerCmd::Show { partner, since, object, kind, limit } => {
+            let since = since
+                .map(|t| pacto_stix::Timestamp::parse(&t).map_err(|e| anyhow::anyhow!("--since {t:?}: {e}")))
+                .transpose()?;
             let store = config::open_store(g)?;
-            for (_, text) in store.ledger_entries(0, partner.as_deref(), limit)? {
-                let e: Entry = serde_json::from_str(&text)?;
+            let mut matched: Vec<Entry> = Vec::new();
+            let mut after = 0;
+            loop {
+                let rows = store.ledger_entries(after, partner.as_deref(), 10_000)?;
+                let Some(last) = rows.last() else { break };
+                after = last.0;
+                for (seq, text) in rows {
+                    let e: Entry =
+                        serde_json::from_str(&text).with_context(|| format!("ledger entry {seq} is not readable"))?;
+                    let recent = since.as_ref().is_none_or(|t| {
+                        pacto_stix::Timestamp::parse(&e.time).is_ok_and(|et| et.as_micros() >= t.as_micros())
+                    });
+                    if recent
+                        && object.as_deref().is_none_or(|o| e.object_id.as_deref() == Some(o))
+                        && kind.as_deref().is_none_or(|k| e.kind == k)
+                    {
+                        matched.push(e);
+                    }
+                }
+            }
+            for e in matched.iter().rev().take(limit) {
                 println!(
                     "{:>6} {} {:<12} {:<10} {:<16} {} {}",
                     e.seq,
@@ -159,6 +180,24 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
                     e.object_version.as_deref().unwrap_or("")
                 );
             }
+            let mut by_kind: std::collections::BTreeMap<&str, u64> = Default::default();
+            let mut partners: std::collections::BTreeSet<&str> = Default::default();
+            for e in &matched {
+                *by_kind.entry(e.kind.as_str()).or_default() += 1;
+                partners.insert(e.partner.as_str());
+            }
+            let kinds: Vec<String> = by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            eprintln!(
+                "{} of {} matching entries shown, newest first ({}); partners: {}",
+                matched.len().min(limit),
+                matched.len(),
+                if kinds.is_empty() { "none".to_string() } else { kinds.join(", ") },
+                if partners.is_empty() {
+                    "none".to_string()
+                } else {
+                    partners.into_iter().collect::<Vec<_>>().join(", ")
+                }
+            );
         }
         LedgerCmd::Verify { file: Some(f), public_key: Some(k), checkpoint } => {
             return verify_file(&f, &k, checkpoint.as_deref());
@@ -167,26 +206,24 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
             anyhow::bail!("verifying an export needs --public-key")
         }
         LedgerCmd::Verify { .. } => {
-            let store = config::open_store(g)?;
-            let (entries, checkpoints) = load(&*store)?;
-            let key = config::node_key(g)?.verifying_key();
-            let last = last_signed(g)?;
-            match tlog::verify_node(&entries, &checkpoints, &key, last.as_deref()) {
-                Ok((v, _)) => println!(
-                    "ledger verified: {} entries, {} signed checkpoints, {} entries after the last checkpoint",
-                    v.entries, v.checkpoints, v.unsigned_tail
-                ),
-                Err(e) => return Ok(refused(&e)),
-            }
-        }
-        LedgerCmd::Export { output } => {
-            let key = config::node_key(g)?;
-            let s = match sign_head(g, &key)? {
+            let s = match sign_head(g)? {
                 Ok(s) => s,
                 Err(e) => return Ok(refused(&e)),
             };
-            let cps: Vec<_> = s.previous.into_iter().chain([s.head]).collect();
-            write_out(output.as_deref(), &tlog::export(&key.verifying_key(), &s.entries, &cps))?;
+            println!(
+                "ledger verified: {} entries, chained, the Merkle tree extends every head this node signed; \
+                 the last signed head: {}",
+                s.entries.len(),
+                tlog::describe(&s.head.checkpoint)
+            );
+        }
+        LedgerCmd::Export { output } => {
+            let key = config::node_key(g)?;
+            let s = match sign_head(g)? {
+                Ok(s) => s,
+                Err(e) => return Ok(refused(&e)),
+            };
+            write_out(output.as_deref(), &tlog::export(&key.verifying_key(), &s.entries, &[s.head]))?;
         }
         LedgerCmd::Migrate { file, output } => {
             let key = config::node_key(g)?;
@@ -201,7 +238,7 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
         }
         LedgerCmd::Prove { entry, from } => {
             let key = config::node_key(g)?;
-            let s = match sign_head(g, &key)? {
+            let s = match sign_head(g)? {
                 Ok(s) => s,
                 Err(e) => return Ok(refused(&e)),
             };
@@ -226,6 +263,78 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
                     return Ok(EXIT_INVALID);
                 }
             }
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// The partner as this node connects to it.
+fn remote(store: &dyn pacto_store::Store, partner: &str) -> anyhow::Result<pacto_store::Remote> {
+    store.remote(partner)?.ok_or_else(|| {
+        anyhow::anyhow!("no partner {partner:?} to connect to: `pacto partner connect {partner} --url …` first")
+    })
+}
+
+/// `pacto receipts`: what partners' nodes gave this node for what they disclosed to it.
+pub fn receipts(g: &Global, cmd: crate::cli::ReceiptsCmd) -> anyhow::Result<i32> {
+    use crate::cli::ReceiptsCmd;
+    use pacto_node::audit;
+    let store = config::open_store(g)?;
+    match cmd {
+        ReceiptsCmd::List { partner, limit } => {
+            let all = audit::receipts(&*store, &partner)?;
+            for r in all.iter().rev().take(limit) {
+                let e = &r.entry;
+                println!(
+                    "{:>8} {} {:<16} {:<20} entries {}..{} body sha256 {}",
+                    e.seq,
+                    e.time,
+                    e.collection,
+                    e.object_version.as_deref().unwrap_or(""),
+                    r.first,
+                    e.seq,
+                    e.digest
+                );
+            }
+            let key = audit::pinned_key(&*store, &partner)?;
+            eprintln!(
+                "{} of {} receipts from {partner} shown, newest first; its ledger key: {}",
+                all.len().min(limit),
+                all.len(),
+                key.map_or("not pinned yet".into(), |k| tlog::fingerprint(&k))
+            );
+        }
+        ReceiptsCmd::Verify { partner } => {
+            let remote = remote(&*store, &partner)?;
+            match audit::verify_kept(&*store, &remote) {
+                Ok(n) => println!(
+                    "{n} receipts from {partner} verified: each signed by its pinned key, naming this node, \
+                     its entry in the signed log, each log extending the one before"
+                ),
+                Err(e) => {
+                    println!("RECEIPTS DO NOT VERIFY: {e}");
+                    return Ok(EXIT_INVALID);
+                }
+            }
+        }
+        ReceiptsCmd::Export { partner, output, checkpoint } => {
+            let all = audit::receipts(&*store, &partner)?;
+            let key = audit::pinned_key(&*store, &partner)?
+                .ok_or_else(|| anyhow::anyhow!("no receipt of {partner} has been kept yet"))?;
+            let text = if checkpoint {
+                all.last().map(|r| r.checkpoint.clone()).unwrap_or_default()
+            } else {
+                let mut out = serde_json::json!({"format": "pacto-receipts", "partner": partner,
+                    "public_key": ledger::public_key_hex(&key)})
+                .to_string();
+                out.push('\n');
+                for r in &all {
+                    out.push_str(&serde_json::to_string(r)?);
+                    out.push('\n');
+                }
+                out
+            };
+            write_out(output.as_deref(), &text)?;
         }
     }
     Ok(EXIT_OK)

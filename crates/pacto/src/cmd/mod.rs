@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Partner(c) => partner::run(&cli.global, c),
         Command::Agreement(c) => agreement::run(&cli.global, c),
         Command::Ledger(c) => ledger::run(&cli.global, c),
+        Command::Receipts(c) => ledger::receipts(&cli.global, c),
         Command::Sync { partner, format } => sync::run(&cli.global, partner, format),
         Command::Pattern(crate::cli::PatternCmd::Check { pattern, stix_version, format }) => {
             pattern::check(&pattern, &stix_version, format)

@@ -167,6 +167,7 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
         metrics_token: metrics_token(&args, &file)?,
         limits: file.limits.as_ref().map(LimitsConfig::resolve).transpose()?.unwrap_or(defaults.limits),
         statuses_in_store: false,
+        ledger_head_file: Some(super::ledger::head_file(g)),
     };
 
     // One writer and a few readers on the same database.
@@ -212,8 +213,12 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
         eprintln!("pacto: add partner accounts with `pacto user add NAME --read C --write C` (password on stdin)");
     }
     let readers = (0..4).map(|_| config::open_database(&db, false)).collect::<anyhow::Result<Vec<SharedStore>>>()?;
-    let key = config::node_key(g)?;
-    let state = AppState::with_keys(server, Stores::new(writer, readers), key, config::psi_keys(g));
+    // The ledger is checked before anything is served: one edited without the node's key
+    // stops the node here, with the entry that does not hold.
+    let log = pacto_node::ledger::Log::new(config::node_key(g)?, server.ledger_head_file.clone());
+    let entries = log.open(&*writer).context("the disclosure ledger")?;
+    tracing::info!(entries, "disclosure ledger verified");
+    let state = AppState::with_log(server, Stores::new(writer, readers), log, config::psi_keys(g));
     let agreements_dir = config::agreements_dir(g);
     state
         .set_agreements(config::load_agreements(&agreements_dir))
