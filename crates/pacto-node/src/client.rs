@@ -605,6 +605,22 @@ impl TaxiiClient {
     }
 }
 
+impl TaxiiClient {
+    /// Hand the partner this node's cosignature of its log's head
+    /// (`POST {api root}/ledger/cosignatures/`).
+    pub fn cosign(&mut self, c: &pacto_federation::ledger::receipt::Cosignature) -> Result<(), ClientError> {
+        let url = format!("{}ledger/cosignatures/", self.http.base);
+        let body = serde_json::to_vec(c).unwrap_or_default();
+        let r = self.http.send("POST", "ledger/cosignatures/", Some(&body))?;
+        if !(200..300).contains(&r.status) {
+            let server = self.http.label.clone();
+            let body = String::from_utf8_lossy(&r.body).chars().take(300).collect();
+            return Err(ClientError::Status { server, status: r.status, url, body });
+        }
+        Ok(())
+    }
+}
+
 /// Where a URL given for a partner leads: its API root, found by following discovery as TAXII
 /// clients do when the URL is a discovery endpoint (the `default` API root, else the only one),
 /// and the collections the account may read there. Every failure says what is wrong: not a

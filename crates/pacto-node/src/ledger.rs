@@ -18,7 +18,7 @@ use pacto_federation::ledger::receipt::{self, Receipt};
 use pacto_federation::ledger::{Chain, Checkpoint, Entry, Event, SigningKey, sha256_hex};
 use pacto_log::checkpoint::SignedCheckpoint;
 use pacto_log::merkle::Tree;
-use pacto_store::{Collection, LedgerStore, StoreError, StoredObject};
+use pacto_store::{Collection, LedgerStore, SettingStore, StoreError, StoredObject};
 
 use crate::NodeError;
 
@@ -460,6 +460,32 @@ impl Log {
             receipt::AuditAnswer::build(req, tree, head, partner, |seq| entries.remove(&seq))
                 .map_err(NodeError::BadRequest)
         })?
+    }
+
+    /// Keep a partner's cosignature of one of this node's heads (it witnessed the log): the
+    /// head must be one this node signed, and the witness key the one pinned for the partner
+    /// (the first cosignature pins it). Returns the size cosigned.
+    pub fn accept_cosignature<S: LedgerStore + SettingStore + ?Sized>(
+        &self,
+        s: &mut S,
+        partner: &str,
+        c: &receipt::Cosignature,
+    ) -> Result<u64, NodeError> {
+        let vk = self.key.verifying_key();
+        let size = tlog::log_verifier(&vk)
+            .open(&c.checkpoint)
+            .map_err(|e| NodeError::BadRequest(format!("the checkpoint: {e}")))?
+            .checkpoint
+            .size;
+        let own = s.ledger_heads(size.saturating_sub(1), 1)?.into_iter().find(|h| h.0 == size).map(|h| h.1);
+        let setting = format!("partner.{partner}.witness_key");
+        let pinned = s.setting(&setting)?;
+        c.verify(&vk, own.as_deref(), pinned.as_deref()).map_err(NodeError::BadRequest)?;
+        if pinned.is_none() {
+            s.add_with_settings(None, &[], &[(setting.clone(), c.witness.clone())], &[(setting, None)])?;
+        }
+        s.put_cosignature(partner, size, &c.checkpoint)?;
+        Ok(size)
     }
 
     /// Run `f` over the log as it stands and its signed head (signing the current head first

@@ -11,7 +11,7 @@ use pacto_store::{AddOutcome, Incoming, Provenance, Remote, prelude::*};
 use serde::Serialize;
 
 use crate::client::{Answer, ClientError, ClientLimits, ManifestEntry, TaxiiClient};
-use pacto_federation::ledger::receipt::{Expect, Receipt};
+use pacto_federation::ledger::receipt::{Cosignature, Expect, Receipt};
 
 /// Just an object's id, read without building the rest.
 #[derive(serde::Deserialize)]
@@ -50,11 +50,19 @@ pub struct SyncOptions {
     /// Refuse answers without a valid receipt (pacto partners); a partner whose setting
     /// `partner.NAME.receipts` is `not-required` (a plain TAXII server) is synced without.
     pub require_receipts: bool,
+    /// This node's key, to cosign (as a witness) the partner's checkpoints it checked.
+    pub witness: Option<pacto_federation::ledger::SigningKey>,
 }
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        SyncOptions { page_size: 1000, max_pages: 10_000, limits: ClientLimits::default(), require_receipts: true }
+        SyncOptions {
+            page_size: 1000,
+            max_pages: 10_000,
+            limits: ClientLimits::default(),
+            require_receipts: true,
+            witness: None,
+        }
     }
 }
 
@@ -76,6 +84,8 @@ struct PartnerLog {
     required: bool,
     key: Option<pacto_federation::ledger::VerifyingKey>,
     held: Option<(u64, String)>,
+    /// The size held when the run started.
+    started: Option<u64>,
 }
 
 impl PartnerLog {
@@ -105,7 +115,15 @@ impl PartnerLog {
             }
             None => None,
         };
-        Ok(PartnerLog { partner: remote.partner.clone(), username: remote.username.clone(), required, key, held })
+        let started = held.as_ref().map(|h| h.0);
+        Ok(PartnerLog {
+            partner: remote.partner.clone(),
+            username: remote.username.clone(),
+            required,
+            key,
+            held,
+            started,
+        })
     }
 
     /// Check an answer's receipt (when one is due: the answer disclosed something) and keep
@@ -166,11 +184,25 @@ pub struct SyncReport {
     pub rejected: u64,
     /// The first rejections, with reasons.
     pub rejections: Vec<String>,
+    /// The size of the partner's log this node cosigned (as a witness) and handed back.
+    pub cosigned: Option<u64>,
 }
 
 /// Pull everything new from one partner, with default options and `page_size`.
 pub fn sync_partner(store: &mut dyn Store, remote: &Remote, page_size: usize) -> Result<SyncReport, SyncError> {
-    let result = sync_partner_with(store, remote, &SyncOptions { page_size, ..SyncOptions::default() });
+    sync_partner_as(store, remote, page_size, None)
+}
+
+/// As [`sync_partner`], cosigning (as a witness, with `witness`: the node's key) the partner's
+/// newest checkpoint this run checked, and handing the cosignature back.
+pub fn sync_partner_as(
+    store: &mut dyn Store,
+    remote: &Remote,
+    page_size: usize,
+    witness: Option<&pacto_federation::ledger::SigningKey>,
+) -> Result<SyncReport, SyncError> {
+    let opts = SyncOptions { page_size, witness: witness.cloned(), ..SyncOptions::default() };
+    let result = sync_partner_with(store, remote, &opts);
     // What `pacto partner list` and `show` tell: when the last sync ran, how it ended.
     if let Err(e) = record_outcome(store, &remote.partner, &result) {
         tracing::warn!(partner = remote.partner, error = %e, "sync outcome not recorded");
@@ -457,6 +489,21 @@ pub fn sync_partner_with(store: &mut dyn Store, remote: &Remote, opts: &SyncOpti
             if !page.more {
                 break;
             }
+        }
+    }
+    // Witness what this run checked: cosign the partner's newest checkpoint held, if it moved.
+    if let (Some(key), Some(pk), Some((size, cp))) = (&opts.witness, plog.key, &plog.held)
+        && plog.started != Some(*size)
+    {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        match Cosignature::sign(key, &pk, cp, now) {
+            Ok(c) => match client.cosign(&c) {
+                Ok(()) => report.cosigned = Some(*size),
+                Err(e) => {
+                    tracing::warn!(partner = remote.partner, error = %e, "the partner did not take our cosignature")
+                }
+            },
+            Err(e) => tracing::warn!(partner = remote.partner, error = e, "could not cosign the partner's checkpoint"),
         }
     }
     Ok(report)

@@ -138,6 +138,11 @@ pub trait LedgerStore {
     fn receipts(&self, partner: &str, after: u64, limit: usize) -> Result<Vec<(u64, String)>>;
     /// The receipt of `partner` with the largest entry.
     fn last_receipt(&self, partner: &str) -> Result<Option<(u64, String)>>;
+    /// Keep a partner's cosignature (as a witness) of this node's signed head of `size` (the
+    /// cosigned note). Keeping one for the same size again replaces it (a later cosignature).
+    fn put_cosignature(&mut self, partner: &str, size: u64, note: &str) -> Result<()>;
+    /// The cosignatures kept, (partner, size, note), optionally of one partner, by size.
+    fn cosignatures(&self, partner: Option<&str>) -> Result<Vec<(String, u64, String)>>;
 }
 
 /// Node settings kept in the database, and writes that move them together with objects.

@@ -386,6 +386,17 @@ on_every_backend!(receipts_are_kept_per_partner_in_order, |db: &TestDatabase| {
     assert_eq!(s.receipts("mx", 3, 1).unwrap(), [(7, "r7".to_string())]);
     assert_eq!(s.last_receipt("mx").unwrap(), Some((12, "r12".to_string())));
     assert_eq!(s.last_receipt("ca").unwrap(), Some((99, "other".to_string())));
+    // Cosignatures of this node's heads: one per partner and size, a later one replaces it.
+    s.put_cosignature("mx", 5, "n5").unwrap();
+    s.put_cosignature("ca", 5, "c5").unwrap();
+    s.put_cosignature("mx", 9, "n9").unwrap();
+    s.put_cosignature("mx", 5, "n5 later").unwrap();
+    let all = s.cosignatures(None).unwrap();
+    assert_eq!(
+        all,
+        [("ca".into(), 5, "c5".into()), ("mx".into(), 5, "n5 later".into()), ("mx".into(), 9, "n9".into())]
+    );
+    assert_eq!(s.cosignatures(Some("ca")).unwrap().len(), 1);
 });
 
 // Several writers on their own connections and a reader paging by date_added at the same

@@ -111,3 +111,29 @@ pub async fn proofs(
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(crate::media::TAXII_MEDIA_TYPE));
     Ok(resp)
 }
+
+/// `POST /{root}/ledger/cosignatures/`: a partner hands back its cosignature (as a witness) of
+/// a head of this node's log it has checked; kept if the head is one this node signed and the
+/// witness key the one pinned for the partner.
+pub async fn cosignatures(
+    State(state): State<Arc<AppState>>,
+    UrlPath(root): UrlPath<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, TaxiiError> {
+    let who = crate::handlers::caller(&state, &headers).await?;
+    crate::handlers::root(&state, &root)?;
+    if who.agreement.is_none() {
+        return Err(TaxiiError::forbidden("only a partner witnesses this node's ledger"));
+    }
+    let bytes = crate::handlers::read_body(&state, body).await?;
+    let c: receipt::Cosignature = serde_json::from_slice(&bytes).map_err(|e| {
+        TaxiiError::bad_request(format!("a cosignature is {{\"witness\": VKEY, \"checkpoint\": NOTE}}: {e}"))
+    })?;
+    let (partner, st) = (who.user.name.clone(), state.clone());
+    let size = state.stores.write(move |s| Ok(st.node.ledger.accept_cosignature(s, &partner, &c)?)).await?;
+    tracing::info!(partner = who.user.name, size, "ledger head cosigned by the partner");
+    let mut resp = (StatusCode::OK, serde_json::json!({"kept": size}).to_string()).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(crate::media::TAXII_MEDIA_TYPE));
+    Ok(resp)
+}

@@ -264,3 +264,41 @@ fn every_disclosing_answer_carries_a_receipt_for_its_exact_body() {
     assert_eq!(r.status, 200);
     assert!(r.header(HEADER).is_none());
 }
+
+/// A partner's cosignatures are kept only for heads this node signed and under the witness key
+/// the partner first used; nothing else is taken, and local accounts are not witnesses.
+#[test]
+fn cosignatures_are_kept_only_for_our_heads_and_the_pinned_witness() {
+    use pacto_federation::ledger::generate_key;
+    use pacto_federation::ledger::receipt::{Cosignature, HEADER, Receipt};
+    let node = node_holding(vec![vec![indicator(0xb0, 1, Tlp::Green)]]);
+    let r = get(&node, OBJ);
+    let receipt = Receipt::parse(r.header(HEADER).unwrap()).unwrap();
+    let path = "/api/ledger/cosignatures/";
+    let post = |user: &str, c: &Cosignature| {
+        let body = serde_json::to_vec(c).unwrap();
+        send(&node, Req::post(path, user, &body))
+    };
+    let witness = generate_key();
+    let good = Cosignature::sign(&witness, &node.ledger_key, &receipt.checkpoint, 1_800_000_000).unwrap();
+    // A checkpoint of another log (signed by another key) is not one of ours.
+    let other_log = generate_key();
+    let fake_head = pacto_federation::ledger::log::log_signer(&other_log).sign(2, [1; 32]).to_text();
+    let fake = Cosignature::sign(&witness, &other_log.verifying_key(), &fake_head, 1).unwrap();
+    let r = post("partner", &fake);
+    assert_eq!(r.status, 400, "{}", r.text());
+    // Not JSON, not a cosignature.
+    assert_eq!(send(&node, Req::post(path, "partner", b"{}")).status, 400);
+    // A local account is no witness.
+    assert_eq!(post("admin", &good).status, 403);
+    // The real one is kept, and pins the witness key; another key then is refused.
+    let r = post("partner", &good);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let intruder = Cosignature::sign(&generate_key(), &node.ledger_key, &receipt.checkpoint, 1).unwrap();
+    let r = post("partner", &intruder);
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("pinned"), "{}", r.text());
+    let kept = node.store().cosignatures(Some("partner")).unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].2, good.checkpoint);
+}

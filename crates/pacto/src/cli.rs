@@ -292,6 +292,11 @@ pub enum LedgerCmd {
         #[arg(long, value_name = "FILE")]
         compare: Vec<PathBuf>,
     },
+    /// The partners' cosignatures (as witnesses) of this node's signed heads, newest first
+    Cosignatures {
+        #[arg(long)]
+        partner: Option<String>,
+    },
     /// Print this node's public key (give it to partners so they can verify exports)
     Key {
         /// Print the verifier key (`origin+key id+base64`, C2SP signed-note) instead of hex

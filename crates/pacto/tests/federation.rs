@@ -568,6 +568,10 @@ fn receipts_and_audits_catch_a_rewritten_forked_or_truncated_ledger() {
     assert!(o.status.success(), "{}", text(&o));
     let o = us.run(&["ledger", "audit", "--partner", "mx"]);
     assert!(o.status.success() && text(&o).contains("every entry stands"), "{}", text(&o));
+    // us witnessed mx's log: mx keeps us's cosignature of the head us checked.
+    assert!(text(&o).contains("every entry stands"));
+    let o = mx.run(&["ledger", "cosignatures"]);
+    assert!(text(&o).contains("the newest of each partner: us at "), "{}", text(&o));
     let us_cp = us.dir.path().join("mx-checkpoint");
     let o = us.run(&["receipts", "export", "--partner", "mx", "--checkpoint", "-o", us_cp.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));

@@ -22,13 +22,13 @@
 //! position of a log that extends everything it showed the partner before.
 
 use pacto_log::Hash;
-use pacto_log::checkpoint::SignedCheckpoint;
+use pacto_log::checkpoint::{CosignatureVerifier, Cosigner, SignedCheckpoint};
 use pacto_log::consistency;
 use pacto_log::merkle::{self, Tree};
 use serde::{Deserialize, Serialize};
 
 use super::log::log_verifier;
-use super::{Entry, VerifyingKey, public_key_hex, sha256_hex};
+use super::{Entry, SigningKey, VerifyingKey, public_key_hex, sha256_hex};
 
 /// The HTTP header a receipt travels in.
 pub const HEADER: &str = "x-pacto-receipt";
@@ -357,6 +357,67 @@ pub fn audit(
     Ok(found)
 }
 
+/// A partner's cosignature, as a witness, of a node's signed head
+/// (`POST {api root}/ledger/cosignatures/`): the checkpoint note with the witness's C2SP
+/// cosignature added, and the witness's verifier key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cosignature {
+    /// The witness's verifier key (`pacto/witness/<fingerprint>+<key id>+<base64>`).
+    pub witness: String,
+    /// The node's signed checkpoint, cosigned.
+    pub checkpoint: String,
+}
+
+/// A node's name as a witness of its partners' logs.
+pub fn witness_name(key: &VerifyingKey) -> String {
+    format!("pacto/witness/{}", super::log::fingerprint(key))
+}
+
+impl Cosignature {
+    /// Cosign a checkpoint of `log`'s ledger this node has checked (it extends every one it
+    /// held before: sync checks each receipt), at `timestamp` (POSIX seconds).
+    pub fn sign(
+        witness: &SigningKey,
+        log: &VerifyingKey,
+        checkpoint: &str,
+        timestamp: u64,
+    ) -> Result<Cosignature, String> {
+        let cp = log_verifier(log).open(checkpoint).map_err(|e| format!("the checkpoint to cosign: {e}"))?;
+        let cosigner = Cosigner::new(&witness_name(&witness.verifying_key()), witness.clone())
+            .ok_or_else(|| "the witness name is not a key name".to_string())?;
+        Ok(Cosignature {
+            witness: cosigner.verifier().vkey(),
+            checkpoint: cosigner.add_cosignature(&cp, timestamp).to_text(),
+        })
+    }
+
+    /// Check a cosignature as the log's node: the checkpoint is one this node signed (`own`,
+    /// the head of that size it holds), cosigned by the witness key given (which must be
+    /// `pinned`, when one is). Returns (size, timestamp).
+    pub fn verify(&self, log: &VerifyingKey, own: Option<&str>, pinned: Option<&str>) -> Result<(u64, u64), String> {
+        if pinned.is_some_and(|p| p != self.witness) {
+            return Err("the witness key is not the one pinned for this partner".into());
+        }
+        let (name, kind, key) =
+            pacto_log::note::parse_vkey(&self.witness).map_err(|e| format!("the witness key: {e}"))?;
+        if kind != pacto_log::note::TYPE_COSIGNATURE || name != witness_name(&key) {
+            return Err("the witness key is not a pacto witness's cosignature key".into());
+        }
+        let cp = log_verifier(log).open(&self.checkpoint).map_err(|e| format!("the checkpoint: {e}"))?;
+        let own = own.ok_or_else(|| format!("this node signed no head of size {}", cp.checkpoint.size))?;
+        let mine = log_verifier(log).open(own).map_err(|e| format!("this node's own head: {e}"))?;
+        if mine.checkpoint != cp.checkpoint {
+            return Err(format!(
+                "the checkpoint cosigned is not the head of size {} this node signed",
+                cp.checkpoint.size
+            ));
+        }
+        let ts = CosignatureVerifier { name, key }.verify(&cp).map_err(|e| e.to_string())?;
+        Ok((cp.checkpoint.size, ts))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,6 +488,28 @@ mod tests {
             c.path[0][0] ^= 1;
         }
         assert!(bad.verify(&x2).unwrap_err().0.contains("fork"));
+    }
+
+    #[test]
+    fn a_cosignature_holds_only_for_a_head_the_node_signed_and_the_pinned_witness() {
+        let key = generate_key();
+        let (mut chain, mut tree) = (Chain::default(), Tree::new());
+        let r = receipt_after(&key, &mut chain, &mut tree, 2, b"x", None);
+        let (log, witness) = (key.verifying_key(), generate_key());
+        let c = Cosignature::sign(&witness, &log, &r.checkpoint, 1_800_000_000).unwrap();
+        assert_eq!(c.verify(&log, Some(&r.checkpoint), None), Ok((3, 1_800_000_000)));
+        assert_eq!(c.verify(&log, Some(&r.checkpoint), Some(&c.witness)), Ok((3, 1_800_000_000)));
+        // Another witness than the pinned one; a head the node never signed; none of that size.
+        let other = Cosignature::sign(&generate_key(), &log, &r.checkpoint, 1).unwrap();
+        assert!(other.verify(&log, Some(&r.checkpoint), Some(&c.witness)).unwrap_err().contains("pinned"));
+        let forged = log_signer(&key).sign(3, [0; 32]).to_text();
+        let c2 = Cosignature::sign(&witness, &log, &forged, 1).unwrap();
+        assert!(c2.verify(&log, Some(&r.checkpoint), None).unwrap_err().contains("not the head"));
+        assert!(c.verify(&log, None, None).is_err());
+        // A cosignature line altered.
+        let mut bad = c.clone();
+        bad.checkpoint = bad.checkpoint.replace(&bad.checkpoint.lines().last().unwrap()[20..30], "AAAAAAAAAA");
+        assert!(bad.verify(&log, Some(&r.checkpoint), None).is_err());
     }
 
     #[test]

@@ -142,6 +142,7 @@ CREATE TABLE statuses (
         r#"
 CREATE TABLE ledger_heads (size BIGINT PRIMARY KEY, checkpoint TEXT NOT NULL);
 CREATE TABLE receipts (partner TEXT NOT NULL, seq BIGINT NOT NULL, receipt TEXT NOT NULL, PRIMARY KEY (partner, seq));
+CREATE TABLE cosignatures (partner TEXT NOT NULL, size BIGINT NOT NULL, note TEXT NOT NULL, PRIMARY KEY (partner, size));
 "#,
     ),
 ];

@@ -314,6 +314,23 @@ impl LedgerStore for PostgresStore {
         Ok(rows.iter().map(|r| (r.get::<_, i64>(0) as u64, r.get(1))).collect())
     }
 
+    fn put_cosignature(&mut self, partner: &str, size: u64, note: &str) -> Result<()> {
+        self.client()?.execute(
+            "INSERT INTO cosignatures (partner, size, note) VALUES ($1, $2, $3)
+             ON CONFLICT (partner, size) DO UPDATE SET note = excluded.note",
+            &[&partner, &(size.min(i64::MAX as u64) as i64), &note],
+        )?;
+        Ok(())
+    }
+
+    fn cosignatures(&self, partner: Option<&str>) -> Result<Vec<(String, u64, String)>> {
+        let rows = self.client()?.query(
+            "SELECT partner, size, note FROM cosignatures WHERE $1::text IS NULL OR partner = $1 ORDER BY size, partner",
+            &[&partner],
+        )?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get::<_, i64>(1) as u64, r.get(2))).collect())
+    }
+
     fn last_receipt(&self, partner: &str) -> Result<Option<(u64, String)>> {
         Ok(self
             .client()?

@@ -28,7 +28,8 @@ impl From<rusqlite::Error> for StoreError {
 
 /// The schema's versions: 2 added partners' views (`views`, `view_rows`: they fill when
 /// agreements are loaded); 3 added request statuses (`statuses`); 6 added the ledger's signed
-/// heads (`ledger_heads`) and the receipts kept from partners (`receipts`). Each is applied on open to
+/// heads (`ledger_heads`), the receipts kept from partners (`receipts`) and partners'
+/// cosignatures of this node's heads (`cosignatures`). Each is applied on open to
 /// a database at an earlier version (the tables below are created if missing, and
 /// [`UPGRADES`] runs what creating cannot do); a pacto that knows an earlier version refuses a
 /// later database, which it might write without keeping up what the later version keeps.
@@ -93,6 +94,13 @@ CREATE TABLE IF NOT EXISTS receipts (
     seq     INTEGER NOT NULL,
     receipt TEXT NOT NULL,
     PRIMARY KEY (partner, seq)
+);
+-- Partners' cosignatures (as witnesses) of this node's signed heads.
+CREATE TABLE IF NOT EXISTS cosignatures (
+    partner TEXT NOT NULL,
+    size    INTEGER NOT NULL,
+    note    TEXT NOT NULL,
+    PRIMARY KEY (partner, size)
 );
 -- Partners' servers, sync cursors, and where received objects came from.
 CREATE TABLE IF NOT EXISTS remotes (

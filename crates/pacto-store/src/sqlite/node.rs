@@ -283,6 +283,23 @@ impl LedgerStore for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn put_cosignature(&mut self, partner: &str, size: u64, note: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO cosignatures (partner, size, note) VALUES (?1, ?2, ?3)
+             ON CONFLICT (partner, size) DO UPDATE SET note = excluded.note",
+            params![partner, size, note],
+        )?;
+        Ok(())
+    }
+
+    fn cosignatures(&self, partner: Option<&str>) -> Result<Vec<(String, u64, String)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT partner, size, note FROM cosignatures WHERE ?1 IS NULL OR partner = ?1 ORDER BY size, partner",
+        )?;
+        let rows = stmt.query_map([partner], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     fn last_receipt(&self, partner: &str) -> Result<Option<(u64, String)>> {
         Ok(self
             .conn

@@ -135,6 +135,16 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
                 return Ok(EXIT_INVALID);
             }
         }
+        LedgerCmd::Cosignatures { partner } => {
+            let store = config::open_store(g)?;
+            let all = store.cosignatures(partner.as_deref())?;
+            for (p, size, note) in all.iter().rev() {
+                let witness =
+                    note.lines().last().and_then(|l| l.strip_prefix("\u{2014} ")).and_then(|l| l.split(' ').next());
+                println!("{size:>8} {p:<12} {}", witness.unwrap_or("?"));
+            }
+            eprintln!("{} cosignatures; the newest of each partner: {}", all.len(), newest_per_partner(&all));
+        }
         LedgerCmd::Key { vkey } => {
             let key = config::node_key(g)?.verifying_key();
             if vkey {
@@ -338,4 +348,17 @@ pub fn receipts(g: &Global, cmd: crate::cli::ReceiptsCmd) -> anyhow::Result<i32>
         }
     }
     Ok(EXIT_OK)
+}
+
+/// "mx at 120, ca at 98" (the largest size each partner cosigned), or "none".
+fn newest_per_partner(all: &[(String, u64, String)]) -> String {
+    let mut newest: std::collections::BTreeMap<&str, u64> = Default::default();
+    for (p, size, _) in all {
+        let n = newest.entry(p.as_str()).or_default();
+        *n = (*n).max(*size);
+    }
+    if newest.is_empty() {
+        return "none".into();
+    }
+    newest.iter().map(|(p, n)| format!("{p} at {n}")).collect::<Vec<_>>().join(", ")
 }

@@ -225,7 +225,7 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
         .with_context(|| format!("the agreements in {} do not fit together", agreements_dir.display()))?;
     let interval = args.sync_interval.or(file.sync_interval).unwrap_or(300);
     if interval > 0 {
-        start_sync(db.clone(), std::time::Duration::from_secs(interval))?;
+        start_sync(db.clone(), std::time::Duration::from_secs(interval), config::node_key(g)?)?;
     }
     start_detection(db.clone(), state.clone())?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -396,7 +396,13 @@ fn start_detection(db: Database, state: Arc<AppState>) -> anyhow::Result<()> {
 
 /// Sync every connected partner on a thread of its own, with its own store connection, so that
 /// a slow partner never holds up the server's writes.
-fn start_sync(db: Database, every: std::time::Duration) -> anyhow::Result<()> {
+/// Sync every partner each `every`, cosigning (as a witness, with the node's `key`) the
+/// partners' checkpoints each run checked.
+fn start_sync(
+    db: Database,
+    every: std::time::Duration,
+    key: pacto_federation::ledger::SigningKey,
+) -> anyhow::Result<()> {
     let mut store = db.open()?;
     std::thread::Builder::new().name("sync".into()).spawn(move || {
         loop {
@@ -416,7 +422,7 @@ fn start_sync(db: Database, every: std::time::Duration) -> anyhow::Result<()> {
             match store.remotes() {
                 Ok(remotes) => {
                     for r in remotes {
-                        match pacto_node::sync::sync_partner(&mut *store, &r, 1000) {
+                        match pacto_node::sync::sync_partner_as(&mut *store, &r, 1000, Some(&key)) {
                             Ok(rep) => tracing::info!(
                                 partner = rep.partner,
                                 added = rep.added,

@@ -16,8 +16,9 @@ pub fn run(g: &Global, partner: Option<String>, format: OutputFormat) -> anyhow:
         anyhow::bail!("no partner to sync: `pacto partner connect NAME --url URL --user USER`");
     }
     let mut worst = EXIT_OK;
+    let key = config::node_key(g)?;
     for r in remotes {
-        match pacto_node::sync::sync_partner(&mut *store, &r, 1000) {
+        match pacto_node::sync::sync_partner_as(&mut *store, &r, 1000, Some(&key)) {
             Ok(rep) => {
                 match format {
                     OutputFormat::Json => println!("{}", json!(rep)),
@@ -26,14 +27,15 @@ pub fn run(g: &Global, partner: Option<String>, format: OutputFormat) -> anyhow:
                             eprintln!("{}: rejected: {why}", rep.partner);
                         }
                         println!(
-                            "{}: {} collections, {} pages, received {}, added {}, unchanged {}, rejected {}",
+                            "{}: {} collections, {} pages, received {}, added {}, unchanged {}, rejected {}{}",
                             rep.partner,
                             rep.collections,
                             rep.pages,
                             rep.received,
                             rep.added,
                             rep.unchanged,
-                            rep.rejected
+                            rep.rejected,
+                            rep.cosigned.map(|n| format!("; cosigned its log at {n} entries")).unwrap_or_default()
                         );
                     }
                 }
