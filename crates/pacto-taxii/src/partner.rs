@@ -87,6 +87,32 @@ pub async fn admit_psi_query(
         .await
 }
 
+/// A partner's ledger request: the caller (a partner, else `refused`) and its JSON body
+/// (`shape` says what it should be when it is not).
+async fn ledger_request<T: serde::de::DeserializeOwned>(
+    state: &Arc<AppState>,
+    root: &str,
+    headers: &HeaderMap,
+    body: Body,
+    refused: &str,
+    shape: &str,
+) -> Result<(String, T), TaxiiError> {
+    let who = crate::handlers::caller(state, headers).await?;
+    crate::handlers::root(state, root)?;
+    if who.agreement.is_none() {
+        return Err(TaxiiError::forbidden(refused));
+    }
+    let bytes = crate::handlers::read_body(state, body).await?;
+    let req = serde_json::from_slice(&bytes).map_err(|e| TaxiiError::bad_request(format!("{shape}: {e}")))?;
+    Ok((who.user.name, req))
+}
+
+fn json_answer(body: String) -> Response {
+    let mut resp = (StatusCode::OK, body).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(crate::media::TAXII_MEDIA_TYPE));
+    resp
+}
+
 /// `POST /{root}/ledger/proofs/`: a partner audits what this node disclosed to it (see
 /// `pacto ledger audit`): its entries in the current log with inclusion proofs, and proofs that
 /// the log extends the checkpoints it holds. Only partners; each sees only its own entries.
@@ -96,20 +122,13 @@ pub async fn proofs(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, TaxiiError> {
-    let who = crate::handlers::caller(&state, &headers).await?;
-    crate::handlers::root(&state, &root)?;
-    if who.agreement.is_none() {
-        return Err(TaxiiError::forbidden("only a partner audits what this node disclosed to it"));
-    }
-    let bytes = crate::handlers::read_body(&state, body).await?;
-    let req: receipt::AuditRequest = serde_json::from_slice(&bytes).map_err(|e| {
-        TaxiiError::bad_request(format!("an audit request is {{\"entries\": [N…], \"from\": [SIZE…]}}: {e}"))
-    })?;
-    let (partner, st) = (who.user.name.clone(), state.clone());
+    let refused = "only a partner audits what this node disclosed to it";
+    let shape = "an audit request is {\"entries\": [N…], \"from\": [SIZE…]}";
+    let (partner, req): (String, receipt::AuditRequest) =
+        ledger_request(&state, &root, &headers, body, refused, shape).await?;
+    let st = state.clone();
     let answer = state.stores.write(move |s| Ok(st.node.ledger.audit_answer(s, &partner, &req)?)).await?;
-    let mut resp = (StatusCode::OK, serde_json::to_string(&answer).unwrap_or_default()).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(crate::media::TAXII_MEDIA_TYPE));
-    Ok(resp)
+    Ok(json_answer(serde_json::to_string(&answer).unwrap_or_default()))
 }
 
 /// `POST /{root}/ledger/cosignatures/`: a partner hands back its cosignature (as a witness) of
@@ -121,19 +140,13 @@ pub async fn cosignatures(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, TaxiiError> {
-    let who = crate::handlers::caller(&state, &headers).await?;
-    crate::handlers::root(&state, &root)?;
-    if who.agreement.is_none() {
-        return Err(TaxiiError::forbidden("only a partner witnesses this node's ledger"));
-    }
-    let bytes = crate::handlers::read_body(&state, body).await?;
-    let c: receipt::Cosignature = serde_json::from_slice(&bytes).map_err(|e| {
-        TaxiiError::bad_request(format!("a cosignature is {{\"witness\": VKEY, \"checkpoint\": NOTE}}: {e}"))
-    })?;
-    let (partner, st) = (who.user.name.clone(), state.clone());
-    let size = state.stores.write(move |s| Ok(st.node.ledger.accept_cosignature(s, &partner, &c)?)).await?;
-    tracing::info!(partner = who.user.name, size, "ledger head cosigned by the partner");
-    let mut resp = (StatusCode::OK, serde_json::json!({"kept": size}).to_string()).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(crate::media::TAXII_MEDIA_TYPE));
-    Ok(resp)
+    let refused = "only a partner witnesses this node's ledger";
+    let shape = "a cosignature is {\"witness\": VKEY, \"checkpoint\": NOTE}";
+    let (partner, c): (String, receipt::Cosignature) =
+        ledger_request(&state, &root, &headers, body, refused, shape).await?;
+    let st = state.clone();
+    let who = partner.clone();
+    let size = state.stores.write(move |s| Ok(st.node.ledger.accept_cosignature(s, &who, &c)?)).await?;
+    tracing::info!(partner, size, "ledger head cosigned by the partner");
+    Ok(json_answer(serde_json::json!({"kept": size}).to_string()))
 }
