@@ -4,7 +4,6 @@
 //! Received objects never touch local collections; an analyst adopts them explicitly.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use pacto_stix::validate::{Location, Session, SpecVersion};
 use pacto_store::{AddOutcome, Incoming, Provenance, Remote, prelude::*};
@@ -46,11 +45,13 @@ pub struct SyncOptions {
     /// Pages per remote collection in one run (the rest waits for the next run).
     pub max_pages: u64,
     pub limits: ClientLimits,
+    /// This node's certificate, presented to partners reached by mutual TLS.
+    pub identity: Option<crate::identity::NodeIdentity>,
 }
 
 impl Default for SyncOptions {
     fn default() -> Self {
-        SyncOptions { page_size: 1000, max_pages: 10_000, limits: ClientLimits::default() }
+        SyncOptions { page_size: 1000, max_pages: 10_000, limits: ClientLimits::default(), identity: None }
     }
 }
 
@@ -68,9 +69,16 @@ pub struct SyncReport {
     pub rejections: Vec<String>,
 }
 
-/// Pull everything new from one partner, with default options and `page_size`.
-pub fn sync_partner(store: &mut dyn Store, remote: &Remote, page_size: usize) -> Result<SyncReport, SyncError> {
-    let result = sync_partner_with(store, remote, &SyncOptions { page_size, ..SyncOptions::default() });
+/// Pull everything new from one partner (`remote` with its password in clear), with default
+/// options, `page_size`, and this node's certificate for mutual TLS.
+pub fn sync_partner(
+    store: &mut dyn Store,
+    remote: &Remote,
+    page_size: usize,
+    identity: Option<&crate::identity::NodeIdentity>,
+) -> Result<SyncReport, SyncError> {
+    let opts = SyncOptions { page_size, identity: identity.cloned(), ..SyncOptions::default() };
+    let result = sync_partner_with(store, remote, &opts);
     // What `pacto partner list` and `show` tell: when the last sync ran, how it ended.
     if let Err(e) = record_outcome(store, &remote.partner, &result) {
         tracing::warn!(partner = remote.partner, error = %e, "sync outcome not recorded");
@@ -216,15 +224,9 @@ fn check_page(
 pub fn sync_partner_with(store: &mut dyn Store, remote: &Remote, opts: &SyncOptions) -> Result<SyncReport, SyncError> {
     let client_err = |source| SyncError::Client { partner: remote.partner.clone(), source };
     let page_size = opts.page_size.max(1);
-    let mut client = TaxiiClient::with_limits(
-        &remote.api_root,
-        &remote.username,
-        &remote.password,
-        remote.ca_file.as_deref().map(Path::new),
-        &remote.partner,
-        opts.limits.clone(),
-    )
-    .map_err(client_err)?;
+    let access = crate::client::Access::of_remote(remote, opts.identity.as_ref());
+    let mut client = TaxiiClient::with_access(&remote.api_root, &access, &remote.partner, opts.limits.clone())
+        .map_err(client_err)?;
     let name = inbound_collection(&remote.partner);
     let inbound = match store.collection(&name)? {
         Some(c) => c,

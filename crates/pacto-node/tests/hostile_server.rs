@@ -286,6 +286,7 @@ fn sync(r: &mut Receiver, api_root: &str, limits: ClientLimits) -> Result<SyncRe
         username: "us".into(),
         password: "pw".into(),
         ca_file: None,
+        fingerprint: None,
     };
     sync_partner_with(&mut r.store, &remote, &SyncOptions { page_size: PAGE, limits, ..SyncOptions::default() })
 }

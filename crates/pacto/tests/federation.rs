@@ -40,12 +40,14 @@ fn a_partner_reads_what_the_check_promised_and_the_ledger_records_it() {
     assert!(pacto(data, &db, &["import", example.to_str().unwrap(), "-c", "default"]).status.success());
     assert!(pacto(data, &db, &["collections", "create", "from-us-partner"]).status.success());
     let agreement = root().join("examples/agreements/us-partner.toml");
-    let added = pacto(data, &db, &["partner", "add", "us-partner", "--agreement", agreement.to_str().unwrap()]);
+    let added =
+        pacto(data, &db, &["partner", "add", "us-partner", "--basic", "--agreement", agreement.to_str().unwrap()]);
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
     let out = String::from_utf8(added.stdout).unwrap();
     let password = out.lines().find(|l| l.contains("shown only now")).unwrap().rsplit(' ').next().unwrap().to_string();
     // A mismatched agreement is refused.
-    let wrong = pacto(data, &db, &["partner", "add", "someone-else", "--agreement", agreement.to_str().unwrap()]);
+    let wrong =
+        pacto(data, &db, &["partner", "add", "someone-else", "--basic", "--agreement", agreement.to_str().unwrap()]);
     assert!(!wrong.status.success());
 
     let check = pacto(data, &db, &["agreement", "check", "--partner", "us-partner", "--format", "json"]);
@@ -159,7 +161,7 @@ impl Node {
     fn add_partner(&self, partner: &str, agreement: &str) -> String {
         let path = self.dir.path().join(format!("{partner}-agreement.toml"));
         std::fs::write(&path, agreement).unwrap();
-        let out = self.run(&["partner", "add", partner, "--agreement", path.to_str().unwrap()]);
+        let out = self.run(&["partner", "add", partner, "--basic", "--agreement", path.to_str().unwrap()]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout)
             .unwrap()

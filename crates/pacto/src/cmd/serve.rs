@@ -141,8 +141,9 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
     let listen = args.listen.clone().or(file.listen.clone()).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
     let addr: SocketAddr = listen.parse().with_context(|| format!("--listen {listen:?} is not an address:port"))?;
     let tls = match (&args.tls_cert, &args.tls_key, &file.tls) {
-        (Some(c), Some(k), _) => Some((c.clone(), k.clone())),
-        (_, _, Some(t)) => Some((t.cert.clone(), t.key.clone())),
+        _ if args.node_tls => Some(Tls::Node(config::node_identity(g)?)),
+        (Some(c), Some(k), _) => Some(Tls::Files(c.clone(), k.clone())),
+        (_, _, Some(t)) => Some(Tls::Files(t.cert.clone(), t.key.clone())),
         _ => None,
     };
     // Passwords and tokens travel in every request: never in clear beyond this machine unless
@@ -150,7 +151,8 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
     if tls.is_none() && !addr.ip().is_loopback() && !args.insecure_http {
         anyhow::bail!(
             "refusing to serve plain HTTP on {addr}: passwords and tokens would cross the network in clear. \
-             Give --tls-cert and --tls-key (or [tls] in the configuration), listen on 127.0.0.1 behind a \
+             Give --node-tls (the node's own certificate, which partners pin), or --tls-cert and --tls-key \
+             (or [tls] in the configuration), listen on 127.0.0.1 behind a \
              TLS proxy, or pass --insecure-http if a proxy in front already terminates TLS"
         );
     }
@@ -174,6 +176,7 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
     // Several servers may share a PostgreSQL database: a status must be found by any of them.
     let server = ServerConfig { statuses_in_store: matches!(db, Database::Postgres(_)), ..server };
     let mut writer = config::open_database(&db, true)?;
+    config::seal_clear_passwords(g, &mut *writer)?;
     for c in &file.collections {
         if writer.collection(&c.name)?.is_none() {
             let made =
@@ -220,7 +223,7 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
         .with_context(|| format!("the agreements in {} do not fit together", agreements_dir.display()))?;
     let interval = args.sync_interval.or(file.sync_interval).unwrap_or(300);
     if interval > 0 {
-        start_sync(db.clone(), std::time::Duration::from_secs(interval))?;
+        start_sync(g, db.clone(), std::time::Duration::from_secs(interval))?;
     }
     start_detection(db.clone(), state.clone())?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -229,7 +232,15 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
     Ok(EXIT_OK)
 }
 
-async fn serve(addr: SocketAddr, tls: Option<(PathBuf, PathBuf)>, state: Arc<AppState>) -> anyhow::Result<()> {
+/// Where serving HTTPS takes its certificate from.
+enum Tls {
+    /// `--tls-cert` and `--tls-key` (or `[tls]`).
+    Files(PathBuf, PathBuf),
+    /// The node's own certificate (`--node-tls`).
+    Node(pacto_node::identity::NodeIdentity),
+}
+
+async fn serve(addr: SocketAddr, tls: Option<Tls>, state: Arc<AppState>) -> anyhow::Result<()> {
     let limits = state.config.limits.clone();
     match &state.config.public_url {
         Some(u) => eprintln!("pacto: advertised as {}/taxii2/ (public_url)", u.trim_end_matches('/')),
@@ -265,15 +276,18 @@ async fn serve(addr: SocketAddr, tls: Option<(PathBuf, PathBuf)>, state: Arc<App
             tracing::info!(%local, tls = false, "serving");
             pacto_taxii::server::serve(listener, app, limits, stop).await?;
         }
-        Some((cert, key)) => {
-            let acceptor = crate::tls::acceptor(&cert, &key)?;
+        Some(tls) => {
+            let acceptor = match &tls {
+                Tls::Files(cert, key) => crate::tls::acceptor(cert, key)?,
+                Tls::Node(identity) => {
+                    eprintln!("pacto: serving with the node's certificate {}", identity.fingerprint());
+                    crate::tls::node_acceptor(identity)?
+                }
+            };
             eprintln!("pacto: TAXII 2.1 at https://{local}/taxii2/ (health: /healthz, metrics: /metrics)");
             tracing::info!(%local, tls = true, "serving");
             // The handshake runs in the connection's slot, under the caps and its timeout.
-            let handshake = move |tcp| {
-                let acceptor = acceptor.clone();
-                async move { acceptor.accept(tcp).await }
-            };
+            let handshake = move |tcp| crate::tls::accept(acceptor.clone(), tcp);
             pacto_taxii::server::serve_with(listener, app, limits, stop, handshake).await?;
         }
     }
@@ -391,8 +405,10 @@ fn start_detection(db: Database, state: Arc<AppState>) -> anyhow::Result<()> {
 
 /// Sync every connected partner on a thread of its own, with its own store connection, so that
 /// a slow partner never holds up the server's writes.
-fn start_sync(db: Database, every: std::time::Duration) -> anyhow::Result<()> {
+fn start_sync(g: &Global, db: Database, every: std::time::Duration) -> anyhow::Result<()> {
     let mut store = db.open()?;
+    let identity = config::node_identity(g)?;
+    let g = g.clone();
     std::thread::Builder::new().name("sync".into()).spawn(move || {
         loop {
             // One process of those sharing the database syncs; the others stand by.
@@ -408,10 +424,10 @@ fn start_sync(db: Database, every: std::time::Duration) -> anyhow::Result<()> {
                     continue;
                 }
             }
-            match store.remotes() {
+            match config::remotes(&g, &*store) {
                 Ok(remotes) => {
                     for r in remotes {
-                        match pacto_node::sync::sync_partner(&mut *store, &r, 1000) {
+                        match pacto_node::sync::sync_partner(&mut *store, &r, 1000, Some(&identity)) {
                             Ok(rep) => tracing::info!(
                                 partner = rep.partner,
                                 added = rep.added,
