@@ -490,7 +490,7 @@ impl HttpClient {
         match io.kind() {
             K::ConnectionRefused => ClientError::Connect { server, why: "connection refused".into() },
             // rustls reports a failed handshake (an untrusted certificate…) as invalid data.
-            K::InvalidData => ClientError::Handshake { server, why: io.to_string() },
+            K::InvalidData => ClientError::Handshake { server, why: tls_why(&io) },
             K::TimedOut | K::WouldBlock => {
                 ClientError::Timeout { server, what: "did not answer", after: self.limits.read_timeout, url }
             }
@@ -501,6 +501,16 @@ impl HttpClient {
             },
             _ => ClientError::Transport { server, url, why: io.to_string() },
         }
+    }
+}
+
+/// A failed handshake in words: a certificate refused for a reason of ours (a pin mismatch)
+/// says that reason itself.
+fn tls_why(io: &io::Error) -> String {
+    match io.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) {
+        Some(rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other))) => other.0.to_string(),
+        Some(e) => e.to_string(),
+        None => io.to_string(),
     }
 }
 

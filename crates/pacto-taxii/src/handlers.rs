@@ -163,7 +163,8 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
         return u.trim_end_matches('/').to_string();
     }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    let served = if state.config.https { "https" } else { "http" };
+    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or(served);
     format!("{scheme}://{host}")
 }
 

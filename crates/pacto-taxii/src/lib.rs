@@ -226,6 +226,8 @@ pub struct ServerConfig {
     /// Keep POST statuses in the database too, so that any server on it can answer for them
     /// (several servers on one PostgreSQL database); else in this process's memory only.
     pub statuses_in_store: bool,
+    /// Served over TLS: without `public_url`, discovery names API roots `https://…`.
+    pub https: bool,
 }
 
 impl Default for ServerConfig {
@@ -247,6 +249,7 @@ impl Default for ServerConfig {
             metrics_token: None,
             limits: server::Limits::default(),
             statuses_in_store: false,
+            https: false,
         }
     }
 }

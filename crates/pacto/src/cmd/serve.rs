@@ -169,6 +169,7 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
         metrics_token: metrics_token(&args, &file)?,
         limits: file.limits.as_ref().map(LimitsConfig::resolve).transpose()?.unwrap_or(defaults.limits),
         statuses_in_store: false,
+        https: tls.is_some(),
     };
 
     // One writer and a few readers on the same database.
