@@ -39,6 +39,7 @@ from stix2 import (
     TAXIICollectionStore,
 )
 from stix2.datastore import DataSourceError
+from taxii2client.common import TokenAuth
 from taxii2client.exceptions import AccessError
 from taxii2client.v21 import ApiRoot, Collection, Server, Status, as_pages
 
@@ -285,6 +286,10 @@ class Node:
             if write:
                 args += ["--write", write]
             self.run(args, stdin=password + "\n")
+        # API tokens: one that reads alpha, and one revoked at once.
+        self.token = self.run(["token", "create", "--name", "interop", "--read", "alpha"]).strip()
+        self.revoked = self.run(["token", "create", "--name", "revoked", "--read", "alpha"]).strip()
+        self.run(["token", "revoke", "revoked"])
         self.run(["import", bulk_file, "--collection", "bulk", "--no-progress"])
 
     def start(self):
@@ -1001,6 +1006,18 @@ def sec_auth(node, ctx):
                  lambda: Collection(alpha, user="reader", password="bad-password",
                                     collection_info={"id": ctx["ids"]["alpha"], "title": "x",
                                                      "can_read": True, "can_write": False}).get_objects(), 401)
+
+    # API tokens: taxii2-client's TokenAuth (`Authorization: Token …`), a Bearer header (OpenCTI,
+    # Elastic), stix2's TAXII data source over a token; a revoked token is 401 like a wrong password.
+    troot = ApiRoot(node.base + "/api/", auth=TokenAuth(node.token))
+    C.eq("token (taxii2-client TokenAuth): collection list is alpha only",
+         [c.id for c in troot.collections], [ctx["ids"]["alpha"]])
+    r = requests.get(node.base + "/api/collections/", headers={"Accept": TAXII_MT, "Authorization": "Bearer " + node.token})
+    C.eq("token as Bearer -> 200", r.status_code, 200)
+    tsrc = TAXIICollectionSource(Collection(alpha, auth=TokenAuth(node.token)))
+    C.ok("stix2 TAXIICollectionSource reads alpha with a token", isinstance(tsrc.query([Filter("type", "=", "indicator")]), list))
+    C.http_error("taxii2-client with a revoked token",
+                 lambda: ApiRoot(node.base + "/api/", auth=TokenAuth(node.revoked)).refresh(), 401)
 
     # reader: sees alpha only, read-only
     rroot = ApiRoot(node.base + "/api/", user="reader", password=USERS["reader"][0])
