@@ -743,3 +743,41 @@ fn not_a_root(label: &str, url: &str) -> ClientError {
         why: "a JSON resource that is neither a TAXII 2.1 discovery nor an API root".to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remote(user: &str, fingerprint: Option<&str>) -> pacto_store::Remote {
+        pacto_store::Remote {
+            partner: "mx".into(),
+            api_root: "https://mx.example/api/".into(),
+            username: user.into(),
+            password: if user.is_empty() { String::new() } else { "pw".into() },
+            ca_file: None,
+            fingerprint: fingerprint.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_connection_says_how_it_authenticates() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["node".into()]).unwrap().self_signed(&key).unwrap();
+        let id = NodeIdentity::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes()).unwrap();
+        assert_eq!(id.fingerprint(), crate::identity::fingerprint(cert.der()));
+        let pin = "ab".repeat(32);
+        // Mutual TLS: a pin, the node's certificate, no Authorization header.
+        let a = Access::of_remote(&remote("", Some(&pin)), Some(&id));
+        assert_eq!(
+            (a.authorization.as_deref(), a.pin.as_deref(), a.identity.is_some()),
+            (None, Some(pin.as_str()), true)
+        );
+        // Basic without a pin: the certificate is never presented to an unpinned server.
+        let b = Access::of_remote(&remote("us", None), Some(&id));
+        assert_eq!(b.authorization.as_deref(), Some("Basic dXM6cHc="));
+        assert!(b.pin.is_none() && b.identity.is_none());
+        // A pin over plain HTTP is refused before anything is sent.
+        let e = HttpClient::with_access("http://mx.example/api/", &a, None, ClientLimits::default()).err().unwrap();
+        assert!(e.to_string().contains("needs an https:// URL"), "{e}");
+    }
+}

@@ -76,7 +76,12 @@ pub async fn token_login(state: &Arc<crate::AppState>, token: &str) -> Result<Us
     let t = match found {
         Ok(t) => t,
         Err(why) => {
-            tracing::info!(peer = %peer(), reason = %why, "API token refused");
+            // The caller hears only 401; the operator hears why (a revoked or expired token in
+            // use is a tool to reconfigure, or a leaked token being tried).
+            match why {
+                pacto_node::tokens::Refusal::Unknown => tracing::info!(peer = %peer(), "unknown API token refused"),
+                why => tracing::warn!(peer = %peer(), reason = %why, "API token refused"),
+            }
             return Err(TaxiiError::unauthorized());
         }
     };
@@ -564,6 +569,22 @@ mod tests {
         assert!(token_eq("a-long-metrics-token", "a-long-metrics-token"));
         assert!(!token_eq("a-long-metrics-token", "a-long-metrics-toke"));
         assert!(!token_eq("a-long-metrics-token", ""));
+    }
+
+    #[test]
+    fn token_headers() {
+        let mut h = HeaderMap::new();
+        assert_eq!(api_token(&h), None);
+        for (value, want) in [
+            ("Bearer pacto_abc", Some("pacto_abc")),
+            ("Token pacto_abc", Some("pacto_abc")),
+            ("bearer   pacto_abc ", Some("pacto_abc")),
+            ("Basic bXg6cGE6c3M=", None),
+            ("pacto_abc", None),
+        ] {
+            h.insert(axum::http::header::AUTHORIZATION, value.parse().unwrap());
+            assert_eq!(api_token(&h), want, "{value}");
+        }
     }
 
     #[test]
