@@ -118,6 +118,20 @@ pub struct TlsConfig {
     pub key: PathBuf,
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_unspecified_address_is_not_advertised() {
+        let any: std::net::SocketAddr = "0.0.0.0:8443".parse().unwrap();
+        let line = super::announce("http", any, None);
+        assert!(!line.contains("0.0.0.0") && line.contains("http://HOST:8443/taxii2/"), "{line}");
+        let line = super::announce("https", any, Some("https://taxii.mx.example/"));
+        assert!(line.contains("https://taxii.mx.example/taxii2/"), "{line}");
+        let lo: std::net::SocketAddr = "127.0.0.1:8443".parse().unwrap();
+        assert!(super::announce("http", lo, None).contains("TAXII 2.1 at http://127.0.0.1:8443/taxii2/"));
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CollectionConfig {
@@ -254,6 +268,7 @@ async fn serve(addr: SocketAddr, tls: Option<Tls>, state: Arc<AppState>) -> anyh
         }
         None => {}
     }
+    let state_url = state.config.public_url.clone();
     let app = pacto_taxii::router(state);
     // Under TLS, browsers and clients that honour it keep to HTTPS for a year.
     let app = if tls.is_some() {
@@ -273,7 +288,7 @@ async fn serve(addr: SocketAddr, tls: Option<Tls>, state: Arc<AppState>) -> anyh
     let local = listener.local_addr()?;
     match tls {
         None => {
-            eprintln!("pacto: TAXII 2.1 at http://{local}/taxii2/ (health: /healthz, metrics: /metrics)");
+            eprintln!("pacto: {}", announce("http", local, state_url.as_deref()));
             tracing::info!(%local, tls = false, "serving");
             pacto_taxii::server::serve(listener, app, limits, stop).await?;
         }
@@ -285,7 +300,7 @@ async fn serve(addr: SocketAddr, tls: Option<Tls>, state: Arc<AppState>) -> anyh
                     crate::tls::node_acceptor(identity)?
                 }
             };
-            eprintln!("pacto: TAXII 2.1 at https://{local}/taxii2/ (health: /healthz, metrics: /metrics)");
+            eprintln!("pacto: {}", announce("https", local, state_url.as_deref()));
             tracing::info!(%local, tls = true, "serving");
             // The handshake runs in the connection's slot, under the caps and its timeout.
             let handshake = move |tcp| crate::tls::accept(acceptor.clone(), tcp);
@@ -294,6 +309,20 @@ async fn serve(addr: SocketAddr, tls: Option<Tls>, state: Arc<AppState>) -> anyh
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The line that says where the server listens. An unspecified address (`0.0.0.0`, `::`) is no
+/// address a client can use: it is named as what it is, with the URL clients are given.
+fn announce(scheme: &str, local: SocketAddr, public_url: Option<&str>) -> String {
+    let tail = "(health: /healthz, metrics: /metrics)";
+    if !local.ip().is_unspecified() {
+        return format!("TAXII 2.1 at {scheme}://{local}/taxii2/ {tail}");
+    }
+    let url = public_url.map_or_else(
+        || format!("{scheme}://HOST:{}/taxii2/ (HOST: this machine's name or address)", local.port()),
+        |u| format!("{}/taxii2/", u.trim_end_matches('/')),
+    );
+    format!("TAXII 2.1 on every address of this machine, port {}: {url} {tail}", local.port())
 }
 
 /// A future that completes on Ctrl-C or SIGTERM; the handlers are in place when it returns.
