@@ -209,6 +209,13 @@ pub enum PartnerCmd {
         #[arg(long)]
         basic: bool,
     },
+    /// Bind a partner to a new certificate of its node (it changed its key): the old one is
+    /// refused from then on
+    Cert {
+        name: String,
+        /// The SHA-256 fingerprint of the partner node's new certificate
+        fingerprint: String,
+    },
     /// List partners and what they are granted
     List,
     /// Show one partner's agreement

@@ -619,6 +619,17 @@ fn two_nodes_sync_over_mutual_tls_with_pinned_fingerprints() {
     assert!(show.contains(&format!("mutual TLS, pinned {mx_id}")), "{show}");
     let given = String::from_utf8_lossy(&mx.run(&["partner", "show", "us"]).stdout).to_string();
     assert!(given.contains(&format!("its node's certificate: {us_id}")), "{given}");
+    // The partner changes its certificate: bound anew, the old one is refused at once.
+    let bad = mx.run(&["partner", "cert", "us", "not-a-fingerprint"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a SHA-256 certificate fingerprint"));
+    let nobody = mx.run(&["partner", "cert", "nobody", &eve_id]);
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("no partner \"nobody\""));
+    assert!(mx.run(&["partner", "cert", "us", &eve_id]).status.success());
+    let out = us.run(&["sync"]);
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success() && said.contains("401"), "{said}");
+    let given = String::from_utf8_lossy(&mx.run(&["partner", "show", "us"]).stdout).to_string();
+    assert!(given.contains(&format!("its node's certificate: {eve_id}")), "{given}");
     // No key or credential in either database; the key files are the owner's alone.
     for node in [&mx, &us] {
         let db = node.database_bytes();

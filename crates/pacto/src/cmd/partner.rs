@@ -90,6 +90,19 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
                 );
             }
         }
+        PartnerCmd::Cert { name, fingerprint } => {
+            let fp = pacto_node::identity::parse_fingerprint(&fingerprint).map_err(anyhow::Error::msg)?;
+            let Some(user) = store.user(&name)? else {
+                anyhow::bail!("no partner {name:?} here: `pacto partner add {name} --agreement FILE --cert {fp}`");
+            };
+            store.put_partner_cert(&name, &fp).map_err(|e| match e {
+                pacto_store::StoreError::Conflict(why) => anyhow::anyhow!("{why}: one node, one partner"),
+                e => e.into(),
+            })?;
+            // Bound to a certificate, the account keeps no password.
+            store.put_user(&User { password_hash: NO_PASSWORD.to_string(), ..user })?;
+            println!("partner {name} now authenticates by its certificate {fp} (mutual TLS); the old one is refused");
+        }
         PartnerCmd::List => {
             let agreements = config::load_agreements(&dir);
             let remotes = store.remotes()?;
