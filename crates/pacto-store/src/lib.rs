@@ -1,7 +1,8 @@
 //! `pacto-store`: where a pacto node keeps its STIX objects.
 //!
-//! What is stored is split by capability ([`ObjectStore`], [`AccountStore`], [`PartnerStore`],
-//! [`PsiStore`], [`LedgerStore`], [`SettingStore`]; [`Store`] is all of them). Backends:
+//! What is stored is split by capability ([`ObjectStore`], [`AccountStore`],
+//! [`CredentialStore`], [`PartnerStore`], [`PsiStore`], [`LedgerStore`], [`SettingStore`];
+//! [`Store`] is all of them). Backends:
 //! [`SqliteStore`], embedded, what every node starts with; and [`PostgresStore`], for nodes
 //! that outgrow one machine. [`Database`] opens either from a URL; callers see the traits
 //! and [`StoreError`] only, never a driver's types.
