@@ -151,14 +151,21 @@ pub fn seal_clear_passwords(g: &Global, store: &mut dyn pacto_store::Store) -> a
     Ok(())
 }
 
-/// The connections to partners, with their passwords in clear (for the client only).
+/// The connections to partners, with their passwords in clear (for the client only). A
+/// password that does not open (the database without its data directory's `secret-key`) leaves
+/// that partner out, said in the log; the others, mutual TLS ones included, are still given.
 pub fn remotes(g: &Global, store: &dyn pacto_store::Store) -> anyhow::Result<Vec<pacto_store::Remote>> {
     let remotes = store.remotes()?;
     if remotes.iter().all(|r| r.password.is_empty()) {
         return Ok(remotes);
     }
     let sealed = secret_box(g)?;
-    remotes.iter().map(|r| sealed.open_remote(r).map_err(anyhow::Error::msg)).collect()
+    Ok(remotes
+        .iter()
+        .filter_map(|r| {
+            sealed.open_remote(r).map_err(|e| tracing::error!(partner = r.partner, error = e, "partner left out")).ok()
+        })
+        .collect())
 }
 
 /// The node's certificate and its key (`node-cert.pem`, `node-tls-key.pem`: 0600), made on

@@ -511,6 +511,14 @@ fn partner_connect_checks_before_it_saves() {
     assert!(us.run(&["partner", "list"]).status.success());
     let stored = us.db.query("SELECT password FROM remotes").remove(0).remove(0);
     assert!(stored.starts_with("sealed:v1:"), "not migrated: {stored}");
+    // The database without its key file: the password does not open, and sync says why.
+    let key = us.dir.path().join("secret-key");
+    let saved_key = std::fs::read(&key).unwrap();
+    std::fs::remove_file(&key).unwrap();
+    let o = us.run(&["sync"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("does not open with this node's secret-key"));
+    std::fs::write(&key, saved_key).unwrap();
     // Both directions, on both nodes; the last sync and, after a failure, the last success.
     let text = |o: std::process::Output| String::from_utf8_lossy(&o.stdout).to_string();
     let list = text(us.run(&["partner", "list"]));
