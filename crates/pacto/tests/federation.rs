@@ -576,6 +576,8 @@ fn two_nodes_sync_over_mutual_tls_with_pinned_fingerprints() {
     // Neither way of authenticating given: refused, saying how.
     let neither = mx.run(&["partner", "add", "ca", "--agreement", agreement.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&neither.stderr).contains("--cert FINGERPRINT"));
+    let colon = mx.run(&["partner", "add", "token:us", "--agreement", agreement.to_str().unwrap(), "--cert", &us_id]);
+    assert!(String::from_utf8_lossy(&colon.stderr).contains("contain no ':'"));
     mx.serve_with(&["--node-tls"]);
     eve.serve_with(&["--node-tls"]);
     let url = format!("https://{}/taxii2/", mx.addr);

@@ -18,6 +18,11 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
     let mut store = config::open_store(g)?;
     match cmd {
         PartnerCmd::Add { name, agreement, cert, basic } => {
+            // Like account names: no ':' (Basic splits there, and `token:NAME` is what API
+            // tokens act as).
+            if name.is_empty() || name.contains(':') {
+                anyhow::bail!("a partner name must be non-empty and contain no ':'");
+            }
             let cert =
                 cert.map(|c| pacto_node::identity::parse_fingerprint(&c)).transpose().map_err(anyhow::Error::msg)?;
             if cert.is_none() && !basic {
