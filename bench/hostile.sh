@@ -74,7 +74,7 @@ print(f"stored: {counts}; withheld big objects: {sizes} bytes")
 assert counts == {"clean": 1003, "mixed": 21000, "interleaved": 21000}, counts
 assert len(sizes) == 3 and sizes[2] > 10_000_000, sizes
 PY
-pw=$("$bin/pacto" --no-progress partner add partner --agreement "$work/partner.toml" 2>&1 | grep -o '[A-Za-z0-9]\{24\}' | head -1)
+pw=$("$bin/pacto" --no-progress partner add partner --basic --agreement "$work/partner.toml" 2>&1 | grep -o '[A-Za-z0-9]\{24\}' | head -1)
 port=$(free_port)
 "$bin/pacto" serve --listen "127.0.0.1:$port" 2>"$work/serve.log" & pids+=($!)
 wait_http "http://127.0.0.1:$port/healthz"

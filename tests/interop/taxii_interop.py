@@ -39,6 +39,7 @@ from stix2 import (
     TAXIICollectionStore,
 )
 from stix2.datastore import DataSourceError
+from taxii2client.common import TokenAuth, _HTTPConnection
 from taxii2client.exceptions import AccessError
 from taxii2client.v21 import ApiRoot, Collection, Server, Status, as_pages
 
@@ -256,8 +257,9 @@ def forged(url, user, can_read=True, can_write=True):
 # node set-up
 
 class Node:
-    def __init__(self, pacto, workdir):
+    def __init__(self, pacto, workdir, tls=False):
         self.pacto = pacto
+        self.tls = tls
         self.workdir = workdir
         self.data = os.path.join(workdir, "data")
         self.env = dict(os.environ, PACTO_DATA_DIR=self.data, PACTO_LOG="warn")
@@ -285,13 +287,17 @@ class Node:
             if write:
                 args += ["--write", write]
             self.run(args, stdin=password + "\n")
+        # API tokens: one that reads alpha, and one revoked at once.
+        self.token = self.run(["token", "create", "--name", "interop", "--read", "alpha"]).strip()
+        self.revoked = self.run(["token", "create", "--name", "revoked", "--read", "alpha"]).strip()
+        self.run(["token", "revoke", "revoked"])
         self.run(["import", bulk_file, "--collection", "bulk", "--no-progress"])
 
     def start(self):
         self.port = free_port()
         err = open(self.stderr_path, "w")
         self.proc = subprocess.Popen(
-            [self.pacto, "serve", "--listen", "127.0.0.1:%d" % self.port],
+            [self.pacto, "serve", "--listen", "127.0.0.1:%d" % self.port] + (["--node-tls"] if self.tls else []),
             env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
         err.close()
         deadline = time.time() + 60
@@ -301,10 +307,15 @@ class Node:
                 raise RuntimeError("pacto serve exited with %s:\n%s" % (
                     self.proc.returncode, open(self.stderr_path).read()))
             if not announced:
-                announced = "TAXII 2.1 at http://127.0.0.1:%d/taxii2/" % self.port in open(self.stderr_path).read()
+                announced = "TAXII 2.1 at %s/taxii2/" % self.base in open(self.stderr_path).read()
             if announced:
                 try:
-                    if requests.get(self.base + "/healthz", timeout=2).status_code == 200:
+                    # Under --node-tls the certificate is self-signed and pinned by fingerprint
+                    # (checked in sec_client_certificate), not verified through a CA.
+                    with requests.Session() as s:
+                        s.trust_env = False
+                        healthy = s.get(self.base + "/healthz", timeout=2, verify=False).status_code == 200
+                    if healthy:
                         return
                 except requests.RequestException:
                     pass
@@ -313,7 +324,7 @@ class Node:
 
     @property
     def base(self):
-        return "http://127.0.0.1:%d" % self.port
+        return "%s://127.0.0.1:%d" % ("https" if self.tls else "http", self.port)
 
     def stop(self):
         if self.proc is None or self.proc.poll() is not None:
@@ -1002,6 +1013,18 @@ def sec_auth(node, ctx):
                                     collection_info={"id": ctx["ids"]["alpha"], "title": "x",
                                                      "can_read": True, "can_write": False}).get_objects(), 401)
 
+    # API tokens: taxii2-client's TokenAuth (`Authorization: Token …`), a Bearer header (OpenCTI,
+    # Elastic), stix2's TAXII data source over a token; a revoked token is 401 like a wrong password.
+    troot = ApiRoot(node.base + "/api/", auth=TokenAuth(node.token))
+    C.eq("token (taxii2-client TokenAuth): collection list is alpha only",
+         [c.id for c in troot.collections], [ctx["ids"]["alpha"]])
+    r = requests.get(node.base + "/api/collections/", headers={"Accept": TAXII_MT, "Authorization": "Bearer " + node.token})
+    C.eq("token as Bearer -> 200", r.status_code, 200)
+    tsrc = TAXIICollectionSource(Collection(alpha, auth=TokenAuth(node.token)))
+    C.ok("stix2 TAXIICollectionSource reads alpha with a token", isinstance(tsrc.query([Filter("type", "=", "indicator")]), list))
+    C.http_error("taxii2-client with a revoked token",
+                 lambda: ApiRoot(node.base + "/api/", auth=TokenAuth(node.revoked)).refresh(), 401)
+
     # reader: sees alpha only, read-only
     rroot = ApiRoot(node.base + "/api/", user="reader", password=USERS["reader"][0])
     rcols = rroot.collections
@@ -1282,6 +1305,61 @@ SECTIONS = [sec_discovery, sec_api_root, sec_collections, sec_add_objects, sec_g
             sec_stix2_store, sec_status_failures, sec_delete, sec_auth, sec_misc, sec_media_types]
 
 
+def sec_client_certificate(pacto, work):
+    """A partner's node authenticates with its certificate (mutual TLS): taxii2-client and
+    stix2's data source presenting the certificate `pacto node id` made; a certificate bound to
+    no partner, and none at all, are 401."""
+    C.start("mutual TLS: a partner's node by its certificate (taxii2-client cert=)")
+    import hashlib
+    import ssl
+    import urllib3
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    mx = Node(pacto, os.path.join(work, "mtls-mx"), tls=True)
+    us = Node(pacto, os.path.join(work, "mtls-us"))
+    eve = Node(pacto, os.path.join(work, "mtls-eve"))
+    us_fp = us.run(["node", "id"]).strip()
+    eve.run(["node", "id"])
+    mx_fp = mx.run(["node", "id"]).strip()
+    mx.run(["collections", "create", "shared"])
+    content = Content()
+    bundle = os.path.join(work, "mtls.json")
+    with open(bundle, "w") as f:
+        json.dump({"type": "bundle", "id": "bundle--" + str(uuid.uuid4()), "objects": [js(content.identity)]}, f)
+    mx.run(["import", bundle, "--collection", "shared", "--no-progress"])
+    agreement = os.path.join(work, "us.toml")
+    with open(agreement, "w") as f:
+        f.write('partner = "us"\n[[share]]\ncollection = "shared"\nmax_tlp = "red"\ninclude_unmarked = true\n')
+    mx.run(["partner", "add", "us", "--agreement", agreement, "--cert", us_fp])
+    mx.start()
+    try:
+        pem = ssl.get_server_certificate(("127.0.0.1", mx.port))
+        C.eq("the server presents the certificate `pacto node id` names",
+             hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest(), mx_fp)
+        def conn(cert):
+            # The server's self-signed certificate is pinned by fingerprint (checked above), not
+            # verified through a CA; the environment's CA bundle must not override that.
+            c = _HTTPConnection(verify=False, cert=cert, version="2.1")
+            c.session.trust_env = False
+            return c
+
+        cert = (os.path.join(us.data, "node-cert.pem"), os.path.join(us.data, "node-tls-key.pem"))
+        root = ApiRoot(mx.base + "/api/", conn=conn(cert))
+        cols = root.collections
+        C.eq("taxii2-client with the partner node's certificate: its granted collection", [c.title for c in cols],
+             ["shared"])
+        if cols:
+            src = TAXIICollectionSource(Collection(cols[0].url, conn=conn(cert)))
+            C.eq("stix2 TAXIICollectionSource over mutual TLS reads what is shared",
+                 [o["id"] for o in src.query([Filter("type", "=", "identity")])], [content.identity.id])
+        other = (os.path.join(eve.data, "node-cert.pem"), os.path.join(eve.data, "node-tls-key.pem"))
+        C.http_error("taxii2-client with a certificate bound to no partner",
+                     lambda: ApiRoot(mx.base + "/api/", conn=conn(other)).refresh(), 401)
+        C.http_error("taxii2-client with no certificate and no credentials",
+                     lambda: ApiRoot(mx.base + "/api/", conn=conn(None)).refresh(), 401)
+    finally:
+        mx.stop()
+
+
 def make_bulk(path):
     base = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
     objs = {}
@@ -1319,6 +1397,10 @@ def main():
             except Exception as e:  # noqa: BLE001
                 C.crash(e)
         sec_shutdown(node, ctx)
+        try:
+            sec_client_certificate(pacto, work)
+        except Exception as e:  # noqa: BLE001
+            C.crash(e)
     except Exception as e:  # noqa: BLE001
         C.crash(e)
     finally:

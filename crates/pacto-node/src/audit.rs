@@ -53,12 +53,13 @@ pub fn verify_kept(store: &dyn Store, remote: &Remote) -> Result<usize, AuditErr
     let key = pinned_key(store, &remote.partner)?
         .ok_or_else(|| AuditError::Invalid(format!("no receipt of {} has been kept yet", remote.partner)))?;
     let all = receipts(store, &remote.partner)?;
+    let account = crate::sync::account_at(store, remote)?.unwrap_or_default();
     let mut held: Option<String> = None;
     for r in &all {
         // A receipt proves consistency from the size this node said it held when it asked;
         // that is the previous receipt's, except for the first of a run.
         let prev = held.as_deref().filter(|_| r.consistency.is_some());
-        r.verify_kept(&key, &remote.username, prev)
+        r.verify_kept(&key, &account, prev)
             .map_err(|e| AuditError::Invalid(format!("entry {}: {e}", r.entry.seq)))?;
         held = Some(r.checkpoint.clone());
     }
@@ -83,20 +84,15 @@ pub fn audit_partner(
     store: &dyn Store,
     remote: &Remote,
     compare: &[String],
+    identity: Option<&crate::identity::NodeIdentity>,
     limits: ClientLimits,
 ) -> Result<AuditReport, AuditError> {
     let key = pinned_key(store, &remote.partner)?.ok_or_else(|| {
         AuditError::Invalid(format!("no receipt of {} has been kept yet: nothing to audit", remote.partner))
     })?;
     let all = receipts(store, &remote.partner)?;
-    let mut client = TaxiiClient::with_limits(
-        &remote.api_root,
-        &remote.username,
-        &remote.password,
-        remote.ca_file.as_deref().map(std::path::Path::new),
-        &remote.partner,
-        limits,
-    )?;
+    let access = crate::client::Access::of_remote(remote, identity);
+    let mut client = TaxiiClient::with_access(&remote.api_root, &access, &remote.partner, limits)?;
     let verifier = pacto_federation::ledger::log::log_verifier(&key);
     let mut sizes: Vec<u64> =
         compare.iter().map(|t| verifier.open(t).map(|c| c.checkpoint.size)).collect::<Result<_, _>>().map_err(|e| {

@@ -1,5 +1,8 @@
-//! A TAXII 2.1 client for partner sync, on ureq: HTTP/1.1 with keep-alive, Basic auth, and
-//! HTTPS through rustls (trusting a partner's own CA file, or the public web roots). It keeps
+//! A TAXII 2.1 client for partner sync, on ureq: HTTP/1.1 with keep-alive, and HTTPS through
+//! rustls. A partner's node is reached by mutual TLS: its certificate pinned by fingerprint,
+//! this node's certificate presented ([`Access::pin`], [`crate::identity`]); or, for
+//! compatibility, with Basic credentials, trusting a partner's own CA file or the public web
+//! roots. It keeps
 //! objects as raw JSON text — nothing received is reshaped — and reads the
 //! `X-TAXII-Date-Added-Last` header, which is the exact cursor sync resumes from.
 //!
@@ -15,13 +18,121 @@
 //! clock-skew margin; sync needs the received bytes and exact cursors, hence this client.)
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 use serde_json::value::RawValue;
 use ureq::tls::{PemItem, RootCerts, TlsConfig, TlsProvider};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, TcpConnector, Transport, TransportAdapter,
+};
+
+use crate::identity::NodeIdentity;
+
+/// How the client authenticates, and which server certificate it trusts.
+#[derive(Debug, Clone, Default)]
+pub struct Access {
+    /// The `Authorization` header sent with every request (`Basic …`, `Bearer …`), if any.
+    pub authorization: Option<String>,
+    /// A PEM file of CA certificates to trust (else the public web roots); ignored under a pin.
+    pub ca_file: Option<PathBuf>,
+    /// Trust exactly the server certificate with this SHA-256 fingerprint (hex), and nothing
+    /// else (an `https://` URL is then required).
+    pub pin: Option<String>,
+    /// The certificate to present when the server asks for one (mutual TLS).
+    pub identity: Option<NodeIdentity>,
+}
+
+impl Access {
+    /// HTTP Basic credentials.
+    pub fn basic(user: &str, password: &str) -> Access {
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        Access { authorization: Some(format!("Basic {encoded}")), ..Access::default() }
+    }
+
+    /// How this node reaches a partner it connected to (`Remote`, its password in clear): mutual
+    /// TLS when the connection pins a fingerprint (presenting `identity`), Basic when it holds
+    /// an account name.
+    pub fn of_remote(r: &pacto_store::Remote, identity: Option<&NodeIdentity>) -> Access {
+        let basic = (!r.username.is_empty()).then(|| Access::basic(&r.username, &r.password));
+        Access {
+            authorization: basic.and_then(|b| b.authorization),
+            ca_file: r.ca_file.as_ref().map(PathBuf::from),
+            pin: r.fingerprint.clone(),
+            identity: r.fingerprint.as_ref().and(identity.cloned()),
+        }
+    }
+}
+
+/// TLS for a pinned server (ureq's own rustls connector takes only CA roots): the handshake of
+/// [`crate::identity::pinned_client_config`] over the TCP connection ureq opened.
+#[derive(Debug)]
+struct PinnedTls(Arc<rustls::ClientConfig>);
+
+impl<In: Transport> Connector<In> for PinnedTls {
+    type Out = Either<In, PinnedTransport>;
+
+    fn connect(&self, details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
+        let Some(transport) = chained else { return Ok(None) };
+        if !details.needs_tls() || transport.is_tls() {
+            return Ok(Some(Either::A(transport)));
+        }
+        let host = details.uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+        let name = rustls::pki_types::ServerName::try_from(host.to_string())
+            .map_err(|_| ureq::Error::Tls("the partner's host is not a valid TLS server name"))?;
+        let mut conn = rustls::ClientConnection::new(self.0.clone(), name)?;
+        let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
+        sock.set_timeout(details.timeout);
+        conn.complete_io(&mut sock)?;
+        let buffers = LazyBuffers::new(details.config.input_buffer_size(), details.config.output_buffer_size());
+        Ok(Some(Either::B(PinnedTransport { buffers, stream: rustls::StreamOwned { conn, sock } })))
+    }
+}
+
+struct PinnedTransport {
+    buffers: LazyBuffers,
+    stream: rustls::StreamOwned<rustls::ClientConnection, TransportAdapter>,
+}
+
+impl std::fmt::Debug for PinnedTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PinnedTransport")
+    }
+}
+
+impl Transport for PinnedTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        use std::io::Write;
+        self.stream.get_mut().set_timeout(timeout);
+        let output = &self.buffers.output()[..amount];
+        self.stream.write_all(output)?;
+        Ok(())
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        use std::io::Read;
+        self.stream.get_mut().set_timeout(timeout);
+        let input = self.buffers.input_append_buf();
+        let amount = self.stream.read(input)?;
+        self.buffers.input_appended(amount);
+        Ok(amount > 0)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.stream.get_mut().get_mut().is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        true
+    }
+}
 
 /// How long to wait and how much to accept from a server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +222,7 @@ pub struct HttpClient {
     pub base_path: String,
     /// How errors name the server.
     label: String,
+    /// The `Authorization` header value.
     auth: Option<String>,
     limits: ClientLimits,
     /// Headers sent with every request (e.g. the size of a partner's log this node holds).
@@ -156,6 +268,20 @@ impl HttpClient {
         label: Option<&str>,
         limits: ClientLimits,
     ) -> Result<Self, ClientError> {
+        let access = Access {
+            ca_file: ca_file.map(Path::to_path_buf),
+            ..auth.map(|(u, p)| Access::basic(u, p)).unwrap_or_default()
+        };
+        Self::with_access(base_url, &access, label, limits)
+    }
+
+    /// A client for `base_url` that authenticates and trusts as `access` says.
+    pub fn with_access(
+        base_url: &str,
+        access: &Access,
+        label: Option<&str>,
+        limits: ClientLimits,
+    ) -> Result<Self, ClientError> {
         let uri: ureq::http::Uri =
             base_url.parse().map_err(|e| ClientError::Url(format!("{base_url:?} is not a URL: {e}")))?;
         match uri.scheme_str() {
@@ -171,9 +297,9 @@ impl HttpClient {
             base_path.push('/');
         }
         let base = format!("{}://{}{}", uri.scheme_str().unwrap_or("http"), authority, base_path);
-        let root_certs = match ca_file {
-            Some(path) => RootCerts::Specific(Arc::new(read_ca_file(path)?)),
-            None => RootCerts::WebPki,
+        let root_certs = match (&access.ca_file, &access.pin) {
+            (Some(path), None) => RootCerts::Specific(Arc::new(read_ca_file(path)?)),
+            _ => RootCerts::WebPki,
         };
         let tls = TlsConfig::builder().provider(TlsProvider::Rustls).root_certs(root_certs).build();
         let config = ureq::Agent::config_builder()
@@ -187,16 +313,26 @@ impl HttpClient {
             .timeout_per_write(Some(limits.read_timeout))
             .timeout_global(Some(limits.request_timeout))
             .build();
-        let auth = auth.map(|(u, p)| {
-            use base64::Engine;
-            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}")))
-        });
+        let agent = match &access.pin {
+            None => config.new_agent(),
+            Some(pin) => {
+                if uri.scheme_str() != Some("https") {
+                    return Err(ClientError::Url(format!(
+                        "{base_url:?}: a pinned certificate fingerprint needs an https:// URL"
+                    )));
+                }
+                let tls =
+                    crate::identity::pinned_client_config(pin, access.identity.as_ref()).map_err(ClientError::Tls)?;
+                let connector = TcpConnector::default().chain(PinnedTls(Arc::new(tls)));
+                ureq::Agent::with_parts(config, connector, ureq::unversioned::resolver::DefaultResolver::default())
+            }
+        };
         Ok(HttpClient {
-            agent: config.new_agent(),
+            agent,
             base,
             base_path,
             label: label.map_or_else(|| authority.to_string(), str::to_string),
-            auth,
+            auth: access.authorization.clone(),
             limits,
             extra: Vec::new(),
         })
@@ -366,7 +502,7 @@ impl HttpClient {
         match io.kind() {
             K::ConnectionRefused => ClientError::Connect { server, why: "connection refused".into() },
             // rustls reports a failed handshake (an untrusted certificate…) as invalid data.
-            K::InvalidData => ClientError::Handshake { server, why: io.to_string() },
+            K::InvalidData => ClientError::Handshake { server, why: tls_why(&io) },
             K::TimedOut | K::WouldBlock => {
                 ClientError::Timeout { server, what: "did not answer", after: self.limits.read_timeout, url }
             }
@@ -377,6 +513,16 @@ impl HttpClient {
             },
             _ => ClientError::Transport { server, url, why: io.to_string() },
         }
+    }
+}
+
+/// A failed handshake in words: a certificate refused for a reason of ours (a pin mismatch)
+/// says that reason itself.
+fn tls_why(io: &io::Error) -> String {
+    match io.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) {
+        Some(rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other))) => other.0.to_string(),
+        Some(e) => e.to_string(),
+        None => io.to_string(),
     }
 }
 
@@ -452,22 +598,15 @@ fn encode(s: &str) -> String {
 }
 
 impl TaxiiClient {
-    pub fn new(api_root: &str, user: &str, password: &str, ca_file: Option<&Path>) -> Result<Self, ClientError> {
-        Ok(TaxiiClient { http: HttpClient::new(api_root, Some((user, password)), ca_file)? })
-    }
-
-    /// As [`TaxiiClient::new`], with limits and the name errors give the server.
-    pub fn with_limits(
+    /// A client of the API root `api_root`, authenticating and trusting as `access` says, with
+    /// limits and the name errors give the server.
+    pub fn with_access(
         api_root: &str,
-        user: &str,
-        password: &str,
-        ca_file: Option<&Path>,
+        access: &Access,
         label: &str,
         limits: ClientLimits,
     ) -> Result<Self, ClientError> {
-        Ok(TaxiiClient {
-            http: HttpClient::with_limits(api_root, Some((user, password)), ca_file, Some(label), limits)?,
-        })
+        Ok(TaxiiClient { http: HttpClient::with_access(api_root, access, Some(label), limits)? })
     }
 
     /// GET a TAXII resource: a 2xx answer with a TAXII (or JSON) body, else an error that says
@@ -625,20 +764,14 @@ impl TaxiiClient {
 /// clients do when the URL is a discovery endpoint (the `default` API root, else the only one),
 /// and the collections the account may read there. Every failure says what is wrong: not a
 /// URL, unreachable, TLS, credentials refused, no TAXII 2.1 discovery or API root there.
-pub fn find_api_root(
-    url: &str,
-    user: &str,
-    password: &str,
-    ca_file: Option<&Path>,
-    label: &str,
-) -> Result<(String, Vec<RemoteCollection>), ClientError> {
+pub fn find_api_root(url: &str, access: &Access, label: &str) -> Result<(String, Vec<RemoteCollection>), ClientError> {
     if !url.contains("://") {
         return Err(ClientError::Url(format!(
             "{url:?} is not a URL: give it with its scheme, e.g. https://taxii.partner.example/taxii2/"
         )));
     }
     let limits = ClientLimits { retries: 0, ..ClientLimits::default() };
-    let at = |u: &str| TaxiiClient::with_limits(u, user, password, ca_file, label, limits.clone());
+    let at = |u: &str| TaxiiClient::with_access(u, access, label, limits.clone());
     let mut first = at(url)?;
     let here = first.http.base.clone();
     let v = first.resource()?;
@@ -675,5 +808,43 @@ fn not_a_root(label: &str, url: &str) -> ClientError {
         server: label.to_string(),
         url: url.to_string(),
         why: "a JSON resource that is neither a TAXII 2.1 discovery nor an API root".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remote(user: &str, fingerprint: Option<&str>) -> pacto_store::Remote {
+        pacto_store::Remote {
+            partner: "mx".into(),
+            api_root: "https://mx.example/api/".into(),
+            username: user.into(),
+            password: if user.is_empty() { String::new() } else { "pw".into() },
+            ca_file: None,
+            fingerprint: fingerprint.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_connection_says_how_it_authenticates() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["node".into()]).unwrap().self_signed(&key).unwrap();
+        let id = NodeIdentity::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes()).unwrap();
+        assert_eq!(id.fingerprint(), crate::identity::fingerprint(cert.der()));
+        let pin = "ab".repeat(32);
+        // Mutual TLS: a pin, the node's certificate, no Authorization header.
+        let a = Access::of_remote(&remote("", Some(&pin)), Some(&id));
+        assert_eq!(
+            (a.authorization.as_deref(), a.pin.as_deref(), a.identity.is_some()),
+            (None, Some(pin.as_str()), true)
+        );
+        // Basic without a pin: the certificate is never presented to an unpinned server.
+        let b = Access::of_remote(&remote("us", None), Some(&id));
+        assert_eq!(b.authorization.as_deref(), Some("Basic dXM6cHc="));
+        assert!(b.pin.is_none() && b.identity.is_none());
+        // A pin over plain HTTP is refused before anything is sent.
+        let e = HttpClient::with_access("http://mx.example/api/", &a, None, ClientLimits::default()).err().unwrap();
+        assert!(e.to_string().contains("needs an https:// URL"), "{e}");
     }
 }

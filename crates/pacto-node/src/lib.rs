@@ -13,10 +13,13 @@
 //!   partner's grants into `inbound.PARTNER`.
 //! - [`audit`]: the receipts kept of partners' disclosures, checked, and audited against the
 //!   partner's current log.
-//! - [`accounts`]: password hashes and generated passwords.
+//! - [`accounts`]: password hashes and generated passwords; [`tokens`]: API tokens (hashes,
+//!   expiry, revocation).
 //! - [`psi`]: private matching, the holder's side (key files, checking and answering a query
 //!   within a grant) and the querier's (`pacto match`).
 //! - [`detect`]: what detection setup makes besides the setup.
+//! - [`identity`]: node certificates between nodes (fingerprints, pinning, mutual TLS);
+//!   [`secrets`]: what the node must keep but never in clear in its database.
 //! - [`Node`]: the state requests act within (agreements in force, partners' views, drop
 //!   boxes, keys).
 //!
@@ -29,12 +32,15 @@ pub mod accounts;
 pub mod audit;
 pub mod client;
 pub mod detect;
+pub mod identity;
 pub mod ingest;
 pub mod ledger;
 pub mod partner;
 pub mod psi;
+pub mod secrets;
 mod state;
 pub mod sync;
+pub mod tokens;
 
 pub use accounts::{hash_password, random_password, verify_password};
 pub use ingest::{

@@ -374,6 +374,7 @@ pub type MatchOutcome = Outcome;
 /// set blinded under its secret, then the count of what we send).
 pub fn query(
     remote: &Remote,
+    identity: Option<&crate::identity::NodeIdentity>,
     set: &str,
     items: &[Vec<u8>],
     rule: Normalizer,
@@ -386,13 +387,8 @@ pub fn query(
         request_timeout: std::time::Duration::from_secs(300),
         ..Default::default()
     };
-    let mut client = HttpClient::with_limits(
-        &remote.api_root,
-        Some((&remote.username, &remote.password)),
-        remote.ca_file.as_deref().map(Path::new),
-        Some(partner),
-        limits,
-    )?;
+    let access = crate::client::Access::of_remote(remote, identity);
+    let mut client = HttpClient::with_access(&remote.api_root, &access, Some(partner), limits)?;
     let refused = |status: u16, body: &[u8]| {
         let why: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
         MatchError::Refused {

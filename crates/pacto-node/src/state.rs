@@ -90,6 +90,12 @@ impl Node {
         Caller { user, agreement, dropboxes }
     }
 
+    /// A caller that is never a partner, whatever its name (an API token acting as an account).
+    pub fn local_caller(&self, user: User) -> Caller {
+        let dropboxes = self.dropboxes.read().map(|d| d.clone()).unwrap_or_default();
+        Caller { user, agreement: None, dropboxes }
+    }
+
     /// The view `share` reads `c` through, when it is made already.
     pub fn known_view(&self, c: &Collection, share: &Share) -> Option<ViewId> {
         self.views.read().ok().and_then(|m| m.get(&(c.id.clone(), share.filter().key())).copied())

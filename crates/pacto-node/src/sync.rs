@@ -4,7 +4,6 @@
 //! Received objects never touch local collections; an analyst adopts them explicitly.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use pacto_stix::validate::{Location, Session, SpecVersion};
 use pacto_store::{AddOutcome, Incoming, Provenance, Remote, prelude::*};
@@ -52,6 +51,8 @@ pub struct SyncOptions {
     pub require_receipts: bool,
     /// This node's key, to cosign (as a witness) the partner's checkpoints it checked.
     pub witness: Option<pacto_federation::ledger::SigningKey>,
+    /// This node's certificate, presented to partners reached by mutual TLS.
+    pub identity: Option<crate::identity::NodeIdentity>,
 }
 
 impl Default for SyncOptions {
@@ -62,6 +63,7 @@ impl Default for SyncOptions {
             limits: ClientLimits::default(),
             require_receipts: true,
             witness: None,
+            identity: None,
         }
     }
 }
@@ -76,11 +78,27 @@ pub fn ledger_key_setting(partner: &str) -> String {
     format!("partner.{partner}.ledger_key")
 }
 
+/// The setting that holds the account this node has at a partner, as the partner's receipts
+/// name it (pinned by the first receipt when the connection names none: mutual TLS).
+pub fn account_setting(partner: &str) -> String {
+    format!("partner.{partner}.account")
+}
+
+/// The name a partner's receipts must give this node: the account it connects with, else the
+/// one its first receipt named (None: not known yet).
+pub fn account_at(store: &dyn Store, remote: &Remote) -> Result<Option<String>, pacto_store::StoreError> {
+    if !remote.username.is_empty() {
+        return Ok(Some(remote.username.clone()));
+    }
+    store.setting(&account_setting(&remote.partner))
+}
+
 /// What sync holds of a partner's log: the key pinned for it and the newest checkpoint of it
 /// this node holds (from the last receipt kept).
 struct PartnerLog {
     partner: String,
-    username: String,
+    /// The name the partner's log gives this node (None: pinned by the first receipt).
+    username: Option<String>,
     required: bool,
     key: Option<pacto_federation::ledger::VerifyingKey>,
     held: Option<(u64, String)>,
@@ -118,7 +136,7 @@ impl PartnerLog {
         let started = held.as_ref().map(|h| h.0);
         Ok(PartnerLog {
             partner: remote.partner.clone(),
-            username: remote.username.clone(),
+            username: account_at(store, remote)?,
             required,
             key,
             held,
@@ -148,14 +166,22 @@ impl PartnerLog {
             None => pacto_federation::ledger::public_key_from_hex(&r.public_key)
                 .ok_or_else(|| "the receipt names a public key that is not one".to_string())?,
         };
+        let account = self.username.clone().unwrap_or_else(|| r.entry.partner.clone());
         let x = Expect {
             key: &key,
-            partner: &self.username,
+            partner: &account,
             body: &answer.body,
             held: self.held.as_ref().map(|h| h.1.as_str()),
         };
         let v = r.verify(&x).map_err(|e| e.to_string())?;
         let json = serde_json::to_string(&v.receipt).unwrap_or_default();
+        if self.username.is_none() {
+            let setting = (account_setting(&self.partner), account.clone());
+            store
+                .add_with_settings(None, &[], &[setting], &[(account_setting(&self.partner), None)])
+                .map_err(|e| format!("the account named by the partner's receipts was not pinned: {e}"))?;
+            self.username = Some(account);
+        }
         if self.key.is_none() {
             let setting = (ledger_key_setting(&self.partner), r.public_key.clone());
             store
@@ -188,20 +214,18 @@ pub struct SyncReport {
     pub cosigned: Option<u64>,
 }
 
-/// Pull everything new from one partner, with default options and `page_size`.
-pub fn sync_partner(store: &mut dyn Store, remote: &Remote, page_size: usize) -> Result<SyncReport, SyncError> {
-    sync_partner_as(store, remote, page_size, None)
-}
-
-/// As [`sync_partner`], cosigning (as a witness, with `witness`: the node's key) the partner's
-/// newest checkpoint this run checked, and handing the cosignature back.
-pub fn sync_partner_as(
+/// Pull everything new from one partner (`remote` with its password in clear), with default
+/// options, `page_size`, this node's certificate for mutual TLS, and its key to cosign (as a
+/// witness) the partner's newest checkpoint this run checked, handing the cosignature back.
+pub fn sync_partner(
     store: &mut dyn Store,
     remote: &Remote,
     page_size: usize,
+    identity: Option<&crate::identity::NodeIdentity>,
     witness: Option<&pacto_federation::ledger::SigningKey>,
 ) -> Result<SyncReport, SyncError> {
-    let opts = SyncOptions { page_size, witness: witness.cloned(), ..SyncOptions::default() };
+    let opts =
+        SyncOptions { page_size, identity: identity.cloned(), witness: witness.cloned(), ..SyncOptions::default() };
     let result = sync_partner_with(store, remote, &opts);
     // What `pacto partner list` and `show` tell: when the last sync ran, how it ended.
     if let Err(e) = record_outcome(store, &remote.partner, &result) {
@@ -348,15 +372,9 @@ fn check_page(
 pub fn sync_partner_with(store: &mut dyn Store, remote: &Remote, opts: &SyncOptions) -> Result<SyncReport, SyncError> {
     let client_err = |source| SyncError::Client { partner: remote.partner.clone(), source };
     let page_size = opts.page_size.max(1);
-    let mut client = TaxiiClient::with_limits(
-        &remote.api_root,
-        &remote.username,
-        &remote.password,
-        remote.ca_file.as_deref().map(Path::new),
-        &remote.partner,
-        opts.limits.clone(),
-    )
-    .map_err(client_err)?;
+    let access = crate::client::Access::of_remote(remote, opts.identity.as_ref());
+    let mut client = TaxiiClient::with_access(&remote.api_root, &access, &remote.partner, opts.limits.clone())
+        .map_err(client_err)?;
     let name = inbound_collection(&remote.partner);
     let inbound = match store.collection(&name)? {
         Some(c) => c,

@@ -297,6 +297,7 @@ fn sync_requiring(
         username: "us".into(),
         password: "pw".into(),
         ca_file: None,
+        fingerprint: None,
     };
     let opts = SyncOptions { page_size: PAGE, limits, require_receipts, ..SyncOptions::default() };
     sync_partner_with(&mut r.store, &remote, &opts)

@@ -65,6 +65,31 @@ pub trait AccountStore {
     fn users(&self) -> Result<Vec<User>>;
 }
 
+/// Credentials other than passwords: API tokens (their hashes) and the certificate fingerprints
+/// partners' nodes authenticate with (mutual TLS).
+pub trait CredentialStore {
+    /// Add a token; [`StoreError::Conflict`](crate::StoreError::Conflict) when one of that name
+    /// exists (revoked or not: names are never reused, so a log line names one token).
+    fn add_token(&mut self, token: &ApiToken) -> Result<()>;
+    /// The token whose hash this is (revoked and expired ones too: the caller decides).
+    fn token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>>;
+    /// Every token, by name.
+    fn tokens(&self) -> Result<Vec<ApiToken>>;
+    /// Mark a token revoked at `at_us`; false when there is no such token, or it was revoked already.
+    fn revoke_token(&mut self, name: &str, at_us: i64) -> Result<bool>;
+    /// Record that a token was used at `at_us`.
+    fn touch_token(&mut self, name: &str, at_us: i64) -> Result<()>;
+    /// Bind a partner to the fingerprint of its node's certificate (replacing its earlier one).
+    /// [`StoreError::Conflict`](crate::StoreError::Conflict) when another partner holds it.
+    fn put_partner_cert(&mut self, partner: &str, fingerprint: &str) -> Result<()>;
+    /// The partner whose certificate has this fingerprint.
+    fn partner_by_cert(&self, fingerprint: &str) -> Result<Option<String>>;
+    /// The fingerprint a partner is bound to.
+    fn partner_cert(&self, partner: &str) -> Result<Option<String>>;
+    /// Unbind a partner's certificate; false when it had none.
+    fn remove_partner_cert(&mut self, partner: &str) -> Result<bool>;
+}
+
 /// Partners this node reads from: how to reach them, where sync stands, and where received objects came from.
 pub trait PartnerStore {
     /// Partners' TAXII servers, for sync.
@@ -186,11 +211,19 @@ pub type LedgerBuild<'a> = dyn FnMut(Vec<(u64, String)>, Option<(u64, String)>) 
 
 /// Every capability: what a node's process holds one connection of.
 pub trait Store:
-    ObjectStore + AccountStore + PartnerStore + PsiStore + LedgerStore + SettingStore + CoordinationStore
+    ObjectStore + AccountStore + CredentialStore + PartnerStore + PsiStore + LedgerStore + SettingStore + CoordinationStore
 {
 }
 
 impl<T> Store for T where
-    T: ObjectStore + AccountStore + PartnerStore + PsiStore + LedgerStore + SettingStore + CoordinationStore + ?Sized
+    T: ObjectStore
+        + AccountStore
+        + CredentialStore
+        + PartnerStore
+        + PsiStore
+        + LedgerStore
+        + SettingStore
+        + CoordinationStore
+        + ?Sized
 {
 }

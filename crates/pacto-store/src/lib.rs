@@ -1,7 +1,8 @@
 //! `pacto-store`: where a pacto node keeps its STIX objects.
 //!
-//! What is stored is split by capability ([`ObjectStore`], [`AccountStore`], [`PartnerStore`],
-//! [`PsiStore`], [`LedgerStore`], [`SettingStore`]; [`Store`] is all of them). Backends:
+//! What is stored is split by capability ([`ObjectStore`], [`AccountStore`],
+//! [`CredentialStore`], [`PartnerStore`], [`PsiStore`], [`LedgerStore`], [`SettingStore`];
+//! [`Store`] is all of them). Backends:
 //! [`SqliteStore`], embedded, what every node starts with; and [`PostgresStore`], for nodes
 //! that outgrow one machine. [`Database`] opens either from a URL; callers see the traits
 //! and [`StoreError`] only, never a driver's types.
@@ -22,8 +23,8 @@ mod sqlite;
 pub mod testing;
 
 pub use capability::{
-    AccountStore, CoordinationStore, LedgerAppend, LedgerBuild, LedgerStore, ObjectStore, PartnerStore, PsiStore,
-    SettingStore, Store,
+    AccountStore, CoordinationStore, CredentialStore, LedgerAppend, LedgerBuild, LedgerStore, ObjectStore,
+    PartnerStore, PsiStore, SettingStore, Store,
 };
 pub use database::{Connection, Database};
 pub use error::{Result, StoreError};
@@ -33,7 +34,8 @@ pub use sqlite::SqliteStore;
 /// The storage traits, for callers that hold a concrete backend.
 pub mod prelude {
     pub use crate::capability::{
-        AccountStore, CoordinationStore, LedgerStore, ObjectStore, PartnerStore, PsiStore, SettingStore, Store,
+        AccountStore, CoordinationStore, CredentialStore, LedgerStore, ObjectStore, PartnerStore, PsiStore,
+        SettingStore, Store,
     };
 }
 
@@ -236,11 +238,38 @@ pub struct Remote {
     pub partner: String,
     /// The partner's API root URL, e.g. `https://taxii.partner.example/api/`.
     pub api_root: String,
+    /// The account this node uses at the partner with HTTP Basic (empty under mutual TLS).
     pub username: String,
-    /// The password this node uses at the partner (stored so that sync can run unattended).
+    /// The password this node uses at the partner with HTTP Basic (empty under mutual TLS). The
+    /// store keeps what it is given: `pacto_node::secrets` seals it before it is put here, so the
+    /// database never holds it in clear.
     pub password: String,
     /// A PEM file of CA certificates to trust for this partner (else the public web roots).
     pub ca_file: Option<String>,
+    /// The SHA-256 fingerprint (hex) of the certificate the partner's server must present:
+    /// when set, the connection is mutual TLS pinned to it (no CA, no password).
+    #[serde(default)]
+    pub fingerprint: Option<String>,
+}
+
+/// An API token: a secret a person or a tool presents as `Authorization: Bearer …` (or
+/// `Token …`), with rights per collection like a user's. Only its hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ApiToken {
+    /// The token's name (unique; `pacto token revoke NAME`).
+    pub name: String,
+    /// The SHA-256 of the token (hex): what a presented token is looked up by.
+    pub hash: String,
+    pub can_read: Vec<String>,
+    pub can_write: Vec<String>,
+    /// Microseconds since the epoch.
+    pub created_us: i64,
+    /// After this instant the token is refused.
+    pub expires_us: Option<i64>,
+    /// The last time it was accepted (recorded at most about once a minute).
+    pub last_used_us: Option<i64>,
+    /// When it was revoked; a revoked token is refused.
+    pub revoked_us: Option<i64>,
 }
 
 /// Where a received object came from.

@@ -276,6 +276,48 @@ on_every_backend!(accounts_are_kept_replaced_and_removed, |db: &TestDatabase| {
     assert_eq!(s.user("bob").unwrap(), None);
 });
 
+on_every_backend!(tokens_are_found_by_hash_revoked_and_touched, |db: &TestDatabase| {
+    let mut s = db.open();
+    let t = pacto_store::ApiToken {
+        name: "opencti".into(),
+        hash: "11".repeat(32),
+        can_read: vec!["default".into()],
+        can_write: vec![],
+        created_us: 1,
+        expires_us: Some(1_000),
+        last_used_us: None,
+        revoked_us: None,
+    };
+    s.add_token(&t).unwrap();
+    assert_eq!(s.token_by_hash(&t.hash).unwrap(), Some(t.clone()));
+    assert_eq!(s.token_by_hash(&"22".repeat(32)).unwrap(), None);
+    // A name is never reused, even with another secret.
+    let again = pacto_store::ApiToken { hash: "33".repeat(32), ..t.clone() };
+    assert!(matches!(s.add_token(&again), Err(StoreError::Conflict(_))));
+    s.touch_token("opencti", 500).unwrap();
+    assert!(s.revoke_token("opencti", 600).unwrap());
+    assert!(!s.revoke_token("opencti", 700).unwrap(), "revoked once");
+    assert!(!s.revoke_token("nobody", 700).unwrap());
+    let stored = s.token_by_hash(&t.hash).unwrap().unwrap();
+    assert_eq!((stored.last_used_us, stored.revoked_us), (Some(500), Some(600)));
+    assert_eq!(s.tokens().unwrap(), vec![stored]);
+});
+
+on_every_backend!(a_certificate_names_one_partner, |db: &TestDatabase| {
+    let mut s = db.open();
+    let (a, b) = ("aa".repeat(32), "bb".repeat(32));
+    s.put_partner_cert("mx", &a).unwrap();
+    assert_eq!(s.partner_by_cert(&a).unwrap().as_deref(), Some("mx"));
+    assert!(matches!(s.put_partner_cert("us", &a), Err(StoreError::Conflict(_))), "one certificate, one partner");
+    // A new certificate replaces the old one.
+    s.put_partner_cert("mx", &b).unwrap();
+    assert_eq!(s.partner_by_cert(&a).unwrap(), None);
+    assert_eq!(s.partner_cert("mx").unwrap(), Some(b.clone()));
+    assert!(s.remove_partner_cert("mx").unwrap());
+    assert!(!s.remove_partner_cert("mx").unwrap());
+    assert_eq!(s.partner_by_cert(&b).unwrap(), None);
+});
+
 on_every_backend!(a_synced_page_lands_with_its_provenance_and_cursor, |db: &TestDatabase| {
     let mut s = db.open();
     let remote = pacto_store::Remote {
@@ -284,6 +326,7 @@ on_every_backend!(a_synced_page_lands_with_its_provenance_and_cursor, |db: &Test
         username: "us".into(),
         password: "pw".into(),
         ca_file: None,
+        fingerprint: Some("ab".repeat(32)),
     };
     s.put_remote(&remote).unwrap();
     assert_eq!(s.remotes().unwrap(), vec![remote.clone()]);

@@ -1,4 +1,8 @@
-//! HTTP Basic authentication against the store's users, whose passwords are argon2id hashes.
+//! Authentication: HTTP Basic against the store's users, whose passwords are argon2id hashes;
+//! API tokens (`Authorization: Bearer …` or `Token …`, [`token_login`], checked by
+//! `pacto_node::tokens`); and partners' node certificates under mutual TLS ([`cert_login`]: the
+//! accept loop puts the verified certificate's fingerprint on the request, see
+//! [`crate::server::ClientCertificate`]).
 //!
 //! argon2 is slow on purpose (tens of milliseconds); a login that verified once is remembered
 //! as a keyed SHA-256 of (name, password, stored hash), so later requests cost a hash, and a
@@ -53,6 +57,74 @@ impl Credentials {
     }
 }
 
+/// The API token in an `Authorization: Bearer …` or `Authorization: Token …` header.
+pub fn api_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token")).then(|| token.trim())
+}
+
+/// How often, at most, a token's last use is written to the database.
+const TOUCH_EVERY_US: i64 = 60_000_000;
+
+/// Authenticate an API token: the account it acts as, or 401 — the same 401 for an unknown,
+/// a revoked and an expired token (the node's log says which).
+pub async fn token_login(state: &Arc<crate::AppState>, token: &str) -> Result<User, TaxiiError> {
+    let token = token.to_string();
+    let now = pacto_stix::Timestamp::now().as_micros();
+    let found = state.stores.read(move |s| Ok(pacto_node::tokens::authenticate(s, &token, now)?)).await?;
+    let t = match found {
+        Ok(t) => t,
+        Err(why) => {
+            // The caller hears only 401; the operator hears why (a revoked or expired token in
+            // use is a tool to reconfigure, or a leaked token being tried).
+            match why {
+                pacto_node::tokens::Refusal::Unknown => tracing::info!(peer = %peer(), "unknown API token refused"),
+                why => tracing::warn!(peer = %peer(), reason = %why, "API token refused"),
+            }
+            return Err(TaxiiError::unauthorized());
+        }
+    };
+    let due = state.logins.touched.lock().is_ok_and(|mut m| {
+        let last = m.entry(t.name.clone()).or_insert(i64::MIN);
+        let due = now.saturating_sub(*last) >= TOUCH_EVERY_US;
+        if due {
+            *last = now;
+        }
+        due
+    });
+    if due {
+        let name = t.name.clone();
+        if let Err(e) = state.stores.write(move |s| Ok(s.touch_token(&name, now)?)).await {
+            tracing::warn!(token = t.name, error = %e, "the token's last use was not recorded");
+        }
+    }
+    Ok(pacto_node::tokens::as_user(&t))
+}
+
+/// Authenticate a partner's node by its verified certificate: the partner bound to its
+/// fingerprint (`pacto partner add NAME --cert FINGERPRINT`), or 401 saying that the
+/// certificate is bound to no partner.
+pub async fn cert_login(state: &Arc<crate::AppState>, fingerprint: &str) -> Result<User, TaxiiError> {
+    let fp = fingerprint.to_string();
+    let user = state
+        .stores
+        .read(move |s| {
+            Ok(match s.partner_by_cert(&fp)? {
+                Some(partner) => s.user(&partner)?,
+                None => None,
+            })
+        })
+        .await?;
+    user.ok_or_else(|| {
+        tracing::info!(peer = %peer(), fingerprint, "client certificate bound to no partner");
+        TaxiiError {
+            description: format!("this client certificate (SHA-256 {fingerprint}) is bound to no partner of this node"),
+            ..TaxiiError::unauthorized()
+        }
+    })
+}
+
 /// Logins verified recently, the failed-login throttle, and the pool password checks run in.
 pub struct LoginCache {
     key: [u8; 32],
@@ -64,6 +136,8 @@ pub struct LoginCache {
     waiting: AtomicUsize,
     /// Password checks waiting or running, by address.
     checking: Arc<Mutex<HashMap<IpAddr, Arc<tokio::sync::Semaphore>>>>,
+    /// When each API token's use was last written to the database.
+    touched: Mutex<HashMap<String, i64>>,
 }
 
 impl Default for LoginCache {
@@ -79,6 +153,7 @@ impl Default for LoginCache {
             )),
             waiting: AtomicUsize::new(0),
             checking: Arc::default(),
+            touched: Mutex::default(),
         }
     }
 }
@@ -203,9 +278,11 @@ pub async fn login(state: &Arc<crate::AppState>, creds: Credentials, peer: IpAdd
     // The check runs to its end, and its outcome is recorded, even if the client goes away; its
     // permit and its address's place are held until argon2 is done.
     let st = state.clone();
-    let known = user.is_some();
-    // Unknown accounts cost the same as known ones, so a probe cannot tell them apart.
-    let phc = user.as_ref().map_or(DUMMY_HASH.to_string(), |u| u.password_hash.clone());
+    // Unknown accounts, and accounts without a password (partners authenticated by their
+    // certificate), cost the same as known ones, so a probe cannot tell them apart.
+    let phc = user.as_ref().map(|u| u.password_hash.clone()).filter(|h| h.starts_with('$'));
+    let known = phc.is_some();
+    let phc = phc.unwrap_or_else(|| DUMMY_HASH.to_string());
     let ok = tokio::task::spawn_blocking(move || {
         let _held = (permit, place);
         st.metrics.password_checked();
@@ -261,15 +338,24 @@ impl Drop for Waiting<'_> {
 
 tokio::task_local! {
     static PEER: IpAddr;
+    static CLIENT_CERT: Option<String>;
 }
 
 /// Middleware: the request's peer address (from `ConnectInfo`, see [`crate::server`]) is what
-/// [`peer`] answers while the request is handled.
+/// [`peer`] answers while the request is handled, and the fingerprint of its verified client
+/// certificate what [`client_certificate`] answers.
 pub async fn peer_scope(req: Request, next: Next) -> Response {
+    let cert = req.extensions().get::<crate::server::ClientCertificate>().map(|c| c.fingerprint.clone());
     match req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) {
-        Some(ip) => PEER.scope(ip, next.run(req)).await,
-        None => next.run(req).await,
+        Some(ip) => PEER.scope(ip, CLIENT_CERT.scope(cert, next.run(req))).await,
+        None => CLIENT_CERT.scope(cert, next.run(req)).await,
     }
+}
+
+/// The SHA-256 fingerprint (hex) of the client certificate the request's connection presented
+/// and proved it holds the key of, if any.
+pub fn client_certificate() -> Option<String> {
+    CLIENT_CERT.try_with(Clone::clone).ok().flatten()
 }
 
 /// The address of the request being handled (0.0.0.0 when the router is served without
@@ -483,6 +569,22 @@ mod tests {
         assert!(token_eq("a-long-metrics-token", "a-long-metrics-token"));
         assert!(!token_eq("a-long-metrics-token", "a-long-metrics-toke"));
         assert!(!token_eq("a-long-metrics-token", ""));
+    }
+
+    #[test]
+    fn token_headers() {
+        let mut h = HeaderMap::new();
+        assert_eq!(api_token(&h), None);
+        for (value, want) in [
+            ("Bearer pacto_abc", Some("pacto_abc")),
+            ("Token pacto_abc", Some("pacto_abc")),
+            ("bearer   pacto_abc ", Some("pacto_abc")),
+            ("Basic bXg6cGE6c3M=", None),
+            ("pacto_abc", None),
+        ] {
+            h.insert(axum::http::header::AUTHORIZATION, value.parse().unwrap());
+            assert_eq!(api_token(&h), want, "{value}");
+        }
     }
 
     #[test]

@@ -31,7 +31,12 @@ impl TaxiiError {
         Self::new(StatusCode::FORBIDDEN, "Forbidden", description)
     }
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", "this server needs HTTP Basic credentials")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "no credentials, or credentials this server does not accept: send HTTP Basic credentials, an API token \
+             (Authorization: Bearer … or Token …), or a partner node's client certificate",
+        )
     }
     /// 429: try again in `retry_after` seconds.
     pub fn too_many(description: impl Into<String>, retry_after: u64) -> Self {
@@ -80,6 +85,7 @@ impl IntoResponse for TaxiiError {
         if self.status == StatusCode::UNAUTHORIZED {
             headers
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"pacto\", charset=\"UTF-8\""));
+            headers.append(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"pacto\""));
         }
         if let Some(secs) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));

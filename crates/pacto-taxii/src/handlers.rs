@@ -13,7 +13,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use pacto_stix::Timestamp;
-use pacto_store::{Collection, Page, User, Versions};
+use pacto_store::{Collection, Page, Versions};
 use serde_json::{Value, json};
 
 use crate::auth::Credentials;
@@ -93,7 +93,8 @@ async fn healthz(State(state): St) -> Response {
 const PIPELINED_BODY: usize = 256 * 1024;
 
 /// Node-wide facts (objects stored in every collection, every account's activity): for an
-/// administrator (a local account that reads and writes `*`) or the metrics token.
+/// administrator (a local account, or an API token, that reads and writes `*`) or the metrics
+/// token.
 async fn metrics(State(state): St, headers: HeaderMap) -> AppResult {
     let bearer = headers
         .get(header::AUTHORIZATION)
@@ -101,11 +102,9 @@ async fn metrics(State(state): St, headers: HeaderMap) -> AppResult {
         .and_then(|v| v.trim().split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim());
-    if let Some(token) = bearer {
-        match &state.config.metrics_token {
-            Some(expected) if crate::auth::token_eq(expected, token) => {}
-            _ => return Err(TaxiiError::unauthorized()),
-        }
+    let metrics_token = bearer.zip(state.config.metrics_token.as_deref());
+    if metrics_token.is_some_and(|(given, expected)| crate::auth::token_eq(expected, given)) {
+        // The metrics token.
     } else {
         let who = caller(&state, &headers).await?;
         let all = |rights: &[String]| rights.iter().any(|c| c == "*");
@@ -140,15 +139,21 @@ fn taxii_response(status: StatusCode, body: String) -> Response {
     resp
 }
 
-/// The caller, authenticated (a local account or a partner); 401 otherwise.
+/// The caller, authenticated (a local account, an API token, or a partner by its password or
+/// its node's certificate); 401 otherwise. Credentials in the request win over a client
+/// certificate, so a person behind a TLS-inspecting proxy's certificate still logs in.
 pub(crate) async fn caller(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Caller, TaxiiError> {
-    let user = account(state, headers).await?;
+    if let Some(token) = crate::auth::api_token(headers) {
+        let user = crate::auth::token_login(state, token).await?;
+        // A token is never a partner, whatever its name.
+        return Ok(state.node.local_caller(user));
+    }
+    let user = match (Credentials::from_headers(headers), crate::auth::client_certificate()) {
+        (Some(creds), _) => crate::auth::login(state, creds, crate::auth::peer()).await?,
+        (None, Some(fingerprint)) => crate::auth::cert_login(state, &fingerprint).await?,
+        (None, None) => return Err(TaxiiError::unauthorized()),
+    };
     Ok(state.node.caller(user))
-}
-
-async fn account(state: &Arc<AppState>, headers: &HeaderMap) -> Result<User, TaxiiError> {
-    let creds = Credentials::from_headers(headers).ok_or_else(TaxiiError::unauthorized)?;
-    crate::auth::login(state, creds, crate::auth::peer()).await
 }
 
 pub(crate) fn root<'a>(state: &'a AppState, name: &str) -> Result<&'a ApiRoot, TaxiiError> {
@@ -160,7 +165,8 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
         return u.trim_end_matches('/').to_string();
     }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    let served = if state.config.https { "https" } else { "http" };
+    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or(served);
     format!("{scheme}://{host}")
 }
 

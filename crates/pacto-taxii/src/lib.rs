@@ -229,6 +229,8 @@ pub struct ServerConfig {
     /// Where this process keeps the last ledger head it signed, outside the database
     /// (`<data dir>/ledger-checkpoint`): a database rolled back behind it is refused.
     pub ledger_head_file: Option<std::path::PathBuf>,
+    /// Served over TLS: without `public_url`, discovery names API roots `https://…`.
+    pub https: bool,
 }
 
 impl Default for ServerConfig {
@@ -251,6 +253,7 @@ impl Default for ServerConfig {
             limits: server::Limits::default(),
             statuses_in_store: false,
             ledger_head_file: None,
+            https: false,
         }
     }
 }

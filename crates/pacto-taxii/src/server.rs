@@ -8,7 +8,9 @@
 //!   handshake, so one address cannot take every file descriptor;
 //! - a handshake (TLS) runs inside the connection's slot and must finish within
 //!   `handshake_timeout`;
-//! - each request carries its peer as `ConnectInfo<SocketAddr>` (the login throttle keys on it);
+//! - each request carries its peer as `ConnectInfo<SocketAddr>` (the login throttle keys on it),
+//!   and, when the handshake verified a client certificate, its fingerprint
+//!   ([`ClientCertificate`]: how a partner's node authenticates under mutual TLS);
 //! - on shutdown, no new connections; open ones finish the request in hand and close, for at
 //!   most `shutdown_grace`.
 
@@ -60,6 +62,13 @@ impl Default for Limits {
     }
 }
 
+/// The client certificate a connection's TLS handshake verified (the client proved it holds
+/// its key): its SHA-256 fingerprint, hex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCertificate {
+    pub fingerprint: String,
+}
+
 /// Serve plain HTTP on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
@@ -67,12 +76,12 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
-    serve_with(listener, router, limits, shutdown, |tcp| async move { Ok(tcp) }).await
+    serve_with(listener, router, limits, shutdown, |tcp| async move { Ok((tcp, None)) }).await
 }
 
 /// As [`serve`], with `handshake` turning each accepted TCP stream into the stream HTTP runs
-/// over (TLS); it runs in the connection's task, under the connection caps and
-/// `handshake_timeout`.
+/// over (TLS), with the client certificate it verified if any; it runs in the connection's
+/// task, under the connection caps and `handshake_timeout`.
 pub async fn serve_with<H, F, Io>(
     listener: TcpListener,
     router: Router,
@@ -82,7 +91,7 @@ pub async fn serve_with<H, F, Io>(
 ) -> io::Result<()>
 where
     H: Fn(TcpStream) -> F + Clone + Send + Sync + 'static,
-    F: Future<Output = io::Result<Io>> + Send + 'static,
+    F: Future<Output = io::Result<(Io, Option<ClientCertificate>)>> + Send + 'static,
     Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let max = limits.max_connections.clamp(1, u32::MAX as usize);
@@ -138,11 +147,11 @@ async fn connection<H, F, Io>(
     mut stop: watch::Receiver<bool>,
 ) where
     H: Fn(TcpStream) -> F,
-    F: Future<Output = io::Result<Io>>,
+    F: Future<Output = io::Result<(Io, Option<ClientCertificate>)>>,
     Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let io = match tokio::time::timeout(limits.handshake_timeout, handshake(tcp)).await {
-        Ok(Ok(io)) => io,
+    let (io, certificate) = match tokio::time::timeout(limits.handshake_timeout, handshake(tcp)).await {
+        Ok(Ok(done)) => done,
         Ok(Err(e)) => return tracing::debug!(%peer, error = %e, "handshake failed"),
         Err(_) => return tracing::debug!(%peer, "handshake timed out"),
     };
@@ -151,6 +160,9 @@ async fn connection<H, F, Io>(
     let in_flight = activity.clone();
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
+        if let Some(c) = &certificate {
+            req.extensions_mut().insert(c.clone());
+        }
         let mut router = router.clone();
         let busy = Busy::new(in_flight.clone());
         async move {

@@ -17,7 +17,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct Global {
     /// Where the node keeps its database [default: $XDG_DATA_HOME/pacto, else ~/.local/share/pacto]
     #[arg(long, global = true, env = "PACTO_DATA_DIR", value_name = "DIR")]
@@ -74,6 +74,12 @@ pub enum Command {
     /// Partners: accounts whose access is set by a sharing agreement file.
     #[command(subcommand)]
     Partner(PartnerCmd),
+    /// API tokens for people and tools (`Authorization: Bearer …` or `Token …`).
+    #[command(subcommand)]
+    Token(TokenCmd),
+    /// This node's identity between nodes: its certificate's fingerprint.
+    #[command(subcommand)]
+    Node(NodeCmd),
     /// Sharing agreements: explain what a partner would receive.
     #[command(subcommand)]
     Agreement(AgreementCmd),
@@ -157,13 +163,61 @@ pub enum Command {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum TokenCmd {
+    /// Make a token (printed once; only its hash is kept) with rights per collection
+    Create {
+        /// A name for it (letters, digits, `.`, `_`, `-`), never reused
+        #[arg(long)]
+        name: String,
+        /// Collections it may read (names, comma-separated; `*` for all)
+        #[arg(long, value_delimiter = ',', default_value = "")]
+        read: Vec<String>,
+        /// Collections it may write (names, comma-separated; `*` for all)
+        #[arg(long, value_delimiter = ',', default_value = "")]
+        write: Vec<String>,
+        /// Lifetime, e.g. 90d, 12h, 30m [default: no expiry]
+        #[arg(long, value_name = "LIFETIME")]
+        expires: Option<String>,
+    },
+    /// List tokens: rights, expiry, last use, revocation
+    List {
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Revoke a token (refused from then on; it stays listed)
+    Revoke { name: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NodeCmd {
+    /// Print the SHA-256 fingerprint of this node's certificate (made on first use): give it to
+    /// partners, who pin it (`partner add --cert`, `partner connect --fingerprint`)
+    Id,
+}
+
+#[derive(Subcommand, Debug)]
 pub enum PartnerCmd {
-    /// Add a partner: an account (its password is printed once) and its agreement file,
-    /// copied into the node's agreements directory. The agreement's `partner` must be NAME.
+    /// Add a partner: its agreement file (copied into the node's agreements directory; its
+    /// `partner` must be NAME) and how its node authenticates: by its certificate's fingerprint
+    /// (`--cert`, mutual TLS, no password), or, for a partner that cannot, a password printed
+    /// once (`--basic`).
     Add {
         name: String,
         #[arg(long, value_name = "FILE")]
         agreement: PathBuf,
+        /// The SHA-256 fingerprint of the partner node's certificate (its `pacto node id`)
+        #[arg(long, value_name = "FINGERPRINT", conflicts_with = "basic")]
+        cert: Option<String>,
+        /// Give the partner a password for HTTP Basic instead (compatibility)
+        #[arg(long)]
+        basic: bool,
+    },
+    /// Bind a partner to a new certificate of its node (it changed its key): the old one is
+    /// refused from then on
+    Cert {
+        name: String,
+        /// The SHA-256 fingerprint of the partner node's new certificate
+        fingerprint: String,
     },
     /// List partners and what they are granted
     List,
@@ -171,18 +225,23 @@ pub enum PartnerCmd {
     Show { name: String },
     /// Remove a partner's account, agreement and connection
     Remove { name: String },
-    /// How this node reaches the partner's TAXII server, for sync: its URL and the account this
-    /// node uses there (password on the first line of standard input). Checked before it is
-    /// saved: the partner answers, accepts the credentials, and grants the collections listed
+    /// How this node reaches the partner's TAXII server, for sync: its URL, and either the
+    /// fingerprint of its node's certificate (mutual TLS: the server must present exactly that
+    /// certificate, and this node presents its own) or the account this node uses there
+    /// (password on the first line of standard input; sealed before it is stored). Checked
+    /// before it is saved: the partner answers, accepts this node, and grants the collections listed
     Connect {
         name: String,
         /// The partner's discovery URL (…/taxii2/, followed to its default API root) or API
         /// root (e.g. https://taxii.partner.example/api/)
         #[arg(long)]
         url: String,
-        /// The account this node uses at the partner
+        /// The SHA-256 fingerprint of the partner node's certificate (its `pacto node id`)
+        #[arg(long, value_name = "FINGERPRINT", required_unless_present = "user")]
+        fingerprint: Option<String>,
+        /// The account this node uses at the partner (HTTP Basic, for compatibility)
         #[arg(long)]
-        user: String,
+        user: Option<String>,
         /// PEM file of CA certificates to trust for this partner (default: the public roots)
         #[arg(long, value_name = "FILE")]
         ca: Option<PathBuf>,
@@ -349,6 +408,10 @@ pub struct ServeArgs {
     /// PEM private key for --tls-cert
     #[arg(long, env = "PACTO_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with the node's own certificate (the one `pacto node id` names, which
+    /// partners pin)
+    #[arg(long, env = "PACTO_NODE_TLS", conflicts_with = "tls_cert")]
+    pub node_tls: bool,
     /// Base URL clients reach this server at (used in discovery)
     #[arg(long, env = "PACTO_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,

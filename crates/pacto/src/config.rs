@@ -31,9 +31,12 @@ pub fn database(g: &Global, fallback: Option<&str>) -> anyhow::Result<Database> 
     }
 }
 
-/// Open the node's database as this process's writer (schema migrations are applied on open).
+/// Open the node's database as this process's writer (schema migrations are applied on open,
+/// and passwords an earlier pacto kept in clear are sealed).
 pub fn open_store(g: &Global) -> anyhow::Result<Connection> {
-    open_database(&database(g, None)?, true)
+    let mut store = open_database(&database(g, None)?, true)?;
+    seal_clear_passwords(g, &mut *store)?;
+    Ok(store)
 }
 
 /// Open a connection to `db`: a SQLite file is made private to its owner first (see
@@ -123,22 +126,71 @@ pub fn load_agreements(dir: &std::path::Path) -> Vec<pacto_federation::agreement
 /// The node's Ed25519 key (it signs the disclosure ledger), created on first use.
 pub fn node_key(g: &Global) -> anyhow::Result<pacto_federation::ledger::SigningKey> {
     let path = data_dir(g).join("node-key");
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        return pacto_federation::ledger::signing_key_from_hex(&text)
-            .with_context(|| format!("{}: not a node key (64 hex digits)", path.display()));
+    let text = pacto_node::secrets::key_file(&path, || {
+        pacto_federation::ledger::signing_key_to_hex(&pacto_federation::ledger::generate_key()).into_bytes()
+    })
+    .with_context(|| format!("cannot read or create {}", path.display()))?;
+    pacto_federation::ledger::signing_key_from_hex(&String::from_utf8_lossy(&text))
+        .with_context(|| format!("{}: not a node key (64 hex digits)", path.display()))
+}
+
+/// The key that seals the passwords this node uses at partners (`secret-key`, 0600, made on
+/// first use; never in the database).
+pub fn secret_box(g: &Global) -> anyhow::Result<pacto_node::secrets::SecretBox> {
+    pacto_node::secrets::SecretBox::open_or_create(&data_dir(g).join("secret-key")).map_err(anyhow::Error::msg)
+}
+
+/// Seal any password an earlier pacto stored in clear in `store`'s connections to partners.
+pub fn seal_clear_passwords(g: &Global, store: &mut dyn pacto_store::Store) -> anyhow::Result<()> {
+    let clear =
+        |r: &pacto_store::Remote| !r.password.is_empty() && !r.password.starts_with(pacto_node::secrets::SEALED);
+    if store.remotes()?.iter().any(clear) {
+        let n = secret_box(g)?.migrate_remotes(store)?;
+        tracing::info!(count = n, "sealed partner passwords stored in clear by an earlier pacto");
     }
-    pacto_node::psi::create_private_dir(&data_dir(g))?;
-    let key = pacto_federation::ledger::generate_key();
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
+    Ok(())
+}
+
+/// The connections to partners, with their passwords in clear (for the client only). A
+/// password that does not open (the database without its data directory's `secret-key`) leaves
+/// that partner out, said in the log; the others, mutual TLS ones included, are still given.
+pub fn remotes(g: &Global, store: &dyn pacto_store::Store) -> anyhow::Result<Vec<pacto_store::Remote>> {
+    let remotes = store.remotes()?;
+    if remotes.iter().all(|r| r.password.is_empty()) {
+        return Ok(remotes);
     }
-    use std::io::Write;
-    let mut f = opts.open(&path).with_context(|| format!("cannot create {}", path.display()))?;
-    f.write_all(pacto_federation::ledger::signing_key_to_hex(&key).as_bytes())?;
-    f.sync_all()?;
-    Ok(key)
+    let sealed = secret_box(g)?;
+    Ok(remotes
+        .iter()
+        .filter_map(|r| {
+            sealed.open_remote(r).map_err(|e| tracing::error!(partner = r.partner, error = e, "partner left out")).ok()
+        })
+        .collect())
+}
+
+/// The node's certificate and its key (`node-cert.pem`, `node-tls-key.pem`: 0600), made on
+/// first use: a self-signed certificate for an ECDSA P-256 key, named by its SHA-256
+/// fingerprint, which partners pin (`pacto node id`).
+pub fn node_identity(g: &Global) -> anyhow::Result<pacto_node::identity::NodeIdentity> {
+    let (cert_path, key_path) = (data_dir(g).join("node-cert.pem"), data_dir(g).join("node-tls-key.pem"));
+    if !cert_path.exists() {
+        // rcgen writes the certificate (X.509 by hand is easy to get subtly wrong); the key is
+        // written first, so a crash in between leaves a key and no certificate, made again.
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+        let mut params = rcgen::CertificateParams::new(vec!["pacto-node".to_string()])?;
+        params.distinguished_name.push(rcgen::DnType::CommonName, "pacto node");
+        // Pinned by fingerprint, not trusted through a CA: its dates only need to cover the
+        // node's life.
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2099, 12, 31);
+        let cert = params.self_signed(&key)?;
+        std::fs::remove_file(&key_path).ok();
+        pacto_node::secrets::key_file(&key_path, || key.serialize_pem().into_bytes())
+            .with_context(|| format!("cannot create {}", key_path.display()))?;
+        pacto_node::secrets::key_file(&cert_path, || cert.pem().into_bytes())
+            .with_context(|| format!("cannot create {}", cert_path.display()))?;
+    }
+    let read = |p: &std::path::Path| std::fs::read(p).with_context(|| format!("cannot read {}", p.display()));
+    pacto_node::identity::NodeIdentity::from_pem(&read(&cert_path)?, &read(&key_path)?)
+        .map_err(|e| anyhow::anyhow!("{} and {}: {e}", cert_path.display(), key_path.display()))
 }

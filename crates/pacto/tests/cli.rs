@@ -594,7 +594,7 @@ fn only_its_partner_writes_to_a_drop_box() {
     assert_eq!(exit(&run(dir.path(), &["import", file, "--collection", "intel"])), 0);
     assert_eq!(exit(&run(dir.path(), &["collections", "create", "from-mx"])), 0);
     let agreement = write(dir.path(), "mx.toml", "partner = \"mx\"\ndropbox = \"from-mx\"\n");
-    let o = run(dir.path(), &["partner", "add", "mx", "--agreement", agreement.to_str().unwrap()]);
+    let o = run(dir.path(), &["partner", "add", "mx", "--basic", "--agreement", agreement.to_str().unwrap()]);
     assert_eq!(exit(&o), 0, "{}", text(&o));
     let refusal = "from-mx is partner mx's drop box: only mx writes to it";
     let o = run(dir.path(), &["import", file, "--collection", "from-mx"]);
@@ -614,11 +614,11 @@ fn only_its_partner_writes_to_a_drop_box() {
     assert!(text(&o).contains(refusal), "{}", text(&o));
     // A drop box must start empty, and belong to one partner.
     let other = write(dir.path(), "ca.toml", "partner = \"ca\"\ndropbox = \"from-mx\"\n");
-    let o = run(dir.path(), &["partner", "add", "ca", "--agreement", other.to_str().unwrap()]);
+    let o = run(dir.path(), &["partner", "add", "ca", "--basic", "--agreement", other.to_str().unwrap()]);
     assert_ne!(exit(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("dropbox"), "{}", text(&o));
     let used = write(dir.path(), "us.toml", "partner = \"us\"\ndropbox = \"intel\"\n");
-    let o = run(dir.path(), &["partner", "add", "us", "--agreement", used.to_str().unwrap()]);
+    let o = run(dir.path(), &["partner", "add", "us", "--basic", "--agreement", used.to_str().unwrap()]);
     assert_ne!(exit(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("must start empty"), "{}", text(&o));
 }

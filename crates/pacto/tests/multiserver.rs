@@ -119,7 +119,8 @@ fn three_servers_one_database_one_killed() {
         "partner = \"us\"\n[[share]]\ncollection = \"shared\"\nmax_tlp = \"clear\"\ninclude_unmarked = true\n",
     )
     .unwrap();
-    let added = pacto(&mx_data, &mx_db, &["partner", "add", "us", "--agreement", agreement.to_str().unwrap()], None);
+    let added =
+        pacto(&mx_data, &mx_db, &["partner", "add", "us", "--basic", "--agreement", agreement.to_str().unwrap()], None);
     let us_password = added.lines().find(|l| l.contains("shown only now")).unwrap().rsplit(' ').next().unwrap();
     let mx = serve(&mx_data, &mx_db, &[]);
     pacto(

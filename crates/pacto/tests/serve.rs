@@ -75,7 +75,7 @@ fn first_start_after_partner_add_still_creates_an_admin() {
     std::fs::write(&agreement, "partner = \"mx\"\n").unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_pacto"))
         .env("PACTO_DATA_DIR", dir.path())
-        .args(["partner", "add", "mx", "--agreement", agreement.to_str().unwrap()])
+        .args(["partner", "add", "mx", "--basic", "--agreement", agreement.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

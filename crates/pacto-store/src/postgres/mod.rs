@@ -138,6 +138,26 @@ CREATE TABLE statuses (
 "#,
     ),
     (
+        4,
+        r#"
+CREATE TABLE api_tokens (
+    name         TEXT PRIMARY KEY,
+    hash         TEXT NOT NULL UNIQUE,   -- SHA-256 of the token, hex; never the token
+    can_read     TEXT NOT NULL,
+    can_write    TEXT NOT NULL,
+    created_us   BIGINT NOT NULL,
+    expires_us   BIGINT,
+    last_used_us BIGINT,
+    revoked_us   BIGINT
+);
+CREATE TABLE partner_certs (
+    fingerprint TEXT PRIMARY KEY,          -- SHA-256 of the partner node's certificate, hex
+    partner     TEXT NOT NULL UNIQUE
+);
+ALTER TABLE remotes ADD COLUMN fingerprint TEXT;
+"#,
+    ),
+    (
         5,
         r#"
 CREATE TABLE ledger_heads (size BIGINT PRIMARY KEY, checkpoint TEXT NOT NULL);

@@ -5,17 +5,45 @@ use postgres::Row;
 use super::PostgresStore;
 use super::objects::{add_all, coll_pk};
 use crate::prelude::*;
-use crate::{AddOutcome, Collection, Incoming, Provenance, PsiSet, Remote, Result, StoreError, User};
+use crate::{AddOutcome, ApiToken, Collection, Incoming, Provenance, PsiSet, Remote, Result, StoreError, User};
+
+/// A rights column (a JSON list of collection names) of the row named in column 0.
+fn rights(r: &Row, i: usize) -> Result<Vec<String>> {
+    serde_json::from_str(r.get(i)).map_err(|e| StoreError::Corrupt(format!("{}: {e}", r.get::<_, &str>(0))))
+}
+
+fn rights_json(l: &[String]) -> String {
+    serde_json::to_string(l).unwrap_or_else(|_| "[]".into())
+}
 
 fn user_row(r: &Row) -> Result<User> {
-    let list = |i: usize| -> Result<Vec<String>> {
-        serde_json::from_str(r.get(i)).map_err(|e| StoreError::Corrupt(format!("user {}: {e}", r.get::<_, &str>(0))))
-    };
-    Ok(User { name: r.get(0), password_hash: r.get(1), can_read: list(2)?, can_write: list(3)? })
+    Ok(User { name: r.get(0), password_hash: r.get(1), can_read: rights(r, 2)?, can_write: rights(r, 3)? })
+}
+
+const TOKEN_COLUMNS: &str = "name, hash, can_read, can_write, created_us, expires_us, last_used_us, revoked_us";
+
+fn token_row(r: &Row) -> Result<ApiToken> {
+    Ok(ApiToken {
+        name: r.get(0),
+        hash: r.get(1),
+        can_read: rights(r, 2)?,
+        can_write: rights(r, 3)?,
+        created_us: r.get(4),
+        expires_us: r.get(5),
+        last_used_us: r.get(6),
+        revoked_us: r.get(7),
+    })
 }
 
 fn remote_row(r: &Row) -> Remote {
-    Remote { partner: r.get(0), api_root: r.get(1), username: r.get(2), password: r.get(3), ca_file: r.get(4) }
+    Remote {
+        partner: r.get(0),
+        api_root: r.get(1),
+        username: r.get(2),
+        password: r.get(3),
+        ca_file: r.get(4),
+        fingerprint: r.get(5),
+    }
 }
 
 fn psi_row(r: &Row) -> PsiSet {
@@ -42,11 +70,10 @@ fn insert_provenance(tx: &mut postgres::Transaction<'_>, pk: i64, p: &Provenance
 
 impl AccountStore for PostgresStore {
     fn put_user(&mut self, user: &User) -> Result<()> {
-        let list = |l: &Vec<String>| serde_json::to_string(l).unwrap_or_else(|_| "[]".into());
         self.client()?.execute(
             "INSERT INTO users (name, password_hash, can_read, can_write) VALUES ($1, $2, $3, $4)
              ON CONFLICT (name) DO UPDATE SET password_hash = $2, can_read = $3, can_write = $4",
-            &[&user.name, &user.password_hash, &list(&user.can_read), &list(&user.can_write)],
+            &[&user.name, &user.password_hash, &rights_json(&user.can_read), &rights_json(&user.can_write)],
         )?;
         Ok(())
     }
@@ -70,12 +97,99 @@ impl AccountStore for PostgresStore {
     }
 }
 
+impl CredentialStore for PostgresStore {
+    fn add_token(&mut self, t: &ApiToken) -> Result<()> {
+        let n = self.client()?.execute(
+            &format!(
+                "INSERT INTO api_tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (name) DO NOTHING"
+            ),
+            &[
+                &t.name,
+                &t.hash,
+                &rights_json(&t.can_read),
+                &rights_json(&t.can_write),
+                &t.created_us,
+                &t.expires_us,
+                &t.last_used_us,
+                &t.revoked_us,
+            ],
+        )?;
+        if n == 0 {
+            return Err(StoreError::Conflict(format!("a token named {:?} exists", t.name)));
+        }
+        Ok(())
+    }
+
+    fn token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>> {
+        self.client()?
+            .query_opt(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE hash = $1"), &[&hash])?
+            .map(|r| token_row(&r))
+            .transpose()
+    }
+
+    fn tokens(&self) -> Result<Vec<ApiToken>> {
+        let rows = self
+            .client()?
+            .query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY name COLLATE \"C\""), &[])?;
+        rows.iter().map(token_row).collect()
+    }
+
+    fn revoke_token(&mut self, name: &str, at_us: i64) -> Result<bool> {
+        Ok(self.client()?.execute(
+            "UPDATE api_tokens SET revoked_us = $2 WHERE name = $1 AND revoked_us IS NULL",
+            &[&name, &at_us],
+        )? > 0)
+    }
+
+    fn touch_token(&mut self, name: &str, at_us: i64) -> Result<()> {
+        self.client()?.execute("UPDATE api_tokens SET last_used_us = $2 WHERE name = $1", &[&name, &at_us])?;
+        Ok(())
+    }
+
+    fn put_partner_cert(&mut self, partner: &str, fingerprint: &str) -> Result<()> {
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        tx.execute("LOCK TABLE partner_certs IN EXCLUSIVE MODE", &[])?;
+        let holder: Option<String> = tx
+            .query_opt("SELECT partner FROM partner_certs WHERE fingerprint = $1", &[&fingerprint])?
+            .map(|r| r.get(0));
+        if let Some(other) = holder.filter(|h| h != partner) {
+            return Err(StoreError::Conflict(format!("the certificate {fingerprint} is partner {other:?}'s")));
+        }
+        tx.execute("DELETE FROM partner_certs WHERE partner = $1", &[&partner])?;
+        tx.execute("INSERT INTO partner_certs (fingerprint, partner) VALUES ($1, $2)", &[&fingerprint, &partner])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn partner_by_cert(&self, fingerprint: &str) -> Result<Option<String>> {
+        Ok(self
+            .client()?
+            .query_opt("SELECT partner FROM partner_certs WHERE fingerprint = $1", &[&fingerprint])?
+            .map(|r| r.get(0)))
+    }
+
+    fn partner_cert(&self, partner: &str) -> Result<Option<String>> {
+        Ok(self
+            .client()?
+            .query_opt("SELECT fingerprint FROM partner_certs WHERE partner = $1", &[&partner])?
+            .map(|r| r.get(0)))
+    }
+
+    fn remove_partner_cert(&mut self, partner: &str) -> Result<bool> {
+        Ok(self.client()?.execute("DELETE FROM partner_certs WHERE partner = $1", &[&partner])? > 0)
+    }
+}
+
 impl PartnerStore for PostgresStore {
     fn put_remote(&mut self, r: &Remote) -> Result<()> {
         self.client()?.execute(
-            "INSERT INTO remotes (partner, api_root, username, password, ca_file) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (partner) DO UPDATE SET api_root = $2, username = $3, password = $4, ca_file = $5",
-            &[&r.partner, &r.api_root, &r.username, &r.password, &r.ca_file],
+            "INSERT INTO remotes (partner, api_root, username, password, ca_file, fingerprint)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (partner) DO UPDATE
+             SET api_root = $2, username = $3, password = $4, ca_file = $5, fingerprint = $6",
+            &[&r.partner, &r.api_root, &r.username, &r.password, &r.ca_file, &r.fingerprint],
         )?;
         Ok(())
     }
@@ -84,7 +198,7 @@ impl PartnerStore for PostgresStore {
         Ok(self
             .client()?
             .query_opt(
-                "SELECT partner, api_root, username, password, ca_file FROM remotes WHERE partner = $1",
+                "SELECT partner, api_root, username, password, ca_file, fingerprint FROM remotes WHERE partner = $1",
                 &[&partner],
             )?
             .map(|r| remote_row(&r)))
@@ -92,7 +206,7 @@ impl PartnerStore for PostgresStore {
 
     fn remotes(&self) -> Result<Vec<Remote>> {
         let rows = self.client()?.query(
-            "SELECT partner, api_root, username, password, ca_file FROM remotes ORDER BY partner COLLATE \"C\"",
+            "SELECT partner, api_root, username, password, ca_file, fingerprint FROM remotes ORDER BY partner COLLATE \"C\"",
             &[],
         )?;
         Ok(rows.iter().map(remote_row).collect())

@@ -27,17 +27,38 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 /// The schema's versions: 2 added partners' views (`views`, `view_rows`: they fill when
-/// agreements are loaded); 3 added request statuses (`statuses`); 6 added the ledger's signed
-/// heads (`ledger_heads`), the receipts kept from partners (`receipts`) and partners'
-/// cosignatures of this node's heads (`cosignatures`). Each is applied on open to
-/// a database at an earlier version (the tables below are created if missing, and
-/// [`UPGRADES`] runs what creating cannot do); a pacto that knows an earlier version refuses a
-/// later database, which it might write without keeping up what the later version keeps.
+/// agreements are loaded); 3 added request statuses (`statuses`); 5 added API tokens
+/// (`api_tokens`), partners' certificate fingerprints (`partner_certs`) and the pinned
+/// fingerprint of a partner's server (`remotes.fingerprint`); 6 added the ledger's signed heads
+/// (`ledger_heads`), the receipts kept from partners (`receipts`) and partners' cosignatures of
+/// this node's heads (`cosignatures`). Each is applied on open to a database at an earlier
+/// version (the tables below are created if missing, and [`UPGRADES`] runs what creating cannot
+/// do); a pacto that knows an earlier version refuses a later database, which it might write
+/// without keeping up what the later version keeps.
 const SCHEMA_VERSION: i64 = 6;
 
 /// Statements that take a database from the version before to the one given, beyond creating
-/// the missing tables and indexes (none yet).
-const UPGRADES: &[(i64, &str)] = &[];
+/// the missing tables and indexes. (A fresh database runs them all.)
+const UPGRADES: &[(i64, &str)] = &[(
+    5,
+    r#"
+CREATE TABLE IF NOT EXISTS api_tokens (
+    name         TEXT PRIMARY KEY,
+    hash         TEXT NOT NULL UNIQUE,   -- SHA-256 of the token, hex; never the token
+    can_read     TEXT NOT NULL,
+    can_write    TEXT NOT NULL,
+    created_us   INTEGER NOT NULL,
+    expires_us   INTEGER,
+    last_used_us INTEGER,
+    revoked_us   INTEGER
+);
+CREATE TABLE IF NOT EXISTS partner_certs (
+    fingerprint TEXT PRIMARY KEY,          -- SHA-256 of the partner node's certificate, hex
+    partner     TEXT NOT NULL UNIQUE
+);
+ALTER TABLE remotes ADD COLUMN fingerprint TEXT;
+"#,
+)];
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (
@@ -347,7 +368,41 @@ pub(super) fn psi_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PsiSet> {
 }
 
 pub(super) fn remote_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Remote> {
-    Ok(Remote { partner: r.get(0)?, api_root: r.get(1)?, username: r.get(2)?, password: r.get(3)?, ca_file: r.get(4)? })
+    Ok(Remote {
+        partner: r.get(0)?,
+        api_root: r.get(1)?,
+        username: r.get(2)?,
+        password: r.get(3)?,
+        ca_file: r.get(4)?,
+        fingerprint: r.get(5)?,
+    })
+}
+
+/// A JSON list of collection names, as the rights columns hold them.
+pub(super) fn rights_json(l: &[String]) -> String {
+    serde_json::to_string(l).unwrap_or_else(|_| "[]".into())
+}
+
+fn rights_list(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Vec<String>> {
+    let text: String = r.get(i)?;
+    serde_json::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+pub(super) const TOKEN_COLUMNS: &str =
+    "name, hash, can_read, can_write, created_us, expires_us, last_used_us, revoked_us";
+
+pub(super) fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::ApiToken> {
+    Ok(crate::ApiToken {
+        name: r.get(0)?,
+        hash: r.get(1)?,
+        can_read: rights_list(r, 2)?,
+        can_write: rights_list(r, 3)?,
+        created_us: r.get(4)?,
+        expires_us: r.get(5)?,
+        last_used_us: r.get(6)?,
+        revoked_us: r.get(7)?,
+    })
 }
 
 pub(super) fn insert_provenance(tx: &Transaction<'_>, pk: i64, p: &Provenance) -> Result<()> {
@@ -369,10 +424,5 @@ pub(super) fn insert_provenance(tx: &Transaction<'_>, pk: i64, p: &Provenance) -
 }
 
 pub(super) fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
-    let list = |i: usize| -> rusqlite::Result<Vec<String>> {
-        let text: String = r.get(i)?;
-        serde_json::from_str(&text)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
-    };
-    Ok(User { name: r.get(0)?, password_hash: r.get(1)?, can_read: list(2)?, can_write: list(3)? })
+    Ok(User { name: r.get(0)?, password_hash: r.get(1)?, can_read: rights_list(r, 2)?, can_write: rights_list(r, 3)? })
 }

@@ -7,11 +7,10 @@ use super::*;
 
 impl AccountStore for SqliteStore {
     fn put_user(&mut self, user: &User) -> Result<()> {
-        let list = |l: &Vec<String>| serde_json::to_string(l).unwrap_or_else(|_| "[]".into());
         self.conn.execute(
             "INSERT INTO users (name, password_hash, can_read, can_write) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (name) DO UPDATE SET password_hash = ?2, can_read = ?3, can_write = ?4",
-            params![user.name, user.password_hash, list(&user.can_read), list(&user.can_write)],
+            params![user.name, user.password_hash, rights_json(&user.can_read), rights_json(&user.can_write)],
         )?;
         Ok(())
     }
@@ -34,12 +33,97 @@ impl AccountStore for SqliteStore {
     }
 }
 
+impl CredentialStore for SqliteStore {
+    fn add_token(&mut self, t: &crate::ApiToken) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let taken: bool =
+            tx.query_row("SELECT count(*) FROM api_tokens WHERE name = ?1", [&t.name], |r| r.get::<_, i64>(0))? > 0;
+        if taken {
+            return Err(StoreError::Conflict(format!("a token named {:?} exists", t.name)));
+        }
+        tx.execute(
+            &format!("INSERT INTO api_tokens ({TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+            params![
+                t.name,
+                t.hash,
+                rights_json(&t.can_read),
+                rights_json(&t.can_write),
+                t.created_us,
+                t.expires_us,
+                t.last_used_us,
+                t.revoked_us
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn token_by_hash(&self, hash: &str) -> Result<Option<crate::ApiToken>> {
+        Ok(self
+            .conn
+            .query_row(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE hash = ?1"), [hash], token_row)
+            .optional()?)
+    }
+
+    fn tokens(&self) -> Result<Vec<crate::ApiToken>> {
+        let mut stmt = self.conn.prepare(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY name"))?;
+        let rows = stmt.query_map([], token_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn revoke_token(&mut self, name: &str, at_us: i64) -> Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE api_tokens SET revoked_us = ?2 WHERE name = ?1 AND revoked_us IS NULL",
+            params![name, at_us],
+        )? > 0)
+    }
+
+    fn touch_token(&mut self, name: &str, at_us: i64) -> Result<()> {
+        self.conn.execute("UPDATE api_tokens SET last_used_us = ?2 WHERE name = ?1", params![name, at_us])?;
+        Ok(())
+    }
+
+    fn put_partner_cert(&mut self, partner: &str, fingerprint: &str) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let holder: Option<String> = tx
+            .query_row("SELECT partner FROM partner_certs WHERE fingerprint = ?1", [fingerprint], |r| r.get(0))
+            .optional()?;
+        if let Some(other) = holder.filter(|h| h != partner) {
+            return Err(StoreError::Conflict(format!("the certificate {fingerprint} is partner {other:?}'s")));
+        }
+        tx.execute("DELETE FROM partner_certs WHERE partner = ?1", [partner])?;
+        tx.execute("INSERT INTO partner_certs (fingerprint, partner) VALUES (?1, ?2)", [fingerprint, partner])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn partner_by_cert(&self, fingerprint: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT partner FROM partner_certs WHERE fingerprint = ?1", [fingerprint], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn partner_cert(&self, partner: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT fingerprint FROM partner_certs WHERE partner = ?1", [partner], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn remove_partner_cert(&mut self, partner: &str) -> Result<bool> {
+        Ok(self.conn.execute("DELETE FROM partner_certs WHERE partner = ?1", [partner])? > 0)
+    }
+}
+
 impl PartnerStore for SqliteStore {
     fn put_remote(&mut self, r: &Remote) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO remotes (partner, api_root, username, password, ca_file) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (partner) DO UPDATE SET api_root = ?2, username = ?3, password = ?4, ca_file = ?5",
-            params![r.partner, r.api_root, r.username, r.password, r.ca_file],
+            "INSERT INTO remotes (partner, api_root, username, password, ca_file, fingerprint)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (partner) DO UPDATE
+             SET api_root = ?2, username = ?3, password = ?4, ca_file = ?5, fingerprint = ?6",
+            params![r.partner, r.api_root, r.username, r.password, r.ca_file, r.fingerprint],
         )?;
         Ok(())
     }
@@ -48,7 +132,7 @@ impl PartnerStore for SqliteStore {
         Ok(self
             .conn
             .query_row(
-                "SELECT partner, api_root, username, password, ca_file FROM remotes WHERE partner = ?1",
+                "SELECT partner, api_root, username, password, ca_file, fingerprint FROM remotes WHERE partner = ?1",
                 [partner],
                 remote_row,
             )
@@ -56,8 +140,9 @@ impl PartnerStore for SqliteStore {
     }
 
     fn remotes(&self) -> Result<Vec<Remote>> {
-        let mut stmt =
-            self.conn.prepare("SELECT partner, api_root, username, password, ca_file FROM remotes ORDER BY partner")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT partner, api_root, username, password, ca_file, fingerprint FROM remotes ORDER BY partner",
+        )?;
         let rows = stmt.query_map([], remote_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use pacto_store::testing::TestDatabase;
 
-use pacto_node::client::{ClientLimits, HttpClient};
+use pacto_node::client::{Access, ClientLimits, HttpClient};
 use pacto_store::{Connection, Store, User};
 use pacto_taxii::{AppState, ServerConfig, SharedStore, Stores};
 use serde_json::Value;
@@ -153,6 +153,8 @@ pub struct Req<'a> {
     pub accept: Option<&'a str>,
     pub content_type: Option<&'a str>,
     pub body: &'a [u8],
+    /// A raw `Authorization` header, sent instead of `user`'s Basic credentials.
+    pub authorization: Option<&'a str>,
 }
 
 impl<'a> Req<'a> {
@@ -165,6 +167,7 @@ impl<'a> Req<'a> {
             accept: Some(TAXII),
             content_type: None,
             body: b"",
+            authorization: None,
         }
     }
     pub fn post(path: &'a str, user: &'a str, body: &'a [u8]) -> Self {
@@ -176,6 +179,7 @@ impl<'a> Req<'a> {
             accept: Some(TAXII),
             content_type: Some(TAXII),
             body,
+            authorization: None,
         }
     }
 }
@@ -184,8 +188,12 @@ impl<'a> Req<'a> {
 /// the node's own client, which sees every status as a response; no retries.
 pub fn send(node: &Node, r: Req<'_>) -> Resp {
     let limits = ClientLimits { retries: 0, ..ClientLimits::default() };
-    let auth = r.user.map(|u| (u, r.password));
-    let mut client = HttpClient::with_limits(&format!("http://{}/", node.addr), auth, None, None, limits)
+    let access = match (r.authorization, r.user) {
+        (Some(a), _) => Access { authorization: Some(a.to_string()), ..Access::default() },
+        (None, Some(u)) => Access::basic(u, r.password),
+        (None, None) => Access::default(),
+    };
+    let mut client = HttpClient::with_access(&format!("http://{}/", node.addr), &access, None, limits)
         .unwrap_or_else(|e| panic!("{e}"));
     let body = (!r.body.is_empty() || r.method == "POST").then_some(r.body);
     let got = client.call(r.method, r.path, r.accept, r.content_type, body).unwrap_or_else(|e| panic!("{e}"));

@@ -104,17 +104,14 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
     match cmd {
         LedgerCmd::Audit { partner, compare } => {
             let store = config::open_store(g)?;
-            let remote = remote(&*store, &partner)?;
+            let remote = remote(g, &*store, &partner)?;
             let compare = compare
                 .iter()
                 .map(|p| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let report = pacto_node::audit::audit_partner(
-                &*store,
-                &remote,
-                &compare,
-                pacto_node::client::ClientLimits::default(),
-            )?;
+            let identity = config::node_identity(g)?;
+            let limits = pacto_node::client::ClientLimits::default();
+            let report = pacto_node::audit::audit_partner(&*store, &remote, &compare, Some(&identity), limits)?;
             if report.findings.is_empty() {
                 println!(
                     "audit of {partner}: {} receipts checked against its log of {} entries; every entry stands, \
@@ -278,9 +275,9 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
     Ok(EXIT_OK)
 }
 
-/// The partner as this node connects to it.
-fn remote(store: &dyn pacto_store::Store, partner: &str) -> anyhow::Result<pacto_store::Remote> {
-    store.remote(partner)?.ok_or_else(|| {
+/// The partner as this node connects to it (its password, if any, opened).
+fn remote(g: &Global, store: &dyn pacto_store::Store, partner: &str) -> anyhow::Result<pacto_store::Remote> {
+    config::remotes(g, store)?.into_iter().find(|r| r.partner == partner).ok_or_else(|| {
         anyhow::anyhow!("no partner {partner:?} to connect to: `pacto partner connect {partner} --url …` first")
     })
 }
@@ -315,7 +312,7 @@ pub fn receipts(g: &Global, cmd: crate::cli::ReceiptsCmd) -> anyhow::Result<i32>
             );
         }
         ReceiptsCmd::Verify { partner } => {
-            let remote = remote(&*store, &partner)?;
+            let remote = remote(g, &*store, &partner)?;
             match audit::verify_kept(&*store, &remote) {
                 Ok(n) => println!(
                     "{n} receipts from {partner} verified: each signed by its pinned key, naming this node, \

@@ -6,11 +6,13 @@ mod detect;
 mod export;
 mod import;
 mod ledger;
+mod node;
 mod partner;
 mod pattern;
 mod psi;
 mod serve;
 mod sync;
+mod token;
 mod user;
 mod validate;
 
@@ -33,6 +35,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Serve(args) => serve::run(&cli.global, args),
         Command::User(c) => user::run(&cli.global, c),
         Command::Partner(c) => partner::run(&cli.global, c),
+        Command::Token(c) => token::run(&cli.global, c),
+        Command::Node(crate::cli::NodeCmd::Id) => node::id(&cli.global),
         Command::Agreement(c) => agreement::run(&cli.global, c),
         Command::Ledger(c) => ledger::run(&cli.global, c),
         Command::Receipts(c) => ledger::receipts(&cli.global, c),

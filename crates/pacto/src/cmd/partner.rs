@@ -9,11 +9,33 @@ use super::EXIT_OK;
 use crate::cli::{Global, PartnerCmd};
 use crate::config;
 
+/// The password hash of a partner account that has no password (mutual TLS): not a PHC
+/// string, so no password ever verifies against it.
+const NO_PASSWORD: &str = "!mutual-tls";
+
 pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
     let dir = config::agreements_dir(g);
     let mut store = config::open_store(g)?;
     match cmd {
-        PartnerCmd::Add { name, agreement } => {
+        PartnerCmd::Add { name, agreement, cert, basic } => {
+            // Like account names: no ':' (Basic splits there, and `token:NAME` is what API
+            // tokens act as).
+            if name.is_empty() || name.contains(':') {
+                anyhow::bail!("a partner name must be non-empty and contain no ':'");
+            }
+            let cert =
+                cert.map(|c| pacto_node::identity::parse_fingerprint(&c)).transpose().map_err(anyhow::Error::msg)?;
+            if cert.is_none() && !basic {
+                anyhow::bail!(
+                    "say how {name}'s node authenticates: --cert FINGERPRINT (its `pacto node id`; mutual TLS, no \
+                     password) or, for a partner that can only send a password, --basic"
+                );
+            }
+            if let Some(fp) = &cert
+                && let Some(other) = store.partner_by_cert(fp)?.filter(|o| *o != name)
+            {
+                anyhow::bail!("the certificate {fp} is partner {other:?}'s already: one node, one partner");
+            }
             let text =
                 std::fs::read_to_string(&agreement).with_context(|| format!("cannot read {}", agreement.display()))?;
             let a =
@@ -46,11 +68,45 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
             std::fs::create_dir_all(&dir)?;
             let dest = dir.join(format!("{name}.toml"));
             std::fs::write(&dest, text)?;
-            let password = pacto_node::random_password();
-            let password_hash = pacto_node::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
+            let password = basic.then(pacto_node::random_password);
+            // Under mutual TLS the account has no password at all: its hash field holds no
+            // PHC string, so no Basic login can ever match it.
+            let password_hash = match &password {
+                Some(p) => pacto_node::hash_password(p).map_err(|e| anyhow::anyhow!(e))?,
+                None => NO_PASSWORD.to_string(),
+            };
             store.put_user(&User { name: name.clone(), password_hash, can_read: vec![], can_write: vec![] })?;
+            match &cert {
+                Some(fp) => store.put_partner_cert(&name, fp)?,
+                None => {
+                    store.remove_partner_cert(&name)?;
+                }
+            }
             println!("partner {name} added; agreement at {}", dest.display());
-            println!("its password, shown only now: {password}");
+            match (&cert, password) {
+                (Some(fp), _) => println!("its node authenticates by its certificate {fp} (mutual TLS)"),
+                (None, Some(p)) => println!("its password, shown only now: {p}"),
+                (None, None) => {}
+            }
+            if cert.is_some() {
+                println!(
+                    "give it this node's fingerprint, {}, and serve HTTPS (`pacto serve --node-tls`)",
+                    config::node_identity(g)?.fingerprint()
+                );
+            }
+        }
+        PartnerCmd::Cert { name, fingerprint } => {
+            let fp = pacto_node::identity::parse_fingerprint(&fingerprint).map_err(anyhow::Error::msg)?;
+            let Some(user) = store.user(&name)? else {
+                anyhow::bail!("no partner {name:?} here: `pacto partner add {name} --agreement FILE --cert {fp}`");
+            };
+            store.put_partner_cert(&name, &fp).map_err(|e| match e {
+                pacto_store::StoreError::Conflict(why) => anyhow::anyhow!("{why}: one node, one partner"),
+                e => e.into(),
+            })?;
+            // Bound to a certificate, the account keeps no password.
+            store.put_user(&User { password_hash: NO_PASSWORD.to_string(), ..user })?;
+            println!("partner {name} now authenticates by its certificate {fp} (mutual TLS); the old one is refused");
         }
         PartnerCmd::List => {
             let agreements = config::load_agreements(&dir);
@@ -64,7 +120,7 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
             names.dedup();
             if names.is_empty() {
                 println!("no partners yet: `pacto partner add NAME --agreement FILE` (what it may read here),");
-                println!("`pacto partner connect NAME --url URL --user USER` (what this node reads there)");
+                println!("`pacto partner connect NAME --url URL --fingerprint F` (what this node reads there)");
             }
             for name in names {
                 println!("{name}");
@@ -90,35 +146,58 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
                 print!("{text}");
             }
         }
-        PartnerCmd::Connect { name, url, user, ca, no_check } => {
-            let mut password = String::new();
-            std::io::stdin().read_line(&mut password).context("reading the partner password from standard input")?;
-            let password = password.trim_end_matches(['\n', '\r']).to_string();
-            if password.is_empty() {
-                anyhow::bail!("give the password this node uses at {name} on standard input");
-            }
+        PartnerCmd::Connect { name, url, fingerprint, user, ca, no_check } => {
+            let fingerprint = fingerprint
+                .map(|f| pacto_node::identity::parse_fingerprint(&f))
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
+            let password = match &user {
+                Some(_) => {
+                    let mut password = String::new();
+                    std::io::stdin()
+                        .read_line(&mut password)
+                        .context("reading the partner password from standard input")?;
+                    let password = password.trim_end_matches(['\n', '\r']).to_string();
+                    if password.is_empty() {
+                        anyhow::bail!("give the password this node uses at {name} on standard input");
+                    }
+                    password
+                }
+                None => String::new(),
+            };
+            let remote = pacto_store::Remote {
+                partner: name.clone(),
+                api_root: url.clone(),
+                username: user.clone().unwrap_or_default(),
+                password,
+                ca_file: ca.map(|p| p.display().to_string()),
+                fingerprint,
+            };
+            let identity = remote.fingerprint.is_some().then(|| config::node_identity(g)).transpose()?;
             // Checked before it is saved: the URL leads to an API root (following discovery),
-            // the partner answers, and it accepts these credentials.
+            // the partner's server is the pinned one, and it accepts this node.
             let (api_root, grants) = if no_check {
                 (if url.ends_with('/') { url } else { format!("{url}/") }, None)
             } else {
-                let (root, collections) = pacto_node::client::find_api_root(&url, &user, &password, ca.as_deref(), &name)
-                    .map_err(|e| match e {
-                        pacto_node::client::ClientError::Status { status: 401, url, .. } => anyhow::anyhow!(
-                            "{name} refused the credentials of {user:?} (401 at {url}): check --user and the password; nothing saved"
-                        ),
+                let access = pacto_node::client::Access::of_remote(&remote, identity.as_ref());
+                let (root, collections) =
+                    pacto_node::client::find_api_root(&url, &access, &name).map_err(|e| match e {
+                        pacto_node::client::ClientError::Status { status: 401, url, .. } => match &user {
+                            Some(user) => anyhow::anyhow!(
+                                "{name} refused the credentials of {user:?} (401 at {url}): check --user and the password; nothing saved"
+                            ),
+                            None => anyhow::anyhow!(
+                                "{name} does not know this node's certificate (401 at {url}): ask them to run \
+                                 `pacto partner add NAME --agreement FILE --cert {}`; nothing saved",
+                                identity.as_ref().map(|i| i.fingerprint()).unwrap_or_default()
+                            ),
+                        },
                         e => anyhow::anyhow!("{e}; nothing saved"),
                     })?;
                 (root, Some(collections))
             };
-            let ca_file = ca.map(|p| p.display().to_string());
-            store.put_remote(&pacto_store::Remote {
-                partner: name.clone(),
-                api_root: api_root.clone(),
-                username: user,
-                password,
-                ca_file,
-            })?;
+            let remote = pacto_store::Remote { api_root: api_root.clone(), ..remote };
+            store.put_remote(&config::secret_box(g)?.seal_remote(&remote))?;
             println!("{name} will be synced from {api_root} into {}", pacto_node::sync::inbound_collection(&name));
             match grants {
                 Some(c) if c.is_empty() => println!("{name} grants this node no collection yet"),
@@ -134,7 +213,8 @@ pub fn run(g: &Global, cmd: PartnerCmd) -> anyhow::Result<i32> {
         PartnerCmd::Remove { name } => {
             let path = dir.join(format!("{name}.toml"));
             let had_file = std::fs::remove_file(&path).is_ok();
-            let had_user = store.remove_user(&name)?;
+            let had_cert = store.remove_partner_cert(&name)?;
+            let had_user = store.remove_user(&name)? || had_cert;
             let had_remote = store.remove_remote(&name)?;
             if !had_file && !had_user && !had_remote {
                 anyhow::bail!("no partner {name:?}");
@@ -166,15 +246,22 @@ fn print_partner(
                 let sets: Vec<&str> = a.psi.iter().map(|g| g.set.as_str()).collect();
                 println!("            private sets: {}", sets.join(", "));
             }
-            if store.user(name)?.is_none() {
-                println!("            note: there is no account {name:?}: the partner cannot connect");
+            match store.partner_cert(name)? {
+                Some(fp) => println!("            its node's certificate: {fp} (mutual TLS)"),
+                None if store.user(name)?.is_some() => println!("            by password (HTTP Basic)"),
+                None => println!("            note: there is no account {name:?}: the partner cannot connect"),
             }
         }
         None => println!("  gives:    nothing (no agreement: `pacto partner add {name} --agreement FILE`)"),
     }
     match r {
         Some(r) => {
-            println!("  holds:    {} as {} → {}", r.api_root, r.username, pacto_node::sync::inbound_collection(name));
+            let how = match (&r.fingerprint, r.username.as_str()) {
+                (Some(fp), "") => format!("mutual TLS, pinned {fp}"),
+                (Some(fp), user) => format!("as {user}, pinned {fp}"),
+                (None, user) => format!("as {user} (password, sealed)"),
+            };
+            println!("  holds:    {} {how} → {}", r.api_root, pacto_node::sync::inbound_collection(name));
             let last: Option<pacto_node::sync::SyncOutcome> =
                 store.setting(&pacto_node::sync::outcome_key(name))?.and_then(|t| serde_json::from_str(&t).ok());
             match last {
@@ -186,7 +273,7 @@ fn print_partner(
                 None => println!("            never synced"),
             }
         }
-        None => println!("  holds:    no connection (`pacto partner connect {name} --url URL --user USER`)"),
+        None => println!("  holds:    no connection (`pacto partner connect {name} --url URL --fingerprint F`)"),
     }
     Ok(())
 }

@@ -89,11 +89,14 @@ pub fn matching(
     count: bool,
 ) -> anyhow::Result<i32> {
     let store = config::open_store(g)?;
-    let remote =
-        store.remote(partner)?.with_context(|| format!("no connection to {partner:?}: `pacto partner connect`"))?;
+    let remote = config::remotes(g, &*store)?
+        .into_iter()
+        .find(|r| r.partner == partner)
+        .with_context(|| format!("no connection to {partner:?}: `pacto partner connect`"))?;
+    let identity = remote.fingerprint.is_some().then(|| config::node_identity(g)).transpose()?;
     let n = rule(normalize)?;
     let items = lines(file)?;
-    match pacto_node::psi::query(&remote, set, &items, n, count) {
+    match pacto_node::psi::query(&remote, identity.as_ref(), set, &items, n, count) {
         Ok(Outcome::Matches(found)) => {
             for i in found {
                 println!("{}", String::from_utf8_lossy(&items[i]));

@@ -118,6 +118,20 @@ pub struct TlsConfig {
     pub key: PathBuf,
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_unspecified_address_is_not_advertised() {
+        let any: std::net::SocketAddr = "0.0.0.0:8443".parse().unwrap();
+        let line = super::announce("http", any, None);
+        assert!(!line.contains("0.0.0.0") && line.contains("http://HOST:8443/taxii2/"), "{line}");
+        let line = super::announce("https", any, Some("https://taxii.mx.example/"));
+        assert!(line.contains("https://taxii.mx.example/taxii2/"), "{line}");
+        let lo: std::net::SocketAddr = "127.0.0.1:8443".parse().unwrap();
+        assert!(super::announce("http", lo, None).contains("TAXII 2.1 at http://127.0.0.1:8443/taxii2/"));
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CollectionConfig {
@@ -141,8 +155,9 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
     let listen = args.listen.clone().or(file.listen.clone()).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
     let addr: SocketAddr = listen.parse().with_context(|| format!("--listen {listen:?} is not an address:port"))?;
     let tls = match (&args.tls_cert, &args.tls_key, &file.tls) {
-        (Some(c), Some(k), _) => Some((c.clone(), k.clone())),
-        (_, _, Some(t)) => Some((t.cert.clone(), t.key.clone())),
+        _ if args.node_tls => Some(Tls::Node(config::node_identity(g)?)),
+        (Some(c), Some(k), _) => Some(Tls::Files(c.clone(), k.clone())),
+        (_, _, Some(t)) => Some(Tls::Files(t.cert.clone(), t.key.clone())),
         _ => None,
     };
     // Passwords and tokens travel in every request: never in clear beyond this machine unless
@@ -150,7 +165,8 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
     if tls.is_none() && !addr.ip().is_loopback() && !args.insecure_http {
         anyhow::bail!(
             "refusing to serve plain HTTP on {addr}: passwords and tokens would cross the network in clear. \
-             Give --tls-cert and --tls-key (or [tls] in the configuration), listen on 127.0.0.1 behind a \
+             Give --node-tls (the node's own certificate, which partners pin), or --tls-cert and --tls-key \
+             (or [tls] in the configuration), listen on 127.0.0.1 behind a \
              TLS proxy, or pass --insecure-http if a proxy in front already terminates TLS"
         );
     }
@@ -168,6 +184,7 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
         limits: file.limits.as_ref().map(LimitsConfig::resolve).transpose()?.unwrap_or(defaults.limits),
         statuses_in_store: false,
         ledger_head_file: Some(super::ledger::head_file(g)),
+        https: tls.is_some(),
     };
 
     // One writer and a few readers on the same database.
@@ -175,6 +192,7 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
     // Several servers may share a PostgreSQL database: a status must be found by any of them.
     let server = ServerConfig { statuses_in_store: matches!(db, Database::Postgres(_)), ..server };
     let mut writer = config::open_database(&db, true)?;
+    config::seal_clear_passwords(g, &mut *writer)?;
     for c in &file.collections {
         if writer.collection(&c.name)?.is_none() {
             let made =
@@ -225,7 +243,7 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
         .with_context(|| format!("the agreements in {} do not fit together", agreements_dir.display()))?;
     let interval = args.sync_interval.or(file.sync_interval).unwrap_or(300);
     if interval > 0 {
-        start_sync(db.clone(), std::time::Duration::from_secs(interval), config::node_key(g)?)?;
+        start_sync(g, db.clone(), std::time::Duration::from_secs(interval))?;
     }
     start_detection(db.clone(), state.clone())?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -234,7 +252,15 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
     Ok(EXIT_OK)
 }
 
-async fn serve(addr: SocketAddr, tls: Option<(PathBuf, PathBuf)>, state: Arc<AppState>) -> anyhow::Result<()> {
+/// Where serving HTTPS takes its certificate from.
+enum Tls {
+    /// `--tls-cert` and `--tls-key` (or `[tls]`).
+    Files(PathBuf, PathBuf),
+    /// The node's own certificate (`--node-tls`).
+    Node(pacto_node::identity::NodeIdentity),
+}
+
+async fn serve(addr: SocketAddr, tls: Option<Tls>, state: Arc<AppState>) -> anyhow::Result<()> {
     let limits = state.config.limits.clone();
     match &state.config.public_url {
         Some(u) => eprintln!("pacto: advertised as {}/taxii2/ (public_url)", u.trim_end_matches('/')),
@@ -247,6 +273,7 @@ async fn serve(addr: SocketAddr, tls: Option<(PathBuf, PathBuf)>, state: Arc<App
         }
         None => {}
     }
+    let state_url = state.config.public_url.clone();
     let app = pacto_taxii::router(state);
     // Under TLS, browsers and clients that honour it keep to HTTPS for a year.
     let app = if tls.is_some() {
@@ -266,24 +293,41 @@ async fn serve(addr: SocketAddr, tls: Option<(PathBuf, PathBuf)>, state: Arc<App
     let local = listener.local_addr()?;
     match tls {
         None => {
-            eprintln!("pacto: TAXII 2.1 at http://{local}/taxii2/ (health: /healthz, metrics: /metrics)");
+            eprintln!("pacto: {}", announce("http", local, state_url.as_deref()));
             tracing::info!(%local, tls = false, "serving");
             pacto_taxii::server::serve(listener, app, limits, stop).await?;
         }
-        Some((cert, key)) => {
-            let acceptor = crate::tls::acceptor(&cert, &key)?;
-            eprintln!("pacto: TAXII 2.1 at https://{local}/taxii2/ (health: /healthz, metrics: /metrics)");
+        Some(tls) => {
+            let acceptor = match &tls {
+                Tls::Files(cert, key) => crate::tls::acceptor(cert, key)?,
+                Tls::Node(identity) => {
+                    eprintln!("pacto: serving with the node's certificate {}", identity.fingerprint());
+                    crate::tls::node_acceptor(identity)?
+                }
+            };
+            eprintln!("pacto: {}", announce("https", local, state_url.as_deref()));
             tracing::info!(%local, tls = true, "serving");
             // The handshake runs in the connection's slot, under the caps and its timeout.
-            let handshake = move |tcp| {
-                let acceptor = acceptor.clone();
-                async move { acceptor.accept(tcp).await }
-            };
+            let handshake = move |tcp| crate::tls::accept(acceptor.clone(), tcp);
             pacto_taxii::server::serve_with(listener, app, limits, stop, handshake).await?;
         }
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The line that says where the server listens. An unspecified address (`0.0.0.0`, `::`) is no
+/// address a client can use: it is named as what it is, with the URL clients are given.
+fn announce(scheme: &str, local: SocketAddr, public_url: Option<&str>) -> String {
+    let tail = "(health: /healthz, metrics: /metrics)";
+    if !local.ip().is_unspecified() {
+        return format!("TAXII 2.1 at {scheme}://{local}/taxii2/ {tail}");
+    }
+    let url = public_url.map_or_else(
+        || format!("{scheme}://HOST:{}/taxii2/ (HOST: this machine's name or address)", local.port()),
+        |u| format!("{}/taxii2/", u.trim_end_matches('/')),
+    );
+    format!("TAXII 2.1 on every address of this machine, port {}: {url} {tail}", local.port())
 }
 
 /// A future that completes on Ctrl-C or SIGTERM; the handlers are in place when it returns.
@@ -396,14 +440,13 @@ fn start_detection(db: Database, state: Arc<AppState>) -> anyhow::Result<()> {
 
 /// Sync every connected partner on a thread of its own, with its own store connection, so that
 /// a slow partner never holds up the server's writes.
-/// Sync every partner each `every`, cosigning (as a witness, with the node's `key`) the
-/// partners' checkpoints each run checked.
-fn start_sync(
-    db: Database,
-    every: std::time::Duration,
-    key: pacto_federation::ledger::SigningKey,
-) -> anyhow::Result<()> {
+/// Sync every partner each `every`, presenting the node's certificate, and cosigning (as a
+/// witness, with the node's key) the partners' checkpoints each run checked.
+fn start_sync(g: &Global, db: Database, every: std::time::Duration) -> anyhow::Result<()> {
+    let key = config::node_key(g)?;
     let mut store = db.open()?;
+    let identity = config::node_identity(g)?;
+    let g = g.clone();
     std::thread::Builder::new().name("sync".into()).spawn(move || {
         loop {
             // One process of those sharing the database syncs; the others stand by.
@@ -419,10 +462,10 @@ fn start_sync(
                     continue;
                 }
             }
-            match store.remotes() {
+            match config::remotes(&g, &*store) {
                 Ok(remotes) => {
                     for r in remotes {
-                        match pacto_node::sync::sync_partner_as(&mut *store, &r, 1000, Some(&key)) {
+                        match pacto_node::sync::sync_partner(&mut *store, &r, 1000, Some(&identity), Some(&key)) {
                             Ok(rep) => tracing::info!(
                                 partner = rep.partner,
                                 added = rep.added,

@@ -11,14 +11,15 @@ use crate::config;
 pub fn run(g: &Global, partner: Option<String>, format: OutputFormat) -> anyhow::Result<i32> {
     let mut store = config::open_store(g)?;
     let remotes: Vec<_> =
-        store.remotes()?.into_iter().filter(|r| partner.as_ref().is_none_or(|p| *p == r.partner)).collect();
+        config::remotes(g, &*store)?.into_iter().filter(|r| partner.as_ref().is_none_or(|p| *p == r.partner)).collect();
     if remotes.is_empty() {
-        anyhow::bail!("no partner to sync: `pacto partner connect NAME --url URL --user USER`");
+        anyhow::bail!("no partner to sync: `pacto partner connect NAME --url URL --fingerprint F`");
     }
+    let identity = config::node_identity(g)?;
     let mut worst = EXIT_OK;
     let key = config::node_key(g)?;
     for r in remotes {
-        match pacto_node::sync::sync_partner_as(&mut *store, &r, 1000, Some(&key)) {
+        match pacto_node::sync::sync_partner(&mut *store, &r, 1000, Some(&identity), Some(&key)) {
             Ok(rep) => {
                 match format {
                     OutputFormat::Json => println!("{}", json!(rep)),

@@ -13,8 +13,23 @@ use crate::config;
 /// The shortest password accepted (also said in `pacto user add --help`).
 const MIN_PASSWORD: usize = 8;
 
-fn clean(list: Vec<String>) -> Vec<String> {
+/// Collection names as given on the command line, without blanks.
+pub(super) fn clean(list: Vec<String>) -> Vec<String> {
     list.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+/// Say which named collections do not exist yet (rights on them apply once they do).
+pub(super) fn note_missing_collections(
+    store: &dyn pacto_store::Store,
+    read: &[String],
+    write: &[String],
+) -> anyhow::Result<()> {
+    for c in read.iter().chain(write).filter(|c| *c != "*") {
+        if store.collection(c)?.is_none() {
+            eprintln!("note: no collection {c:?} yet; the right applies once it exists");
+        }
+    }
+    Ok(())
 }
 
 pub fn run(g: &Global, cmd: UserCmd) -> anyhow::Result<i32> {
@@ -46,11 +61,7 @@ pub fn run(g: &Global, cmd: UserCmd) -> anyhow::Result<i32> {
                 anyhow::bail!("the password must have at least {MIN_PASSWORD} characters");
             }
             let (can_read, can_write) = (clean(read), clean(write));
-            for c in can_read.iter().chain(&can_write).filter(|c| *c != "*") {
-                if store.collection(c)?.is_none() {
-                    eprintln!("note: no collection {c:?} yet; the right applies once it exists");
-                }
-            }
+            note_missing_collections(&*store, &can_read, &can_write)?;
             let password_hash = pacto_node::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
             store.put_user(&User { name: name.clone(), password_hash, can_read, can_write })?;
             println!("user {name} saved");
