@@ -31,6 +31,7 @@ pub mod partner;
 pub mod psi;
 mod state;
 pub mod sync;
+pub mod trace;
 
 pub use accounts::{hash_password, random_password, verify_password};
 pub use ingest::{

@@ -38,7 +38,7 @@ pub mod payload;
 mod protocol;
 pub mod wire;
 
-pub use labelled::{LabelledAnswer, LabelledQuerier, LabelledQuery, LabelledSet, Trace};
+pub use labelled::{LabelledAnswer, LabelledQuerier, LabelledQuery, LabelledRecords, LabelledSet, Trace};
 pub use normalize::{NormalizeError, Normalizer, firearm};
 pub use protocol::{
     Answer, BlindedSet, CheckedCount, CheckedQuery, CountAnswer, CountQuery, HolderSet, Mode, Outcome, PsiError,

@@ -16,8 +16,8 @@ mod objects;
 
 use crate::prelude::*;
 use crate::{
-    AddOutcome, Collection, CollectionStats, Incoming, Provenance, PsiSet, Query, Remote, Result, StoreError,
-    StoredObject, User, Versions, ViewId,
+    AddOutcome, Collection, CollectionStats, Incoming, Provenance, PsiLabels, PsiSet, Query, Remote, Result,
+    StoreError, StoredObject, User, Versions, ViewId,
 };
 
 impl From<rusqlite::Error> for StoreError {
@@ -27,15 +27,21 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 /// The schema's versions: 2 added partners' views (`views`, `view_rows`: they fill when
-/// agreements are loaded); 3 added request statuses (`statuses`). Each is applied on open to
+/// agreements are loaded); 3 added request statuses (`statuses`); 4 labelled private sets'
+/// payloads (`psi_labels`). Each is applied on open to
 /// a database at an earlier version (the tables below are created if missing, and
 /// [`UPGRADES`] runs what creating cannot do); a pacto that knows an earlier version refuses a
 /// later database, which it might write without keeping up what the later version keeps.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// Statements that take a database from the version before to the one given, beyond creating
-/// the missing tables and indexes (none yet).
-const UPGRADES: &[(i64, &str)] = &[];
+/// the missing tables and indexes.
+const UPGRADES: &[(i64, &str)] = &[(
+    4,
+    // A labelled private set's records (tag, item key, payload per item; pacto-psi's format)
+    // and the names of its payload fields, beside its row in psi_sets.
+    "CREATE TABLE IF NOT EXISTS psi_labels (name TEXT PRIMARY KEY, fields TEXT NOT NULL, records BLOB NOT NULL);",
+)];
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (
@@ -322,6 +328,15 @@ pub(super) fn psi_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PsiSet> {
         points: r.get::<_, Option<Vec<u8>>>(6)?.unwrap_or_default(),
         items: r.get(4)?,
         created_us: r.get(5)?,
+        labels: match (r.get::<_, Option<String>>(7)?, r.get::<_, Option<Vec<u8>>>(8)?) {
+            (Some(fields), Some(records)) => Some(PsiLabels {
+                fields: serde_json::from_str(&fields).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e))
+                })?,
+                records,
+            }),
+            _ => None,
+        },
     })
 }
 
