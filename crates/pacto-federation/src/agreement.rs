@@ -54,7 +54,7 @@ pub struct PsiGrant {
     pub per_day: u64,
     /// `intersection` (which items match; also allows size-only queries), `cardinality`
     /// (only how many), or `labelled` (which items match, with the payload fields `fields`
-    /// lists; a labelled set only).
+    /// lists, from a labelled set; it also allows the two others, which reveal less).
     #[serde(default = "intersection")]
     pub mode: String,
     /// `labelled` mode: the payload fields the partner may receive. Every other field is

@@ -558,8 +558,9 @@ pub fn query(
 pub const MAX_LABELLED_ANSWER: u64 = 1 << 30;
 
 /// Labelled matching (`pacto trace`): query `set` at `remote` with `items` (normalised by
-/// `rule`) and open the payloads of the matching ones, in the order of `items`. The partner
-/// learns how many items were asked about, and nothing else.
+/// `rule`) and open the payloads of the matching ones, in the order of `items`, each as a JSON
+/// object of the fields received. The partner learns how many items were asked about, and
+/// nothing else.
 pub fn trace(remote: &Remote, set: &str, items: &[Vec<u8>], rule: Normalizer) -> Result<Vec<Trace>, MatchError> {
     let partner = remote.partner.as_str();
     let mut client = psi_client(remote, MAX_LABELLED_ANSWER)?;
@@ -570,5 +571,23 @@ pub fn trace(remote: &Remote, set: &str, items: &[Vec<u8>], rule: Normalizer) ->
     }
     let a = wire::decode_labelled_answer(&r.body)
         .map_err(|e| MatchError::Answer { what: format!("{partner}'s answer"), why: e.to_string() })?;
-    querier.finish(&a).map_err(MatchError::Protocol)
+    tracing::info!(
+        partner,
+        set,
+        bytes = r.body.len(),
+        entries = a.entries.len(),
+        slot = a.slot,
+        "labelled answer received"
+    );
+    let traces = querier.finish(&a).map_err(MatchError::Protocol)?;
+    traces
+        .into_iter()
+        .map(|t| {
+            let fields = pacto_psi::payload::expand(&a.fields, &t.payload).map_err(|e| MatchError::Answer {
+                what: format!("{partner}'s payload for item {}", t.index),
+                why: e.to_string(),
+            })?;
+            Ok(Trace { index: t.index, payload: serde_json::Value::Object(fields).to_string().into_bytes() })
+        })
+        .collect()
 }

@@ -97,6 +97,9 @@ impl LabelledQuery {
 pub struct LabelledAnswer {
     pub normalizer: Normalizer,
     pub salt: [u8; SALT_BYTES],
+    /// The names of the fields each payload holds, in order ([`crate::payload::project`]);
+    /// empty when payloads are sealed as stored.
+    pub fields: Vec<String>,
     pub points: Vec<[u8; 32]>,
     /// Padded plaintext size of every payload: 2 (the length) + the set's largest payload.
     pub slot: usize,
@@ -113,12 +116,29 @@ pub struct Trace {
 
 /// One item of a holder's labelled set as kept between queries: its tag, its item key (see the
 /// module's documentation; it needs the item and `H(y)·b`, so it cannot be made without the
-/// secret) and its whole payload, before any agreement's filter.
+/// secret) and its whole payload, before any agreement's filter, sealed at rest under a key
+/// derived from the set's secret and the item key (so the database alone reveals no payload).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     pub tag: [u8; TAG_BYTES],
     pub item_key: [u8; 32],
+    /// ChaCha20-Poly1305 of the payload under [`rest_key`], nonce 0, aad the tag.
     pub payload: Vec<u8>,
+}
+
+/// The key a record's payload is sealed under at rest: SHA-256 of a domain, the set's secret
+/// and the item key. One key per item and set version, each sealing one message.
+fn rest_key(secret: &Scalar, item_key: &[u8; 32]) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(b"pacto-psi-v1:label-rest")
+        .chain_update(secret.as_bytes())
+        .chain_update(item_key)
+        .finalize()
+        .into()
+}
+
+fn rest_aad(tag: &[u8; TAG_BYTES]) -> Vec<u8> {
+    [&b"pacto-psi-v1:label-rest"[..], tag].concat()
 }
 
 /// A holder's labelled set version as stored: its secret (kept apart, in a key file) and one
@@ -163,9 +183,9 @@ impl LabelledRecords {
         let secret = random_scalar();
         let blinded = par_map(&canonical, |i, c| {
             let p = (hash_to_group(normalizer, c) * secret).compress().to_bytes();
-            let record =
-                Record { tag: tag_bytes(&p), item_key: item_key(normalizer, c, &p), payload: items[i].1.clone() };
-            (p, record)
+            let (tag, item_key) = (tag_bytes(&p), item_key(normalizer, c, &p));
+            let payload = seal_with_key(&rest_key(&secret, &item_key), &rest_aad(&tag), &items[i].1);
+            (p, Record { tag, item_key, payload })
         });
         let (mut points, mut records): (Vec<[u8; 32]>, Vec<Record>) = blinded.into_iter().unzip();
         records.sort_unstable_by_key(|r| (r.tag, r.item_key));
@@ -201,7 +221,7 @@ impl LabelledRecords {
                 .get(at..at + RECORD_HEADER)
                 .ok_or_else(|| format!("record {} (byte {at}): truncated", records.len()))?;
             let len = usize::from(u16::from_be_bytes([head[40], head[41]]));
-            if len > MAX_PAYLOAD {
+            if !(SEAL_OVERHEAD..=MAX_PAYLOAD + SEAL_OVERHEAD).contains(&len) {
                 return Err(format!("record {} (byte {at}): a payload of {len} bytes", records.len()));
             }
             let payload = bytes
@@ -223,18 +243,21 @@ impl LabelledRecords {
     }
 
     /// Seal every payload for one partner, under a fresh salt: with `fields`, each payload (a
-    /// JSON object) is first reduced to those fields ([`crate::payload::filter_fields`]), so a
-    /// field the partner may not receive is in no sealed byte; `None` seals payloads as stored.
+    /// JSON object) is first reduced to the values of those fields ([`crate::payload::project`]),
+    /// so a field the partner may not receive is in no sealed byte; `None` seals payloads as
+    /// stored.
     pub fn seal<S: AsRef<str> + Sync>(&self, fields: Option<&[S]>) -> Result<LabelledSet, PsiError> {
-        let reduced: Vec<Result<Vec<u8>, PsiError>> = par_map(&self.records, |index, r| match fields {
-            None => Ok(r.payload.clone()),
-            Some(fields) => {
-                let text = std::str::from_utf8(&r.payload)
-                    .map_err(|_| PsiError::Payload { index, why: "not UTF-8 text".into() })?;
-                crate::payload::filter_fields(text, fields)
-                    .map(String::into_bytes)
-                    .map_err(|e| PsiError::Payload { index, why: e.to_string() })
-            }
+        let reduced: Vec<Result<Vec<u8>, PsiError>> = par_map(&self.records, |index, r| {
+            let payload = ChaCha20Poly1305::new(Key::from_slice(&rest_key(&self.secret, &r.item_key)))
+                .decrypt(Nonce::from_slice(&[0u8; 12]), Payload { msg: &r.payload, aad: &rest_aad(&r.tag) })
+                .map_err(|_| PsiError::Payload {
+                    index,
+                    why: "does not open under the set's secret (a key file of another set version?)".into(),
+                })?;
+            let Some(fields) = fields else { return Ok(payload) };
+            let text =
+                std::str::from_utf8(&payload).map_err(|_| PsiError::Payload { index, why: "not UTF-8 text".into() })?;
+            crate::payload::project(text, fields).map_err(|e| PsiError::Payload { index, why: e.to_string() })
         });
         let payloads: Vec<Vec<u8>> = reduced.into_iter().collect::<Result<_, _>>()?;
         let mut salt = [0u8; SALT_BYTES];
@@ -246,7 +269,8 @@ impl LabelledRecords {
             sealed: seal(n, &salt, &r.item_key, &r.tag, &payloads[i], slot),
         });
         // Records are sorted by tag, so the entries are too.
-        Ok(LabelledSet { secret: self.secret, normalizer: n, salt, slot, entries })
+        let fields = fields.map(|f| f.iter().map(|s| s.as_ref().to_string()).collect()).unwrap_or_default();
+        Ok(LabelledSet { secret: self.secret, normalizer: n, salt, fields, slot, entries })
     }
 }
 
@@ -256,6 +280,8 @@ pub struct LabelledSet {
     secret: Scalar,
     pub normalizer: Normalizer,
     pub salt: [u8; SALT_BYTES],
+    /// The fields each sealed payload holds, in order.
+    pub fields: Vec<String>,
     pub slot: usize,
     /// Sorted by tag: their order says nothing about the holder's input order.
     pub entries: Vec<Entry>,
@@ -277,6 +303,7 @@ impl LabelledSet {
         Ok(LabelledAnswer {
             normalizer: self.normalizer,
             salt: self.salt,
+            fields: self.fields.clone(),
             points,
             slot: self.slot,
             entries: self.entries.clone(),
@@ -583,14 +610,16 @@ mod tests {
         let n = Normalizer::Firearm;
         let record = r#"{"dealer":"5-74-012-01-2B-01234","buyer":"Juan Doe","sale_date":"2025-05-17","trace":"T1"}"#;
         let allowed = ["dealer", "sale_date", "trace"];
-        let payload = crate::payload::filter_fields(record, &allowed).unwrap().into_bytes();
-        let set = LabelledSet::encode(&[(firearm("Colt", "LW12345"), payload)], n).unwrap();
+        let (records, _) =
+            LabelledRecords::encode(&[(firearm("Colt", "LW12345"), record.as_bytes().to_vec())], n).unwrap();
+        let set = records.seal(Some(&allowed)).unwrap();
         let (querier, query) = LabelledQuerier::start(&[firearm("Colt", "LW12345")], n).unwrap();
         let answer = set.answer(&query.check().unwrap()).unwrap();
         let bytes = crate::wire::encode_labelled_answer(&answer);
         assert!(!bytes.windows(8).any(|w| w == b"Juan Doe"));
         let traces = querier.finish(&answer).unwrap();
-        let opened = String::from_utf8(traces[0].payload.clone()).unwrap();
+        let opened = crate::payload::expand(&answer.fields, &traces[0].payload).unwrap();
+        let opened = serde_json::Value::Object(opened).to_string();
         assert_eq!(opened, r#"{"dealer":"5-74-012-01-2B-01234","sale_date":"2025-05-17","trace":"T1"}"#);
         assert!(!opened.contains("buyer") && !opened.contains("Doe"));
     }
@@ -599,8 +628,15 @@ mod tests {
     fn stored_records_round_trip_and_are_checked() {
         let (records, plain) = LabelledRecords::encode(&registry(), Normalizer::Firearm).unwrap();
         let bytes = records.to_bytes();
+        // What is stored holds no payload in the clear: each is sealed under the set's secret.
+        assert!(!bytes.windows(14).any(|w| w == b"FFL 5-74-01234"));
+        assert!(!bytes.windows(6).any(|w| w == b"T-0004"));
         let back = LabelledRecords::from_parts(records.secret_bytes(), records.normalizer, &bytes).unwrap();
         assert_eq!(back.records, records.records);
+        // Under another secret (a key file of another version) nothing opens, and it is said.
+        let (other, _) = LabelledRecords::encode(&registry(), Normalizer::Firearm).unwrap();
+        let wrong = LabelledRecords::from_parts(other.secret_bytes(), records.normalizer, &bytes).unwrap();
+        assert!(matches!(wrong.seal::<&str>(None), Err(PsiError::Payload { .. })));
         // The plain set of the same items, under the same secret: its tags are the records'.
         assert_eq!(plain.secret_bytes(), records.secret_bytes());
         let mut tags: Vec<_> = records.records.iter().map(|r| r.tag).collect();
@@ -635,12 +671,16 @@ mod tests {
         let b = records.seal(Some(&["dealer", "trace"])).unwrap();
         assert_ne!(a.salt, b.salt);
         assert_ne!(a.entries, b.entries);
-        assert_eq!(a.slot, 2 + r#"{"dealer":"D1","trace":"T1"}"#.len());
+        // Values only, each with its length: the names travel once, in the answer.
+        assert_eq!(a.slot, 2 + 2 * (1 + 2));
         let (querier, q) = LabelledQuerier::start(&[firearm("Colt", "LW12345")], n).unwrap();
         let answer = a.answer(&q.check().unwrap()).unwrap();
+        assert_eq!(answer.fields, ["dealer", "trace"]);
         assert!(!crate::wire::encode_labelled_answer(&answer).windows(4).any(|w| w == b"Juan"));
         let traces = querier.finish(&answer).unwrap();
-        assert_eq!(traces[0].payload, br#"{"dealer":"D1","trace":"T1"}"#.to_vec());
+        assert_eq!(traces[0].payload, b"\x02D1\x02T1".to_vec());
+        let opened = crate::payload::expand(&answer.fields, &traces[0].payload).unwrap();
+        assert_eq!(serde_json::Value::Object(opened).to_string(), r#"{"dealer":"D1","trace":"T1"}"#);
         let bad = vec![(firearm("Colt", "1"), b"not json".to_vec())];
         let (records, _) = LabelledRecords::encode(&bad, n).unwrap();
         assert!(matches!(records.seal(Some(&["dealer"])), Err(PsiError::Payload { index: 0, .. })));

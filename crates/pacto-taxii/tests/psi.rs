@@ -229,9 +229,15 @@ fn labelled_queries_return_the_granted_fields_of_matching_items() {
     assert!(!r.body.windows(10).any(|w| w == b"BUYER-NAME"), "a withheld field never leaves");
     let answer = wire::decode_labelled_answer(&r.body).unwrap();
     assert_eq!(answer.entries.len(), 50);
+    assert_eq!(answer.fields, ["dealer", "sale_date", "trace_ref"]);
     let traces = querier.finish(&answer).unwrap();
-    let opened: Vec<(usize, String)> =
-        traces.into_iter().map(|t| (t.index, String::from_utf8(t.payload).unwrap())).collect();
+    let opened: Vec<(usize, String)> = traces
+        .into_iter()
+        .map(|t| {
+            let fields = pacto_psi::payload::expand(&answer.fields, &t.payload).unwrap();
+            (t.index, serde_json::Value::Object(fields).to_string())
+        })
+        .collect();
     assert_eq!(
         opened,
         vec![

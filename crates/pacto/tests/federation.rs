@@ -481,6 +481,11 @@ fn firearms_tracing_walkthrough() {
     assert_eq!(q.len(), 2, "{q:?}");
     assert!(q[0][0].contains("labelled (dealer, sale_date, trace_ref), 2 items"), "{q:?}");
     assert!(q[1][0].contains("labelled (dealer, sale_date, trace_ref), 4 items"), "{q:?}");
+    let shown = ok(&us.run(&["ledger", "show"]));
+    assert!(
+        shown.contains("psi-query") && shown.contains("labelled (dealer, sale_date, trace_ref), 2 items"),
+        "{shown}"
+    );
     ok(&us.run(&["ledger", "verify"]));
 
     // Bad registries are errors that say where and why.

@@ -158,7 +158,7 @@ impl Table {
 }
 
 /// A CSV file's items (its item columns joined by a tab) and, with payload columns, each one's
-/// payload (a JSON object of its non-empty payload fields); and each item's line.
+/// payload (`pacto_psi::payload::record`: its non-empty payload fields); and each item's line.
 fn csv_items(
     file: &Path,
     n: Normalizer,
@@ -188,15 +188,14 @@ fn csv_items(
     let items = table
         .rows
         .iter()
-        .map(|(_, row)| {
-            let payload: Map<String, Value> = payload_cols
-                .iter()
-                .filter(|(i, _)| !row[*i].is_empty())
-                .map(|(i, name)| (name.to_string(), json!(row[*i])))
-                .collect();
-            (item(row), Value::Object(payload).to_string().into_bytes())
+        .map(|(line, row)| {
+            let fields: Vec<(&str, &str)> =
+                payload_cols.iter().map(|(i, name)| (name.as_str(), row[*i].as_str())).collect();
+            let payload =
+                pacto_psi::payload::record(&fields).with_context(|| format!("{}: line {line}", file.display()))?;
+            Ok((item(row), payload.into_bytes()))
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     Ok((SetItems::Labelled { fields: payload_columns.to_vec(), items }, lines))
 }
 
