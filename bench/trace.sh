@@ -60,11 +60,21 @@ port=$(free_port)
 "$bin/pacto" --data-dir "$us" serve --listen "127.0.0.1:$port" 2>"$work/us.log" & pids+=($!)
 wait_http "http://127.0.0.1:$port/healthz"
 echo "$pw" | "$bin/pacto" --data-dir "$mx" partner connect us --url "http://127.0.0.1:$port/api/" --user mx >/dev/null
-/usr/bin/time -f "trace: %e s, peak %M KiB" "$bin/pacto" --data-dir "$mx" --log-level info trace --partner us \
+/usr/bin/time -f "trace: %e s, peak %M KiB" "$bin/pacto" --data-dir "$mx" --log-level info --log-format json trace --partner us \
   --set dealer-sales "$work/seized.csv" -o "$work/trace.json" >"$work/traces.jsonl" 2>"$work/trace.err"
 matched=$(wc -l < "$work/traces.jsonl")
-bytes=$(sed -n 's/.*labelled answer received.* bytes=\([0-9]*\).*/\1/p' "$work/trace.err")
-slot=$(sed -n 's/.*labelled answer received.* slot=\([0-9]*\).*/\1/p' "$work/trace.err")
+answer_field() { python3 - "$work/trace.err" "$1" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("fields", {}).get("message") == "labelled answer received":
+        print(e["fields"][sys.argv[2]])
+PY
+}
+bytes=$(answer_field bytes); slot=$(answer_field slot)
 grep -q "Buyer" "$work/traces.jsonl" "$work/trace.json" && { echo "a withheld field left the holder" >&2; exit 1; }
 echo "$import_line"
 tail -1 "$work/trace.err"

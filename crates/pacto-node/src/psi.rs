@@ -243,11 +243,10 @@ pub fn import_set<S: PsiStore + ?Sized>(
 }
 
 /// A stored set with its secret, ready to answer (the secret moved out of the database first
-/// if an earlier version left it there). Call it under the writer: `stored` is read again.
-pub fn holder<S: PsiStore + ?Sized>(s: &mut S, keys: &PsiKeys, stored: PsiSet) -> Result<Holder, NodeError> {
-    let set = stored.name.clone();
-    // Read again under the writer: another request may have moved the secret already.
-    let now = s.psi_set(&set)?.unwrap_or(stored);
+/// if an earlier version left it there). Call it under the writer, which moving the secret
+/// needs; a set that does not exist answers "no such private set".
+pub fn holder<S: PsiStore + ?Sized>(s: &mut S, keys: &PsiKeys, set: &str) -> Result<Holder, NodeError> {
+    let now = s.psi_set(set)?.ok_or_else(|| NodeError::NotFound("no such private set".into()))?;
     let secret = keys.secret(s, &now).map_err(NodeError::Internal)?;
     let normalizer = Normalizer::parse(&now.normalizer)
         .ok_or_else(|| NodeError::Internal(format!("set {set:?} has an unknown rule {:?}", now.normalizer)))?;

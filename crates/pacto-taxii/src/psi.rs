@@ -25,16 +25,10 @@ fn refused(partner: &str, set: &str, e: TaxiiError) -> TaxiiError {
 }
 
 /// The stored set and its secret (moved out of the database first if an earlier version left
-/// it there).
+/// it there), read once, under the writer.
 async fn load(state: &Arc<AppState>, set: &str) -> Result<Holder, TaxiiError> {
-    let name = set.to_string();
-    let stored = state
-        .stores
-        .read(move |s| Ok(s.psi_set(&name)?))
-        .await?
-        .ok_or_else(|| TaxiiError::not_found("no such private set"))?;
-    let st = state.clone();
-    state.stores.write(move |s| Ok(psi::holder(s, &st.node.psi_keys, stored)?)).await
+    let (name, st) = (set.to_string(), state.clone());
+    state.stores.write(move |s| Ok(psi::holder(s, &st.node.psi_keys, &name)?)).await
 }
 
 fn octets(body: Vec<u8>) -> Response {

@@ -469,6 +469,14 @@ fn firearms_tracing_walkthrough() {
         ok(&csv).lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["serial_number"].to_string()).collect();
     assert_eq!(found, ["\"lw-12345\"", "\"690-12O45\""]);
 
+    // A seizure with nothing traceable is an error, and asks nothing of the partner.
+    let none = mx.dir.path().join("none.csv");
+    std::fs::write(&none, "manufacturer,serial_number\n,LW1\nColt,\n").unwrap();
+    let nothing = mx.run(&["trace", "--partner", "us", "--set", "dealer-sales", none.to_str().unwrap()]);
+    let why = String::from_utf8_lossy(&nothing.stderr);
+    assert!(!nothing.status.success() && why.contains("line 2 has no manufacturer and serial_number"), "{why}");
+    assert!(why.contains("no firearm with a manufacturer and a serial number to trace"), "{why}");
+
     // A rule mismatch is an error, refused before it counts: the registry is matched by maker
     // and serial, not by serial alone.
     let serials = mx.dir.path().join("serials.txt");
