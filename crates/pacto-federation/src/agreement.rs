@@ -52,10 +52,16 @@ pub struct PsiGrant {
     pub min_query: usize,
     /// Admitted queries per UTC day.
     pub per_day: u64,
-    /// `intersection` (which items match; also allows size-only queries) or `cardinality`
-    /// (only how many).
+    /// `intersection` (which items match; also allows size-only queries), `cardinality`
+    /// (only how many), or `labelled` (which items match, with the payload fields `fields`
+    /// lists, from a labelled set; it also allows the two others, which reveal less).
     #[serde(default = "intersection")]
     pub mode: String,
+    /// `labelled` mode: the payload fields the partner may receive. Every other field is
+    /// removed before a payload is sealed, so it never leaves. Required with `labelled`,
+    /// refused with any other mode.
+    #[serde(default)]
+    pub fields: Option<Vec<String>>,
     /// Noise on size-only answers: `laplace:ε` (discrete Laplace, ε-differential privacy per
     /// holder item and answer). None: exact counts.
     #[serde(default)]
@@ -77,8 +83,40 @@ impl PsiGrant {
     }
 
     fn check(&self) -> Result<(), String> {
-        if !matches!(self.mode.as_str(), "intersection" | "cardinality") {
-            return Err(format!("psi mode for {:?} must be intersection or cardinality", self.set));
+        if !matches!(self.mode.as_str(), "intersection" | "cardinality" | "labelled") {
+            return Err(format!(
+                "psi grant for {:?}: mode {:?} must be intersection, cardinality or labelled",
+                self.set, self.mode
+            ));
+        }
+        match (&self.fields, self.mode == "labelled") {
+            (None, true) => {
+                return Err(format!(
+                    "psi grant for {:?}: mode = \"labelled\" needs fields = [...], the payload fields the partner may receive",
+                    self.set
+                ));
+            }
+            (Some(_), false) => {
+                return Err(format!(
+                    "psi grant for {:?}: fields applies to mode = \"labelled\" only (this grant's mode is {:?})",
+                    self.set, self.mode
+                ));
+            }
+            (Some(fields), true) => {
+                let mut seen = BTreeSet::new();
+                for f in fields {
+                    if f.trim().is_empty() || f.trim() != f {
+                        return Err(format!(
+                            "psi grant for {:?}: field {f:?} must be a name without spaces around it",
+                            self.set
+                        ));
+                    }
+                    if !seen.insert(f) {
+                        return Err(format!("psi grant for {:?}: field {f:?} is listed twice", self.set));
+                    }
+                }
+            }
+            (None, false) => {}
         }
         if self.min_query == 0 || self.min_query > self.max_query {
             return Err(format!(
@@ -557,6 +595,42 @@ fn drop_hidden_refs(obj: &mut Map<String, Value>, disclosable: &dyn Fn(&str) -> 
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn psi(grant: &str) -> Result<Agreement, AgreementError> {
+        Agreement::parse(&format!(
+            "partner = \"us\"\n[[psi]]\nset = \"dealer-sales\"\nmax_query = 10\nper_day = 2\n{grant}"
+        ))
+    }
+
+    #[test]
+    fn labelled_grants_name_their_fields() {
+        let a = psi("mode = \"labelled\"\nfields = [\"dealer\", \"sale_date\", \"trace_ref\"]\n").unwrap();
+        assert_eq!(a.psi[0].mode, "labelled");
+        assert_eq!(
+            a.psi[0].fields.as_deref(),
+            Some(&["dealer".to_string(), "sale_date".into(), "trace_ref".into()][..])
+        );
+        // An empty list is allowed: the partner learns which items match, with no field.
+        assert_eq!(psi("mode = \"labelled\"\nfields = []\n").unwrap().psi[0].fields, Some(vec![]));
+        let why = |g: &str| psi(g).unwrap_err().to_string();
+        assert_eq!(
+            why("mode = \"labelled\"\n"),
+            "psi grant for \"dealer-sales\": mode = \"labelled\" needs fields = [...], the payload fields the partner may receive"
+        );
+        assert!(why("fields = [\"dealer\"]\n").contains("fields applies to mode = \"labelled\" only"));
+        assert!(
+            why("mode = \"cardinality\"\nfields = [\"dealer\"]\n").contains("(this grant's mode is \"cardinality\")")
+        );
+        assert!(why("mode = \"labelled\"\nfields = [\"dealer\", \"dealer\"]\n").contains("\"dealer\" is listed twice"));
+        assert!(why("mode = \"labelled\"\nfields = [\" dealer\"]\n").contains("without spaces"));
+        assert!(
+            why("mode = \"everything\"\n")
+                .contains("mode \"everything\" must be intersection, cardinality or labelled")
+        );
+        // A field list of the wrong type is TOML's error, with its line and column.
+        let e = why("mode = \"labelled\"\nfields = \"dealer\"\n");
+        assert!(e.contains("line 7"), "{e}");
+    }
 
     const AMBER_SHARE: &str = r#"
 partner = "us"

@@ -59,8 +59,7 @@ pub fn verify_kept(store: &dyn Store, remote: &Remote) -> Result<usize, AuditErr
         // A receipt proves consistency from the size this node said it held when it asked;
         // that is the previous receipt's, except for the first of a run.
         let prev = held.as_deref().filter(|_| r.consistency.is_some());
-        r.verify_kept(&key, &account, prev)
-            .map_err(|e| AuditError::Invalid(format!("entry {}: {e}", r.entry.seq)))?;
+        r.verify_kept(&key, &account, prev).map_err(|e| AuditError::Invalid(format!("entry {}: {e}", r.entry.seq)))?;
         held = Some(r.checkpoint.clone());
     }
     Ok(all.len())

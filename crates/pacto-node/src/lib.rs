@@ -41,6 +41,7 @@ pub mod secrets;
 mod state;
 pub mod sync;
 pub mod tokens;
+pub mod trace;
 
 pub use accounts::{hash_password, random_password, verify_password};
 pub use ingest::{

@@ -4,7 +4,12 @@
 //! `[[psi]]` grant (sizes, daily rate, mode, noise): everything about a query is checked
 //! ([`parse_query`], [`ParsedQuery::check`], [`HolderAnswer::admit`]) before it is admitted,
 //! and only an admitted query is counted against `per_day` and written to the ledger
-//! ([`crate::ledger::admit_psi_query`]). The querier side ([`query`]) is `pacto match`.
+//! ([`crate::ledger::admit_psi_query`]). The querier side is [`query`] (`pacto match`) and
+//! [`trace`] (`pacto trace`: labelled matching, the payloads of the matching items).
+//!
+//! A labelled set keeps one record per item (tag, item key, whole payload; [`import_set`]);
+//! each answer seals the payloads afresh, reduced to the fields the partner's grant lists, so
+//! a field the agreement withholds is in no byte that leaves.
 //!
 //! Set secrets are read from key files ([`PsiKeys`]), never from the database; a secret an
 //! earlier version left in the database is moved to its file on first use.
@@ -13,8 +18,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use pacto_federation::agreement::{Agreement, PsiGrant};
-use pacto_psi::{HolderSet, Mode, Normalizer, Outcome, Querier, TAG_BYTES, count_query, wire};
-use pacto_store::{PsiSet, PsiStore, Remote};
+use pacto_psi::{
+    HolderSet, LabelledQuerier, LabelledRecords, Mode, Normalizer, Outcome, Querier, TAG_BYTES, Trace, count_query,
+    wire,
+};
+use pacto_store::{PsiLabels, PsiSet, PsiStore, Remote};
 
 use crate::NodeError;
 use crate::client::{ClientError, ClientLimits, HttpClient};
@@ -174,19 +182,79 @@ pub fn grant(agreement: Option<&Agreement>, set: &str) -> Result<PsiGrant, NodeE
         .ok_or_else(|| NodeError::NotFound("no such private set".into()))
 }
 
+/// A stored set ready to answer: the plain set (tags and blinded points) with its secret, and a
+/// labelled set's records as stored (decoded only when a labelled query is answered).
+pub struct Holder {
+    pub set: HolderSet,
+    pub labels: Option<PsiLabels>,
+}
+
+/// Items to keep as a private set: plain, or each with its payload (a JSON object of the
+/// fields named in `fields`).
+pub enum SetItems {
+    Plain(Vec<Vec<u8>>),
+    Labelled { fields: Vec<String>, items: Vec<(Vec<u8>, Vec<u8>)> },
+}
+
+/// Why a set could not be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// An item or payload the rule or the format refuses (its index among the items).
+    #[error(transparent)]
+    Items(pacto_psi::PsiError),
+    #[error("cannot write the key of set {set:?}: {source}")]
+    Key { set: String, source: std::io::Error },
+    #[error(transparent)]
+    Store(#[from] pacto_store::StoreError),
+}
+
+/// Encode `items` under a fresh secret and keep them as set `name` (a new version replaces
+/// the old): the secret goes to its key file first, the database keeps only the encoding (tags,
+/// blinded points, and a labelled set's records), never the items. Returns the stored set.
+pub fn import_set<S: PsiStore + ?Sized>(
+    store: &mut S,
+    keys: &PsiKeys,
+    name: &str,
+    rule: Normalizer,
+    items: &SetItems,
+) -> Result<PsiSet, ImportError> {
+    let (holder, labels) = match items {
+        SetItems::Plain(items) => (HolderSet::encode(items, rule).map_err(ImportError::Items)?, None),
+        SetItems::Labelled { fields, items } => {
+            let (records, plain) = LabelledRecords::encode(items, rule).map_err(ImportError::Items)?;
+            (plain, Some(PsiLabels { fields: fields.clone(), records: records.to_bytes() }))
+        }
+    };
+    let created_us = pacto_stix::Timestamp::now().as_micros();
+    keys.write(name, created_us, &holder.secret_bytes())
+        .map_err(|source| ImportError::Key { set: name.to_string(), source })?;
+    let set = PsiSet {
+        name: name.to_string(),
+        normalizer: rule.id().to_string(),
+        secret: None,
+        tags: holder.tags.iter().flatten().copied().collect(),
+        points: holder.points.iter().flatten().copied().collect(),
+        items: holder.tags.len() as u64,
+        created_us,
+        labels,
+    };
+    store.put_psi_set(&set)?;
+    Ok(set)
+}
+
 /// A stored set with its secret, ready to answer (the secret moved out of the database first
-/// if an earlier version left it there). Call it under the writer: `stored` is read again.
-pub fn holder<S: PsiStore + ?Sized>(s: &mut S, keys: &PsiKeys, stored: PsiSet) -> Result<HolderSet, NodeError> {
-    let set = stored.name.clone();
-    // Read again under the writer: another request may have moved the secret already.
-    let now = s.psi_set(&set)?.unwrap_or(stored);
+/// if an earlier version left it there). Call it under the writer, which moving the secret
+/// needs; a set that does not exist answers "no such private set".
+pub fn holder<S: PsiStore + ?Sized>(s: &mut S, keys: &PsiKeys, set: &str) -> Result<Holder, NodeError> {
+    let now = s.psi_set(set)?.ok_or_else(|| NodeError::NotFound("no such private set".into()))?;
     let secret = keys.secret(s, &now).map_err(NodeError::Internal)?;
     let normalizer = Normalizer::parse(&now.normalizer)
         .ok_or_else(|| NodeError::Internal(format!("set {set:?} has an unknown rule {:?}", now.normalizer)))?;
     let tags = now.tags.chunks_exact(TAG_BYTES).map(|c| c.try_into().unwrap_or([0; TAG_BYTES])).collect();
     let points = now.points.chunks_exact(32).map(|c| c.try_into().unwrap_or([0; 32])).collect();
-    HolderSet::from_parts(secret, normalizer, tags, points)
-        .ok_or_else(|| NodeError::Internal(format!("set {set:?}: the key file holds no valid secret")))
+    let plain = HolderSet::from_parts(secret, normalizer, tags, points)
+        .ok_or_else(|| NodeError::Internal(format!("set {set:?}: the key file holds no valid secret")))?;
+    Ok(Holder { set: plain, labels: now.labels })
 }
 
 /// Size-only step 1: the set blinded under its secret (`PSIW`), and the digest the ledger
@@ -211,12 +279,15 @@ pub enum ParsedQuery {
     Intersection(pacto_psi::Query),
     /// `PSIC`, answered `PSIN` (size only).
     Count(pacto_psi::CountQuery),
+    /// `PSLQ`, answered `PSLA` (the matching items' payloads).
+    Labelled(pacto_psi::LabelledQuery),
 }
 
 /// A decoded, fully checked query, ready to be admitted.
 pub enum CheckedQuery {
     Intersection(pacto_psi::CheckedQuery),
     Count(pacto_psi::CheckedCount),
+    Labelled(pacto_psi::labelled::CheckedLabelledQuery),
 }
 
 fn bad(e: &dyn std::fmt::Display) -> NodeError {
@@ -245,7 +316,20 @@ pub fn parse_query(bytes: &[u8], grant: &PsiGrant) -> Result<ParsedQuery, NodeEr
             check_size(grant, c.points.len())?;
             Ok(ParsedQuery::Count(c))
         }
-        _ => Err(bad(&"PSI message, byte 0: not a query (PSIQ, intersection) or a count query (PSIC, size only)")),
+        Some(b"PSLQ") => {
+            let q = wire::decode_labelled_query(bytes).map_err(|e| bad(&e))?;
+            if grant.mode != "labelled" {
+                return Err(NodeError::Forbidden(format!(
+                    "the agreement allows {} queries against this set, not labelled ones (payloads)",
+                    grant.mode
+                )));
+            }
+            check_size(grant, q.points.len())?;
+            Ok(ParsedQuery::Labelled(q))
+        }
+        _ => Err(bad(
+            &"PSI message, byte 0: not a query (PSIQ, intersection), a count query (PSIC, size only) or a labelled query (PSLQ)",
+        )),
     }
 }
 
@@ -255,6 +339,7 @@ impl ParsedQuery {
         match self {
             ParsedQuery::Intersection(q) => q.normalizer,
             ParsedQuery::Count(c) => c.normalizer,
+            ParsedQuery::Labelled(q) => q.normalizer,
         }
     }
     /// Items queried.
@@ -262,6 +347,7 @@ impl ParsedQuery {
         match self {
             ParsedQuery::Intersection(q) => q.points.len(),
             ParsedQuery::Count(c) => c.points.len(),
+            ParsedQuery::Labelled(q) => q.points.len(),
         }
     }
     /// Check every point (each one decompressed: CPU work, to run off any event loop).
@@ -269,6 +355,7 @@ impl ParsedQuery {
         match self {
             ParsedQuery::Intersection(q) => q.check().map(CheckedQuery::Intersection).map_err(|e| bad(&e)),
             ParsedQuery::Count(c) => c.check().map(CheckedQuery::Count).map_err(|e| bad(&e)),
+            ParsedQuery::Labelled(q) => q.check().map(CheckedQuery::Labelled).map_err(|e| bad(&e)),
         }
     }
 }
@@ -291,7 +378,7 @@ fn check_size(grant: &PsiGrant, items: usize) -> Result<(), NodeError> {
 
 /// A checked query against a set, ready to be admitted and answered.
 pub struct HolderAnswer {
-    pub holder: HolderSet,
+    pub holder: Holder,
     pub query: CheckedQuery,
 }
 
@@ -299,16 +386,34 @@ impl HolderAnswer {
     /// The last checks before the query is admitted (the rule matches the set's; a count query
     /// was built on this set version); then what the ledger records of it: a description and
     /// the digest of the query as received.
-    pub fn admit(&self, rule: Normalizer, items: usize, bytes: &[u8]) -> Result<(String, String), NodeError> {
-        if self.holder.normalizer != rule {
+    /// A labelled query is admitted only against a labelled set, and the ledger names the
+    /// fields that will leave (`fields`, the grant's).
+    pub fn admit(
+        &self,
+        rule: Normalizer,
+        items: usize,
+        bytes: &[u8],
+        fields: Option<&[String]>,
+    ) -> Result<(String, String), NodeError> {
+        if self.holder.set.normalizer != rule {
             return Err(NodeError::BadRequest(format!(
                 "the set is normalised with {:?}, the query with {:?}: equal items would not match",
-                self.holder.normalizer.id(),
+                self.holder.set.normalizer.id(),
                 rule.id()
             )));
         }
+        if let CheckedQuery::Labelled(_) = &self.query {
+            if self.holder.labels.is_none() {
+                return Err(NodeError::Conflict {
+                    title: "Not a labelled set",
+                    description: "this set carries no payloads: it answers intersection and size-only queries".into(),
+                });
+            }
+            let fields = fields.unwrap_or_default().join(", ");
+            return Ok((format!("labelled ({fields}), {items} items"), pacto_federation::ledger::sha256_hex(bytes)));
+        }
         if let CheckedQuery::Count(c) = &self.query {
-            match self.holder.check_count(c) {
+            match self.holder.set.check_count(c) {
                 Ok(()) => {}
                 Err(pacto_psi::PsiError::StaleSet) => {
                     return Err(NodeError::Conflict {
@@ -322,25 +427,35 @@ impl HolderAnswer {
             }
         }
         let mode = match &self.query {
-            CheckedQuery::Intersection(_) => "intersection",
             CheckedQuery::Count(_) => "cardinality",
+            _ => "intersection",
         };
         Ok((format!("{mode}, {items} items"), pacto_federation::ledger::sha256_hex(bytes)))
     }
 
-    /// The answer (`PSIA`, or `PSIN` with the count, noised when the grant says so: `epsilon`).
-    pub fn answer(self, epsilon: Option<f64>) -> Result<Vec<u8>, NodeError> {
+    /// The answer (`PSIA`; `PSIN` with the count, noised when the grant says so: `epsilon`;
+    /// `PSLA`, every payload reduced to the grant's `fields` and sealed under a fresh salt).
+    pub fn answer(self, grant: &PsiGrant) -> Result<Vec<u8>, NodeError> {
+        let holder = self.holder.set;
         match self.query {
-            CheckedQuery::Intersection(q) => {
-                self.holder.answer(&q).map(|a| wire::encode_answer(&a)).map_err(|e| bad(&e))
-            }
+            CheckedQuery::Intersection(q) => holder.answer(&q).map(|a| wire::encode_answer(&a)).map_err(|e| bad(&e)),
             CheckedQuery::Count(c) => {
-                let exact = self.holder.count(&c).map_err(|e| bad(&e))? as u64;
-                let count = match epsilon {
+                let exact = holder.count(&c).map_err(|e| bad(&e))? as u64;
+                let count = match grant.noise_epsilon() {
                     Some(eps) => pacto_psi::noise::noisy_count(exact, c.len() as u64, eps),
                     None => exact,
                 };
-                Ok(wire::encode_count_answer(&pacto_psi::CountAnswer { normalizer: self.holder.normalizer, count }))
+                Ok(wire::encode_count_answer(&pacto_psi::CountAnswer { normalizer: holder.normalizer, count }))
+            }
+            CheckedQuery::Labelled(q) => {
+                let labels = self.holder.labels.ok_or_else(|| NodeError::Internal("not a labelled set".into()))?;
+                let records = LabelledRecords::from_parts(holder.secret_bytes(), holder.normalizer, &labels.records)
+                    .map_err(|e| NodeError::Internal(format!("the stored labelled set: {e}")))?;
+                let fields = grant.fields.as_deref().unwrap_or_default();
+                let sealed = records
+                    .seal(Some(fields))
+                    .map_err(|e| NodeError::Internal(format!("the stored labelled set: {e}")))?;
+                sealed.answer(&q).map(|a| wire::encode_labelled_answer(&a)).map_err(|e| bad(&e))
             }
         }
     }
@@ -369,6 +484,33 @@ pub enum MatchError {
 /// What a private query learned.
 pub type MatchOutcome = Outcome;
 
+/// A client for private queries to `remote`, accepting answers up to `max_response_bytes`.
+fn psi_client(
+    remote: &Remote,
+    identity: Option<&crate::identity::NodeIdentity>,
+    max_response_bytes: u64,
+) -> Result<HttpClient, MatchError> {
+    // The partner computes over its whole set before it answers: wait longer than for a page.
+    let limits = ClientLimits {
+        read_timeout: std::time::Duration::from_secs(120),
+        request_timeout: std::time::Duration::from_secs(300),
+        max_response_bytes,
+        ..Default::default()
+    };
+    let access = crate::client::Access::of_remote(remote, identity);
+    Ok(HttpClient::with_access(&remote.api_root, &access, Some(&remote.partner), limits)?)
+}
+
+/// The partner's refusal (its TAXII error message's description).
+fn refused(partner: &str, status: u16, body: &[u8]) -> MatchError {
+    let why: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    MatchError::Refused {
+        partner: partner.to_string(),
+        status,
+        reason: why["description"].as_str().unwrap_or("no reason given").to_string(),
+    }
+}
+
 /// Query `set` at the partner `remote` points to with `items` (normalised by `rule`): which of
 /// them it holds (indexes into `items`), or, `size_only`, how many (two steps: the partner's
 /// set blinded under its secret, then the count of what we send).
@@ -381,22 +523,8 @@ pub fn query(
     size_only: bool,
 ) -> Result<MatchOutcome, MatchError> {
     let partner = remote.partner.as_str();
-    // The partner computes over its whole set before it answers: wait longer than for a page.
-    let limits = ClientLimits {
-        read_timeout: std::time::Duration::from_secs(120),
-        request_timeout: std::time::Duration::from_secs(300),
-        ..Default::default()
-    };
-    let access = crate::client::Access::of_remote(remote, identity);
-    let mut client = HttpClient::with_access(&remote.api_root, &access, Some(partner), limits)?;
-    let refused = |status: u16, body: &[u8]| {
-        let why: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-        MatchError::Refused {
-            partner: partner.to_string(),
-            status,
-            reason: why["description"].as_str().unwrap_or("no reason given").to_string(),
-        }
-    };
+    let mut client = psi_client(remote, identity, ClientLimits::default().max_response_bytes)?;
+    let refused = |status: u16, body: &[u8]| refused(partner, status, body);
     let answer = |what: String| move |e: wire::WireError| MatchError::Answer { what, why: e.to_string() };
     let path = format!("psi/{set}/");
     if size_only {
@@ -422,4 +550,49 @@ pub fn query(
     }
     let a = wire::decode_answer(&r.body)?;
     querier.finish(&a).map_err(MatchError::Protocol)
+}
+
+/// The largest labelled answer accepted: 32 bytes per query item and, per holder item, its tag
+/// and sealed payload (a set of a million items with 100-byte payloads answers about 130 MB).
+pub const MAX_LABELLED_ANSWER: u64 = 1 << 30;
+
+/// Labelled matching (`pacto trace`): query `set` at `remote` with `items` (normalised by
+/// `rule`) and open the payloads of the matching ones, in the order of `items`, each as a JSON
+/// object of the fields received. The partner learns how many items were asked about, and
+/// nothing else.
+pub fn trace(
+    remote: &Remote,
+    identity: Option<&crate::identity::NodeIdentity>,
+    set: &str,
+    items: &[Vec<u8>],
+    rule: Normalizer,
+) -> Result<Vec<Trace>, MatchError> {
+    let partner = remote.partner.as_str();
+    let mut client = psi_client(remote, identity, MAX_LABELLED_ANSWER)?;
+    let (querier, q) = LabelledQuerier::start(items, rule).map_err(MatchError::Items)?;
+    let r = client.post_bytes(&format!("psi/{set}/"), &wire::encode_labelled_query(&q), PSI_MEDIA_TYPE)?;
+    if r.status != 200 {
+        return Err(refused(partner, r.status, &r.body));
+    }
+    let a = wire::decode_labelled_answer(&r.body)
+        .map_err(|e| MatchError::Answer { what: format!("{partner}'s answer"), why: e.to_string() })?;
+    tracing::info!(
+        partner,
+        set,
+        bytes = r.body.len(),
+        entries = a.entries.len(),
+        slot = a.slot,
+        "labelled answer received"
+    );
+    let traces = querier.finish(&a).map_err(MatchError::Protocol)?;
+    traces
+        .into_iter()
+        .map(|t| {
+            let fields = pacto_psi::payload::expand(&a.fields, &t.payload).map_err(|e| MatchError::Answer {
+                what: format!("{partner}'s payload for item {}", t.index),
+                why: e.to_string(),
+            })?;
+            Ok(Trace { index: t.index, payload: serde_json::Value::Object(fields).to_string().into_bytes() })
+        })
+        .collect()
 }

@@ -167,12 +167,8 @@ impl PartnerLog {
                 .ok_or_else(|| "the receipt names a public key that is not one".to_string())?,
         };
         let account = self.username.clone().unwrap_or_else(|| r.entry.partner.clone());
-        let x = Expect {
-            key: &key,
-            partner: &account,
-            body: &answer.body,
-            held: self.held.as_ref().map(|h| h.1.as_str()),
-        };
+        let x =
+            Expect { key: &key, partner: &account, body: &answer.body, held: self.held.as_ref().map(|h| h.1.as_str()) };
         let v = r.verify(&x).map_err(|e| e.to_string())?;
         let json = serde_json::to_string(&v.receipt).unwrap_or_default();
         if self.username.is_none() {

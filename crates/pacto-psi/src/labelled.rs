@@ -6,19 +6,24 @@
 //! random `salt`; for each of its items `y` (canonical bytes) with `P = H(y)·b`:
 //!
 //! - `tag(y)   = SHA-256("pacto-psi-v1:tag" ‖ P)[..8]`, the same tag as intersection mode;
-//! - `key(y)   = SHA-256("pacto-psi-v1:label-key" ‖ rule ‖ 0x00 ‖ salt ‖ len(y) u32 ‖ y ‖ P)`;
+//! - `item_key(y) = SHA-256("pacto-psi-v1:label-item" ‖ rule ‖ 0x00 ‖ len(y) u32 ‖ y ‖ P)`, made
+//!   once at import and stored in place of the item ([`Record`]);
+//! - `key(y)   = SHA-256("pacto-psi-v1:label-key" ‖ rule ‖ 0x00 ‖ salt ‖ item_key(y))`;
 //! - `sealed(y) = ChaCha20-Poly1305(key(y), nonce 0, pad(payload), aad)` with
 //!   `aad = "pacto-psi-v1:label" ‖ rule ‖ 0x00 ‖ salt ‖ tag(y)`, and `pad(p)` = `len(p)` as u16,
 //!   `p`, then zeros to the set's slot size: every sealed payload has the same length.
 //!
-//! The entries `(tag, sealed)` are sorted by tag. A query is `H(x)·a` for each item; the answer
+//! The holder keeps `(tag, item_key, payload)` per item ([`LabelledRecords`]) and seals the
+//! payloads for each partner, reduced to the fields that partner may receive, under a fresh
+//! salt ([`LabelledRecords::seal`]). The entries `(tag, sealed)` are sorted by tag. A query is `H(x)·a` for each item; the answer
 //! is `H(x)·a·b` for each, in order, with every entry. The querier removes `a`, finds `P` for
 //! each of its items, and opens the entry with the tag of `P` under the key of `(x, P)`.
 //!
 //! Why this is sound: `P = H(x)·b` is an oblivious pseudo-random function of `x` under `b`
 //! (2HashDH): without `b` no one can compute it for an item, and the querier gets it only for
 //! the items it put in a query (each counted against its grant). The key hashes `P` with the
-//! item itself and a domain of its own, so the tag (a different domain, and only 8 bytes of it)
+//! item itself (through `item_key`, which without `b` no one can link to a guessed item) and a
+//! domain of its own, so the tag (a different domain, and only 8 bytes of it)
 //! says nothing about the key, and an entry opens under no key but its item's. The nonce can be
 //! fixed because each key seals one message: it depends on the salt, drawn afresh for each
 //! encoding, so two encodings of one item (another version, another partner's allowed fields)
@@ -92,6 +97,9 @@ impl LabelledQuery {
 pub struct LabelledAnswer {
     pub normalizer: Normalizer,
     pub salt: [u8; SALT_BYTES],
+    /// The names of the fields each payload holds, in order ([`crate::payload::project`]);
+    /// empty when payloads are sealed as stored.
+    pub fields: Vec<String>,
     pub points: Vec<[u8; 32]>,
     /// Padded plaintext size of every payload: 2 (the length) + the set's largest payload.
     pub slot: usize,
@@ -106,21 +114,55 @@ pub struct Trace {
     pub payload: Vec<u8>,
 }
 
-/// A holder's labelled set version: its secret, its salt and its entries.
-pub struct LabelledSet {
-    secret: Scalar,
-    pub normalizer: Normalizer,
-    pub salt: [u8; SALT_BYTES],
-    pub slot: usize,
-    /// Sorted by tag: their order says nothing about the holder's input order.
-    pub entries: Vec<Entry>,
+/// One item of a holder's labelled set as kept between queries: its tag, its item key (see the
+/// module's documentation; it needs the item and `H(y)·b`, so it cannot be made without the
+/// secret) and its whole payload, before any agreement's filter, sealed at rest under a key
+/// derived from the set's secret and the item key (so the database alone reveals no payload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub tag: [u8; TAG_BYTES],
+    pub item_key: [u8; 32],
+    /// ChaCha20-Poly1305 of the payload under [`rest_key`], nonce 0, aad the tag.
+    pub payload: Vec<u8>,
 }
 
-impl LabelledSet {
-    /// Normalise the items, seal each payload, and sort the entries. Draws a fresh secret and a
-    /// fresh salt every time. Two items that normalise alike are an error (a registry with two
-    /// sales of one weapon merges them into one payload first).
-    pub fn encode(items: &[(Vec<u8>, Vec<u8>)], normalizer: Normalizer) -> Result<LabelledSet, PsiError> {
+/// The key a record's payload is sealed under at rest: SHA-256 of a domain, the set's secret
+/// and the item key. One key per item and set version, each sealing one message.
+fn rest_key(secret: &Scalar, item_key: &[u8; 32]) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(b"pacto-psi-v1:label-rest")
+        .chain_update(secret.as_bytes())
+        .chain_update(item_key)
+        .finalize()
+        .into()
+}
+
+fn rest_aad(tag: &[u8; TAG_BYTES]) -> Vec<u8> {
+    [&b"pacto-psi-v1:label-rest"[..], tag].concat()
+}
+
+/// A holder's labelled set version as stored: its secret (kept apart, in a key file) and one
+/// record per item, sorted by tag. It is sealed afresh ([`LabelledRecords::seal`]) for each
+/// partner's list of fields; the items themselves are not kept.
+pub struct LabelledRecords {
+    secret: Scalar,
+    pub normalizer: Normalizer,
+    /// Sorted by tag: their order says nothing about the holder's input order.
+    pub records: Vec<Record>,
+}
+
+/// Bytes a stored record takes besides its payload: tag, item key, payload length (u16).
+const RECORD_HEADER: usize = TAG_BYTES + 32 + 2;
+
+impl LabelledRecords {
+    /// Normalise the items and make each one's record, under a fresh secret; and the plain set
+    /// of the same items under the same secret (tags and blinded points), so that a labelled set
+    /// also answers intersection and size-only queries. Two items that normalise alike are an
+    /// error (a registry with two sales of one weapon merges them into one payload first).
+    pub fn encode(
+        items: &[(Vec<u8>, Vec<u8>)],
+        normalizer: Normalizer,
+    ) -> Result<(LabelledRecords, crate::HolderSet), PsiError> {
         for (index, (_, payload)) in items.iter().enumerate() {
             if payload.len() > MAX_PAYLOAD {
                 return Err(PsiError::Payload {
@@ -139,37 +181,117 @@ impl LabelledSet {
             first.insert(c, i);
         }
         let secret = random_scalar();
-        let mut salt = [0u8; SALT_BYTES];
-        OsRng.fill_bytes(&mut salt);
-        let slot = 2 + items.iter().map(|(_, p)| p.len()).max().unwrap_or(0);
-        let mut entries = par_map(&canonical, |i, c| {
+        let blinded = par_map(&canonical, |i, c| {
             let p = (hash_to_group(normalizer, c) * secret).compress().to_bytes();
-            let tag = tag_bytes(&p);
-            let sealed = seal(normalizer, &salt, c, &p, &tag, &items[i].1, slot);
-            Entry { tag, sealed }
+            let (tag, item_key) = (tag_bytes(&p), item_key(normalizer, c, &p));
+            let payload = seal_with_key(&rest_key(&secret, &item_key), &rest_aad(&tag), &items[i].1);
+            (p, Record { tag, item_key, payload })
         });
-        entries.sort_unstable_by(|a, b| (a.tag, &a.sealed).cmp(&(b.tag, &b.sealed)));
-        Ok(LabelledSet { secret, normalizer, salt, slot, entries })
+        let (mut points, mut records): (Vec<[u8; 32]>, Vec<Record>) = blinded.into_iter().unzip();
+        records.sort_unstable_by_key(|r| (r.tag, r.item_key));
+        points.sort_unstable();
+        let mut tags: Vec<[u8; TAG_BYTES]> = records.iter().map(|r| r.tag).collect();
+        tags.sort_unstable();
+        let plain = crate::HolderSet::from_parts(secret.to_bytes(), normalizer, tags, points)
+            .ok_or_else(|| PsiError::Payload { index: 0, why: "the fresh secret does not round-trip".into() })?;
+        Ok((LabelledRecords { secret, normalizer, records }, plain))
     }
 
-    /// Rebuild a stored labelled set version from its parts.
-    pub fn from_parts(
-        secret: [u8; 32],
-        normalizer: Normalizer,
-        salt: [u8; SALT_BYTES],
-        slot: usize,
-        entries: Vec<Entry>,
-    ) -> Option<LabelledSet> {
-        let secret = Option::<Scalar>::from(Scalar::from_canonical_bytes(secret))?;
-        if !(2..=2 + MAX_PAYLOAD).contains(&slot) || entries.iter().any(|e| e.sealed.len() != slot + SEAL_OVERHEAD) {
-            return None;
+    /// The records as stored: for each, `tag (8) | item key (32) | payload length u16 | payload`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.records.iter().map(|r| RECORD_HEADER + r.payload.len()).sum());
+        for r in &self.records {
+            out.extend_from_slice(&r.tag);
+            out.extend_from_slice(&r.item_key);
+            out.extend_from_slice(&(r.payload.len() as u16).to_be_bytes());
+            out.extend_from_slice(&r.payload);
         }
-        Some(LabelledSet { secret, normalizer, salt, slot, entries })
+        out
     }
 
-    /// The secret, to keep apart from the entries (as for a plain set).
+    /// Rebuild a stored labelled set version from its secret and its records' bytes; what does
+    /// not parse is an error saying where.
+    pub fn from_parts(secret: [u8; 32], normalizer: Normalizer, bytes: &[u8]) -> Result<LabelledRecords, String> {
+        let secret = Option::<Scalar>::from(Scalar::from_canonical_bytes(secret))
+            .ok_or_else(|| "the key file holds no valid secret".to_string())?;
+        let mut records = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let head = bytes
+                .get(at..at + RECORD_HEADER)
+                .ok_or_else(|| format!("record {} (byte {at}): truncated", records.len()))?;
+            let len = usize::from(u16::from_be_bytes([head[40], head[41]]));
+            if !(SEAL_OVERHEAD..=MAX_PAYLOAD + SEAL_OVERHEAD).contains(&len) {
+                return Err(format!("record {} (byte {at}): a payload of {len} bytes", records.len()));
+            }
+            let payload = bytes
+                .get(at + RECORD_HEADER..at + RECORD_HEADER + len)
+                .ok_or_else(|| format!("record {} (byte {at}): truncated payload", records.len()))?;
+            let mut tag = [0u8; TAG_BYTES];
+            tag.copy_from_slice(&head[..TAG_BYTES]);
+            let mut key = [0u8; 32];
+            key.copy_from_slice(&head[TAG_BYTES..TAG_BYTES + 32]);
+            records.push(Record { tag, item_key: key, payload: payload.to_vec() });
+            at += RECORD_HEADER + len;
+        }
+        Ok(LabelledRecords { secret, normalizer, records })
+    }
+
+    /// The secret, to keep apart from the records (as for a plain set).
     pub fn secret_bytes(&self) -> [u8; 32] {
         self.secret.to_bytes()
+    }
+
+    /// Seal every payload for one partner, under a fresh salt: with `fields`, each payload (a
+    /// JSON object) is first reduced to the values of those fields ([`crate::payload::project`]),
+    /// so a field the partner may not receive is in no sealed byte; `None` seals payloads as
+    /// stored.
+    pub fn seal<S: AsRef<str> + Sync>(&self, fields: Option<&[S]>) -> Result<LabelledSet, PsiError> {
+        let reduced: Vec<Result<Vec<u8>, PsiError>> = par_map(&self.records, |index, r| {
+            let payload = ChaCha20Poly1305::new(Key::from_slice(&rest_key(&self.secret, &r.item_key)))
+                .decrypt(Nonce::from_slice(&[0u8; 12]), Payload { msg: &r.payload, aad: &rest_aad(&r.tag) })
+                .map_err(|_| PsiError::Payload {
+                    index,
+                    why: "does not open under the set's secret (a key file of another set version?)".into(),
+                })?;
+            let Some(fields) = fields else { return Ok(payload) };
+            let text =
+                std::str::from_utf8(&payload).map_err(|_| PsiError::Payload { index, why: "not UTF-8 text".into() })?;
+            crate::payload::project(text, fields).map_err(|e| PsiError::Payload { index, why: e.to_string() })
+        });
+        let payloads: Vec<Vec<u8>> = reduced.into_iter().collect::<Result<_, _>>()?;
+        let mut salt = [0u8; SALT_BYTES];
+        OsRng.fill_bytes(&mut salt);
+        let slot = 2 + payloads.iter().map(Vec::len).max().unwrap_or(0);
+        let n = self.normalizer;
+        let entries = par_map(&self.records, |i, r| Entry {
+            tag: r.tag,
+            sealed: seal(n, &salt, &r.item_key, &r.tag, &payloads[i], slot),
+        });
+        // Records are sorted by tag, so the entries are too.
+        let fields = fields.map(|f| f.iter().map(|s| s.as_ref().to_string()).collect()).unwrap_or_default();
+        Ok(LabelledSet { secret: self.secret, normalizer: n, salt, fields, slot, entries })
+    }
+}
+
+/// A holder's labelled set sealed for one partner: its secret, its salt and its entries, ready
+/// to answer any number of that partner's queries.
+pub struct LabelledSet {
+    secret: Scalar,
+    pub normalizer: Normalizer,
+    pub salt: [u8; SALT_BYTES],
+    /// The fields each sealed payload holds, in order.
+    pub fields: Vec<String>,
+    pub slot: usize,
+    /// Sorted by tag: their order says nothing about the holder's input order.
+    pub entries: Vec<Entry>,
+}
+
+impl LabelledSet {
+    /// Encode and seal in one step, payloads as given (tests).
+    #[cfg(test)]
+    pub(crate) fn encode(items: &[(Vec<u8>, Vec<u8>)], normalizer: Normalizer) -> Result<LabelledSet, PsiError> {
+        LabelledRecords::encode(items, normalizer)?.0.seal::<&str>(None)
     }
 
     /// Answer a checked query: its points times the secret, in order, and every entry.
@@ -181,6 +303,7 @@ impl LabelledSet {
         Ok(LabelledAnswer {
             normalizer: self.normalizer,
             salt: self.salt,
+            fields: self.fields.clone(),
             points,
             slot: self.slot,
             entries: self.entries.clone(),
@@ -242,16 +365,27 @@ impl LabelledQuerier {
     }
 }
 
-/// `key(y)`: see the module's documentation.
-pub(crate) fn payload_key(n: Normalizer, salt: &[u8; SALT_BYTES], canonical: &[u8], p: &[u8; 32]) -> [u8; 32] {
+/// `item_key(y)`: see the module's documentation. Made once, at import.
+pub(crate) fn item_key(n: Normalizer, canonical: &[u8], p: &[u8; 32]) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(b"pacto-psi-v1:label-item")
+        .chain_update(n.id().as_bytes())
+        .chain_update([0u8])
+        .chain_update((canonical.len() as u32).to_be_bytes())
+        .chain_update(canonical)
+        .chain_update(p)
+        .finalize()
+        .into()
+}
+
+/// `key(y)`: the sealing key of one encoding (one salt) of an item.
+pub(crate) fn payload_key(n: Normalizer, salt: &[u8; SALT_BYTES], item_key: &[u8; 32]) -> [u8; 32] {
     Sha256::new()
         .chain_update(b"pacto-psi-v1:label-key")
         .chain_update(n.id().as_bytes())
         .chain_update([0u8])
         .chain_update(salt)
-        .chain_update((canonical.len() as u32).to_be_bytes())
-        .chain_update(canonical)
-        .chain_update(p)
+        .chain_update(item_key)
         .finalize()
         .into()
 }
@@ -269,8 +403,7 @@ fn aad(n: Normalizer, salt: &[u8; SALT_BYTES], tag: &[u8; TAG_BYTES]) -> Vec<u8>
 fn seal(
     n: Normalizer,
     salt: &[u8; SALT_BYTES],
-    canonical: &[u8],
-    p: &[u8; 32],
+    item_key: &[u8; 32],
     tag: &[u8; TAG_BYTES],
     payload: &[u8],
     slot: usize,
@@ -279,7 +412,7 @@ fn seal(
     padded.extend_from_slice(&(payload.len() as u16).to_be_bytes());
     padded.extend_from_slice(payload);
     padded.resize(slot, 0);
-    seal_with_key(&payload_key(n, salt, canonical, p), &aad(n, salt, tag), &padded)
+    seal_with_key(&payload_key(n, salt, item_key), &aad(n, salt, tag), &padded)
 }
 
 /// ChaCha20-Poly1305 under a key that seals one message only, hence the fixed nonce.
@@ -302,7 +435,7 @@ pub(crate) fn open(
     sealed: &[u8],
     slot: usize,
 ) -> Result<Vec<u8>, PsiError> {
-    open_with_key(&payload_key(n, salt, canonical, p), &aad(n, salt, tag), sealed, slot)
+    open_with_key(&payload_key(n, salt, &item_key(n, canonical, p)), &aad(n, salt, tag), sealed, slot)
 }
 
 pub(crate) fn open_with_key(key: &[u8; 32], aad: &[u8], sealed: &[u8], slot: usize) -> Result<Vec<u8>, PsiError> {
@@ -477,29 +610,80 @@ mod tests {
         let n = Normalizer::Firearm;
         let record = r#"{"dealer":"5-74-012-01-2B-01234","buyer":"Juan Doe","sale_date":"2025-05-17","trace":"T1"}"#;
         let allowed = ["dealer", "sale_date", "trace"];
-        let payload = crate::payload::filter_fields(record, &allowed).unwrap().into_bytes();
-        let set = LabelledSet::encode(&[(firearm("Colt", "LW12345"), payload)], n).unwrap();
+        let (records, _) =
+            LabelledRecords::encode(&[(firearm("Colt", "LW12345"), record.as_bytes().to_vec())], n).unwrap();
+        let set = records.seal(Some(&allowed)).unwrap();
         let (querier, query) = LabelledQuerier::start(&[firearm("Colt", "LW12345")], n).unwrap();
         let answer = set.answer(&query.check().unwrap()).unwrap();
         let bytes = crate::wire::encode_labelled_answer(&answer);
         assert!(!bytes.windows(8).any(|w| w == b"Juan Doe"));
         let traces = querier.finish(&answer).unwrap();
-        let opened = String::from_utf8(traces[0].payload.clone()).unwrap();
+        let opened = crate::payload::expand(&answer.fields, &traces[0].payload).unwrap();
+        let opened = serde_json::Value::Object(opened).to_string();
         assert_eq!(opened, r#"{"dealer":"5-74-012-01-2B-01234","sale_date":"2025-05-17","trace":"T1"}"#);
         assert!(!opened.contains("buyer") && !opened.contains("Doe"));
     }
 
     #[test]
-    fn stored_parts_are_checked() {
-        let set = LabelledSet::encode(&registry(), Normalizer::Firearm).unwrap();
-        let back = LabelledSet::from_parts(set.secret_bytes(), set.normalizer, set.salt, set.slot, set.entries.clone());
-        assert!(back.is_some());
-        assert!(
-            LabelledSet::from_parts(set.secret_bytes(), set.normalizer, set.salt, set.slot + 1, set.entries.clone())
-                .is_none()
-        );
-        assert!(LabelledSet::from_parts([0xff; 32], set.normalizer, set.salt, set.slot, set.entries.clone()).is_none());
-        assert!(LabelledSet::from_parts(set.secret_bytes(), set.normalizer, set.salt, 1, vec![]).is_none());
+    fn stored_records_round_trip_and_are_checked() {
+        let (records, plain) = LabelledRecords::encode(&registry(), Normalizer::Firearm).unwrap();
+        let bytes = records.to_bytes();
+        // What is stored holds no payload in the clear: each is sealed under the set's secret.
+        assert!(!bytes.windows(14).any(|w| w == b"FFL 5-74-01234"));
+        assert!(!bytes.windows(6).any(|w| w == b"T-0004"));
+        let back = LabelledRecords::from_parts(records.secret_bytes(), records.normalizer, &bytes).unwrap();
+        assert_eq!(back.records, records.records);
+        // Under another secret (a key file of another version) nothing opens, and it is said.
+        let (other, _) = LabelledRecords::encode(&registry(), Normalizer::Firearm).unwrap();
+        let wrong = LabelledRecords::from_parts(other.secret_bytes(), records.normalizer, &bytes).unwrap();
+        assert!(matches!(wrong.seal::<&str>(None), Err(PsiError::Payload { .. })));
+        // The plain set of the same items, under the same secret: its tags are the records'.
+        assert_eq!(plain.secret_bytes(), records.secret_bytes());
+        let mut tags: Vec<_> = records.records.iter().map(|r| r.tag).collect();
+        tags.sort_unstable();
+        assert_eq!(plain.tags, tags);
+        assert_eq!(plain.points.len(), records.records.len());
+        // A record sealed from the stored form opens for the querier.
+        let set = back.seal::<&str>(None).unwrap();
+        let (querier, q) = LabelledQuerier::start(&[firearm("Glock", "BSXK123")], Normalizer::Firearm).unwrap();
+        let traces = querier.finish(&set.answer(&q.check().unwrap()).unwrap()).unwrap();
+        assert_eq!(traces, vec![Trace { index: 0, payload: registry()[1].1.clone() }]);
+        // Truncations and a bad secret are errors that say where.
+        let e = LabelledRecords::from_parts(records.secret_bytes(), records.normalizer, &bytes[..bytes.len() - 1]);
+        assert!(e.err().unwrap().contains("truncated"));
+        let e = LabelledRecords::from_parts(records.secret_bytes(), records.normalizer, &bytes[..10]);
+        assert_eq!(e.err().unwrap(), "record 0 (byte 0): truncated");
+        assert!(LabelledRecords::from_parts([0xff; 32], records.normalizer, &bytes).is_err());
+    }
+
+    /// Sealing for a partner's fields: every payload is reduced before it is sealed, the salt
+    /// is fresh each time (so no key seals two messages), and a payload that is not a JSON
+    /// object is an error naming the record.
+    #[test]
+    fn sealing_for_fields_reduces_every_payload_under_a_fresh_salt() {
+        let n = Normalizer::Firearm;
+        let items = vec![
+            (firearm("Colt", "LW12345"), br#"{"dealer":"D1","buyer":"Juan Doe","trace":"T1"}"#.to_vec()),
+            (firearm("Glock", "BSXK123"), br#"{"dealer":"D2","trace":"T2"}"#.to_vec()),
+        ];
+        let (records, _) = LabelledRecords::encode(&items, n).unwrap();
+        let a = records.seal(Some(&["dealer", "trace"])).unwrap();
+        let b = records.seal(Some(&["dealer", "trace"])).unwrap();
+        assert_ne!(a.salt, b.salt);
+        assert_ne!(a.entries, b.entries);
+        // Values only, each with its length: the names travel once, in the answer.
+        assert_eq!(a.slot, 2 + 2 * (1 + 2));
+        let (querier, q) = LabelledQuerier::start(&[firearm("Colt", "LW12345")], n).unwrap();
+        let answer = a.answer(&q.check().unwrap()).unwrap();
+        assert_eq!(answer.fields, ["dealer", "trace"]);
+        assert!(!crate::wire::encode_labelled_answer(&answer).windows(4).any(|w| w == b"Juan"));
+        let traces = querier.finish(&answer).unwrap();
+        assert_eq!(traces[0].payload, b"\x02D1\x02T1".to_vec());
+        let opened = crate::payload::expand(&answer.fields, &traces[0].payload).unwrap();
+        assert_eq!(serde_json::Value::Object(opened).to_string(), r#"{"dealer":"D1","trace":"T1"}"#);
+        let bad = vec![(firearm("Colt", "1"), b"not json".to_vec())];
+        let (records, _) = LabelledRecords::encode(&bad, n).unwrap();
+        assert!(matches!(records.seal(Some(&["dealer"])), Err(PsiError::Payload { index: 0, .. })));
     }
 
     proptest! {

@@ -21,7 +21,7 @@
 //!
 //! Labelled matching ([`labelled`]) is the intersection exchange with a payload per holder
 //! item, sealed under a key derived from `H(y)·b` and the item: the querier opens the payloads
-//! of its matching items only. [`payload::filter_fields`] keeps the fields an agreement allows.
+//! of its matching items only. [`payload::project`] keeps the values of the fields an agreement allows.
 //!
 //! Security model: in intersection mode, semi-honest (both follow the protocol): the querier
 //! learns the intersection and the size of the holder's set; the holder learns the size of the
@@ -38,7 +38,7 @@ pub mod payload;
 mod protocol;
 pub mod wire;
 
-pub use labelled::{LabelledAnswer, LabelledQuerier, LabelledQuery, LabelledSet, Trace};
+pub use labelled::{LabelledAnswer, LabelledQuerier, LabelledQuery, LabelledRecords, LabelledSet, Trace};
 pub use normalize::{NormalizeError, Normalizer, firearm};
 pub use protocol::{
     Answer, BlindedSet, CheckedCount, CheckedQuery, CountAnswer, CountQuery, HolderSet, Mode, Outcome, PsiError,

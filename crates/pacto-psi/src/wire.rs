@@ -30,12 +30,14 @@
 //! labelled query (querier → holder):  "PSLQ" | version | mode u8 (2) | rule-length | rule
 //!         | count u32 | count × 32-byte points H(x_i)·a, in the querier's order
 //! labelled answer (holder → querier): "PSLA" | version | mode (2) | rule-length | rule
-//!         | salt, 16 bytes | count u32 | count × 32-byte points H(x_i)·a·b, same order
+//!         | salt, 16 bytes | field count u8 | field count × (name length u8 | name, UTF-8)
+//!         | count u32 | count × 32-byte points H(x_i)·a·b, same order
 //!         | entries u32 | slot u16 | entries × (8-byte tag | slot + 16 bytes sealed payload)
 //! ```
 //!
-//! `slot` is 2 to 2 + `MAX_PAYLOAD`; the entries are sorted by tag (a decoder refuses any other
-//! order, so positions cannot carry anything).
+//! The field names are those of every payload's values, in order ([`crate::payload::project`]);
+//! each name is 1 to 255 bytes. `slot` is 2 to 2 + `MAX_PAYLOAD`; the entries are sorted by tag
+//! (a decoder refuses any other order, so positions cannot carry anything).
 
 use crate::labelled::{Entry, LabelledAnswer, LabelledQuery, MAX_PAYLOAD, SALT_BYTES, SEAL_OVERHEAD};
 use crate::{Answer, BlindedSet, CountAnswer, CountQuery, Mode, Normalizer, Query, TAG_BYTES};
@@ -140,6 +142,14 @@ pub fn encode_labelled_answer(a: &LabelledAnswer) -> Vec<u8> {
     let mut out = Vec::with_capacity(48 + 32 * a.points.len() + entry * a.entries.len());
     labelled_header(&mut out, b"PSLA", a.normalizer);
     out.extend_from_slice(&a.salt);
+    // Names longer than 255 bytes or more than 255 names are never made (an agreement's field
+    // names come from TOML; `LabelledRecords::seal` is given them): cut, never wrapped.
+    out.push(a.fields.len().min(255) as u8);
+    for f in a.fields.iter().take(255) {
+        let name = &f.as_bytes()[..f.len().min(255)];
+        out.push(name.len() as u8);
+        out.extend_from_slice(name);
+    }
     out.extend_from_slice(&(a.points.len() as u32).to_be_bytes());
     for p in &a.points {
         out.extend_from_slice(p);
@@ -166,6 +176,18 @@ pub fn decode_labelled_answer(b: &[u8]) -> Result<LabelledAnswer, WireError> {
     let normalizer = r.labelled_header(b"PSLA")?;
     let mut salt = [0u8; SALT_BYTES];
     salt.copy_from_slice(r.take(SALT_BYTES, "salt")?);
+    let names = r.take(1, "field count")?[0];
+    let mut fields = Vec::with_capacity(usize::from(names));
+    for i in 0..names {
+        let at = r.at;
+        let len = usize::from(r.take(1, "field name length")?[0]);
+        if len == 0 {
+            return Err(WireError { at, why: format!("field name {i} is empty") });
+        }
+        let name = std::str::from_utf8(r.take(len, "field name")?)
+            .map_err(|_| WireError { at: at + 1, why: format!("field name {i} is not UTF-8") })?;
+        fields.push(name.to_string());
+    }
     let points = r.points()?;
     let count = r.u32("entry count")?;
     let at = r.at;
@@ -190,7 +212,7 @@ pub fn decode_labelled_answer(b: &[u8]) -> Result<LabelledAnswer, WireError> {
         entries.push(Entry { tag, sealed: chunk[TAG_BYTES..].to_vec() });
     }
     r.end()?;
-    Ok(LabelledAnswer { normalizer, salt, points, slot, entries })
+    Ok(LabelledAnswer { normalizer, salt, fields, points, slot, entries })
 }
 
 struct Reader<'a> {
@@ -374,7 +396,7 @@ mod tests {
         let ab = encode_labelled_answer(&a);
         let slot = 2 + br#"{"trace":"T-22"}"#.len();
         assert_eq!(a.slot, slot);
-        assert_eq!(ab.len(), 14 + 16 + 4 + 2 * 32 + 4 + 2 + 3 * (8 + slot + 16));
+        assert_eq!(ab.len(), 14 + 16 + 1 + 4 + 2 * 32 + 4 + 2 + 3 * (8 + slot + 16));
         let back = decode_labelled_answer(&ab).unwrap();
         assert_eq!(back, a);
         let traces = querier.finish(&back).unwrap();
@@ -390,7 +412,7 @@ mod tests {
         assert_eq!((e.at, e.why.contains("mode 2")), (5, true), "{e}");
         assert!(decode_labelled_answer(&ab[..ab.len() - 1]).unwrap_err().why.contains("truncated"));
         assert!(decode_labelled_answer(&[ab.as_slice(), &[0]].concat()).unwrap_err().why.contains("trailing"));
-        let entries_at = 14 + 16 + 4 + 2 * 32;
+        let entries_at = 14 + 16 + 1 + 4 + 2 * 32;
         let mut huge = ab[..entries_at].to_vec();
         huge.extend_from_slice(&u32::MAX.to_be_bytes());
         huge.extend_from_slice(&(slot as u16).to_be_bytes());
@@ -404,8 +426,20 @@ mod tests {
         let e = decode_labelled_answer(&encode_labelled_answer(&unsorted)).unwrap_err();
         assert!(e.why.contains("out of tag order"), "{e}");
         let mut points = ab.clone();
-        points[14 + 16 + 3] = 0xff;
+        points[14 + 16 + 1 + 3] = 0xff;
         assert!(decode_labelled_answer(&points).is_err());
+        // Field names round-trip; an empty or non-UTF-8 name is refused where it is.
+        let named = LabelledAnswer { fields: vec!["dealer".into(), "trace_ref".into()], ..a.clone() };
+        let nb = encode_labelled_answer(&named);
+        assert_eq!(nb.len(), ab.len() + 1 + 6 + 1 + 9);
+        assert_eq!(decode_labelled_answer(&nb).unwrap(), named);
+        let mut empty = nb.clone();
+        empty[31] = 0;
+        assert_eq!(decode_labelled_answer(&empty).unwrap_err().at, 31);
+        let mut latin = nb.clone();
+        latin[32] = 0xff;
+        let e = decode_labelled_answer(&latin).unwrap_err();
+        assert!(e.why.contains("not UTF-8") && e.at == 32, "{e}");
     }
 
     #[test]

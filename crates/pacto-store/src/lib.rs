@@ -302,6 +302,18 @@ pub struct PsiSet {
     pub points: Vec<u8>,
     pub items: u64,
     pub created_us: i64,
+    /// A labelled set's payloads (`None` for a plain set).
+    pub labels: Option<PsiLabels>,
+}
+
+/// What a labelled set keeps besides its tags and points: one record per item (its tag, a key
+/// derived from the item under the set's secret, and its payload), never the items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PsiLabels {
+    /// The payload's field names, as imported (an agreement may let a partner have some).
+    pub fields: Vec<String>,
+    /// The records, in pacto-psi's storage format (`LabelledRecords::to_bytes`).
+    pub records: Vec<u8>,
 }
 
 /// The name prefix of the collections sync fills, one per partner (`inbound.PARTNER`).

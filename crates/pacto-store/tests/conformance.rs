@@ -362,15 +362,7 @@ on_every_backend!(a_synced_page_lands_with_its_provenance_and_cursor, |db: &Test
 
 on_every_backend!(private_sets_are_kept_and_replaced, |db: &TestDatabase| {
     let mut s = db.open();
-    let set = pacto_store::PsiSet {
-        name: "seized".into(),
-        normalizer: "serial".into(),
-        secret: None,
-        tags: vec![1; 64],
-        points: vec![2; 32],
-        items: 2,
-        created_us: 5,
-    };
+    let set = pacto_store::PsiSet { normalizer: "serial".into(), tags: vec![1; 64], ..psi_set("seized", None) };
     s.put_psi_set(&set).unwrap();
     assert_eq!(s.psi_set("seized").unwrap(), Some(set.clone()));
     let newer = pacto_store::PsiSet { tags: vec![3; 32], items: 1, ..set };
@@ -379,6 +371,71 @@ on_every_backend!(private_sets_are_kept_and_replaced, |db: &TestDatabase| {
     assert!(s.remove_psi_set("seized").unwrap());
     assert!(!s.remove_psi_set("seized").unwrap());
     assert_eq!(s.psi_set("seized").unwrap(), None);
+});
+
+/// A set of two items; labelled with these fields and records, if given.
+fn psi_set(name: &str, labels: Option<(&[&str], Vec<u8>)>) -> pacto_store::PsiSet {
+    pacto_store::PsiSet {
+        name: name.into(),
+        normalizer: "firearm".into(),
+        secret: None,
+        tags: vec![1; 16],
+        points: vec![2; 64],
+        items: 2,
+        created_us: 7,
+        labels: labels.map(|(fields, records)| pacto_store::PsiLabels {
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+            records,
+        }),
+    }
+}
+
+on_every_backend!(labelled_sets_keep_their_payloads, |db: &TestDatabase| {
+    let mut s = db.open();
+    let registry = psi_set("dealer-sales", Some((&["dealer", "sale_date", "trace_ref"], (0..=255).collect())));
+    s.put_psi_set(&registry).unwrap();
+    let plain = pacto_store::PsiSet { name: "seized".into(), labels: None, ..registry.clone() };
+    s.put_psi_set(&plain).unwrap();
+    assert_eq!(s.psi_set("dealer-sales").unwrap(), Some(registry.clone()));
+    assert_eq!(s.psi_sets().unwrap(), vec![registry.clone(), plain.clone()]);
+    // A new version replaces the payloads with its own; a plain set under the name drops them.
+    let newer = psi_set("dealer-sales", Some((&["dealer"], vec![9; 1 << 20])));
+    s.put_psi_set(&newer).unwrap();
+    assert_eq!(s.psi_set("dealer-sales").unwrap(), Some(newer.clone()));
+    let now_plain = pacto_store::PsiSet { labels: None, ..newer.clone() };
+    s.put_psi_set(&now_plain).unwrap();
+    assert_eq!(s.psi_set("dealer-sales").unwrap(), Some(now_plain));
+    assert_eq!(db.query_u64("SELECT count(*) FROM psi_labels"), 0);
+    // Removing a labelled set removes its payloads with it.
+    s.put_psi_set(&newer).unwrap();
+    assert!(s.remove_psi_set("dealer-sales").unwrap());
+    assert_eq!(s.psi_set("dealer-sales").unwrap(), None);
+    assert_eq!(db.query_u64("SELECT count(*) FROM psi_labels"), 0);
+    assert_eq!(s.psi_sets().unwrap(), vec![plain]);
+});
+
+// A database from before labelled sets (SQLite schema 3, PostgreSQL migration 2) gains the
+// table on open and keeps what it had.
+on_every_backend!(labelled_sets_arrive_by_migration, |db: &TestDatabase| {
+    let mut s = db.open();
+    let plain = psi_set("seized", None);
+    s.put_psi_set(&plain).unwrap();
+    drop(s);
+    match &db.database {
+        pacto_store::Database::Sqlite(path) => {
+            let c = rusqlite::Connection::open(path).unwrap();
+            c.execute_batch("DROP TABLE psi_labels; UPDATE meta SET value = '3' WHERE key = 'schema_version'").unwrap();
+        }
+        pacto_store::Database::Postgres(url) => {
+            let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            c.batch_execute("DROP TABLE psi_labels; DELETE FROM pacto_schema WHERE version = 3").unwrap();
+        }
+    }
+    let mut s = db.open();
+    assert_eq!(s.psi_sets().unwrap(), vec![plain]);
+    let registry = psi_set("dealer-sales", Some((&["dealer"], vec![1, 2, 3])));
+    s.put_psi_set(&registry).unwrap();
+    assert_eq!(s.psi_set("dealer-sales").unwrap(), Some(registry));
 });
 
 on_every_backend!(the_ledger_is_one_gapless_order, |db: &TestDatabase| {

@@ -2,7 +2,8 @@
 //! answers ([`pacto_node::psi`]); here the requests are read and the answers written.
 //!
 //! `GET /{root}/psi/{set}/` hands out the set blinded under its secret (size-only step 1);
-//! `POST /{root}/psi/{set}/` takes an intersection query (`PSIQ`) or a count query (`PSIC`).
+//! `POST /{root}/psi/{set}/` takes an intersection query (`PSIQ`), a count query (`PSIC`) or,
+//! under a `labelled` grant, a labelled query (`PSLQ`, answered with the payloads sealed).
 //! Everything about a query is checked (media type, grant, mode, sizes, every point, rule, set
 //! version) before it is admitted: only an admitted query is counted against `per_day` and
 //! written to the ledger; a refusal is logged and costs the partner nothing.
@@ -13,8 +14,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use pacto_node::psi::{self, HolderAnswer, PSI_MEDIA_TYPE};
-use pacto_psi::HolderSet;
+use pacto_node::psi::{self, Holder, HolderAnswer, PSI_MEDIA_TYPE};
 
 use crate::{AppState, TaxiiError};
 
@@ -25,16 +25,10 @@ fn refused(partner: &str, set: &str, e: TaxiiError) -> TaxiiError {
 }
 
 /// The stored set and its secret (moved out of the database first if an earlier version left
-/// it there).
-async fn load(state: &Arc<AppState>, set: &str) -> Result<HolderSet, TaxiiError> {
-    let name = set.to_string();
-    let stored = state
-        .stores
-        .read(move |s| Ok(s.psi_set(&name)?))
-        .await?
-        .ok_or_else(|| TaxiiError::not_found("no such private set"))?;
-    let st = state.clone();
-    state.stores.write(move |s| Ok(psi::holder(s, &st.node.psi_keys, stored)?)).await
+/// it there), read once, under the writer.
+async fn load(state: &Arc<AppState>, set: &str) -> Result<Holder, TaxiiError> {
+    let (name, st) = (set.to_string(), state.clone());
+    state.stores.write(move |s| Ok(psi::holder(s, &st.node.psi_keys, &name)?)).await
 }
 
 fn octets(body: Vec<u8>) -> Response {
@@ -55,6 +49,7 @@ pub async fn blinded_set(
     let partner = who.user.name.clone();
     let grant = psi::grant(who.agreement.as_deref(), &set).map_err(|e| refused(&partner, &set, e.into()))?;
     let holder = load(&state, &grant.set).await.map_err(|e| refused(&partner, &set, e))?;
+    let holder = holder.set;
     let (body, digest) = psi::blinded_set(&holder).map_err(|e| refused(&partner, &set, e.into()))?;
     // In the ledger, not counted against the daily allowance.
     let kind = "psi-blinded-set";
@@ -73,8 +68,8 @@ pub async fn blinded_set(
     Ok(crate::handlers::with_receipt(octets(body), receipt))
 }
 
-/// An intersection query (`PSIQ`, answered `PSIA`) or a size-only count query (`PSIC`,
-/// answered `PSIN`).
+/// An intersection query (`PSIQ`, answered `PSIA`), a size-only count query (`PSIC`, answered
+/// `PSIN`), or a labelled query (`PSLQ`, answered `PSLA`).
 pub async fn query(
     State(state): State<Arc<AppState>>,
     UrlPath((name, set)): UrlPath<(String, String)>,
@@ -112,10 +107,9 @@ async fn query_checked(
     let query = off_runtime(state, move || parsed.check()).await??;
     let holder = load(state, set).await?;
     let pending = HolderAnswer { holder, query };
-    let (description, digest) = pending.admit(rule, items, &bytes)?;
+    let (description, digest) = pending.admit(rule, items, &bytes, grant.fields.as_deref())?;
     crate::partner::admit_psi_query(state, &who.user.name, set, grant.per_day, description, digest).await?;
-    let epsilon = grant.noise_epsilon();
-    let answer = tokio::task::spawn_blocking(move || pending.answer(epsilon))
+    let answer = tokio::task::spawn_blocking(move || pending.answer(&grant))
         .await
         .map_err(|e| TaxiiError::internal(&e.to_string()))??;
     let receipt = crate::partner::append_answer(

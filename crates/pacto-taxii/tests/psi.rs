@@ -27,6 +27,7 @@ fn stored(h: &HolderSet, secret_in_db: bool) -> PsiSet {
         points: h.points.iter().flatten().copied().collect(),
         items: h.tags.len() as u64,
         created_us: 7,
+        labels: None,
     }
 }
 
@@ -177,4 +178,130 @@ fn a_secret_in_the_database_moves_to_its_key_file() {
     // Answers go on from the key file.
     let r = post(&node, &good_query(5), "application/octet-stream");
     assert_eq!(r.status, 200, "{}", r.text());
+}
+
+/// A dealer sales registry of 50 firearms, each sale with a buyer the agreement withholds.
+fn sales() -> Vec<(Vec<u8>, Vec<u8>)> {
+    (0..50)
+        .map(|i| {
+            let item = format!("Colt\tLW{i:05}").into_bytes();
+            let payload = format!(
+                r#"{{"dealer":"5-74-{i:05}","sale_date":"2025-05-{:02}","trace_ref":"T-{i:06}","buyer":"BUYER-NAME-{i:03}"}}"#,
+                i % 28 + 1
+            );
+            (item, payload.into_bytes())
+        })
+        .collect()
+}
+
+/// A node holding the labelled set `serials` (imported as `pacto set import` does).
+fn labelled_node(grant: &str) -> Node {
+    node_with_keys(ServerConfig::default(), vec![agreement(grant)], |s, keys| {
+        let fields = ["dealer", "sale_date", "trace_ref", "buyer"].map(String::from).to_vec();
+        let items = pacto_node::psi::SetItems::Labelled { fields, items: sales() };
+        pacto_node::psi::import_set(s, keys, "serials", Normalizer::Firearm, &items).unwrap();
+    })
+}
+
+const LABELLED: &str =
+    "max_query = 100\nper_day = 3\nmode = \"labelled\"\nfields = [\"dealer\", \"sale_date\", \"trace_ref\"]";
+
+fn labelled_query(items: &[Vec<u8>], rule: Normalizer) -> (pacto_psi::LabelledQuerier, Vec<u8>) {
+    let (querier, q) = pacto_psi::LabelledQuerier::start(items, rule).unwrap();
+    (querier, wire::encode_labelled_query(&q))
+}
+
+/// The holder answers a labelled query with the payloads of the matching items only, reduced
+/// to the agreement's fields (the buyer is in no byte of the answer), and records the query in
+/// its ledger with the fields that left.
+#[test]
+fn labelled_queries_return_the_granted_fields_of_matching_items() {
+    let node = labelled_node(LABELLED);
+    let seized: Vec<Vec<u8>> = vec![
+        b"COLT'S MFG CO\tlw-00007".to_vec(),
+        b"Colt\tLW99999".to_vec(),
+        b"Glock\tLW00008".to_vec(),
+        b"colt\tLW 00042".to_vec(),
+    ];
+    let (querier, body) = labelled_query(&seized, Normalizer::Firearm);
+    let r = post(&node, &body, "application/octet-stream");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(!r.body.windows(10).any(|w| w == b"BUYER-NAME"), "a withheld field never leaves");
+    let answer = wire::decode_labelled_answer(&r.body).unwrap();
+    assert_eq!(answer.entries.len(), 50);
+    assert_eq!(answer.fields, ["dealer", "sale_date", "trace_ref"]);
+    let traces = querier.finish(&answer).unwrap();
+    let opened: Vec<(usize, String)> = traces
+        .into_iter()
+        .map(|t| {
+            let fields = pacto_psi::payload::expand(&answer.fields, &t.payload).unwrap();
+            (t.index, serde_json::Value::Object(fields).to_string())
+        })
+        .collect();
+    assert_eq!(
+        opened,
+        vec![
+            (0, r#"{"dealer":"5-74-00007","sale_date":"2025-05-08","trace_ref":"T-000007"}"#.to_string()),
+            (3, r#"{"dealer":"5-74-00042","sale_date":"2025-05-15","trace_ref":"T-000042"}"#.to_string()),
+        ]
+    );
+    assert_eq!(ledgered(&node, "psi-query"), 1);
+    let entry = node.db.query("SELECT entry FROM ledger WHERE json_extract(entry, '$.kind') = 'psi-query'");
+    assert!(entry[0][0].contains("labelled (dealer, sale_date, trace_ref), 4 items"), "{entry:?}");
+}
+
+/// Labelled queries are held to the grant like every other: a grant of another mode refuses
+/// them (403), a plain set cannot answer them (409), another rule is an error (400), and the
+/// day's allowance ends them (429); none of the refused ones is counted or ledgered.
+#[test]
+fn labelled_queries_are_held_to_the_agreement() {
+    let seized = vec![b"Colt\tLW00001".to_vec()];
+    let intersection = labelled_node("max_query = 100\nper_day = 3");
+    let r = post(&intersection, &labelled_query(&seized, Normalizer::Firearm).1, "application/octet-stream");
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(r.text().contains("not labelled ones"), "{}", r.text());
+    // The same labelled set still answers the intersection queries its grant allows.
+    let items: Vec<Vec<u8>> = vec![b"COLT\tLW 00003".to_vec(), b"Colt\tX".to_vec()];
+    let (querier, q) = Querier::start(&items, Normalizer::Firearm, Mode::Intersection).unwrap();
+    let r = post(&intersection, &wire::encode_query(&q), "application/octet-stream");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(querier.finish(&wire::decode_answer(&r.body).unwrap()).unwrap(), pacto_psi::Outcome::Matches(vec![0]));
+    assert_eq!(ledgered(&intersection, "psi-query"), 1);
+
+    let plain = psi_node(LABELLED);
+    let r = post(&plain, &labelled_query(&[b"RG00001".to_vec()], Normalizer::Serial).1, "application/octet-stream");
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert!(r.text().contains("carries no payloads"), "{}", r.text());
+    assert_eq!(ledgered(&plain, "psi-query"), 0);
+
+    let node = labelled_node(LABELLED);
+    let r = post(&node, &labelled_query(&[b"LW00001".to_vec()], Normalizer::Serial).1, "application/octet-stream");
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("would not match"), "{}", r.text());
+    for _ in 0..3 {
+        let r = post(&node, &labelled_query(&seized, Normalizer::Firearm).1, "application/octet-stream");
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    let r = post(&node, &labelled_query(&seized, Normalizer::Firearm).1, "application/octet-stream");
+    assert_eq!(r.status, 429, "{}", r.text());
+    assert_eq!(ledgered(&node, "psi-query"), 3);
+}
+
+/// A query of items the registry does not hold opens nothing, though the answer carries every
+/// entry; and each answer is sealed under a fresh salt, so two answers share no ciphertext.
+#[test]
+fn labelled_answers_open_nothing_for_non_matching_items() {
+    let node = labelled_node(LABELLED);
+    let seized: Vec<Vec<u8>> = (0..20).map(|i| format!("Colt\tZZ{i:05}").into_bytes()).collect();
+    let (querier, body) = labelled_query(&seized, Normalizer::Firearm);
+    let first = post(&node, &body, "application/octet-stream");
+    assert_eq!(first.status, 200, "{}", first.text());
+    let a = wire::decode_labelled_answer(&first.body).unwrap();
+    assert_eq!(a.entries.len(), 50);
+    assert!(querier.finish(&a).unwrap().is_empty());
+    let second = post(&node, &body, "application/octet-stream");
+    let b = wire::decode_labelled_answer(&second.body).unwrap();
+    assert_ne!(a.salt, b.salt);
+    let sealed: std::collections::HashSet<&Vec<u8>> = a.entries.iter().map(|e| &e.sealed).collect();
+    assert!(b.entries.iter().all(|e| !sealed.contains(&e.sealed)));
 }

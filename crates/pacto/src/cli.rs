@@ -116,6 +116,25 @@ pub enum Command {
         #[arg(long)]
         count: bool,
     },
+    /// Trace seized firearms privately against a partner's labelled set (a dealer sales
+    /// registry): prints each matching firearm with what the partner's agreement lets it
+    /// receive of the record (one JSON line each) and writes the trace as a STIX bundle (the
+    /// seized x-firearm objects, each sale as a `sold` relationship from the dealer's identity,
+    /// a note with the trace reference). The partner learns only how many firearms were asked
+    /// about.
+    Trace {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        set: String,
+        /// The seized firearms: STIX (its x-firearm objects) or CSV with a header naming
+        /// `manufacturer` and `serial_number` (or `serial`), and optionally `model`,
+        /// `firearm_type`, `caliber`, `country_of_manufacture`
+        file: PathBuf,
+        /// Write the STIX bundle here (for `pacto import`)
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
+    },
     /// STIX patterns: check one and explain it, or say where and why it is wrong.
     #[command(subcommand)]
     Pattern(PatternCmd),
@@ -253,13 +272,24 @@ pub enum PartnerCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum SetCmd {
-    /// Import a private set (one item per line; a new version replaces the old)
+    /// Import a private set (a new version replaces the old): one item per line, or a CSV file
+    /// with a header (a `.csv` file, or any --item-column or --payload-column given). With
+    /// --payload-column the set is labelled: each item carries those columns as its payload,
+    /// and a partner whose agreement grants `mode = "labelled"` receives the fields it lists
+    /// for the items it matches.
     Import {
         name: String,
         file: PathBuf,
-        /// serial, e164, email, text, bytes
+        /// serial, e164, email, text, bytes, firearm
         #[arg(long, default_value = "serial")]
         normalize: String,
+        /// CSV: the column(s) that make the item (repeat; joined by a tab). Default: for the
+        /// firearm rule `manufacturer` and `serial_number` (or `serial`), else `item`
+        #[arg(long = "item-column", value_name = "COLUMN")]
+        item_columns: Vec<String>,
+        /// CSV: a column that goes into each item's payload (repeat)
+        #[arg(long = "payload-column", value_name = "COLUMN")]
+        payload_columns: Vec<String>,
     },
     /// List private sets
     List,

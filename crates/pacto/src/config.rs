@@ -194,3 +194,11 @@ pub fn node_identity(g: &Global) -> anyhow::Result<pacto_node::identity::NodeIde
     pacto_node::identity::NodeIdentity::from_pem(&read(&cert_path)?, &read(&key_path)?)
         .map_err(|e| anyhow::anyhow!("{} and {}: {e}", cert_path.display(), key_path.display()))
 }
+
+/// The connection to `partner` (its password, if any, opened), or how to make one.
+pub fn remote(g: &Global, store: &dyn pacto_store::Store, partner: &str) -> anyhow::Result<pacto_store::Remote> {
+    remotes(g, store)?
+        .into_iter()
+        .find(|r| r.partner == partner)
+        .ok_or_else(|| anyhow::anyhow!("no connection to {partner:?}: `pacto partner connect {partner} --url …` first"))
+}

@@ -460,6 +460,111 @@ fn private_matching_within_the_agreement() {
     assert!(mx.run(&["ledger", "verify"]).status.success());
 }
 
+/// The README's firearms-tracing walkthrough, command by command: the US node keeps its dealer
+/// sales registry as a labelled set and grants mx the dealer, the sale date and the trace
+/// reference; mx traces a STIX seizure and a CSV one and imports the trace as intelligence;
+/// the buyer column never reaches mx; every query is in the US node's ledger; bad input is an
+/// error that says where.
+#[test]
+fn firearms_tracing_walkthrough() {
+    let mut us = Node::new();
+    let mx = Node::new();
+    let ex = root().join("examples");
+    let path = |p: &str| ex.join(p).to_str().unwrap().to_string();
+    let ok = |o: &std::process::Output| {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout.clone()).unwrap()
+    };
+    // --- the US node: its registry, and what mx may ask of it ---
+    let registry = path("trace/dealer-sales.csv");
+    let mut import = vec!["set", "import", "dealer-sales", &registry, "--normalize", "firearm"];
+    for c in ["dealer", "sale_date", "trace_ref", "buyer"] {
+        import.extend(["--payload-column", c]);
+    }
+    let said = ok(&us.run(&import));
+    assert!(
+        said.contains("5 distinct items (firearm rule), labelled with dealer, sale_date, trace_ref, buyer"),
+        "{said}"
+    );
+    assert!(ok(&us.run(&["set", "list"])).contains("labelled: dealer, sale_date, trace_ref, buyer"));
+    let password = us.add_partner("mx", &std::fs::read_to_string(path("agreements/mx-trace.toml")).unwrap());
+    us.serve();
+
+    // --- Mexico's node: a seizure batch, traced ---
+    mx.connect("us", &us, "mx", &password);
+    let bundle = mx.dir.path().join("trace.json");
+    let seizure = path("firearms-seizure.json");
+    let traced =
+        mx.run(&["trace", "--partner", "us", "--set", "dealer-sales", &seizure, "-o", bundle.to_str().unwrap()]);
+    let lines: Vec<Value> = ok(&traced).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let stderr = String::from_utf8_lossy(&traced.stderr);
+    assert!(stderr.contains("2 of 2 firearms traced in us's set dealer-sales"), "{stderr}");
+    assert!(stderr.contains("has no manufacturer and serial_number: not traced"), "the improvised one: {stderr}");
+    assert_eq!(lines[0]["serial_number"], "LW 12345");
+    assert_eq!(
+        lines[0]["payload"],
+        serde_json::json!({"dealer": "5-74-012-01-2B-01234", "sale_date": "2025-05-17", "trace_ref": "T20250012345"})
+    );
+    assert_eq!(lines[1]["payload"]["trace_ref"], "T20240098765");
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    for withheld in ["buyer", "Doe", "Jane Roe"] {
+        assert!(!text.contains(withheld) && !lines.iter().any(|l| l.to_string().contains(withheld)), "{withheld}");
+    }
+    ok(&mx.run(&["import", bundle.to_str().unwrap(), "--collection", "traces"]));
+    let ids = mx.ids("traces");
+    let count = |kind: &str| ids.iter().filter(|i| i.starts_with(&format!("{kind}--"))).count();
+    assert_eq!([count("x-firearm"), count("identity"), count("relationship"), count("note")], [2, 2, 2, 2], "{ids:?}");
+    // The same from a CSV seizure list: the Colt and the Ruger are in the registry.
+    let csv = mx.run(&["trace", "--partner", "us", "--set", "dealer-sales", &path("trace/seized.csv")]);
+    let found: Vec<String> =
+        ok(&csv).lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["serial_number"].to_string()).collect();
+    assert_eq!(found, ["\"lw-12345\"", "\"690-12O45\""]);
+
+    // A seizure with nothing traceable is an error, and asks nothing of the partner.
+    let none = mx.dir.path().join("none.csv");
+    std::fs::write(&none, "manufacturer,serial_number\n,LW1\nColt,\n").unwrap();
+    let nothing = mx.run(&["trace", "--partner", "us", "--set", "dealer-sales", none.to_str().unwrap()]);
+    let why = String::from_utf8_lossy(&nothing.stderr);
+    assert!(!nothing.status.success() && why.contains("line 2 has no manufacturer and serial_number"), "{why}");
+    assert!(why.contains("no firearm with a manufacturer and a serial number to trace"), "{why}");
+
+    // A rule mismatch is an error, refused before it counts: the registry is matched by maker
+    // and serial, not by serial alone.
+    let serials = mx.dir.path().join("serials.txt");
+    std::fs::write(&serials, "LW12345\n").unwrap();
+    let wrong = mx.run(&["match", "--partner", "us", "--set", "dealer-sales", serials.to_str().unwrap()]);
+    assert!(!wrong.status.success() && String::from_utf8_lossy(&wrong.stderr).contains("would not match"));
+
+    // --- back on the US node: each trace query is in the ledger, with the fields that left ---
+    let q = us.db.query("SELECT entry FROM ledger WHERE json_extract(entry, '$.kind') = 'psi-query'");
+    assert_eq!(q.len(), 2, "{q:?}");
+    assert!(q[0][0].contains("labelled (dealer, sale_date, trace_ref), 2 items"), "{q:?}");
+    assert!(q[1][0].contains("labelled (dealer, sale_date, trace_ref), 4 items"), "{q:?}");
+    let shown = ok(&us.run(&["ledger", "show"]));
+    assert!(
+        shown.contains("psi-query") && shown.contains("labelled (dealer, sale_date, trace_ref), 2 items"),
+        "{shown}"
+    );
+    ok(&us.run(&["ledger", "verify"]));
+
+    // Bad registries are errors that say where and why.
+    let bad = us.dir.path().join("bad.csv");
+    std::fs::write(&bad, "manufacturer,serial_number,dealer\nColt,LW1,A\nCOLT,lw-1,B\n").unwrap();
+    let dup =
+        us.run(&["set", "import", "x", bad.to_str().unwrap(), "--normalize", "firearm", "--payload-column", "dealer"]);
+    let why = String::from_utf8_lossy(&dup.stderr);
+    assert!(!dup.status.success() && why.contains("lines 2 and 3 are the same item"), "{why}");
+    let missing =
+        us.run(&["set", "import", "x", bad.to_str().unwrap(), "--normalize", "firearm", "--payload-column", "price"]);
+    let why = String::from_utf8_lossy(&missing.stderr);
+    assert!(why.contains("has no column price (it has: manufacturer, serial_number, dealer)"), "{why}");
+    std::fs::write(&bad, "manufacturer,serial_number,dealer\nColt,LW1,A\nColt,LW2\n").unwrap();
+    let short =
+        us.run(&["set", "import", "x", bad.to_str().unwrap(), "--normalize", "firearm", "--payload-column", "dealer"]);
+    let why = String::from_utf8_lossy(&short.stderr);
+    assert!(!short.status.success() && why.contains("line: 3"), "{why}");
+}
+
 /// STIX 2.0 content (MITRE ATT&CK still ships as 2.0) crosses between nodes as 2.0: the
 /// holder's manifest says `version=2.0`, and the receiver judges and stores it by 2.0's rules.
 #[test]

@@ -138,6 +138,18 @@ CREATE TABLE statuses (
 "#,
     ),
     (
+        3,
+        // A labelled private set's records (tag, item key, payload per item; pacto-psi's
+        // format) and the names of its payload fields, beside its row in psi_sets.
+        r#"
+CREATE TABLE psi_labels (
+    name    TEXT PRIMARY KEY REFERENCES psi_sets(name) ON DELETE CASCADE,
+    fields  TEXT NOT NULL,
+    records BYTEA NOT NULL
+);
+"#,
+    ),
+    (
         4,
         r#"
 CREATE TABLE api_tokens (

@@ -5,7 +5,9 @@ use postgres::Row;
 use super::PostgresStore;
 use super::objects::{add_all, coll_pk};
 use crate::prelude::*;
-use crate::{AddOutcome, ApiToken, Collection, Incoming, Provenance, PsiSet, Remote, Result, StoreError, User};
+use crate::{
+    AddOutcome, ApiToken, Collection, Incoming, Provenance, PsiLabels, PsiSet, Remote, Result, StoreError, User,
+};
 
 /// A rights column (a JSON list of collection names) of the row named in column 0.
 fn rights(r: &Row, i: usize) -> Result<Vec<String>> {
@@ -46,9 +48,17 @@ fn remote_row(r: &Row) -> Remote {
     }
 }
 
-fn psi_row(r: &Row) -> PsiSet {
+fn psi_row(r: &Row) -> Result<PsiSet> {
     let secret: Vec<u8> = r.get(2);
-    PsiSet {
+    let labels = match (r.get::<_, Option<String>>(7), r.get::<_, Option<Vec<u8>>>(8)) {
+        (Some(fields), Some(records)) => Some(PsiLabels {
+            fields: serde_json::from_str(&fields)
+                .map_err(|e| StoreError::Other(format!("psi_labels.fields of {:?}: {e}", r.get::<_, String>(0))))?,
+            records,
+        }),
+        _ => None,
+    };
+    Ok(PsiSet {
         name: r.get(0),
         normalizer: r.get(1),
         secret: secret.try_into().ok(),
@@ -56,8 +66,13 @@ fn psi_row(r: &Row) -> PsiSet {
         points: r.get(4),
         items: r.get::<_, i64>(5) as u64,
         created_us: r.get(6),
-    }
+        labels,
+    })
 }
+
+const PSI_COLUMNS: &str =
+    "SELECT s.name, s.normalizer, s.secret, s.tags, s.points, s.items, s.created_us, l.fields, l.records
+     FROM psi_sets s LEFT JOIN psi_labels l ON l.name = s.name";
 
 fn insert_provenance(tx: &mut postgres::Transaction<'_>, pk: i64, p: &Provenance) -> Result<()> {
     tx.execute(
@@ -289,32 +304,37 @@ impl PartnerStore for PostgresStore {
 impl PsiStore for PostgresStore {
     fn put_psi_set(&mut self, p: &PsiSet) -> Result<()> {
         let secret = p.secret.map(|s| s.to_vec()).unwrap_or_default();
-        self.client()?.execute(
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        tx.execute(
             "INSERT INTO psi_sets (name, normalizer, secret, tags, points, items, created_us)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (name) DO UPDATE SET normalizer = $2, secret = $3, tags = $4, points = $5, items = $6,
                                               created_us = $7",
             &[&p.name, &p.normalizer, &secret, &p.tags, &p.points, &(p.items as i64), &p.created_us],
         )?;
+        tx.execute("DELETE FROM psi_labels WHERE name = $1", &[&p.name])?;
+        if let Some(l) = &p.labels {
+            let fields = serde_json::to_string(&l.fields).map_err(|e| StoreError::Other(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO psi_labels (name, fields, records) VALUES ($1, $2, $3)",
+                &[&p.name, &fields, &l.records],
+            )?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
     fn psi_set(&self, name: &str) -> Result<Option<PsiSet>> {
-        Ok(self
-            .client()?
-            .query_opt(
-                "SELECT name, normalizer, secret, tags, points, items, created_us FROM psi_sets WHERE name = $1",
-                &[&name],
-            )?
-            .map(|r| psi_row(&r)))
+        self.client()?
+            .query_opt(&format!("{PSI_COLUMNS} WHERE s.name = $1"), &[&name])?
+            .map(|r| psi_row(&r))
+            .transpose()
     }
 
     fn psi_sets(&self) -> Result<Vec<PsiSet>> {
-        let rows = self.client()?.query(
-            "SELECT name, normalizer, secret, tags, points, items, created_us FROM psi_sets ORDER BY name COLLATE \"C\"",
-            &[],
-        )?;
-        Ok(rows.iter().map(psi_row).collect())
+        let rows = self.client()?.query(&format!("{PSI_COLUMNS} ORDER BY s.name COLLATE \"C\""), &[])?;
+        rows.iter().map(psi_row).collect()
     }
 
     fn remove_psi_set(&mut self, name: &str) -> Result<bool> {

@@ -16,8 +16,8 @@ mod objects;
 
 use crate::prelude::*;
 use crate::{
-    AddOutcome, Collection, CollectionStats, Incoming, Provenance, PsiSet, Query, Remote, Result, StoreError,
-    StoredObject, User, Versions, ViewId,
+    AddOutcome, Collection, CollectionStats, Incoming, Provenance, PsiLabels, PsiSet, Query, Remote, Result,
+    StoreError, StoredObject, User, Versions, ViewId,
 };
 
 impl From<rusqlite::Error> for StoreError {
@@ -27,7 +27,8 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 /// The schema's versions: 2 added partners' views (`views`, `view_rows`: they fill when
-/// agreements are loaded); 3 added request statuses (`statuses`); 5 added API tokens
+/// agreements are loaded); 3 added request statuses (`statuses`); 4 labelled private sets'
+/// payloads (`psi_labels`); 5 added API tokens
 /// (`api_tokens`), partners' certificate fingerprints (`partner_certs`) and the pinned
 /// fingerprint of a partner's server (`remotes.fingerprint`); 6 added the ledger's signed heads
 /// (`ledger_heads`), the receipts kept from partners (`receipts`) and partners' cosignatures of
@@ -39,9 +40,16 @@ const SCHEMA_VERSION: i64 = 6;
 
 /// Statements that take a database from the version before to the one given, beyond creating
 /// the missing tables and indexes. (A fresh database runs them all.)
-const UPGRADES: &[(i64, &str)] = &[(
-    5,
-    r#"
+const UPGRADES: &[(i64, &str)] = &[
+    (
+        4,
+        // A labelled private set's records (tag, item key, payload per item; pacto-psi's format)
+        // and the names of its payload fields, beside its row in psi_sets.
+        "CREATE TABLE IF NOT EXISTS psi_labels (name TEXT PRIMARY KEY, fields TEXT NOT NULL, records BLOB NOT NULL);",
+    ),
+    (
+        5,
+        r#"
 CREATE TABLE IF NOT EXISTS api_tokens (
     name         TEXT PRIMARY KEY,
     hash         TEXT NOT NULL UNIQUE,   -- SHA-256 of the token, hex; never the token
@@ -58,7 +66,8 @@ CREATE TABLE IF NOT EXISTS partner_certs (
 );
 ALTER TABLE remotes ADD COLUMN fingerprint TEXT;
 "#,
-)];
+    ),
+];
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (
@@ -364,6 +373,15 @@ pub(super) fn psi_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PsiSet> {
         points: r.get::<_, Option<Vec<u8>>>(6)?.unwrap_or_default(),
         items: r.get(4)?,
         created_us: r.get(5)?,
+        labels: match (r.get::<_, Option<String>>(7)?, r.get::<_, Option<Vec<u8>>>(8)?) {
+            (Some(fields), Some(records)) => Some(PsiLabels {
+                fields: serde_json::from_str(&fields).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e))
+                })?,
+                records,
+            }),
+            _ => None,
+        },
     })
 }
 

@@ -233,6 +233,14 @@ impl PsiStore for SqliteStore {
             "INSERT INTO psi_points (name, points) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET points = ?2",
             params![p.name, p.points],
         )?;
+        tx.execute("DELETE FROM psi_labels WHERE name = ?1", [&p.name])?;
+        if let Some(l) = &p.labels {
+            let fields = serde_json::to_string(&l.fields).map_err(|e| StoreError::Other(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO psi_labels (name, fields, records) VALUES (?1, ?2, ?3)",
+                params![p.name, fields, l.records],
+            )?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -241,8 +249,9 @@ impl PsiStore for SqliteStore {
         Ok(self
             .conn
             .query_row(
-                "SELECT s.name, s.normalizer, s.secret, s.tags, s.items, s.created_us, p.points
-                 FROM psi_sets s LEFT JOIN psi_points p ON p.name = s.name WHERE s.name = ?1",
+                "SELECT s.name, s.normalizer, s.secret, s.tags, s.items, s.created_us, p.points, l.fields, l.records
+                 FROM psi_sets s LEFT JOIN psi_points p ON p.name = s.name LEFT JOIN psi_labels l ON l.name = s.name
+                 WHERE s.name = ?1",
                 [name],
                 psi_row,
             )
@@ -251,8 +260,9 @@ impl PsiStore for SqliteStore {
 
     fn psi_sets(&self) -> Result<Vec<PsiSet>> {
         let mut stmt = self.conn.prepare(
-            "SELECT s.name, s.normalizer, s.secret, s.tags, s.items, s.created_us, p.points
-             FROM psi_sets s LEFT JOIN psi_points p ON p.name = s.name ORDER BY s.name",
+            "SELECT s.name, s.normalizer, s.secret, s.tags, s.items, s.created_us, p.points, l.fields, l.records
+             FROM psi_sets s LEFT JOIN psi_points p ON p.name = s.name LEFT JOIN psi_labels l ON l.name = s.name
+             ORDER BY s.name",
         )?;
         let rows = stmt.query_map([], psi_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -261,6 +271,7 @@ impl PsiStore for SqliteStore {
     fn remove_psi_set(&mut self, name: &str) -> Result<bool> {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute("DELETE FROM psi_points WHERE name = ?1", [name])?;
+        tx.execute("DELETE FROM psi_labels WHERE name = ?1", [name])?;
         let n = tx.execute("DELETE FROM psi_sets WHERE name = ?1", [name])?;
         tx.commit()?;
         Ok(n > 0)

@@ -104,7 +104,7 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
     match cmd {
         LedgerCmd::Audit { partner, compare } => {
             let store = config::open_store(g)?;
-            let remote = remote(g, &*store, &partner)?;
+            let remote = config::remote(g, &*store, &partner)?;
             let compare = compare
                 .iter()
                 .map(|p| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())))
@@ -275,13 +275,6 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
     Ok(EXIT_OK)
 }
 
-/// The partner as this node connects to it (its password, if any, opened).
-fn remote(g: &Global, store: &dyn pacto_store::Store, partner: &str) -> anyhow::Result<pacto_store::Remote> {
-    config::remotes(g, store)?.into_iter().find(|r| r.partner == partner).ok_or_else(|| {
-        anyhow::anyhow!("no partner {partner:?} to connect to: `pacto partner connect {partner} --url …` first")
-    })
-}
-
 /// `pacto receipts`: what partners' nodes gave this node for what they disclosed to it.
 pub fn receipts(g: &Global, cmd: crate::cli::ReceiptsCmd) -> anyhow::Result<i32> {
     use crate::cli::ReceiptsCmd;
@@ -312,7 +305,7 @@ pub fn receipts(g: &Global, cmd: crate::cli::ReceiptsCmd) -> anyhow::Result<i32>
             );
         }
         ReceiptsCmd::Verify { partner } => {
-            let remote = remote(g, &*store, &partner)?;
+            let remote = config::remote(g, &*store, &partner)?;
             match audit::verify_kept(&*store, &remote) {
                 Ok(n) => println!(
                     "{n} receipts from {partner} verified: each signed by its pinned key, naming this node, \

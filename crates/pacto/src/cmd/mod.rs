@@ -53,6 +53,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Adopt { from, to, ids } => sync::adopt(&cli.global, &from, &to, &ids),
         Command::Set(c) => psi::set(&cli.global, c),
+        Command::Trace { partner, set, file, out } => psi::trace(&cli.global, &partner, &set, &file, out.as_deref()),
         Command::Match { partner, set, file, normalize, count } => {
             psi::matching(&cli.global, &partner, &set, &file, &normalize, count)
         }
