@@ -176,18 +176,23 @@ def parse_checkpoint_body(body: str):
     return lines[0], int(size_text), root
 
 
-def open_checkpoint(text: str, origin: str, pub: bytes):
-    """Verify the log's signature (key name = origin, type 0x01) and read the body."""
-    body, sigs = parse_note(text)
-    kid = key_id(origin, 0x01, pub)
-    mine = [s for (n, k, s) in sigs if n == origin and k == kid]
+def check_signed(body: str, sigs, name: str, pub: bytes):
+    """The note carries at least one signature by key `pub` under `name`, and each verifies."""
+    kid = key_id(name, 0x01, pub)
+    mine = [s for (n, k, s) in sigs if n == name and k == kid]
     if not mine:
-        raise Refused(f"the checkpoint is not signed by {origin}")
+        raise Refused(f"the checkpoint is not signed by {name}")
     for s in mine:
         try:
             Ed25519PublicKey.from_public_bytes(pub).verify(s, body.encode())
         except InvalidSignature:
             raise Refused("the checkpoint's signature does not verify") from None
+
+
+def open_checkpoint(text: str, origin: str, pub: bytes):
+    """Verify the log's signature (key name = origin, type 0x01) and read the body."""
+    body, sigs = parse_note(text)
+    check_signed(body, sigs, origin, pub)
     got_origin, size, root = parse_checkpoint_body(body)
     if got_origin != origin:
         raise Refused(f"the checkpoint is for {got_origin}, not {origin}")
@@ -245,10 +250,27 @@ def origin_of(pub: bytes) -> str:
 ENTRY_FIELDS = {"seq", "time", "partner", "kind", "collection", "object_id", "object_version", "digest", "prev", "hash"}
 
 
+def rotation_keys(e: dict):
+    """A key rotation entry's (old, new) keys, checked; None for any other entry."""
+    if e["kind"] != "key-rotation":
+        return None
+    old, new = bytes.fromhex(e["object_id"] or ""), bytes.fromhex(e["object_version"] or "")
+    if len(old) != 32 or len(new) != 32 or old == new:
+        raise Refused(f"entry {e['seq']}: a key rotation names two different Ed25519 keys")
+    if e["digest"] != hashlib.sha256(f"{old.hex()}\n{new.hex()}".encode()).hexdigest():
+        raise Refused(f"entry {e['seq']}: a key rotation's digest is of its two keys")
+    return old, new
+
+
 def verify_export(text: str, pub: bytes, held: str | None = None) -> int:
-    """Returns the number of entries; raises Refused saying where and why."""
-    origin = origin_of(pub)
-    held_cp = open_checkpoint(held, origin, pub) if held is not None else None
+    """Returns the number of entries; raises Refused saying where and why. `pub` may be any
+    key the log was handed to: the header names the first, each rotation the next."""
+    held_cp = None
+    if held is not None:
+        hbody, _ = parse_note(held)
+        _, hsize, _ = parse_checkpoint_body(hbody)
+        held_cp = {"size": hsize}
+    keys, pending = [], None
     frontier, prev, last_signed, header, held_root = Frontier(), "0" * 64, 0, False, None
     if held_cp and held_cp["size"] == 0:
         held_root = frontier.root()
@@ -261,8 +283,10 @@ def verify_export(text: str, pub: bytes, held: str | None = None) -> int:
                 raise Refused(f"line {no}: not a pacto ledger export header")
             if obj.get("version") != 2:
                 raise Refused(f"line {no}: version {obj.get('version')} (only version 2 proves coverage)")
-            if obj.get("public_key") != pub.hex() or obj.get("origin") != origin:
-                raise Refused(f"line {no}: another key or origin than the trusted one")
+            first = bytes.fromhex(obj.get("public_key") or "")
+            if len(first) != 32 or obj.get("origin") != origin_of(first):
+                raise Refused(f"line {no}: the header's key and origin do not go together")
+            keys.append(first)
             header = True
         elif set(obj) == {"entry"}:
             e = obj["entry"]
@@ -271,6 +295,13 @@ def verify_export(text: str, pub: bytes, held: str | None = None) -> int:
                 raise Refused(f"line {no}: not an entry")
             e.setdefault("object_id", None)
             e.setdefault("object_version", None)
+            if pending:
+                raise Refused(f"entry {seq} (line {no}): a key rotation must be followed by its head signed by both keys")
+            rot = rotation_keys(e)
+            if rot:
+                if rot[0] != keys[-1]:
+                    raise Refused(f"entry {seq}: hands the log over from a key that is not the one signing it")
+                pending = rot[1]
             if e["seq"] != seq:
                 raise Refused(f"entry {e['seq']} (line {no}): found where entry {seq} should be")
             if e["prev"] != prev:
@@ -287,7 +318,13 @@ def verify_export(text: str, pub: bytes, held: str | None = None) -> int:
             if held_cp and frontier.size == held_cp["size"]:
                 held_root = frontier.root()
         elif set(obj) == {"checkpoint"}:
-            cp = open_checkpoint(obj["checkpoint"], origin, pub)
+            if pending:
+                cp = open_checkpoint(obj["checkpoint"], origin_of(pending), pending)
+                check_signed(cp["body"], cp["sigs"], origin_of(keys[-1]), keys[-1])
+                keys.append(pending)
+                pending = None
+            else:
+                cp = open_checkpoint(obj["checkpoint"], origin_of(keys[-1]), keys[-1])
             if cp["size"] != frontier.size:
                 raise Refused(f"line {no}: a checkpoint of size {cp['size']} after entry {frontier.size}")
             if cp["root"] != frontier.root():
@@ -297,8 +334,19 @@ def verify_export(text: str, pub: bytes, held: str | None = None) -> int:
             raise Refused(f"line {no}: neither an entry nor a checkpoint")
     if frontier.size == 0:
         raise Refused("the export holds no entries")
-    if last_signed < frontier.size:
+    if last_signed < frontier.size or pending:
         raise Refused(f"entries {last_signed + 1}..{frontier.size} are not covered by a signed checkpoint")
+    if pub not in keys:
+        raise Refused("the log was never signed by the trusted key (neither its first nor one handed over)")
+    if held is not None:
+        for k in keys:
+            try:
+                held_cp = open_checkpoint(held, origin_of(k), k)
+                break
+            except Refused:
+                continue
+        else:
+            raise Refused("the checkpoint held is signed by none of the log's keys")
     if held_cp:
         if held_cp["size"] > frontier.size:
             raise Refused(f"cut short: entries {frontier.size + 1}..{held_cp['size']} are missing")
@@ -429,6 +477,18 @@ def main():
     r["consistency"]["path"][0] = base64.b64encode(bytes(32)).decode()
     spoiled = base64.b64encode(json.dumps(r).encode()).decode()
     refused("a receipt whose log does not extend the checkpoint held", verify_receipt, spoiled, pub, "us", body, cp23)
+    rotated = (d / "rotated.jsonl").read_text()
+    new_pub = bytes.fromhex((d / "rotated-new-key.hex").read_text().strip())
+    for k, who in ((pub, "the old key"), (new_pub, "the new key")):
+        n = verify_export(rotated, k, held10)
+        print(f"rotated export: {n} entries, verified under {who}")
+    rlines = rotated.split("\n")
+    rot_at = next(i for i, l in enumerate(rlines) if '"kind":"key-rotation"' in l)
+    alone = (d / "rotated-handover-new-only.txt").read_text()
+    forged = list(rlines)
+    forged[rot_at + 1] = json.dumps({"checkpoint": alone})
+    refused("a handover signed by the new key alone", verify_export, "\n".join(forged), new_pub)
+    refused("a rotated export under a stranger's key", verify_export, rotated, wpub)
     print("verify_ledger.py: all checks passed")
 
 

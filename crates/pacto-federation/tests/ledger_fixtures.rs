@@ -60,6 +60,33 @@ fn fixtures_for_independent_verifiers() {
     let x = receipt::Expect { key: &key.verifying_key(), partner: "us", body: &body, held: Some(&held) };
     r.verify(&x).unwrap();
 
+    // The same log handed over to a new key after entry 23 (the rotation is entry 24, its head
+    // signed by both keys), then one more entry signed by the new key alone.
+    let new_key = SigningKey::from_bytes(&[8; 32]);
+    let mut rchain = chain.clone();
+    let mut rentries = entries.clone();
+    rentries.push(rchain.append(rotation::event(
+        &key.verifying_key(),
+        &new_key.verifying_key(),
+        "2026-11-25T10:02:00.000Z",
+    )));
+    let mut rtree = tree.clone();
+    rtree.push_hash(rentries[23].leaf_hash());
+    let handover = rotation::sign(&key, &new_key, &rtree, Some(&cps[2].checkpoint)).unwrap();
+    let new_only = tlog::log_signer(&new_key).sign(24, rtree.root());
+    rentries.push(rchain.append(event(25)));
+    rtree.push_hash(rentries[24].leaf_hash());
+    let after = tlog::log_signer(&new_key).sign(25, rtree.root());
+    let rotated = tlog::export(
+        &key.verifying_key(),
+        &rentries,
+        &[cps[0].clone(), cps[1].clone(), cps[2].clone(), handover, after],
+    );
+    for k in [key.verifying_key(), new_key.verifying_key()] {
+        let v = tlog::verify_export(&rotated, &k, Some(&cps[0].to_text())).unwrap();
+        assert_eq!((v.entries, v.keys.keys().len()), (25, 2));
+    }
+
     if let Some(dir) = std::env::var_os("PACTO_LEDGER_FIXTURES") {
         let dir = std::path::PathBuf::from(dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -74,6 +101,9 @@ fn fixtures_for_independent_verifiers() {
             ("consistency.json", serde_json::to_string_pretty(&consistency).unwrap()),
             ("receipt.txt", r.to_header()),
             ("receipt-body.json", String::from_utf8(body).unwrap()),
+            ("rotated.jsonl", rotated),
+            ("rotated-new-key.hex", public_key_hex(&new_key.verifying_key())),
+            ("rotated-handover-new-only.txt", new_only.to_text()),
         ];
         for (name, text) in files {
             std::fs::write(dir.join(name), text).unwrap();

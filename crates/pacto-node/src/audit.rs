@@ -2,8 +2,8 @@
 //! disclosed to it (sync keeps them: [`crate::sync`]), checked offline, exported for a third
 //! party, and audited against the partner's current log.
 
-use pacto_federation::ledger::VerifyingKey;
 use pacto_federation::ledger::receipt::{self, AuditRequest, Receipt};
+use pacto_federation::ledger::rotation::KeyRing;
 use pacto_store::{Remote, prelude::*};
 
 use crate::client::{ClientError, ClientLimits, TaxiiClient};
@@ -36,12 +36,12 @@ pub fn receipts(store: &dyn Store, partner: &str) -> Result<Vec<Receipt>, AuditE
     }
 }
 
-/// The ledger key pinned for `partner` (by its first receipt).
-pub fn pinned_key(store: &dyn Store, partner: &str) -> Result<Option<VerifyingKey>, AuditError> {
+/// The ledger keys pinned for `partner` (by its first receipt, then each handover followed).
+pub fn pinned_key(store: &dyn Store, partner: &str) -> Result<Option<KeyRing>, AuditError> {
     store
         .setting(&ledger_key_setting(partner))?
         .map(|k| {
-            pacto_federation::ledger::public_key_from_hex(&k)
+            KeyRing::from_setting(&k)
                 .ok_or_else(|| AuditError::Invalid(format!("the ledger key pinned for {partner} is not a key")))
         })
         .transpose()
@@ -59,7 +59,8 @@ pub fn verify_kept(store: &dyn Store, remote: &Remote) -> Result<usize, AuditErr
         // A receipt proves consistency from the size this node said it held when it asked;
         // that is the previous receipt's, except for the first of a run.
         let prev = held.as_deref().filter(|_| r.consistency.is_some());
-        r.verify_kept(&key, &account, prev).map_err(|e| AuditError::Invalid(format!("entry {}: {e}", r.entry.seq)))?;
+        r.verify_kept_in(&key, &account, prev)
+            .map_err(|e| AuditError::Invalid(format!("entry {}: {e}", r.entry.seq)))?;
         held = Some(r.checkpoint.clone());
     }
     Ok(all.len())
@@ -92,9 +93,18 @@ pub fn audit_partner(
     let all = receipts(store, &remote.partner)?;
     let access = crate::client::Access::of_remote(remote, identity);
     let mut client = TaxiiClient::with_access(&remote.api_root, &access, &remote.partner, limits)?;
-    let verifier = pacto_federation::ledger::log::log_verifier(&key);
+    // The partner may have handed its log to a new key since the last receipt: follow each
+    // handover from the newest key pinned (a node that never rotated may not answer this).
+    let mut key = key;
+    if let Ok(history) = client.key_history() {
+        let followed = KeyRing::follow(*key.current(), &history)
+            .map_err(|e| AuditError::Invalid(format!("{}'s ledger key handover fails: {e}", remote.partner)))?;
+        for k in &followed.keys()[1..] {
+            key.push(*k);
+        }
+    }
     let mut sizes: Vec<u64> =
-        compare.iter().map(|t| verifier.open(t).map(|c| c.checkpoint.size)).collect::<Result<_, _>>().map_err(|e| {
+        compare.iter().map(|t| key.open(t).map(|c| c.checkpoint.size)).collect::<Result<_, _>>().map_err(|e| {
             AuditError::Invalid(format!("a checkpoint to compare is not one of {}'s log: {e}", remote.partner))
         })?;
     if let Some(newest) = all.last() {
@@ -111,7 +121,7 @@ pub fn audit_partner(
         let found =
             receipt::audit(&key, batch, held, compare, &answer).map_err(|e| AuditError::Invalid(e.to_string()))?;
         report.findings.extend(found);
-        report.size = verifier.open(&answer.checkpoint).map(|c| c.checkpoint.size).unwrap_or_default();
+        report.size = key.open(&answer.checkpoint).map(|c| c.checkpoint.size).unwrap_or_default();
     }
     report.findings.dedup();
     Ok(report)

@@ -722,40 +722,46 @@ impl TaxiiClient {
 }
 
 impl TaxiiClient {
+    /// One of the partner's ledger endpoints (`rel` under the API root): a JSON answer, or the
+    /// status and the start of the body; `what` names the answer expected.
+    fn ledger_call<T: serde::de::DeserializeOwned>(
+        &mut self,
+        method: &str,
+        rel: &str,
+        body: Option<&[u8]>,
+        what: &str,
+    ) -> Result<T, ClientError> {
+        let url = format!("{}{rel}", self.http.base);
+        let r = self.http.send(method, rel, body)?;
+        let server = self.http.label.clone();
+        if !(200..300).contains(&r.status) {
+            let body = String::from_utf8_lossy(&r.body).chars().take(300).collect();
+            return Err(ClientError::Status { server, status: r.status, url, body });
+        }
+        serde_json::from_slice(&r.body).map_err(|e| ClientError::Body { server, url, why: format!("not {what}: {e}") })
+    }
+
     /// Ask the partner for proofs of its log (`POST {api root}/ledger/proofs/`: see
     /// `pacto_federation::ledger::receipt::AuditAnswer`).
     pub fn audit(
         &mut self,
         req: &pacto_federation::ledger::receipt::AuditRequest,
     ) -> Result<pacto_federation::ledger::receipt::AuditAnswer, ClientError> {
-        let url = format!("{}ledger/proofs/", self.http.base);
         let body = serde_json::to_vec(req).unwrap_or_default();
-        let r = self.http.send("POST", "ledger/proofs/", Some(&body))?;
-        let server = self.http.label.clone();
-        if !(200..300).contains(&r.status) {
-            let body = String::from_utf8_lossy(&r.body).chars().take(300).collect();
-            return Err(ClientError::Status { server, status: r.status, url, body });
-        }
-        serde_json::from_slice(&r.body).map_err(|e| ClientError::Body {
-            server,
-            url,
-            why: format!("not an audit answer: {e}"),
-        })
+        self.ledger_call("POST", "ledger/proofs/", Some(&body), "an audit answer")
     }
-}
 
-impl TaxiiClient {
+    /// The partner's ledger key history (`GET {api root}/ledger/keys/`): each handover of its
+    /// log from one key to the next, oldest first.
+    pub fn key_history(&mut self) -> Result<pacto_federation::ledger::rotation::KeyHistory, ClientError> {
+        self.ledger_call("GET", "ledger/keys/", None, "a ledger key history")
+    }
+
     /// Hand the partner this node's cosignature of its log's head
     /// (`POST {api root}/ledger/cosignatures/`).
     pub fn cosign(&mut self, c: &pacto_federation::ledger::receipt::Cosignature) -> Result<(), ClientError> {
-        let url = format!("{}ledger/cosignatures/", self.http.base);
         let body = serde_json::to_vec(c).unwrap_or_default();
-        let r = self.http.send("POST", "ledger/cosignatures/", Some(&body))?;
-        if !(200..300).contains(&r.status) {
-            let server = self.http.label.clone();
-            let body = String::from_utf8_lossy(&r.body).chars().take(300).collect();
-            return Err(ClientError::Status { server, status: r.status, url, body });
-        }
+        let _: serde_json::Value = self.ledger_call("POST", "ledger/cosignatures/", Some(&body), "a JSON answer")?;
         Ok(())
     }
 }

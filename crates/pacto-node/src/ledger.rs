@@ -15,6 +15,7 @@ use std::sync::Mutex;
 
 use pacto_federation::ledger::log::{self as tlog, ExportError};
 use pacto_federation::ledger::receipt::{self, Receipt};
+use pacto_federation::ledger::rotation::{self, Handover, KeyHistory, KeyRing};
 use pacto_federation::ledger::{Chain, Checkpoint, Entry, Event, SigningKey, sha256_hex};
 use pacto_log::checkpoint::SignedCheckpoint;
 use pacto_log::merkle::Tree;
@@ -144,6 +145,38 @@ struct LogState {
     tree: Tree,
     chain: Chain,
     signed: Option<SignedCheckpoint>,
+    /// The keys that signed the log, first to this node's.
+    keys: KeyRing,
+    /// The entries that handed the log from one key to the next.
+    rotations: Vec<u64>,
+}
+
+/// The keys that signed the log of `entries` (from its rotation entries), which must end with
+/// `key`, this node's; and the rotation entries.
+fn ring_of(entries: &[Entry], key: &pacto_federation::ledger::VerifyingKey) -> Result<(KeyRing, Vec<u64>), NodeError> {
+    let mut ring: Option<KeyRing> = None;
+    let mut rotations = Vec::new();
+    for e in entries {
+        let Some(keys) = rotation::entry_keys(e) else { continue };
+        let (old, new) = keys.map_err(|why| corrupt(e.seq, why))?;
+        let r = ring.get_or_insert_with(|| KeyRing::single(old));
+        if *r.current() != old {
+            return Err(corrupt(e.seq, "hands the ledger over from a key that was not signing it"));
+        }
+        r.push(new);
+        rotations.push(e.seq);
+    }
+    let ring = ring.unwrap_or_else(|| KeyRing::single(*key));
+    if ring.current() != key {
+        return Err(NodeError::Internal(format!(
+            "the disclosure ledger was handed over to key {} at entry {}, but this node's key is {}: start \
+             the node with the key the ledger was handed to (the data directory's node-key)",
+            tlog::fingerprint(ring.current()),
+            rotations.last().copied().unwrap_or_default(),
+            tlog::fingerprint(key)
+        )));
+    }
+    Ok((ring, rotations))
 }
 
 /// Why the log cannot be appended to or signed: it was changed behind the node's back, or the
@@ -251,13 +284,13 @@ impl Log {
         let stored = stored.map(|h| h.1);
         let v1 = load_v1_checkpoints(s)?;
         let vk = self.key.verifying_key();
-        let verifier = tlog::log_verifier(&vk);
+        let (keys, rotations) = ring_of(&entries, &vk)?;
         let mut signed: Vec<SignedCheckpoint> = Vec::new();
         for (what, text) in
             [("the newest signed head in the store", stored), ("the head kept in the data directory", self.held()?)]
         {
             if let Some(t) = text {
-                let cp = verifier.open(&t).map_err(|e| refused(ExportError::Held(format!("{what}: {e}"))))?;
+                let cp = keys.open(&t).map_err(|e| refused(ExportError::Held(format!("{what}: {e}"))))?;
                 signed.push(cp);
             }
         }
@@ -265,16 +298,22 @@ impl Log {
             if let Some(cp) = signed.iter().find(|c| c.checkpoint.size > 0) {
                 return Err(refused(ExportError::Truncated { held: cp.checkpoint.size, have: 0 }));
             }
-            return Ok(LogState { tree: Tree::new(), chain: Chain::default(), signed: None });
+            return Ok(LogState { tree: Tree::new(), chain: Chain::default(), signed: None, keys, rotations });
         }
         let newest = signed.iter().max_by_key(|c| c.checkpoint.size).map(SignedCheckpoint::to_text);
-        let (_, tree) = tlog::verify_node(&entries, &v1, &vk, newest.as_deref()).map_err(refused)?;
+        let (_, tree) = tlog::verify_node(&entries, &v1, &keys, newest.as_deref()).map_err(refused)?;
         for cp in &signed {
             pacto_log::consistency::check_extends(&tree, &cp.checkpoint)
                 .map_err(|e| refused(ExportError::Refused(e)))?;
         }
         let last = entries.last().map(|e| Chain { seq: e.seq, hash: e.hash.clone() }).unwrap_or_default();
-        Ok(LogState { tree, chain: last, signed: signed.into_iter().max_by_key(|c| c.checkpoint.size) })
+        Ok(LogState {
+            tree,
+            chain: last,
+            signed: signed.into_iter().max_by_key(|c| c.checkpoint.size),
+            keys,
+            rotations,
+        })
     }
 
     /// Check the log now (at start): a ledger edited without the key stops the node here.
@@ -306,6 +345,12 @@ impl Log {
         for (seq, text) in rows {
             let edited = |reason: &str| ExportError::Entry { seq, line: 0, reason: reason.to_string() };
             let e: Entry = serde_json::from_str(&text).map_err(|_| edited("is not readable"))?;
+            if e.kind == rotation::KIND {
+                st.tree.truncate(base);
+                return Err(edited(
+                    "hands the ledger over to a new key (another process rotated it): restart this server with the new key",
+                ));
+            }
             if e.seq != st.chain.seq + 1 || e.prev != st.chain.hash || e.compute_hash() != e.hash {
                 st.tree.truncate(base);
                 return Err(edited("does not follow the entries this node holds (the store was edited)"));
@@ -428,6 +473,93 @@ impl Log {
             }
             (Ok(()), None) => Err(NodeError::Internal("the ledger write returned without appending".into())),
         }
+    }
+
+    /// Hand the log over to `new`: append the rotation entry and sign its head with both keys,
+    /// in one store write under the ledger's lock. Returns the log under the new key (this one
+    /// must not sign again) and the handover head. Every other process on the database must be
+    /// restarted with the new key: one that follows the rotation stops serving partners.
+    pub fn rotate<S: LedgerStore + ?Sized>(
+        self,
+        s: &mut S,
+        new: SigningKey,
+    ) -> Result<(Log, SignedCheckpoint), NodeError> {
+        let handed = {
+            let mut guard =
+                self.state.lock().map_err(|_| NodeError::Internal("the ledger's lock is poisoned".into()))?;
+            if guard.is_none() {
+                *guard = Some(self.load(s)?);
+            }
+            let Some(st) = guard.as_mut() else { return Err(NodeError::Internal("the ledger is not loaded".into())) };
+            let (old_vk, new_vk) = (self.key.verifying_key(), new.verifying_key());
+            if st.keys.contains(&new_vk) {
+                return Err(NodeError::BadRequest(
+                    "the ledger was signed by this key before: rotate to a new one".into(),
+                ));
+            }
+            let mut kept = st.tree.len();
+            let mut done: Option<(Chain, SignedCheckpoint)> = None;
+            let written = s.ledger_append_after(st.chain.seq, &mut |newer, head| {
+                self.follow(st, newer, head.as_ref().map(|h| h.1.as_str()))
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                kept = st.tree.len();
+                let mut chain = st.chain.clone();
+                let e = chain.append(rotation::event(&old_vk, &new_vk, &pacto_stix::Timestamp::now().format(3)));
+                st.tree.push_hash(e.leaf_hash());
+                let cp = rotation::sign(&self.key, &new, &st.tree, st.signed.as_ref().map(|c| &c.checkpoint))
+                    .map_err(|e| StoreError::Corrupt(format!("the node refuses to sign the ledger's head: {e}")))?;
+                let rows = vec![(e.seq, e.partner.clone(), serde_json::to_string(&e).unwrap_or_default())];
+                let head = (cp.checkpoint.size, cp.to_text());
+                done = Some((chain, cp));
+                Ok((rows, Some(head)))
+            });
+            match (written, done) {
+                (Ok(()), Some((chain, cp))) => {
+                    st.rotations.push(chain.seq);
+                    st.chain = chain;
+                    st.keys.push(new_vk);
+                    self.keep(&cp);
+                    st.signed = Some(cp.clone());
+                    cp
+                }
+                (Err(e), _) => {
+                    st.tree.truncate(kept);
+                    return Err(match e {
+                        StoreError::Corrupt(why) => refused(ExportError::Held(why)),
+                        e => e.into(),
+                    });
+                }
+                (Ok(()), None) => {
+                    return Err(NodeError::Internal("the ledger write returned without appending".into()));
+                }
+            }
+        };
+        let state = self.state.into_inner().map_err(|_| NodeError::Internal("the ledger's lock is poisoned".into()))?;
+        Ok((Log { key: new, held_file: self.held_file, state: Mutex::new(state) }, handed))
+    }
+
+    /// The keys that signed the log, first to this node's, and each handover between them
+    /// (what `GET {api root}/ledger/keys/` answers and an export carries).
+    pub fn key_history<S: LedgerStore + ?Sized>(&self, s: &mut S) -> Result<(KeyRing, KeyHistory), NodeError> {
+        let mut guard = self.state.lock().map_err(|_| NodeError::Internal("the ledger's lock is poisoned".into()))?;
+        if guard.is_none() {
+            *guard = Some(self.load(s)?);
+        }
+        let Some(st) = guard.as_mut() else { return Err(NodeError::Internal("the ledger is not loaded".into())) };
+        self.catch_up(s, st)?;
+        let mut history = KeyHistory::default();
+        for &seq in &st.rotations {
+            let missing = || corrupt(seq, "the head signed by both keys of this rotation is missing");
+            let head = s.ledger_heads(seq - 1, 1)?.into_iter().find(|h| h.0 == seq).ok_or_else(missing)?;
+            let (_, text) = s.ledger_entries(seq - 1, None, 1)?.into_iter().next().ok_or_else(missing)?;
+            let entry: Entry = serde_json::from_str(&text).map_err(|e| corrupt(seq, format!("not readable: {e}")))?;
+            let cp = st.keys.open(&head.1).map_err(|e| corrupt(seq, e))?;
+            let h = Handover::build(entry, &st.tree, &cp).map_err(|e| corrupt(seq, e))?;
+            let from = history.rotations.len();
+            h.verify(&st.keys.keys()[from]).map_err(|e| corrupt(seq, e))?;
+            history.rotations.push(h);
+        }
+        Ok((st.keys.clone(), history))
     }
 
     /// The log as it stands (loaded and caught up): its entries' count and the last head

@@ -159,3 +159,32 @@ on_every_backend!(an_entry_added_without_the_key_is_not_signed_over, |db: &TestD
     assert!(err.contains("not covered"), "{err}");
     assert_eq!(s.ledger_heads(0, 10).unwrap().len(), 1);
 });
+
+on_every_backend!(a_rotation_hands_the_log_over_and_other_processes_stop_signing, |db: &TestDatabase| {
+    let (old, new) = (generate_key(), generate_key());
+    let mut s = db.open();
+    let first = Log::new(old.clone(), None);
+    let other = Log::new(old.clone(), None);
+    let r1 = first.append(&mut *s, vec![event(1)], Some(answer(b"one", None))).unwrap().unwrap();
+    other.append(&mut *s, vec![event(2)], None).unwrap();
+    let (rotated, handover) = first.rotate(&mut *s, new.clone()).unwrap();
+    assert_eq!(handover.checkpoint.size, 4);
+    let r2 = rotated.append(&mut *s, vec![event(3)], Some(answer(b"two", Some(2)))).unwrap().unwrap();
+    // The receipt after the handover is signed by the new key and extends the one before it.
+    let (old_vk, new_vk) = (old.verifying_key(), new.verifying_key());
+    assert_eq!(r2.public_key, pacto_federation::ledger::public_key_hex(&new_vk));
+    let (ring, history) = rotated.key_history(&mut *s).unwrap();
+    assert_eq!(ring.keys(), &[old_vk, new_vk]);
+    let followed = pacto_federation::ledger::rotation::KeyRing::follow(old_vk, &history).unwrap();
+    r2.verify_in(&followed, "mx", b"two", Some(&r1.checkpoint)).unwrap();
+    // A process still holding the old key stops: it signs nothing over the handover.
+    let e = other.append(&mut *s, vec![event(4)], None).unwrap_err();
+    assert!(e.to_string().contains("another process rotated it"), "{e}");
+    // A node started with the old key refuses the log; with the new one it opens it.
+    let e = Log::new(old.clone(), None).open(&*s).unwrap_err();
+    assert!(e.to_string().contains("handed over to key"), "{e}");
+    assert_eq!(Log::new(new.clone(), None).open(&*s).unwrap(), 6);
+    // Rotating back to a key the log used before is refused.
+    let e = rotated.rotate(&mut *s, old).err().unwrap();
+    assert!(e.to_string().contains("signed by this key before"), "{e}");
+});

@@ -42,6 +42,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/{root}/psi/{set}/", get(crate::psi::blinded_set).post(crate::psi::query))
         .route("/{root}/ledger/proofs/", post(crate::partner::proofs))
         .route("/{root}/ledger/cosignatures/", post(crate::partner::cosignatures))
+        .route("/{root}/ledger/keys/", get(crate::partner::keys))
         .layer(middleware::from_fn(negotiate));
     Router::new()
         .route("/healthz", get(healthz))

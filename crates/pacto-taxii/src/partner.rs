@@ -131,6 +131,24 @@ pub async fn proofs(
     Ok(json_answer(serde_json::to_string(&answer).unwrap_or_default()))
 }
 
+/// `GET /{root}/ledger/keys/`: the handovers of this node's log from key to key (see
+/// `pacto ledger rotate-key`), so a partner that pinned an earlier key follows to the current
+/// one. Only partners.
+pub async fn keys(
+    State(state): State<Arc<AppState>>,
+    UrlPath(root): UrlPath<String>,
+    headers: HeaderMap,
+) -> Result<Response, TaxiiError> {
+    let who = crate::handlers::caller(&state, &headers).await?;
+    crate::handlers::root(&state, &root)?;
+    if who.agreement.is_none() {
+        return Err(TaxiiError::forbidden("only a partner follows this node's ledger keys"));
+    }
+    let st = state.clone();
+    let (_, history) = state.stores.write(move |s| Ok(st.node.ledger.key_history(s)?)).await?;
+    Ok(json_answer(serde_json::to_string(&history).unwrap_or_default()))
+}
+
 /// `POST /{root}/ledger/cosignatures/`: a partner hands back its cosignature (as a witness) of
 /// a head of this node's log it has checked; kept if the head is one this node signed and the
 /// witness key the one pinned for the partner.

@@ -302,3 +302,16 @@ fn cosignatures_are_kept_only_for_our_heads_and_the_pinned_witness() {
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].2, good.checkpoint);
 }
+
+/// A node that never rotated its ledger key shows its partners an empty key history; a local
+/// account (no partner) gets none.
+#[test]
+fn the_ledger_key_history_is_for_partners() {
+    let node = node_holding(vec![vec![indicator(0xb1, 1, Tlp::Green)]]);
+    assert_eq!(get(&node, OBJ).status, 200);
+    let r = get(&node, "/api/ledger/keys/");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let h: pacto_federation::ledger::rotation::KeyHistory = serde_json::from_str(&r.text()).unwrap();
+    assert!(h.rotations.is_empty());
+    assert_eq!(send(&node, Req::get("/api/ledger/keys/", "admin")).status, 403);
+}

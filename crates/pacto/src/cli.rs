@@ -386,6 +386,10 @@ pub enum LedgerCmd {
         #[arg(long)]
         partner: Option<String>,
     },
+    /// Hand the ledger over to a new key: a rotation entry whose head both keys sign, so a
+    /// verifier trusting either key accepts the whole log and partners follow on their next
+    /// sync. Stop every server of this node first, and restart them afterwards
+    RotateKey,
     /// Print this node's public key (give it to partners so they can verify exports)
     Key {
         /// Print the verifier key (`origin+key id+base64`, C2SP signed-note) instead of hex

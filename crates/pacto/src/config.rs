@@ -123,8 +123,35 @@ pub fn load_agreements(dir: &std::path::Path) -> Vec<pacto_federation::agreement
     out
 }
 
+/// Where `pacto ledger rotate-key` keeps the new key until the handover is committed.
+pub fn next_key_path(g: &Global) -> PathBuf {
+    data_dir(g).join("node-key.next")
+}
+
+/// Finish or undo a key rotation cut short: if the ledger's newest head is signed by the key
+/// waiting in `node-key.next`, the handover was committed and it becomes the node key;
+/// otherwise it is discarded.
+fn finish_rotation(g: &Global) -> anyhow::Result<()> {
+    let next = next_key_path(g);
+    let Ok(text) = std::fs::read(&next) else { return Ok(()) };
+    let new = pacto_federation::ledger::signing_key_from_hex(&String::from_utf8_lossy(&text))
+        .with_context(|| format!("{}: not a node key (64 hex digits)", next.display()))?;
+    let store = open_store(g)?;
+    let verifier = pacto_federation::ledger::log::log_verifier(&new.verifying_key());
+    if store.ledger_last_head()?.is_some_and(|(_, t)| verifier.open(&t).is_ok()) {
+        std::fs::rename(&next, data_dir(g).join("node-key"))
+            .with_context(|| format!("cannot finish the key rotation: {}", next.display()))?;
+        tracing::warn!("finished a ledger key rotation that was cut short: node-key is now the new key");
+    } else {
+        std::fs::remove_file(&next).with_context(|| format!("cannot remove {}", next.display()))?;
+        tracing::warn!("undid a ledger key rotation that was cut short before its handover was committed");
+    }
+    Ok(())
+}
+
 /// The node's Ed25519 key (it signs the disclosure ledger), created on first use.
 pub fn node_key(g: &Global) -> anyhow::Result<pacto_federation::ledger::SigningKey> {
+    finish_rotation(g)?;
     let path = data_dir(g).join("node-key");
     let text = pacto_node::secrets::key_file(&path, || {
         pacto_federation::ledger::signing_key_to_hex(&pacto_federation::ledger::generate_key()).into_bytes()

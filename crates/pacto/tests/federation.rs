@@ -780,6 +780,100 @@ fn receipts_and_audits_catch_a_rewritten_forked_or_truncated_ledger() {
     assert!(!ca.ids("inbound.mx").contains(&"indicator--7e57ab1e-17d4-4cbf-938f-98ee46b3cd3f".to_string()));
 }
 
+/// mx hands its ledger over to a new key (`pacto ledger rotate-key`): its export verifies
+/// under the old key and under the new one; us, which pinned the old key, follows the handover
+/// on its next sync, and its receipts of both keys still verify and audit. A node that simply
+/// signs with another key (no handover from the pinned one) is refused.
+#[test]
+fn a_rotated_ledger_key_is_followed_by_partners_and_an_unannounced_one_refused() {
+    let mut mx = Node::new();
+    let us = Node::new();
+    let example = root().join("examples/firearms-trafficking.json");
+    assert!(mx.run(&["import", example.to_str().unwrap(), "-c", "firearms"]).status.success());
+    let share = "partner = \"us\"\n[[share]]\ncollection = \"firearms\"\nmax_tlp = \"amber\"\n";
+    let pw = mx.add_partner("us", share);
+    let listen = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    mx.serve_on(&listen);
+    us.connect("mx", &mx, "us", &pw);
+    let sync = || us.run(&["sync", "--partner", "mx"]);
+    assert!(sync().status.success());
+    let key = |n: &Node| String::from_utf8_lossy(&n.run(&["ledger", "key"]).stdout).trim().to_string();
+    let old = key(&mx);
+
+    mx.stop();
+    // A rotation cut short before its handover was committed is undone.
+    let (key_file, next) = (mx.dir.path().join("node-key"), mx.dir.path().join("node-key.next"));
+    let random = pacto_federation::ledger::signing_key_to_hex(&pacto_federation::ledger::generate_key());
+    std::fs::write(&next, &random).unwrap();
+    assert_eq!(key(&mx), old);
+    assert!(!next.exists());
+    let old_secret = std::fs::read(&key_file).unwrap();
+    let o = mx.run(&["ledger", "rotate-key"]);
+    assert!(o.status.success() && text(&o).contains("ledger key rotated at entry"), "{}", text(&o));
+    let new = key(&mx);
+    assert_ne!(old, new);
+    assert!(!next.exists());
+    // One cut short after the handover was committed (the new key not yet in place) is finished.
+    let new_secret = std::fs::read(&key_file).unwrap();
+    std::fs::write(&key_file, &old_secret).unwrap();
+    std::fs::write(&next, &new_secret).unwrap();
+    assert_eq!(key(&mx), new);
+    assert!(!next.exists());
+    // Either key verifies the whole export; another does not.
+    let export = mx.dir.path().join("export.jsonl");
+    assert!(mx.run(&["ledger", "export", "-o", export.to_str().unwrap()]).status.success());
+    for k in [&old, &new] {
+        let o = mx.run(&["ledger", "verify", "--file", export.to_str().unwrap(), "--public-key", k]);
+        assert!(o.status.success(), "{k}: {}", text(&o));
+    }
+    let stranger = pacto_federation::ledger::public_key_hex(&pacto_federation::ledger::generate_key().verifying_key());
+    let o = mx.run(&["ledger", "verify", "--file", export.to_str().unwrap(), "--public-key", &stranger]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(mx.run(&["ledger", "verify"]).status.success());
+
+    // us follows the handover: the new disclosures come with receipts under the new key.
+    mx.serve_on(&listen);
+    let indicator = |id: &str| {
+        serde_json::json!({"type": "indicator", "spec_version": "2.1", "id": id,
+            "created": "2026-12-01T00:00:00.000Z", "modified": "2026-12-01T00:00:00.000Z",
+            "pattern": "[ipv4-addr:value = '198.51.100.7']", "pattern_type": "stix",
+            "valid_from": "2026-12-01T00:00:00Z",
+            "object_marking_refs": [pacto_stix::Tlp::Green.marking_id()]})
+    };
+    let file = mx.dir.path().join("new.json");
+    let first = "indicator--7e57ab1e-17d4-4cbf-938f-98ee46b3cd3f";
+    std::fs::write(&file, indicator(first).to_string()).unwrap();
+    assert!(mx.run(&["import", file.to_str().unwrap(), "-c", "firearms"]).status.success());
+    let o = sync();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(us.ids("inbound.mx").contains(&first.to_string()));
+    let o = us.run(&["receipts", "verify", "--partner", "mx"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = us.run(&["ledger", "audit", "--partner", "mx"]);
+    assert!(o.status.success() && text(&o).contains("every entry stands"), "{}", text(&o));
+    let o = us.run(&["receipts", "list", "--partner", "mx"]);
+    let fp = pacto_federation::ledger::log::fingerprint(&pacto_federation::ledger::public_key_from_hex(&new).unwrap());
+    assert!(text(&o).contains(&fp), "the new key is pinned: {}", text(&o));
+
+    // An impostor: mx's node started over with a key no handover leads to (its ledger and key
+    // replaced). us refuses its answers and stores nothing of them.
+    mx.stop();
+    mx.db.execute("DELETE FROM ledger");
+    mx.db.execute("DELETE FROM ledger_heads");
+    std::fs::remove_file(mx.dir.path().join("ledger-checkpoint")).unwrap();
+    std::fs::remove_file(mx.dir.path().join("node-key")).unwrap();
+    let second = "indicator--8e57ab1e-17d4-4cbf-938f-98ee46b3cd3f";
+    std::fs::write(&file, indicator(second).to_string()).unwrap();
+    assert!(mx.run(&["import", file.to_str().unwrap(), "-c", "firearms"]).status.success());
+    mx.serve_on(&listen);
+    let o = sync();
+    assert!(!o.status.success() && text(&o).contains("no handover from the pinned key"), "{}", text(&o));
+    assert!(!us.ids("inbound.mx").contains(&second.to_string()));
+}
+
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }

@@ -23,7 +23,10 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Entry, EntryRef, GENESIS, LedgerError, SigningKey, Verified, VerifyingKey, public_key_hex};
+use super::rotation::{self, KeyRing};
+use super::{
+    Entry, EntryRef, GENESIS, LedgerError, SigningKey, Verified, VerifyingKey, public_key_from_hex, public_key_hex,
+};
 
 /// The export format's name, in the header.
 pub const FORMAT: &str = "pacto-ledger";
@@ -122,6 +125,8 @@ pub struct VerifiedLog {
     pub checkpoints: Vec<SignedCheckpoint>,
     /// The size of the checkpoint the verifier held, which the export extends.
     pub extends: Option<u64>,
+    /// The keys that signed the log, first to newest.
+    pub keys: KeyRing,
 }
 
 #[derive(Serialize)]
@@ -219,6 +224,8 @@ enum Prepared<'a> {
         prev: Cow<'a, str>,
         hash: Cow<'a, str>,
         leaf: Result<Hash, String>,
+        /// A key rotation's keys (old, new); boxed, as rotations are rare.
+        rotation: Option<Box<Result<(VerifyingKey, VerifyingKey), String>>>,
     },
     /// Boxed: a header or checkpoint is rare, and the vector of a million entries stays small.
     Other(Result<Box<Line>, String>),
@@ -231,12 +238,20 @@ fn prepare(raw: &str) -> Prepared<'_> {
     // The common case, without copying; an entry with escapes in a field takes the owned path.
     if let Ok(EntryLineRef { entry: e }) = serde_json::from_str::<EntryLineRef>(raw) {
         let leaf = check_alone(&e);
-        return Prepared::Entry { seq: e.seq, prev: Cow::Borrowed(e.prev), hash: Cow::Borrowed(e.hash), leaf };
+        let rotation = rotation::keys_of(e.kind, e.object_id, e.object_version, e.digest).map(Box::new);
+        return Prepared::Entry {
+            seq: e.seq,
+            prev: Cow::Borrowed(e.prev),
+            hash: Cow::Borrowed(e.hash),
+            leaf,
+            rotation,
+        };
     }
     match serde_json::from_str::<Line>(raw) {
         Ok(Line { entry: Some(e), format: None, version: None, origin: None, public_key: None, checkpoint: None }) => {
             let leaf = check_alone(&as_ref(&e));
-            Prepared::Entry { seq: e.seq, prev: Cow::Owned(e.prev), hash: Cow::Owned(e.hash), leaf }
+            let rotation = rotation::entry_keys(&e).map(Box::new);
+            Prepared::Entry { seq: e.seq, prev: Cow::Owned(e.prev), hash: Cow::Owned(e.hash), leaf, rotation }
         }
         Ok(l) => Prepared::Other(Ok(Box::new(l))),
         Err(e) => Prepared::Other(Err(format!("not an export line ({e})"))),
@@ -284,11 +299,16 @@ fn as_ref(e: &Entry) -> EntryRef<'_> {
 /// checkpoint of the same log the verifier kept from earlier (a receipt, a previous export): the
 /// export must extend it. A version 1 export is refused with the reason.
 pub fn verify_export(text: &str, trusted: &VerifyingKey, held: Option<&str>) -> Result<VerifiedLog, ExportError> {
-    let log = log_verifier(trusted);
+    // The held checkpoint's size now, its signature once the export's keys are known (it may
+    // be signed by any key of the log's ring).
+    let held_text = held;
     let held = match held {
-        Some(t) => Some(log.open(t).map_err(|e| ExportError::Held(e.to_string()))?),
+        Some(t) => Some(unverified(t).map_err(ExportError::Held)?),
         None => None,
     };
+    // The log's keys, from the header's (its first) through each handover.
+    let mut ring: Option<KeyRing> = None;
+    let mut pending: Option<(u64, VerifyingKey)> = None;
     let mut header = false;
     let mut frontier = Frontier::new();
     let mut leaves: Vec<Hash> = Vec::new();
@@ -296,7 +316,7 @@ pub fn verify_export(text: &str, trusted: &VerifyingKey, held: Option<&str>) -> 
     let mut checkpoints: Vec<SignedCheckpoint> = Vec::new();
     let mut last_signed = 0u64;
     let mut held_root = None;
-    let want = held.as_ref().map(|h| h.checkpoint.size);
+    let want = held.as_ref().map(|h| h.size);
     if want == Some(0) {
         held_root = Some(frontier.root());
     }
@@ -306,9 +326,23 @@ pub fn verify_export(text: &str, trusted: &VerifyingKey, held: Option<&str>) -> 
         let l = match p {
             Prepared::Blank => continue,
             Prepared::Entry { .. } if !header => return Err(bad("the export does not start with a header".into())),
-            Prepared::Entry { seq, prev: p, hash, leaf } => {
+            Prepared::Entry { seq, prev: p, hash, leaf, rotation } => {
                 let expected = frontier.len() + 1;
                 let err = |reason: String| ExportError::Entry { seq, line, reason };
+                if let Some((at, _)) = pending {
+                    return Err(ExportError::Entry {
+                        seq: at,
+                        line,
+                        reason: "a key rotation must be followed by its head signed by both keys".into(),
+                    });
+                }
+                if let Some(r) = rotation {
+                    let (old, new) = (*r).map_err(err)?;
+                    if ring.as_ref().is_none_or(|r| *r.current() != old) {
+                        return Err(err("hands the log over from a key that is not the one signing it".into()));
+                    }
+                    pending = Some((seq, new));
+                }
                 if seq != expected {
                     return Err(err(format!(
                         "found where entry {expected} should be (an entry was removed, inserted or moved)"
@@ -352,18 +386,35 @@ pub fn verify_export(text: &str, trusted: &VerifyingKey, held: Option<&str>) -> 
                 if version != 2 {
                     return Err(bad(format!("version {version} is not one this verifier knows (2)")));
                 }
-                if public_key.as_deref() != Some(public_key_hex(trusted).as_str()) {
-                    return Err(bad("the export names another public key than the one trusted".into()));
+                let first = public_key
+                    .as_deref()
+                    .and_then(public_key_from_hex)
+                    .ok_or_else(|| bad("the header's public_key is not an Ed25519 key in hex".into()))?;
+                if origin.as_deref() != Some(self::origin(&first).as_str()) {
+                    return Err(bad(format!("the origin is not {:?}, the header key's log", self::origin(&first))));
                 }
-                if origin.as_deref() != Some(log.origin()) {
-                    return Err(bad(format!("the origin is not {:?}, this key's log", log.origin())));
-                }
+                ring = Some(KeyRing::single(first));
                 header = true;
             }
             _ if !header => return Err(bad("the export does not start with a header".into())),
             Line { checkpoint: Some(c), entry: None, format: None, version: None, origin: None, public_key: None } => {
                 let text = c.as_str().ok_or_else(|| bad("a checkpoint is the signed note's text, a string".into()))?;
-                let cp = log.open(text).map_err(|e| bad(format!("the checkpoint does not verify: {e}")))?;
+                let Some(keys) = ring.as_mut() else {
+                    return Err(bad("the export does not start with a header".into()));
+                };
+                let cp = match pending.take() {
+                    Some((_, new)) => {
+                        let cp = log_verifier(&new).open(text).map_err(|e| {
+                            bad(format!("the head after a key rotation does not verify under the new key: {e}"))
+                        })?;
+                        rotation::check_signed_by_old(&cp, keys.current()).map_err(bad)?;
+                        keys.push(new);
+                        cp
+                    }
+                    None => log_verifier(keys.current())
+                        .open(text)
+                        .map_err(|e| bad(format!("the checkpoint does not verify: {e}")))?,
+                };
                 if cp.checkpoint.size != frontier.len() {
                     return Err(bad(format!(
                         "a checkpoint of size {} must come right after entry {}, not after entry {}",
@@ -385,6 +436,22 @@ pub fn verify_export(text: &str, trusted: &VerifyingKey, held: Option<&str>) -> 
     if have == 0 {
         return Err(ExportError::Empty);
     }
+    if let Some((at, _)) = pending {
+        return Err(ExportError::Uncovered { from: at, to: have });
+    }
+    let ring = ring.unwrap_or_else(|| KeyRing::single(*trusted));
+    if !ring.contains(trusted) {
+        return Err(ExportError::Line {
+            line: 1,
+            reason: "the export names another public key than the one trusted, and no key handover in it leads to \
+                     the trusted key"
+                .into(),
+        });
+    }
+    let held = match held_text {
+        Some(t) => Some(ring.open(t).map_err(ExportError::Held)?),
+        None => None,
+    };
     if last_signed < have {
         return Err(ExportError::Uncovered { from: last_signed + 1, to: have });
     }
@@ -407,7 +474,13 @@ pub fn verify_export(text: &str, trusted: &VerifyingKey, held: Option<&str>) -> 
             Some(h.checkpoint.size)
         }
     };
-    Ok(VerifiedLog { entries: have, root: frontier.root(), checkpoints, extends })
+    Ok(VerifiedLog { entries: have, root: frontier.root(), checkpoints, extends, keys: ring })
+}
+
+/// A signed checkpoint's body, read before its signature can be checked.
+fn unverified(text: &str) -> Result<LogCheckpoint, String> {
+    let note = pacto_log::note::Note::parse(text).map_err(|e| e.to_string())?;
+    LogCheckpoint::parse_body(&note.text).map_err(|e| e.to_string())
 }
 
 /// Read a version 1 export as version 1 did, to say what it holds and why that is not enough.
@@ -543,22 +616,23 @@ impl LogConsistency {
     }
 }
 
-/// Check this node's own ledger (entries and version 1 checkpoints from its store, and the last
-/// version 2 checkpoint it signed, if any): the chain verifies, the last entry is under a
+/// Check this node's own ledger (entries and version 1 checkpoints from its store, the keys
+/// that signed it, and the last version 2 checkpoint it signed, if any): the chain verifies, the last entry is under a
 /// signed checkpoint, and the tree extends the last version 2 checkpoint.
 pub fn verify_node(
     entries: &[Entry],
     v1_checkpoints: &[super::Checkpoint],
-    key: &VerifyingKey,
+    keys: &KeyRing,
     last_signed: Option<&str>,
 ) -> Result<(Verified, Tree), ExportError> {
-    let v = super::verify(entries, v1_checkpoints, key).map_err(ExportError::Chain)?;
+    // Version 1 checkpoints were signed before any rotation, by the first key.
+    let v = super::verify(entries, v1_checkpoints, keys.first()).map_err(ExportError::Chain)?;
     if v.entries == 0 {
         return Err(ExportError::Empty);
     }
     let t = tree(entries);
     if let Some(text) = last_signed {
-        let cp = log_verifier(key).open(text).map_err(|e| ExportError::Held(e.to_string()))?;
+        let cp = keys.open(text).map_err(ExportError::Held)?;
         consistency::check_extends(&t, &cp.checkpoint).map_err(ExportError::Refused)?;
         if v.unsigned_tail > 0 && cp.checkpoint.size < v.entries {
             return Err(ExportError::Uncovered {

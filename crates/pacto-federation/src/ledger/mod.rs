@@ -126,6 +126,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 pub mod log;
 pub mod receipt;
+pub mod rotation;
 
 fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -23,11 +23,11 @@
 
 use pacto_log::Hash;
 use pacto_log::checkpoint::{CosignatureVerifier, Cosigner, SignedCheckpoint};
-use pacto_log::consistency;
 use pacto_log::merkle::{self, Tree};
 use serde::{Deserialize, Serialize};
 
 use super::log::log_verifier;
+use super::rotation::KeyRing;
 use super::{Entry, SigningKey, VerifyingKey, public_key_hex, sha256_hex};
 
 /// The HTTP header a receipt travels in.
@@ -150,27 +150,57 @@ impl Receipt {
     /// response entry included at its position, and — when the partner held a checkpoint —
     /// the new one extends it (a smaller or unproven log is a truncation or a fork).
     pub fn verify(&self, x: &Expect<'_>) -> Result<Verified, ReceiptError> {
-        let body = sha256_hex(x.body);
+        self.check_body(x.body)?;
+        self.verify_kept(x.key, x.partner, x.held)
+    }
+
+    fn check_body(&self, body: &[u8]) -> Result<(), ReceiptError> {
+        let body = sha256_hex(body);
         if self.entry.digest != body {
             return Err(err(format!(
                 "entry {} records a body with SHA-256 {}, but the body received has {body}",
                 self.entry.seq, self.entry.digest
             )));
         }
-        self.verify_kept(x.key, x.partner, x.held)
+        Ok(())
+    }
+
+    /// [`Receipt::verify`] for a partner whose log was handed from key to key (`ring`): the
+    /// receipt must be signed by the ring's current key.
+    pub fn verify_in(
+        &self,
+        ring: &KeyRing,
+        partner: &str,
+        body: &[u8],
+        held: Option<&str>,
+    ) -> Result<Verified, ReceiptError> {
+        if self.public_key != public_key_hex(ring.current()) {
+            return Err(err("is signed for another key than the one pinned for this partner"));
+        }
+        self.check_body(body)?;
+        self.verify_kept_in(ring, partner, held)
     }
 
     /// Check a kept receipt (the body is not kept: its digest stands in the entry): everything
     /// [`Receipt::verify`] checks but the body.
     pub fn verify_kept(&self, key: &VerifyingKey, partner: &str, held: Option<&str>) -> Result<Verified, ReceiptError> {
-        let x = Expect { key, partner, body: b"", held };
+        self.verify_kept_in(&KeyRing::single(*key), partner, held)
+    }
+
+    /// [`Receipt::verify_kept`] for a partner whose log was handed from key to key (`ring`):
+    /// the receipt may be signed by any of them (one kept from before a rotation), and `held`
+    /// by another.
+    pub fn verify_kept_in(&self, ring: &KeyRing, partner: &str, held: Option<&str>) -> Result<Verified, ReceiptError> {
+        let x = Expect { key: ring.current(), partner, body: b"", held };
         if self.kind != TYPE {
             return Err(err(format!("has type {:?}, not {TYPE}", self.kind)));
         }
-        if self.public_key != public_key_hex(x.key) {
-            return Err(err("is signed for another key than the one pinned for this partner"));
-        }
-        let log = log_verifier(x.key);
+        let key = ring
+            .keys()
+            .iter()
+            .find(|k| public_key_hex(k) == self.public_key)
+            .ok_or_else(|| err("is signed for another key than the one pinned for this partner"))?;
+        let log = log_verifier(key);
         let cp = log.open(&self.checkpoint).map_err(|e| err(format!("checkpoint does not verify: {e}")))?;
         let e = &self.entry;
         if e.compute_hash() != e.hash {
@@ -194,15 +224,20 @@ impl Receipt {
         merkle::verify_inclusion(e.seq - 1, cp.checkpoint.size, &e.leaf_hash(), &self.inclusion, &cp.checkpoint.root)
             .map_err(|why| err(format!("entry {} is not in the signed log: {why}", e.seq)))?;
         if let Some(held) = x.held {
-            let held = log.open(held).map_err(|e| err(format!("cannot be checked: the checkpoint held: {e}")))?;
-            check_extends(&held, &cp, self.consistency.as_ref())?;
+            let held = ring.open(held).map_err(|e| err(format!("cannot be checked: the checkpoint held: {e}")))?;
+            check_extends(ring, &held, &cp, self.consistency.as_ref())?;
         }
         Ok(Verified { receipt: self.clone(), checkpoint: cp })
     }
 }
 
 /// Check that `new` extends `held`, with the proof a receipt carried.
-fn check_extends(held: &SignedCheckpoint, new: &SignedCheckpoint, proof: Option<&Extends>) -> Result<(), ReceiptError> {
+fn check_extends(
+    ring: &KeyRing,
+    held: &SignedCheckpoint,
+    new: &SignedCheckpoint,
+    proof: Option<&Extends>,
+) -> Result<(), ReceiptError> {
     let (o, n) = (&held.checkpoint, &new.checkpoint);
     if n.size < o.size {
         return Err(err(format!(
@@ -225,7 +260,7 @@ fn check_extends(held: &SignedCheckpoint, new: &SignedCheckpoint, proof: Option<
         }
         None => return Err(err(format!("carries no proof that it extends the {} entries this node holds", o.size))),
     };
-    consistency::check_consistent(o, n, path)
+    ring.check_consistent(o, n, path)
         .map_err(|e| err(format!("does not extend the checkpoint this node holds ({} entries): {e}; a fork", o.size)))
 }
 
@@ -301,22 +336,23 @@ impl AuditAnswer {
 /// `held` (the newest checkpoint this node holds) and each of `compare` (checkpoints another
 /// partner handed over: a log shown differently to two partners fails here).
 pub fn audit(
-    key: &VerifyingKey,
+    ring: &KeyRing,
     receipts: &[Receipt],
     held: Option<&str>,
     compare: &[String],
     answer: &AuditAnswer,
 ) -> Result<Vec<String>, ReceiptError> {
-    let log = log_verifier(key);
-    let now = log.open(&answer.checkpoint).map_err(|e| err(format!("audit: the partner's checkpoint: {e}")))?;
+    let now = log_verifier(ring.current())
+        .open(&answer.checkpoint)
+        .map_err(|e| err(format!("audit: the partner's checkpoint: {e}")))?;
     let mut found = Vec::new();
     let proofs = |m: u64| answer.consistency.iter().find(|c| c.old_size == m);
     // The newest checkpoint held, and any handed over by another partner: the current log
     // must extend each (else it was truncated, rewritten, or shown another history).
     let checks = held.into_iter().map(|t| ("the newest receipt held", t));
     for (whose, text) in checks.chain(compare.iter().map(|t| ("a checkpoint handed over", t.as_str()))) {
-        let held = log.open(text).map_err(|e| err(format!("audit: {whose}: {e}")))?;
-        if let Err(e) = check_extends(&held, &now, proofs(held.checkpoint.size)) {
+        let held = ring.open(text).map_err(|e| err(format!("audit: {whose}: {e}")))?;
+        if let Err(e) = check_extends(ring, &held, &now, proofs(held.checkpoint.size)) {
             found.push(format!(
                 "{whose} ({} entries): {}",
                 held.checkpoint.size,

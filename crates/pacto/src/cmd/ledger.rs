@@ -32,6 +32,10 @@ struct Signed {
     entries: Vec<Entry>,
     tree: pacto_log::merkle::Tree,
     head: pacto_log::checkpoint::SignedCheckpoint,
+    /// The keys that signed the log, first to this node's.
+    keys: pacto_federation::ledger::rotation::KeyRing,
+    /// The heads that handed the log from key to key (signed by both).
+    handovers: Vec<pacto_log::checkpoint::SignedCheckpoint>,
 }
 
 fn sign_head(g: &Global) -> anyhow::Result<Result<Signed, String>> {
@@ -42,9 +46,15 @@ fn sign_head(g: &Global) -> anyhow::Result<Result<Signed, String>> {
         Err(pacto_node::NodeError::Store(e)) => return Err(e.into()),
         Err(e) => return Ok(Err(e.to_string())),
     };
+    let (keys, history) = match log.key_history(&mut *store) {
+        Ok(k) => k,
+        Err(pacto_node::NodeError::Store(e)) => return Err(e.into()),
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let handovers = history.rotations.iter().filter_map(|h| keys.open(&h.checkpoint).ok()).collect();
     let mut entries = pacto_node::ledger::load_entries(&*store, 0)?;
     entries.truncate(head.checkpoint.size as usize);
-    Ok(Ok(Signed { entries, tree, head }))
+    Ok(Ok(Signed { entries, tree, head, keys, handovers }))
 }
 
 fn refused(e: &dyn std::fmt::Display) -> i32 {
@@ -96,6 +106,46 @@ fn verify_file(file: &Path, public_key: &str, held: Option<&Path>) -> anyhow::Re
                 println!("{}", serde_json::to_string_pretty(&proof)?);
             }
             Ok(code)
+        }
+    }
+}
+
+/// `pacto ledger rotate-key`: hand the ledger over to a new key. The new key waits in
+/// `node-key.next` until the handover (the rotation entry and its head, signed by both keys) is
+/// committed, then replaces `node-key`; a rotation cut short is finished or undone by the next
+/// command that reads the key ([`config::node_key`]).
+fn rotate_key(g: &Global) -> anyhow::Result<i32> {
+    let old = config::node_key(g)?;
+    let next = config::next_key_path(g);
+    let text =
+        pacto_node::secrets::key_file(&next, || ledger::signing_key_to_hex(&ledger::generate_key()).into_bytes())
+            .with_context(|| format!("cannot write {}", next.display()))?;
+    let new = ledger::signing_key_from_hex(&String::from_utf8_lossy(&text))
+        .with_context(|| format!("{}: not a node key", next.display()))?;
+    let mut store = config::open_store(g)?;
+    let log = Log::new(old.clone(), Some(head_file(g)));
+    match log.rotate(&mut *store, new.clone()) {
+        Ok((_, head)) => {
+            std::fs::rename(&next, config::data_dir(g).join("node-key")).with_context(|| {
+                format!("the handover is committed but {} could not replace node-key", next.display())
+            })?;
+            println!(
+                "ledger key rotated at entry {}: {} -> {}",
+                head.checkpoint.size,
+                tlog::fingerprint(&old.verifying_key()),
+                tlog::fingerprint(&new.verifying_key())
+            );
+            println!("new public key: {}", ledger::public_key_hex(&new.verifying_key()));
+            eprintln!(
+                "Partners that pinned the old key follow the handover (signed by both keys) on their next sync; \
+                 tell them the new fingerprint out of band. Restart every server of this node so it signs with \
+                 the new key; the old key is no longer kept."
+            );
+            Ok(EXIT_OK)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&next);
+            Ok(refused(&e))
         }
     }
 }
@@ -225,13 +275,15 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
             );
         }
         LedgerCmd::Export { output } => {
-            let key = config::node_key(g)?;
             let s = match sign_head(g)? {
                 Ok(s) => s,
                 Err(e) => return Ok(refused(&e)),
             };
-            write_out(output.as_deref(), &tlog::export(&key.verifying_key(), &s.entries, &[s.head]))?;
+            let mut heads = s.handovers;
+            heads.push(s.head);
+            write_out(output.as_deref(), &tlog::export(s.keys.first(), &s.entries, &heads))?;
         }
+        LedgerCmd::RotateKey => return rotate_key(g),
         LedgerCmd::Migrate { file, output } => {
             let key = config::node_key(g)?;
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -244,7 +296,6 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
             }
         }
         LedgerCmd::Prove { entry, from } => {
-            let key = config::node_key(g)?;
             let s = match sign_head(g)? {
                 Ok(s) => s,
                 Err(e) => return Ok(refused(&e)),
@@ -256,7 +307,7 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
                 (None, Some(path)) => {
                     let text =
                         std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-                    let old = tlog::log_verifier(&key.verifying_key()).open(&text).map_err(|e| {
+                    let old = s.keys.open(&text).map_err(|e| {
                         anyhow::anyhow!("{}: not a signed checkpoint of this ledger: {e}", path.display())
                     })?;
                     tlog::prove_consistency(&s.tree, &old, &s.head).map(|p| serde_json::to_string_pretty(&p))
@@ -301,7 +352,7 @@ pub fn receipts(g: &Global, cmd: crate::cli::ReceiptsCmd) -> anyhow::Result<i32>
                 "{} of {} receipts from {partner} shown, newest first; its ledger key: {}",
                 all.len().min(limit),
                 all.len(),
-                key.map_or("not pinned yet".into(), |k| tlog::fingerprint(&k))
+                key.map_or("not pinned yet".into(), |k| tlog::fingerprint(k.current()))
             );
         }
         ReceiptsCmd::Verify { partner } => {
@@ -325,7 +376,8 @@ pub fn receipts(g: &Global, cmd: crate::cli::ReceiptsCmd) -> anyhow::Result<i32>
                 all.last().map(|r| r.checkpoint.clone()).unwrap_or_default()
             } else {
                 let mut out = serde_json::json!({"format": "pacto-receipts", "partner": partner,
-                    "public_key": ledger::public_key_hex(&key)})
+                    "public_key": ledger::public_key_hex(key.current()),
+                    "keys": key.keys().iter().map(ledger::public_key_hex).collect::<Vec<_>>()})
                 .to_string();
                 out.push('\n');
                 for r in &all {
