@@ -563,7 +563,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    fn of(r: Response) -> Answer {
+    pub fn of(r: Response) -> Answer {
         let receipt = r.header(pacto_federation::ledger::receipt::HEADER).map(str::to_string);
         Answer { body: r.body, receipt }
     }
@@ -721,26 +721,32 @@ impl TaxiiClient {
     }
 }
 
-impl TaxiiClient {
-    /// One of the partner's ledger endpoints (`rel` under the API root): a JSON answer, or the
-    /// status and the start of the body; `what` names the answer expected.
-    fn ledger_call<T: serde::de::DeserializeOwned>(
-        &mut self,
-        method: &str,
-        rel: &str,
-        body: Option<&[u8]>,
-        what: &str,
-    ) -> Result<T, ClientError> {
-        let url = format!("{}{rel}", self.http.base);
-        let r = self.http.send(method, rel, body)?;
-        let server = self.http.label.clone();
-        if !(200..300).contains(&r.status) {
-            let body = String::from_utf8_lossy(&r.body).chars().take(300).collect();
-            return Err(ClientError::Status { server, status: r.status, url, body });
-        }
-        serde_json::from_slice(&r.body).map_err(|e| ClientError::Body { server, url, why: format!("not {what}: {e}") })
+/// One of the partner's ledger endpoints (`rel` under the API root): a JSON answer, or the
+/// status and the start of the body; `what` names the answer expected.
+fn ledger_call<T: serde::de::DeserializeOwned>(
+    http: &mut HttpClient,
+    method: &str,
+    rel: &str,
+    body: Option<&[u8]>,
+    what: &str,
+) -> Result<T, ClientError> {
+    let url = format!("{}{rel}", http.base);
+    let r = http.send(method, rel, body)?;
+    let server = http.label.clone();
+    if !(200..300).contains(&r.status) {
+        let body = String::from_utf8_lossy(&r.body).chars().take(300).collect();
+        return Err(ClientError::Status { server, status: r.status, url, body });
     }
+    serde_json::from_slice(&r.body).map_err(|e| ClientError::Body { server, url, why: format!("not {what}: {e}") })
+}
 
+/// The partner's ledger key history (`GET {api root}/ledger/keys/`): each handover of its log
+/// from one key to the next, oldest first.
+pub fn key_history(http: &mut HttpClient) -> Result<pacto_federation::ledger::rotation::KeyHistory, ClientError> {
+    ledger_call(http, "GET", "ledger/keys/", None, "a ledger key history")
+}
+
+impl TaxiiClient {
     /// Ask the partner for proofs of its log (`POST {api root}/ledger/proofs/`: see
     /// `pacto_federation::ledger::receipt::AuditAnswer`).
     pub fn audit(
@@ -748,20 +754,20 @@ impl TaxiiClient {
         req: &pacto_federation::ledger::receipt::AuditRequest,
     ) -> Result<pacto_federation::ledger::receipt::AuditAnswer, ClientError> {
         let body = serde_json::to_vec(req).unwrap_or_default();
-        self.ledger_call("POST", "ledger/proofs/", Some(&body), "an audit answer")
+        ledger_call(&mut self.http, "POST", "ledger/proofs/", Some(&body), "an audit answer")
     }
 
-    /// The partner's ledger key history (`GET {api root}/ledger/keys/`): each handover of its
-    /// log from one key to the next, oldest first.
+    /// The partner's ledger key history (see [`key_history`]).
     pub fn key_history(&mut self) -> Result<pacto_federation::ledger::rotation::KeyHistory, ClientError> {
-        self.ledger_call("GET", "ledger/keys/", None, "a ledger key history")
+        key_history(&mut self.http)
     }
 
     /// Hand the partner this node's cosignature of its log's head
     /// (`POST {api root}/ledger/cosignatures/`).
     pub fn cosign(&mut self, c: &pacto_federation::ledger::receipt::Cosignature) -> Result<(), ClientError> {
         let body = serde_json::to_vec(c).unwrap_or_default();
-        let _: serde_json::Value = self.ledger_call("POST", "ledger/cosignatures/", Some(&body), "a JSON answer")?;
+        let _: serde_json::Value =
+            ledger_call(&mut self.http, "POST", "ledger/cosignatures/", Some(&body), "a JSON answer")?;
         Ok(())
     }
 }

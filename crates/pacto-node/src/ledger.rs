@@ -218,18 +218,6 @@ pub fn load_v1_checkpoints<S: LedgerStore + ?Sized>(s: &S) -> Result<Vec<Checkpo
         .collect()
 }
 
-/// Every signed head of the log in the store.
-pub fn load_heads<S: LedgerStore + ?Sized>(s: &S) -> Result<Vec<(u64, String)>, NodeError> {
-    let mut out = Vec::new();
-    loop {
-        let rows = s.ledger_heads(out.last().map_or(0, |h: &(u64, String)| h.0), 10_000)?;
-        if rows.is_empty() {
-            return Ok(out);
-        }
-        out.extend(rows);
-    }
-}
-
 impl Log {
     /// The log of the node whose key is `key`; `held_file` keeps the last head this process
     /// signed (e.g. `<data dir>/ledger-checkpoint`).

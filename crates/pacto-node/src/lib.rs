@@ -37,6 +37,7 @@ pub mod ingest;
 pub mod ledger;
 pub mod partner;
 pub mod psi;
+pub mod receipts;
 pub mod secrets;
 mod state;
 pub mod sync;

@@ -26,6 +26,7 @@ use pacto_store::{PsiLabels, PsiSet, PsiStore, Remote};
 
 use crate::NodeError;
 use crate::client::{ClientError, ClientLimits, HttpClient};
+use crate::receipts::PartnerLog;
 
 /// The media type of every PSI message (requests and answers).
 pub const PSI_MEDIA_TYPE: &str = "application/octet-stream";
@@ -476,6 +477,11 @@ pub enum MatchError {
     Answer { what: String, why: String },
     #[error(transparent)]
     Wire(#[from] wire::WireError),
+    /// The answer's receipt is missing or does not verify: nothing of it is used.
+    #[error("{partner}'s answer is not taken: {why}")]
+    Receipt { partner: String, why: String },
+    #[error(transparent)]
+    Store(#[from] pacto_store::StoreError),
     /// The answer does not fit the query.
     #[error(transparent)]
     Protocol(pacto_psi::PsiError),
@@ -511,10 +517,30 @@ fn refused(partner: &str, status: u16, body: &[u8]) -> MatchError {
     }
 }
 
+/// The partner's answer (status 200), its receipt checked against the exact body and kept
+/// (`partner.NAME.receipts = not-required` for a partner that is not a pacto node).
+fn receipted(
+    store: &mut dyn pacto_store::Store,
+    plog: &mut PartnerLog,
+    client: &mut HttpClient,
+    r: crate::client::Response,
+    partner: &str,
+) -> Result<crate::client::Response, MatchError> {
+    if r.status != 200 {
+        return Err(refused(partner, r.status, &r.body));
+    }
+    let answer = crate::client::Answer::of(r);
+    plog.check(store, client, &answer, true)
+        .map_err(|why| MatchError::Receipt { partner: partner.to_string(), why })?;
+    Ok(crate::client::Response { status: 200, headers: Vec::new(), body: answer.body })
+}
+
 /// Query `set` at the partner `remote` points to with `items` (normalised by `rule`): which of
 /// them it holds (indexes into `items`), or, `size_only`, how many (two steps: the partner's
-/// set blinded under its secret, then the count of what we send).
+/// set blinded under its secret, then the count of what we send). Each answer's receipt is
+/// checked and kept in `store`, as sync does.
 pub fn query(
+    store: &mut dyn pacto_store::Store,
     remote: &Remote,
     identity: Option<&crate::identity::NodeIdentity>,
     set: &str,
@@ -524,30 +550,26 @@ pub fn query(
 ) -> Result<MatchOutcome, MatchError> {
     let partner = remote.partner.as_str();
     let mut client = psi_client(remote, identity, ClientLimits::default().max_response_bytes)?;
-    let refused = |status: u16, body: &[u8]| refused(partner, status, body);
+    let mut plog = PartnerLog::load(store, remote, true)?;
+    plog.ask_from_held(&mut client);
     let answer = |what: String| move |e: wire::WireError| MatchError::Answer { what, why: e.to_string() };
     let path = format!("psi/{set}/");
     if size_only {
         // Size-only: fetch the set blinded under the holder's secret, send our items and its
         // points blinded under ours, and receive a number.
         let r = client.get(&path)?;
-        if r.status != 200 {
-            return Err(refused(r.status, &r.body));
-        }
+        let r = receipted(store, &mut plog, &mut client, r, partner)?;
         let blinded = wire::decode_blinded_set(&r.body).map_err(answer(format!("{partner}'s blinded set")))?;
         let q = count_query(items, rule, &blinded).map_err(MatchError::Items)?;
+        plog.ask_from_held(&mut client);
         let r = client.post_bytes(&path, &wire::encode_count_query(&q), PSI_MEDIA_TYPE)?;
-        if r.status != 200 {
-            return Err(refused(r.status, &r.body));
-        }
+        let r = receipted(store, &mut plog, &mut client, r, partner)?;
         let a = wire::decode_count_answer(&r.body).map_err(answer(format!("{partner}'s answer")))?;
         return Ok(Outcome::Count(a.count as usize));
     }
     let (querier, q) = Querier::start(items, rule, Mode::Intersection).map_err(MatchError::Items)?;
     let r = client.post_bytes(&path, &wire::encode_query(&q), PSI_MEDIA_TYPE)?;
-    if r.status != 200 {
-        return Err(refused(r.status, &r.body));
-    }
+    let r = receipted(store, &mut plog, &mut client, r, partner)?;
     let a = wire::decode_answer(&r.body)?;
     querier.finish(&a).map_err(MatchError::Protocol)
 }
@@ -561,6 +583,7 @@ pub const MAX_LABELLED_ANSWER: u64 = 1 << 30;
 /// object of the fields received. The partner learns how many items were asked about, and
 /// nothing else.
 pub fn trace(
+    store: &mut dyn pacto_store::Store,
     remote: &Remote,
     identity: Option<&crate::identity::NodeIdentity>,
     set: &str,
@@ -569,11 +592,11 @@ pub fn trace(
 ) -> Result<Vec<Trace>, MatchError> {
     let partner = remote.partner.as_str();
     let mut client = psi_client(remote, identity, MAX_LABELLED_ANSWER)?;
+    let mut plog = PartnerLog::load(store, remote, true)?;
+    plog.ask_from_held(&mut client);
     let (querier, q) = LabelledQuerier::start(items, rule).map_err(MatchError::Items)?;
     let r = client.post_bytes(&format!("psi/{set}/"), &wire::encode_labelled_query(&q), PSI_MEDIA_TYPE)?;
-    if r.status != 200 {
-        return Err(refused(partner, r.status, &r.body));
-    }
+    let r = receipted(store, &mut plog, &mut client, r, partner)?;
     let a = wire::decode_labelled_answer(&r.body)
         .map_err(|e| MatchError::Answer { what: format!("{partner}'s answer"), why: e.to_string() })?;
     tracing::info!(

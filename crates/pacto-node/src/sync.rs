@@ -9,9 +9,9 @@ use pacto_stix::validate::{Location, Session, SpecVersion};
 use pacto_store::{AddOutcome, Incoming, Provenance, Remote, prelude::*};
 use serde::Serialize;
 
-use crate::client::{Answer, ClientError, ClientLimits, ManifestEntry, TaxiiClient};
-use pacto_federation::ledger::receipt::{Cosignature, Receipt};
-use pacto_federation::ledger::rotation::KeyRing;
+use crate::client::{ClientError, ClientLimits, ManifestEntry, TaxiiClient};
+use crate::receipts::PartnerLog;
+use pacto_federation::ledger::receipt::Cosignature;
 
 /// Just an object's id, read without building the rest.
 #[derive(serde::Deserialize)]
@@ -93,151 +93,6 @@ pub fn account_at(store: &dyn Store, remote: &Remote) -> Result<Option<String>, 
         return Ok(Some(remote.username.clone()));
     }
     store.setting(&account_setting(&remote.partner))
-}
-
-/// What sync holds of a partner's log: the key pinned for it and the newest checkpoint of it
-/// this node holds (from the last receipt kept).
-struct PartnerLog {
-    partner: String,
-    /// The name the partner's log gives this node (None: pinned by the first receipt).
-    username: Option<String>,
-    required: bool,
-    key: Option<KeyRing>,
-    held: Option<(u64, String)>,
-    /// The size held when the run started.
-    started: Option<u64>,
-}
-
-impl PartnerLog {
-    fn load(store: &dyn Store, remote: &Remote, required: bool) -> Result<PartnerLog, SyncError> {
-        let required =
-            required && store.setting(&receipts_setting(&remote.partner))?.as_deref() != Some("not-required");
-        let key = store
-            .setting(&ledger_key_setting(&remote.partner))?
-            .map(|k| {
-                KeyRing::from_setting(&k).ok_or_else(|| {
-                    SyncError::Store(pacto_store::StoreError::Corrupt(format!(
-                        "the ledger key pinned for {} is not a key",
-                        remote.partner
-                    )))
-                })
-            })
-            .transpose()?;
-        let held = match store.last_receipt(&remote.partner)? {
-            Some((_, text)) => {
-                let r = Receipt::parse(&text).map_err(|e| {
-                    SyncError::Store(pacto_store::StoreError::Corrupt(format!(
-                        "a kept receipt of {}: {e}",
-                        remote.partner
-                    )))
-                })?;
-                Some((r.entry.seq, r.checkpoint))
-            }
-            None => None,
-        };
-        let started = held.as_ref().map(|h| h.0);
-        Ok(PartnerLog {
-            partner: remote.partner.clone(),
-            username: account_at(store, remote)?,
-            required,
-            key,
-            held,
-            started,
-        })
-    }
-
-    /// Check an answer's receipt (when one is due: the answer disclosed something) and keep
-    /// it; the first receipt pins the partner's key (as SSH pins a host key), every later one
-    /// must be signed by it and extend the log this node already holds.
-    fn check(
-        &mut self,
-        store: &mut dyn Store,
-        client: &mut TaxiiClient,
-        answer: &Answer,
-        disclosed: bool,
-    ) -> Result<(), String> {
-        let Some(text) = &answer.receipt else {
-            if disclosed && self.required {
-                return Err(format!(
-                    "the answer came without a receipt ({}): its disclosure cannot be proved, so it is not taken. \
-                     If {} is not a pacto node, set `{} = not-required`",
-                    pacto_federation::ledger::receipt::HEADER,
-                    self.partner,
-                    receipts_setting(&self.partner)
-                ));
-            }
-            return Ok(());
-        };
-        let r = Receipt::parse(text).map_err(|e| e.to_string())?;
-        let had = self.key.is_some();
-        let ring = match self.key.take() {
-            Some(ring) if r.public_key != pacto_federation::ledger::public_key_hex(ring.current()) => {
-                self.follow_rotation(store, client, ring, &r.public_key)?
-            }
-            Some(ring) => ring,
-            None => KeyRing::single(
-                pacto_federation::ledger::public_key_from_hex(&r.public_key)
-                    .ok_or_else(|| "the receipt names a public key that is not one".to_string())?,
-            ),
-        };
-        let account = self.username.clone().unwrap_or_else(|| r.entry.partner.clone());
-        let verified = r
-            .verify_in(&ring, &account, &answer.body, self.held.as_ref().map(|h| h.1.as_str()))
-            .map_err(|e| e.to_string());
-        self.key = Some(ring);
-        let v = verified?;
-        let json = serde_json::to_string(&v.receipt).unwrap_or_default();
-        if self.username.is_none() {
-            let setting = (account_setting(&self.partner), account.clone());
-            store
-                .add_with_settings(None, &[], &[setting], &[(account_setting(&self.partner), None)])
-                .map_err(|e| format!("the account named by the partner's receipts was not pinned: {e}"))?;
-            self.username = Some(account);
-        }
-        if !had {
-            let setting = (ledger_key_setting(&self.partner), r.public_key.clone());
-            store
-                .add_with_settings(None, &[], &[setting], &[(ledger_key_setting(&self.partner), None)])
-                .map_err(|e| format!("the partner's ledger key was not pinned: {e}"))?;
-            tracing::info!(partner = self.partner, key = r.public_key, "pinned the partner's ledger key");
-        }
-        store
-            .put_receipt(&self.partner, v.receipt.entry.seq, &json)
-            .map_err(|e| format!("the receipt was not kept: {e}"))?;
-        self.held = Some((v.receipt.entry.seq, v.receipt.checkpoint));
-        Ok(())
-    }
-
-    /// A receipt signed by another key than the one pinned: the partner must have handed its
-    /// log over to it, each handover signed by the key before and the key after. Follow the
-    /// handovers from the pinned key and pin the new key after the ones before.
-    fn follow_rotation(
-        &mut self,
-        store: &mut dyn Store,
-        client: &mut TaxiiClient,
-        ring: KeyRing,
-        key: &str,
-    ) -> Result<KeyRing, String> {
-        let fail = |why: String| {
-            format!("the receipt is signed by key {key}, not the one pinned for {}, and {why}", self.partner)
-        };
-        let history = client.key_history().map_err(|e| fail(format!("its key history could not be read: {e}")))?;
-        let followed =
-            KeyRing::follow(*ring.current(), &history).map_err(|e| fail(format!("its handover fails: {e}")))?;
-        let mut out = ring;
-        for k in &followed.keys()[1..] {
-            out.push(*k);
-        }
-        if pacto_federation::ledger::public_key_hex(out.current()) != key {
-            return Err(fail("no handover from the pinned key leads to it".into()));
-        }
-        let setting = ledger_key_setting(&self.partner);
-        store
-            .add_with_settings(None, &[], &[(setting.clone(), out.to_setting())], &[])
-            .map_err(|e| format!("the partner's new ledger key was not pinned: {e}"))?;
-        tracing::info!(partner = self.partner, key, "followed the partner's ledger key rotation");
-        Ok(out)
-    }
 }
 
 /// What one sync of one partner did.
@@ -450,11 +305,9 @@ pub fn sync_partner_with(store: &mut dyn Store, remote: &Remote, opts: &SyncOpti
                 after: cursor.clone(),
                 why,
             };
-            if let Some((size, _)) = &plog.held {
-                client.http.set_header(pacto_federation::ledger::receipt::SIZE_HEADER, &size.to_string());
-            }
+            plog.ask_from_held(&mut client.http);
             let page = client.objects_after(&rc.id, cursor.as_deref(), page_size).map_err(client_err)?;
-            plog.check(store, &mut client, &page.answer, !page.objects.is_empty()).map_err(&refused)?;
+            plog.check(store, &mut client.http, &page.answer, !page.objects.is_empty()).map_err(&refused)?;
             let Some(last) = page.date_added_last.clone() else {
                 if page.objects.is_empty() && !page.more {
                     break; // nothing new
@@ -469,11 +322,9 @@ pub fn sync_partner_with(store: &mut dyn Store, remote: &Remote, opts: &SyncOpti
                 break; // nothing new, the header repeating the cursor
             }
             // Per-object date_added, and STIX version, from the manifest of the same range.
-            if let Some((size, _)) = &plog.held {
-                client.http.set_header(pacto_federation::ledger::receipt::SIZE_HEADER, &size.to_string());
-            }
+            plog.ask_from_held(&mut client.http);
             let (manifest, answer) = client.manifest_after(&rc.id, cursor.as_deref(), page_size).map_err(client_err)?;
-            plog.check(store, &mut client, &answer, !manifest.is_empty()).map_err(&refused)?;
+            plog.check(store, &mut client.http, &answer, !manifest.is_empty()).map_err(&refused)?;
             let manifest = check_page(&page, &manifest, cursor.as_deref(), &last, page_size).map_err(refused)?;
             let stix20: std::collections::HashSet<&str> = manifest
                 .values()
@@ -552,14 +403,11 @@ pub fn sync_partner_with(store: &mut dyn Store, remote: &Remote, opts: &SyncOpti
         }
     }
     // Witness what this run checked: cosign the partner's newest checkpoint held, if it moved.
-    if let (Some(key), Some(pk), Some((size, cp))) =
-        (&opts.witness, plog.key.as_ref().map(|r| *r.current()), &plog.held)
-        && plog.started != Some(*size)
-    {
+    if let (Some(key), Some((size, cp, pk))) = (&opts.witness, plog.newly_checked()) {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        match Cosignature::sign(key, &pk, cp, now) {
+        match Cosignature::sign(key, pk, cp, now) {
             Ok(c) => match client.cosign(&c) {
-                Ok(()) => report.cosigned = Some(*size),
+                Ok(()) => report.cosigned = Some(size),
                 Err(e) => {
                     tracing::warn!(partner = remote.partner, error = %e, "the partner did not take our cosignature")
                 }

@@ -420,6 +420,10 @@ fn private_matching_within_the_agreement() {
     // Size-only works too; the day's allowance (2) is then used up.
     let c = us.run(&["match", "--partner", "mx", "--set", "dealer-sales", "--count", seized_path.to_str().unwrap()]);
     assert_eq!(String::from_utf8(c.stdout).unwrap().trim(), "10", "{}", String::from_utf8_lossy(&c.stderr));
+    // Each answer's receipt was checked and kept (the answer, the blinded set, the count), and
+    // they chain: each extends the one before.
+    let kept = us.run(&["receipts", "verify", "--partner", "mx"]);
+    assert!(String::from_utf8_lossy(&kept.stdout).starts_with("3 receipts from mx verified"), "{kept:?}");
     let third = us.run(&["match", "--partner", "mx", "--set", "dealer-sales", seized_path.to_str().unwrap()]);
     assert!(!third.status.success());
     assert!(String::from_utf8_lossy(&third.stderr).contains("429"), "{}", String::from_utf8_lossy(&third.stderr));

@@ -97,11 +97,12 @@ pub fn matching(
     normalize: &str,
     count: bool,
 ) -> anyhow::Result<i32> {
-    let remote = config::remote(g, &*config::open_store(g)?, partner)?;
+    let mut store = config::open_store(g)?;
+    let remote = config::remote(g, &*store, partner)?;
     let identity = remote.fingerprint.is_some().then(|| config::node_identity(g)).transpose()?;
     let n = rule(normalize)?;
     let items = lines(file)?;
-    match pacto_node::psi::query(&remote, identity.as_ref(), set, &items, n, count) {
+    match pacto_node::psi::query(&mut *store, &remote, identity.as_ref(), set, &items, n, count) {
         Ok(Outcome::Matches(found)) => {
             for i in found {
                 println!("{}", String::from_utf8_lossy(&items[i]));
@@ -278,11 +279,13 @@ fn seized_firearms(file: &Path) -> anyhow::Result<Vec<Value>> {
 }
 
 pub fn trace(g: &Global, partner: &str, set: &str, file: &Path, out: Option<&Path>) -> anyhow::Result<i32> {
-    let remote = config::remote(g, &*config::open_store(g)?, partner)?;
+    let mut store = config::open_store(g)?;
+    let remote = config::remote(g, &*store, partner)?;
     let identity = remote.fingerprint.is_some().then(|| config::node_identity(g)).transpose()?;
     let seized = seized_firearms(file)?;
     let items = seized.iter().map(pacto_node::trace::item).collect::<Result<Vec<_>, _>>()?;
-    let traces = match pacto_node::psi::trace(&remote, identity.as_ref(), set, &items, Normalizer::Firearm) {
+    let traces = match pacto_node::psi::trace(&mut *store, &remote, identity.as_ref(), set, &items, Normalizer::Firearm)
+    {
         Ok(t) => t,
         Err(e @ MatchError::Items(_)) => return Err(anyhow::Error::new(e).context(file.display().to_string())),
         Err(e) => return Err(e.into()),
