@@ -177,12 +177,14 @@ fn event(
             }
             "vulnerability" => {
                 let name = o.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
-                push_attr("vulnerability".into(), name, false, o);
+                let to_ids = label(o, "misp:to_ids").is_some_and(|v| v == "True");
+                push_attr("vulnerability".into(), name, to_ids, o);
             }
             "x-misp-attribute" => {
                 let t = o.get("x_misp_type").and_then(Value::as_str).unwrap_or("text").to_string();
                 let v = crate::text(o.get("x_misp_value")).unwrap_or_default();
-                push_attr(t, v, false, o);
+                let to_ids = label(o, "misp:to_ids").is_some_and(|v| v == "True");
+                push_attr(t, v, to_ids, o);
             }
             "x-misp-object" => {
                 let attrs = o.get("x_misp_attributes").cloned().unwrap_or_else(|| json!([]));

@@ -244,7 +244,15 @@ fn attribute(cx: &mut Ctx, a: &Value, i: usize) {
     labels.extend(tag_labels.into_iter().filter(|l| !cx.clusters.contains(l)));
     let comment = text(a.get("comment")).filter(|c| !c.is_empty());
     let ids = flag(a.get("to_ids"));
+    let ids_label = |mut labels: Vec<String>| {
+        // an object with no pattern keeps the flag as a label, so that it comes back
+        if ids {
+            labels.push("misp:to_ids=\"True\"".into());
+        }
+        labels
+    };
     if ty == "vulnerability" {
+        let labels = ids_label(labels);
         let mut v = cx.sdo("vulnerability", &format!("vulnerability--{uuid}"), &ts, labels, tlp);
         v["name"] = json!(value);
         v["external_references"] = json!([{"source_name": "cve", "external_id": value}]);
@@ -260,6 +268,7 @@ fn attribute(cx: &mut Ctx, a: &Value, i: usize) {
     } else if let (true, Some(pattern)) = (ids, pattern_only(&ty, &value)) {
         cx.indicator(&format!("indicator--{uuid}"), pattern, &ts, labels, &category, comment, tlp);
     } else {
+        let labels = ids_label(labels);
         let mut x = cx.sdo("x-misp-attribute", &format!("x-misp-attribute--{uuid}"), &ts, labels, tlp);
         x["x_misp_type"] = json!(ty);
         x["x_misp_category"] = json!(category);
