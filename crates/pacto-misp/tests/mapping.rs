@@ -10,8 +10,11 @@ use pacto_stix::{Location, Severity, Tlp, validate_object};
 use serde_json::{Value, json};
 
 fn sample() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/interop/misp/events/attributes.json"))
-        .unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/interop/misp/events/attributes.json"
+    ))
+    .unwrap();
     read_events(&text).unwrap().remove(0)
 }
 
@@ -51,7 +54,10 @@ fn to_ids_attributes_become_indicators_based_on_their_observation() {
     let hot = attr(&event, "domain", true);
     let ind = &ids[&format!("indicator--{}", hot["uuid"].as_str().unwrap())];
     assert_eq!(ind["pattern"], "[domain-name:value = 'pagos-rapidos.example']");
-    assert_eq!(ind["kill_chain_phases"][0], json!({"kill_chain_name": "misp-category", "phase_name": "Network activity"}));
+    assert_eq!(
+        ind["kill_chain_phases"][0],
+        json!({"kill_chain_name": "misp-category", "phase_name": "Network activity"})
+    );
     assert!(ind["labels"].as_array().unwrap().contains(&json!("misp:type=\"domain\"")));
     let rel = out
         .objects
@@ -132,7 +138,12 @@ fn exporting_gives_the_event_back() {
         if a["type"] == "regkey" {
             v = v.replace("HKEY_LOCAL_MACHINE", "HKLM");
         }
-        (a["uuid"].as_str().unwrap().to_string(), a["type"].as_str().unwrap().to_string(), v, a["to_ids"].as_bool().unwrap())
+        (
+            a["uuid"].as_str().unwrap().to_string(),
+            a["type"].as_str().unwrap().to_string(),
+            v,
+            a["to_ids"].as_bool().unwrap(),
+        )
     };
     let mut want: Vec<_> = event["Attribute"].as_array().unwrap().iter().map(key).collect();
     let mut got: Vec<_> = back["Attribute"].as_array().unwrap().iter().map(key).collect();
@@ -181,8 +192,9 @@ fn bad_events_are_refused_or_warned_about_never_a_panic() {
     // "ASX" is no AS number: kept as x-misp-attribute, not lost
     assert!(out.objects.iter().any(|o| o["type"] == "x-misp-attribute" && o["x_misp_value"] == "ASX"));
     // an event with nothing in it still gives a valid report (it must reference something)
-    let empty = to_stix(&json!({"uuid": "4be3950d-210f-4c8e-9e4a-0a1b2c3d4e5f", "timestamp": "1714644000", "info": "x"}))
-        .unwrap();
+    let empty =
+        to_stix(&json!({"uuid": "4be3950d-210f-4c8e-9e4a-0a1b2c3d4e5f", "timestamp": "1714644000", "info": "x"}))
+            .unwrap();
     let report = empty.objects.last().unwrap();
     assert_eq!(report["object_refs"].as_array().unwrap().len(), 1);
 }
