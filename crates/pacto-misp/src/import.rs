@@ -41,11 +41,11 @@ fn tags(owner: &Value) -> (Option<Tlp>, Vec<String>) {
     let mut labels = Vec::new();
     for t in owner.get("Tag").and_then(Value::as_array).into_iter().flatten() {
         let Some(name) = t.get("name").and_then(Value::as_str) else { continue };
-        if name.to_ascii_lowercase().starts_with("tlp:") {
-            if let Some(level) = Tlp::parse(name) {
-                tlp = tlp.max(Some(level));
-                continue;
-            }
+        if name.to_ascii_lowercase().starts_with("tlp:")
+            && let Some(level) = Tlp::parse(name)
+        {
+            tlp = tlp.max(Some(level));
+            continue;
         }
         labels.push(name.to_string());
     }
@@ -173,7 +173,7 @@ pub fn to_stix(event: &Value) -> Result<Converted, MispError> {
         refs: Vec::new(),
         warnings: Vec::new(),
         created_by: None,
-        event_ts: event_ts.clone(),
+        event_ts,
         markings: Vec::new(),
         clusters: Vec::new(),
     };
@@ -204,7 +204,7 @@ pub fn to_stix(event: &Value) -> Result<Converted, MispError> {
     let mut report = cx.sdo(ty, &id, &event_ts, labels, tlp);
     report["name"] = json!(text(event.get("info")).unwrap_or_else(|| "MISP event".into()));
     if published {
-        let at = epoch(event.get("publish_timestamp")).unwrap_or_else(|| event_ts.clone());
+        let at = epoch(event.get("publish_timestamp")).unwrap_or(event_ts);
         report["published"] = json!(at.format(0));
     } else {
         report["context"] = json!("suspicious-activity");
@@ -237,7 +237,7 @@ fn attribute(cx: &mut Ctx, a: &Value, i: usize) {
         return;
     };
     let category = text(a.get("category")).unwrap_or_else(|| "Other".into());
-    let ts = epoch(a.get("timestamp")).unwrap_or_else(|| cx.event_ts.clone());
+    let ts = epoch(a.get("timestamp")).unwrap_or(cx.event_ts);
     let (tlp, tag_labels) = tags(a);
     cx.mark(tlp);
     let mut labels = vec![format!("misp:type=\"{ty}\""), format!("misp:category=\"{category}\"")];
@@ -305,7 +305,7 @@ fn object(cx: &mut Ctx, o: &Value, i: usize) {
         return;
     };
     let meta = text(o.get("meta-category")).unwrap_or_else(|| "misc".into());
-    let ts = epoch(o.get("timestamp")).unwrap_or_else(|| cx.event_ts.clone());
+    let ts = epoch(o.get("timestamp")).unwrap_or(cx.event_ts);
     let (tlp, tag_labels) = tags(o);
     cx.mark(tlp);
     let mut labels = vec![format!("misp:name=\"{name}\""), format!("misp:meta-category=\"{meta}\"")];
@@ -400,7 +400,7 @@ fn galaxies(cx: &mut Ctx, event: &Value) {
                 let mut labels = vec![format!("misp:galaxy-name=\"{gname}\""), format!("misp:galaxy-type=\"{gtype}\"")];
                 labels.extend(text(c.get("tag_name")));
                 cx.clusters.extend(text(c.get("tag_name")));
-                let ts = cx.event_ts.clone();
+                let ts = cx.event_ts;
                 let t = ts.format(3);
                 let mut v = json!({"type": sdo, "spec_version": "2.1", "id": id, "created": t, "modified": t, "labels": labels});
                 let name = match (sdo, value.rsplit_once(" - ")) {
