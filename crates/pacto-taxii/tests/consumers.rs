@@ -9,7 +9,6 @@ mod common;
 use std::collections::HashMap;
 
 use common::*;
-use pacto_store::ApiToken;
 use pacto_taxii::ServerConfig;
 use serde_json::{Value, json};
 
@@ -36,22 +35,6 @@ fn url(path: &str, params: &[(&str, String)]) -> String {
     let enc = |s: &str| s.replace('+', "%2B").replace(':', "%3A");
     let q: Vec<String> = params.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
     if q.is_empty() { path.to_string() } else { format!("{path}?{}", q.join("&")) }
-}
-
-fn token(name: &str, read: &[&str]) -> (String, ApiToken) {
-    let (secret, hash) = pacto_node::tokens::generate();
-    let now = pacto_stix::Timestamp::now().as_micros();
-    let t = ApiToken {
-        name: name.into(),
-        hash,
-        can_read: read.iter().map(|s| s.to_string()).collect(),
-        can_write: vec![],
-        created_us: now,
-        expires_us: None,
-        last_used_us: None,
-        revoked_us: None,
-    };
-    (secret, t)
 }
 
 fn authorized<'a>(authorization: &'a str, path: &'a str) -> Req<'a> {
@@ -292,7 +275,7 @@ fn misp_push_sizes_envelopes_to_max_content_length_and_x_misp_objects_are_kept()
 /// drops it, and the next run starts again from `initial_interval`).
 #[test]
 fn elastic_ti_custom_gets_objects_and_a_cursor_on_every_page() {
-    let (key, t) = token("elastic", &["intel"]);
+    let (key, t) = token("elastic", &["intel"], &[]);
     let node = node_with(ServerConfig::default(), vec![], move |s| s.add_token(&t).unwrap());
     let auth = format!("Bearer {key}");
     let initial = hours_ago(24);
@@ -339,7 +322,7 @@ fn elastic_ti_custom_gets_objects_and_a_cursor_on_every_page() {
 /// KEY` (TokenAuth) or Basic; `as_pages(get_objects, per_request=100, type=[…, "relationship"])`.
 #[test]
 fn xsoar_feed_negotiates_2_1_and_pages_by_type() {
-    let (key, t) = token("xsoar", &["intel"]);
+    let (key, t) = token("xsoar", &["intel"], &[]);
     let node = node_with(ServerConfig::default(), vec![], move |s| s.add_token(&t).unwrap());
     let auth = format!("Token {key}");
     // What taxii2-client's v20 sends: a 2.0-only server would answer it; pacto answers 406.
