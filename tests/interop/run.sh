@@ -12,6 +12,9 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
+# misp-modules for its TAXII 2.1 import module only (consumers.py loads that one file): without
+# the dependencies of its hundred other modules.
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps misp-modules==3.1.1
 
 echo "== corpus is what its generator makes"
 "$venv/bin/python" tests/interop/gen_corpus.py --check
@@ -32,3 +35,7 @@ PACTO_LEDGER_FIXTURES="$fixtures" cargo test --quiet -p pacto-federation --test 
 rm -rf "$fixtures"
 echo "== TAXII 2.1 through taxii2-client and stix2"
 "$venv/bin/python" tests/interop/taxii_interop.py --pacto "$pacto"
+echo "== the feed consumers on PyPI: MISP's TAXII 2.1 import module, MISP's push, OpenCTI's connector and XSOAR on taxii2-client"
+"$venv/bin/python" tests/interop/consumers.py --pacto "$pacto"
+echo "== MISP events: pacto's mapping against misp-stix (docs/interop.md has the figure)"
+"$venv/bin/python" tests/interop/misp_diff.py --pacto "$pacto" --min 0.95

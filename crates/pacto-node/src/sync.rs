@@ -318,7 +318,8 @@ pub fn sync_partner_with(store: &mut dyn Store, remote: &Remote, opts: &SyncOpti
                     page.more
                 )));
             };
-            if page.objects.is_empty() && !page.more && cursor.as_deref() == Some(last.as_str()) {
+            let same_instant = |a: &str, b: &str| micros("", a).ok().is_some_and(|a| micros("", b).ok() == Some(a));
+            if page.objects.is_empty() && !page.more && cursor.as_deref().is_some_and(|c| same_instant(c, &last)) {
                 break; // nothing new, the header repeating the cursor
             }
             // Per-object date_added, and STIX version, from the manifest of the same range.

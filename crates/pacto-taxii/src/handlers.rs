@@ -273,16 +273,19 @@ fn date_added(us: i64) -> String {
     Timestamp::from_micros(us).format(6)
 }
 
-/// The page envelope's headers and `more`/`next`.
-fn paged(page: &Page, body: String) -> Response {
+/// The page envelope's headers and `more`/`next`. `after` is the request's position (its
+/// `added_after`, or the later `next`): an empty page still names it as
+/// `X-TAXII-Date-Added-Last`, so a client that takes its next `added_after` from that header
+/// (OpenCTI's ingester, Elastic's ti_custom) keeps its place instead of falling back to its own
+/// clock (docs/interop.md).
+fn paged(page: &Page, after: Option<i64>, body: String) -> Response {
     let mut resp = taxii_response(StatusCode::OK, body);
-    if let (Some(first), Some(last)) = (page.objects.first(), page.objects.last()) {
-        let h = resp.headers_mut();
-        if let Ok(v) = HeaderValue::from_str(&date_added(first.date_added)) {
-            h.insert("X-TAXII-Date-Added-First", v);
-        }
-        if let Ok(v) = HeaderValue::from_str(&date_added(last.date_added)) {
-            h.insert("X-TAXII-Date-Added-Last", v);
+    let h = resp.headers_mut();
+    let first = page.objects.first().map(|o| o.date_added);
+    let last = page.objects.last().map(|o| o.date_added).or(after);
+    for (name, at) in [("X-TAXII-Date-Added-First", first), ("X-TAXII-Date-Added-Last", last)] {
+        if let Some(v) = at.and_then(|us| HeaderValue::from_str(&date_added(us)).ok()) {
+            h.insert(name, v);
         }
     }
     resp
@@ -302,20 +305,22 @@ async fn query_page(
     raw: &HashMap<String, String>,
     default: DefaultVersions,
     id: Option<String>,
-) -> Result<Page, TaxiiError> {
+) -> Result<(Page, Option<i64>), TaxiiError> {
     let mut p = params::parse(raw, state.config.max_page_size, default)?;
     if let Some(id) = id {
         p.query.ids = vec![id];
     }
     let query = p.query;
-    match who.share(&c).cloned() {
+    let after = query.added_after;
+    let page = match who.share(&c).cloned() {
         // A partner sees its agreement's view of the collection, nothing else.
         Some(share) => {
             let view = state.view(&c, &share).await?;
-            state.stores.read(move |s| Ok(pacto_node::partner::page(s, &c, &query, &share, view)?)).await
+            state.stores.read(move |s| Ok(pacto_node::partner::page(s, &c, &query, &share, view)?)).await?
         }
-        None => state.stores.read(move |s| Ok(s.page(&c, &query)?)).await,
-    }
+        None => state.stores.read(move |s| Ok(s.page(&c, &query)?)).await?,
+    };
+    Ok((page, after))
 }
 
 /// `{"more": …, "next": …, KEY: [items]}`, without KEY when there are no items.
@@ -340,21 +345,21 @@ async fn reading(
     Ok((user, c))
 }
 
+/// The objects envelope. `objects` is there even when empty: the spec lets it be left out, but
+/// Elastic's ti_custom reads `body.objects` unconditionally and fails on an envelope without it
+/// (docs/interop.md); every spec-following client reads an empty list as no objects.
 fn envelope(page: &Page) -> String {
     let mut body = String::with_capacity(64 + page.objects.iter().map(|o| o.raw.len() + 1).sum::<usize>());
     body.push('{');
     body.push_str(&more_next(page));
-    if !page.objects.is_empty() {
-        body.push_str(",\"objects\":[");
-        for (i, o) in page.objects.iter().enumerate() {
-            if i > 0 {
-                body.push(',');
-            }
-            body.push_str(&o.raw);
+    body.push_str(",\"objects\":[");
+    for (i, o) in page.objects.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
         }
-        body.push(']');
+        body.push_str(&o.raw);
     }
-    body.push('}');
+    body.push_str("]}");
     body
 }
 
@@ -365,8 +370,8 @@ async fn objects(
     headers: HeaderMap,
 ) -> AppResult {
     let (who, c) = reading(&state, &headers, &name, &coll).await?;
-    let page = query_page(&state, &who, c.clone(), &raw, DefaultVersions::Last, None).await?;
-    answer(&state, &headers, &who, &c, &page, Served::Objects).await
+    let (page, after) = query_page(&state, &who, c.clone(), &raw, DefaultVersions::Last, None).await?;
+    answer(&state, &headers, &who, &c, (&page, after), Served::Objects).await
 }
 
 /// A page as the caller gets it (objects, manifest records, or versions); a partner's read goes
@@ -376,7 +381,7 @@ async fn answer(
     headers: &HeaderMap,
     who: &Caller,
     c: &Collection,
-    page: &Page,
+    (page, after): (&Page, Option<i64>),
     what: Served,
 ) -> AppResult {
     let partner = who.agreement.is_some();
@@ -414,7 +419,7 @@ async fn answer(
     } else {
         None
     };
-    Ok(with_receipt(paged(page, body), receipt))
+    Ok(with_receipt(paged(page, after, body), receipt))
 }
 
 /// The answer with its receipt header (a partner's read), or as it is.
@@ -432,11 +437,11 @@ async fn object(
     headers: HeaderMap,
 ) -> AppResult {
     let (who, c) = reading(&state, &headers, &name, &coll).await?;
-    let page = query_page(&state, &who, c.clone(), &raw, DefaultVersions::Last, Some(id)).await?;
+    let (page, after) = query_page(&state, &who, c.clone(), &raw, DefaultVersions::Last, Some(id)).await?;
     if page.objects.is_empty() && !raw.contains_key("next") {
         return Err(TaxiiError::not_found("no such object in this collection"));
     }
-    answer(&state, &headers, &who, &c, &page, Served::Objects).await
+    answer(&state, &headers, &who, &c, (&page, after), Served::Objects).await
 }
 
 async fn manifest(
@@ -446,8 +451,8 @@ async fn manifest(
     headers: HeaderMap,
 ) -> AppResult {
     let (who, c) = reading(&state, &headers, &name, &coll).await?;
-    let page = query_page(&state, &who, c.clone(), &raw, DefaultVersions::Last, None).await?;
-    answer(&state, &headers, &who, &c, &page, Served::Manifest).await
+    let (page, after) = query_page(&state, &who, c.clone(), &raw, DefaultVersions::Last, None).await?;
+    answer(&state, &headers, &who, &c, (&page, after), Served::Manifest).await
 }
 
 async fn versions(
@@ -457,11 +462,11 @@ async fn versions(
     headers: HeaderMap,
 ) -> AppResult {
     let (who, c) = reading(&state, &headers, &name, &coll).await?;
-    let page = query_page(&state, &who, c.clone(), &raw, DefaultVersions::All, Some(id)).await?;
+    let (page, after) = query_page(&state, &who, c.clone(), &raw, DefaultVersions::All, Some(id)).await?;
     if page.objects.is_empty() && !raw.contains_key("next") && !raw.contains_key("added_after") {
         return Err(TaxiiError::not_found("no such object in this collection"));
     }
-    answer(&state, &headers, &who, &c, &page, Served::Versions).await
+    answer(&state, &headers, &who, &c, (&page, after), Served::Versions).await
 }
 
 async fn delete_object(

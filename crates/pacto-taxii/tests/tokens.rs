@@ -5,27 +5,8 @@
 mod common;
 
 use common::*;
-use pacto_store::ApiToken;
 use pacto_taxii::ServerConfig;
 use serde_json::json;
-
-const NOW_PLUS_A_DAY: i64 = 86_400_000_000;
-
-fn token(name: &str, read: &[&str], write: &[&str]) -> (String, ApiToken) {
-    let (secret, hash) = pacto_node::tokens::generate();
-    let now = pacto_stix::Timestamp::now().as_micros();
-    let t = ApiToken {
-        name: name.into(),
-        hash,
-        can_read: read.iter().map(|s| s.to_string()).collect(),
-        can_write: write.iter().map(|s| s.to_string()).collect(),
-        created_us: now,
-        expires_us: Some(now + NOW_PLUS_A_DAY),
-        last_used_us: None,
-        revoked_us: None,
-    };
-    (secret, t)
-}
 
 fn with(authorization: &str, r: Req<'static>) -> Req<'static> {
     Req { authorization: Some(Box::leak(authorization.to_string().into_boxed_str())), ..r }

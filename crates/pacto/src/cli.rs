@@ -513,8 +513,38 @@ pub struct ImportArgs {
     /// Objects per transaction
     #[arg(long, default_value_t = 2000)]
     pub batch_size: usize,
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    /// What the files hold: STIX (a bundle, an object, a list), or MISP event JSON as MISP's
+    /// REST API exports it (mapped to STIX as misp-stix does; docs/interop.md)
+    #[arg(long, value_enum, default_value_t = InputFormat::Stix)]
+    pub from: InputFormat,
+    /// How the report is printed: text or json; `misp` is short for `--from misp` (text report)
+    #[arg(long, value_enum, default_value_t = ImportFormat::Text)]
+    pub format: ImportFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputFormat {
+    Stix,
+    Misp,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportFormat {
+    Text,
+    Json,
+    Misp,
+}
+
+impl ImportArgs {
+    /// The input format, `--format misp` counting as `--from misp`.
+    pub fn input(&self) -> InputFormat {
+        if self.format == ImportFormat::Misp { InputFormat::Misp } else { self.from }
+    }
+
+    /// The report's rendering.
+    pub fn report(&self) -> OutputFormat {
+        if self.format == ImportFormat::Json { OutputFormat::Json } else { OutputFormat::Text }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -541,6 +571,15 @@ pub struct ExportArgs {
     /// Leave out objects whose latest version is revoked
     #[arg(long)]
     pub exclude_revoked: bool,
+    /// A STIX bundle, or MISP event JSON (each report or grouping an event; docs/interop.md)
+    #[arg(long, value_enum, default_value_t = ExportFormat::Stix)]
+    pub format: ExportFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    Stix,
+    Misp,
 }
 
 #[derive(Subcommand, Debug)]

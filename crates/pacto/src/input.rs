@@ -34,6 +34,12 @@ impl Source {
         Ok(Source { path: Some(path.to_path_buf()), size: Some(meta.len()), reader: Box::new(file), read_bytes })
     }
 
+    /// A source over bytes already in memory (a converted file).
+    pub fn from_bytes(bytes: Vec<u8>) -> Source {
+        let size = Some(bytes.len() as u64);
+        Source { path: None, size, reader: Box::new(io::Cursor::new(bytes)), read_bytes: Arc::new(AtomicU64::new(0)) }
+    }
+
     /// Read every object, calling `f` for each.
     pub fn for_each<E, F>(self, f: F) -> Result<Envelope, SourceError<E>>
     where

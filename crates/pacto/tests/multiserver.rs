@@ -184,7 +184,8 @@ fn three_servers_one_database_one_killed() {
                                 }
                                 let added = r.header("x-taxii-date-added-last").unwrap_or_default().to_string();
                                 if !added.is_empty() {
-                                    assert!(added > last_added, "client {i}: date_added went back");
+                                    // an empty page names the position asked for (docs/interop.md)
+                                    assert!(added >= last_added, "client {i}: date_added went back");
                                     last_added = added.clone();
                                 }
                                 match page["next"].as_str() {

@@ -210,3 +210,23 @@ pub fn indicator(n: u32, modified: &str) -> Value {
 pub fn envelope(objects: &[Value]) -> Vec<u8> {
     serde_json::json!({"objects": objects}).to_string().into_bytes()
 }
+
+pub const NOW_PLUS_A_DAY: i64 = 86_400_000_000;
+
+/// An API token (its secret and what the store keeps) reading and writing the given
+/// collections, expiring in a day.
+pub fn token(name: &str, read: &[&str], write: &[&str]) -> (String, pacto_store::ApiToken) {
+    let (secret, hash) = pacto_node::tokens::generate();
+    let now = pacto_stix::Timestamp::now().as_micros();
+    let t = pacto_store::ApiToken {
+        name: name.into(),
+        hash,
+        can_read: read.iter().map(|s| s.to_string()).collect(),
+        can_write: write.iter().map(|s| s.to_string()).collect(),
+        created_us: now,
+        expires_us: Some(now + NOW_PLUS_A_DAY),
+        last_used_us: None,
+        revoked_us: None,
+    };
+    (secret, t)
+}

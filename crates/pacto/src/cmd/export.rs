@@ -6,7 +6,7 @@ use anyhow::Context;
 use pacto_store::{Query, StoreError, Versions, prelude::*};
 
 use super::EXIT_OK;
-use crate::cli::{ExportArgs, Global, VersionsArg};
+use crate::cli::{ExportArgs, ExportFormat, Global, VersionsArg};
 use crate::config;
 
 pub fn run(g: &Global, args: ExportArgs) -> anyhow::Result<i32> {
@@ -24,6 +24,9 @@ pub fn run(g: &Global, args: ExportArgs) -> anyhow::Result<i32> {
         exclude_revoked: args.exclude_revoked,
         ..Query::default()
     };
+    if args.format == ExportFormat::Misp {
+        return misp(&*store, &collection, &query, &args);
+    }
     // STIX 2.0 objects carry no spec_version; a bundle of only 2.0 objects says so itself.
     let mut all_20 = true;
     let mut any = false;
@@ -83,4 +86,36 @@ fn write_bundle<W: Write>(
     // An empty bundle has no objects list at all (STIX lists must not be empty).
     w.write_all(if n == 0 { b"}\n" } else { b"\n]}\n" })?;
     Ok(n)
+}
+
+/// The collection as MISP events: one `{"Event": …}`, or a list when there are several.
+fn misp(
+    store: &dyn Store,
+    collection: &pacto_store::Collection,
+    query: &Query,
+    args: &ExportArgs,
+) -> anyhow::Result<i32> {
+    let mut objects = Vec::new();
+    store.scan(collection, &Query { limit: None, ..query.clone() }, &mut |o| {
+        let v: serde_json::Value =
+            serde_json::from_str(&o.raw).map_err(|e| StoreError::Other(format!("stored object {}: {e}", o.id)))?;
+        objects.push(v);
+        Ok(())
+    })?;
+    let (mut events, warnings) = pacto_misp::to_misp(&objects);
+    for w in &warnings {
+        eprintln!("{}: {w}", collection.name);
+    }
+    let doc = if events.len() == 1 { events.remove(0) } else { serde_json::Value::Array(events) };
+    let text = serde_json::to_string_pretty(&doc)? + "\n";
+    match &args.output {
+        None => std::io::stdout().write_all(text.as_bytes())?,
+        Some(path) => {
+            let tmp = path.with_extension("partial");
+            std::fs::write(&tmp, &text).with_context(|| format!("cannot write {}", tmp.display()))?;
+            std::fs::rename(&tmp, path).with_context(|| format!("cannot move {} into place", tmp.display()))?;
+            eprintln!("exported {} objects from {} as MISP", objects.len(), collection.name);
+        }
+    }
+    Ok(EXIT_OK)
 }

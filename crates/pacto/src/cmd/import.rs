@@ -9,7 +9,7 @@ use pacto_store::StoreError;
 use serde_json::json;
 
 use super::{EXIT_INVALID, EXIT_OK, EXIT_UNUSABLE};
-use crate::cli::{Global, ImportArgs, OutputFormat};
+use crate::cli::{Global, ImportArgs, InputFormat, OutputFormat};
 use crate::config;
 use crate::input::{Source, SourceError};
 use crate::progress::Progress;
@@ -36,10 +36,14 @@ pub fn run(g: &Global, args: ImportArgs) -> anyhow::Result<i32> {
     for path in &args.files {
         let display = path.display().to_string();
         let started = Instant::now();
-        let src = match Source::open(path) {
+        let opened = match args.input() {
+            InputFormat::Stix => Source::open(path).map_err(|e| format!("cannot read: {e}")),
+            InputFormat::Misp => misp_source(path, &display),
+        };
+        let src = match opened {
             Ok(s) => s,
-            Err(e) => {
-                report_unusable(&args, &display, &format!("cannot read: {e}"), None);
+            Err(why) => {
+                report_unusable(&args, &display, &why, None);
                 worst = EXIT_UNUSABLE;
                 continue;
             }
@@ -94,10 +98,31 @@ pub fn run(g: &Global, args: ImportArgs) -> anyhow::Result<i32> {
     Ok(worst)
 }
 
+/// A MISP file as a STIX bundle in memory (MISP exports are read whole; misp-stix does the
+/// same), with each event's conversion warnings on standard error.
+fn misp_source(path: &std::path::Path, display: &str) -> Result<Source, String> {
+    let text = if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin()).map_err(|e| format!("cannot read: {e}"))?
+    } else {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?
+    };
+    let events = pacto_misp::read_events(&text).map_err(|e| format!("not a MISP export: {e}"))?;
+    let mut objects = Vec::new();
+    for (i, event) in events.iter().enumerate() {
+        let converted = pacto_misp::to_stix(event).map_err(|e| format!("event {i}: {e}"))?;
+        for w in &converted.warnings {
+            eprintln!("{display}: event {i}: {w}");
+        }
+        objects.extend(converted.objects);
+    }
+    let bundle = json!({"type": "bundle", "id": format!("bundle--{}", uuid::Uuid::new_v4()), "objects": objects});
+    Ok(Source::from_bytes(bundle.to_string().into_bytes()))
+}
+
 fn report_unusable(args: &ImportArgs, file: &str, why: &str, partial: Option<(&IngestReport, f64)>) {
     match partial {
         Some((r, secs)) => print_report(args, file, r, secs, Some(why)),
-        None => match args.format {
+        None => match args.report() {
             OutputFormat::Json => println!("{}", json!({"file": file, "unusable": why})),
             OutputFormat::Text => eprintln!("{file}: unusable: {why}"),
         },
@@ -105,7 +130,7 @@ fn report_unusable(args: &ImportArgs, file: &str, why: &str, partial: Option<(&I
 }
 
 fn print_report(args: &ImportArgs, file: &str, r: &IngestReport, secs: f64, unusable: Option<&str>) {
-    match args.format {
+    match args.report() {
         OutputFormat::Json => {
             let mut v = json!({"file": file, "collection": args.collection, "seconds": secs, "report": r});
             if let Some(u) = unusable {
