@@ -246,7 +246,7 @@ fn graph(p: &ObjectPage) -> Markup {
         @if n == 0 {
             p class="muted" { "No relationship from or to this object in what this account may read." }
         } @else {
-            svg class="graph" viewBox={ "0 0 " (w) " " (h) } width=(w) height=(h) role="img" aria-labelledby="graph-title graph-desc" {
+            svg class="graph" viewBox={ "0 0 " (w) " " (h) } width=(w) height=(h) role="group" aria-labelledby="graph-title" aria-describedby="graph-desc" {
                 title id="graph-title" { "Relationships of " (p.title) }
                 desc id="graph-desc" { (desc) }
                 @for (i, nb) in p.relationships.iter().enumerate() {
