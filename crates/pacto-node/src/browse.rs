@@ -269,7 +269,8 @@ pub fn find(s: &dyn Store, caller: &Caller, id: &str) -> Result<Option<Hit>, Nod
 #[derive(Debug, Clone, Serialize)]
 pub struct CollectionCount {
     pub collection: Collection,
-    pub objects: u64,
+    /// Versions stored (every version of every object).
+    pub versions: u64,
     /// Objects added since the given instant.
     pub new: u64,
     /// A partner's inbound collection (received by sync, waiting to be adopted).
@@ -296,7 +297,7 @@ pub const NEW_COUNT_CAP: usize = 1000;
 pub fn dashboard(s: &dyn Store, caller: &Caller, since: i64) -> Result<Dashboard, NodeError> {
     let mut collections = Vec::new();
     for c in readable(s, caller)? {
-        let objects = s.stats(&c)?.objects;
+        let versions = s.count_versions(&c.name)?;
         let mut new = 0u64;
         let q = SearchQuery { collections: vec![c.name.clone()], added_since: Some(since), ..SearchQuery::default() };
         s.search(&q, &mut |_| {
@@ -304,17 +305,25 @@ pub fn dashboard(s: &dyn Store, caller: &Caller, since: i64) -> Result<Dashboard
             Ok(new < NEW_COUNT_CAP as u64)
         })?;
         let inbound = pacto_store::is_inbound(&c.name);
-        collections.push(CollectionCount { collection: c, objects, new, inbound });
+        collections.push(CollectionCount { collection: c, versions, new, inbound });
     }
-    let inbound_names: Vec<String> =
-        collections.iter().filter(|c| c.inbound).map(|c| c.collection.name.clone()).collect();
-    let new = search(s, caller, &Search { since: Some(since), limit: 10, ..Search::default() })?;
-    let inbound = if inbound_names.is_empty() {
-        Found { hits: Vec::new(), more: false }
-    } else {
-        search(s, caller, &Search { collections: inbound_names, limit: 10, ..Search::default() })?
+    // Each list collection by collection (each an index range in the store), then merged.
+    let each = |names: &mut dyn Iterator<Item = &CollectionCount>, q: Search| -> Result<Found, NodeError> {
+        let mut all = Found { hits: Vec::new(), more: false };
+        for c in names {
+            let f = search(s, caller, &Search { collections: vec![c.collection.name.clone()], ..q.clone() })?;
+            all.more |= f.more;
+            all.hits.extend(f.hits);
+        }
+        all.hits.sort_by(|a, b| b.date_added.cmp(&a.date_added));
+        all.more |= all.hits.len() > q.limit;
+        all.hits.truncate(q.limit);
+        Ok(all)
     };
-    let sightings = search(s, caller, &Search { types: vec!["sighting".into()], limit: 10, ..Search::default() })?;
+    let new = each(&mut collections.iter(), Search { since: Some(since), limit: 10, ..Search::default() })?;
+    let inbound = each(&mut collections.iter().filter(|c| c.inbound), Search { limit: 10, ..Search::default() })?;
+    let sightings =
+        each(&mut collections.iter(), Search { types: vec!["sighting".into()], limit: 10, ..Search::default() })?;
     Ok(Dashboard { collections, new, inbound, sightings })
 }
 

@@ -93,7 +93,7 @@ pacto_store::on_every_backend!(a_collection_without_rights_is_nowhere, |db: &Tes
     let d = browse::dashboard(&*s, &who, 0).unwrap();
     let names: Vec<&str> = d.collections.iter().map(|c| c.collection.name.as_str()).collect();
     assert_eq!(names, ["intel"]);
-    assert_eq!((d.collections[0].objects, d.collections[0].new), (4, 4));
+    assert_eq!((d.collections[0].versions, d.collections[0].new), (4, 4));
     assert!(!ids(&d.new).contains(&HIDDEN_TOOL) && ids(&d.new).len() == 4);
     assert_eq!(ids(&d.sightings), [SIGHTING]);
     // Graph neighbours: the indicator's page shows its malware and its sighting, not the

@@ -214,6 +214,9 @@ pub trait SearchStore {
     /// The latest versions `query` selects, newest first, handed to `f` until it answers
     /// false or none are left. Only the collections the query names are looked at.
     fn search(&self, query: &SearchQuery, f: &mut dyn FnMut(SearchHit) -> Result<bool>) -> Result<()>;
+    /// The versions a collection holds (0 when there is no such collection), counted from an
+    /// index: what the dashboard shows, cheap at millions of objects.
+    fn count_versions(&self, collection: &str) -> Result<u64>;
 }
 
 /// Every capability: what a node's process holds one connection of.

@@ -430,13 +430,14 @@ on_every_backend!(labelled_sets_arrive_by_migration, |db: &TestDatabase| {
     match &db.database {
         pacto_store::Database::Sqlite(path) => {
             let c = rusqlite::Connection::open(path).unwrap();
-            let search = "DROP TRIGGER objects_fts_insert; DROP TRIGGER objects_fts_delete; DROP TABLE objects_fts;";
+            let search = "DROP INDEX objects_by_type; DROP TRIGGER objects_fts_insert; DROP TRIGGER objects_fts_delete; DROP TABLE objects_fts;";
             c.execute_batch(&format!("{later} {search} UPDATE meta SET value = '3' WHERE key = 'schema_version'"))
                 .unwrap();
         }
         pacto_store::Database::Postgres(url) => {
             let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
-            let search = "ALTER TABLE objects DROP COLUMN search; DROP FUNCTION pacto_search_words;";
+            let search =
+                "DROP INDEX objects_by_type; ALTER TABLE objects DROP COLUMN search; DROP FUNCTION pacto_search_words;";
             c.batch_execute(&format!("{later} {search} DELETE FROM pacto_schema WHERE version >= 3")).unwrap();
         }
     }

@@ -77,6 +77,8 @@ on_every_backend!(search_finds_words_in_every_string_value, |db: &TestDatabase| 
     assert_eq!(ids(&*s, &q("", &["intel"])), [format!("intel:{TOOL}"), format!("intel:{IND}")]);
     let tools = SearchQuery { types: vec!["tool".into()], ..q("", &["intel", "secret"]) };
     assert_eq!(ids(&*s, &tools), [format!("intel:{TOOL}")]);
+    // Counts, from the index.
+    assert_eq!((s.count_versions("intel").unwrap(), s.count_versions("nosuch").unwrap()), (2, 0));
     // Too many words: an error that says so, not a cut query.
     let long = q(&"a ".repeat(40), &["intel"]);
     let err = s.search(&long, &mut |_| Ok(true)).unwrap_err();
@@ -153,7 +155,7 @@ on_every_backend!(a_database_from_before_the_index_is_indexed_on_upgrade, |db: &
         pacto_store::Database::Sqlite(path) => {
             let c = rusqlite::Connection::open(path).unwrap();
             c.execute_batch(
-                "DROP TRIGGER objects_fts_insert; DROP TRIGGER objects_fts_delete; DROP TABLE objects_fts;
+                "DROP INDEX objects_by_type; DROP TRIGGER objects_fts_insert; DROP TRIGGER objects_fts_delete; DROP TABLE objects_fts;
                  UPDATE meta SET value = '6' WHERE key = 'schema_version'",
             )
             .unwrap();
@@ -161,7 +163,7 @@ on_every_backend!(a_database_from_before_the_index_is_indexed_on_upgrade, |db: &
         pacto_store::Database::Postgres(url) => {
             let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
             c.batch_execute(
-                "ALTER TABLE objects DROP COLUMN search; DROP FUNCTION pacto_search_words;
+                "DROP INDEX objects_by_type; ALTER TABLE objects DROP COLUMN search; DROP FUNCTION pacto_search_words;
                  DELETE FROM pacto_schema WHERE version >= 6",
             )
             .unwrap();

@@ -194,6 +194,7 @@ CREATE FUNCTION pacto_search_words(raw TEXT) RETURNS tsvector LANGUAGE sql IMMUT
 $$;
 ALTER TABLE objects ADD COLUMN search tsvector GENERATED ALWAYS AS (pacto_search_words(raw)) STORED;
 CREATE INDEX objects_search ON objects USING GIN (search);
+CREATE INDEX objects_by_type ON objects (coll, type, date_added);
 "#,
     ),
 ];

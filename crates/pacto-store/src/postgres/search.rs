@@ -57,4 +57,15 @@ impl SearchStore for PostgresStore {
         }
         Ok(())
     }
+
+    fn count_versions(&self, collection: &str) -> Result<u64> {
+        let n: i64 = self
+            .client()?
+            .query_one(
+                "SELECT count(*) FROM objects WHERE coll = (SELECT pk FROM collections WHERE name = $1)",
+                &[&collection],
+            )?
+            .get(0);
+        Ok(n as u64)
+    }
 }

@@ -85,6 +85,8 @@ END;
 CREATE TRIGGER IF NOT EXISTS objects_fts_delete AFTER DELETE ON objects BEGIN
     DELETE FROM objects_fts WHERE rowid = old.seq;
 END;
+-- One collection's objects of one type, newest first (the dashboard's sightings, a type filter).
+CREATE INDEX IF NOT EXISTS objects_by_type ON objects (coll, type, date_added);
 INSERT INTO objects_fts (objects_fts) VALUES ('delete-all');
 INSERT INTO objects_fts (rowid, body)
     SELECT seq, (SELECT coalesce(group_concat(value, ' '), '') FROM json_tree(objects.raw) WHERE type = 'text')

@@ -26,7 +26,7 @@ pub async fn dashboard(State(state): St, headers: HeaderMap) -> Page {
             @for c in &d.collections {
                 div class="card" {
                     div { a href={ "/ui/search?collection=" (layout::urlencode(&c.collection.name)) } { (c.collection.name) } }
-                    div class="n" { (c.objects) }
+                    div class="n" { (c.versions) } div class="muted" { "versions" }
                     div class="muted" {
                         @if c.new as usize >= browse::NEW_COUNT_CAP { "at least " }
                         (c.new) " new" @if c.inbound { " · received from a partner" }

@@ -49,7 +49,11 @@ fn main() {
                 let v = g.next_object();
                 let Ok(o) = StixObject::from_value(v) else { continue };
                 let inc = Incoming::new(&o, SpecVersion::V21);
-                if made % 10 == 9 { b.push(inc) } else { a.push(inc) }
+                if made % 10 == 9 {
+                    b.push(inc)
+                } else {
+                    a.push(inc)
+                }
                 made += 1;
             }
             s.add_batch(&intel, &a).unwrap();
@@ -59,7 +63,12 @@ fn main() {
     }
     let versions = s.total_versions().unwrap();
     let analyst = Caller {
-        user: User { name: "analyst".into(), password_hash: String::new(), can_read: vec!["intel".into()], can_write: vec![] },
+        user: User {
+            name: "analyst".into(),
+            password_hash: String::new(),
+            can_read: vec!["intel".into()],
+            can_write: vec![],
+        },
         agreement: None,
         dropboxes: Default::default(),
     };
