@@ -315,7 +315,7 @@ pub fn dashboard(s: &dyn Store, caller: &Caller, since: i64) -> Result<Dashboard
             all.more |= f.more;
             all.hits.extend(f.hits);
         }
-        all.hits.sort_by(|a, b| b.date_added.cmp(&a.date_added));
+        all.hits.sort_by_key(|h| std::cmp::Reverse(h.date_added));
         all.more |= all.hits.len() > q.limit;
         all.hits.truncate(q.limit);
         Ok(all)
