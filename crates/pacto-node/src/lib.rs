@@ -13,6 +13,9 @@
 //!   partner's grants into `inbound.PARTNER`.
 //! - [`audit`]: the receipts kept of partners' disclosures, checked, and audited against the
 //!   partner's current log.
+//! - [`browse`]: what a person looks at (search with filters, an object's history, provenance
+//!   and neighbourhood, the dashboard, the ledger newest first, adopting), within the caller's
+//!   rights; the console and `pacto search` both call it.
 //! - [`accounts`]: password hashes and generated passwords; [`tokens`]: API tokens (hashes,
 //!   expiry, revocation).
 //! - [`psi`]: private matching, the holder's side (key files, checking and answering a query
@@ -30,6 +33,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod browse;
 pub mod client;
 pub mod detect;
 pub mod identity;

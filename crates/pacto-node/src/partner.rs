@@ -193,3 +193,30 @@ pub fn check<S: ObjectStore + ?Sized>(s: &mut S, c: &Collection, share: &Share) 
     }
     Ok(report)
 }
+
+/// One share of an agreement previewed: what would go of its collection, what stays and why
+/// (`check` is None when the collection does not exist yet).
+#[derive(Debug)]
+pub struct SharePreview {
+    pub collection: String,
+    pub max_tlp: &'static str,
+    pub check: Option<ShareCheck>,
+}
+
+/// What an agreement lets go, share by share (optionally of one collection only): `pacto
+/// agreement check` and the console's preview, with [`check`] (the server's own decision).
+pub fn preview<S: ObjectStore + ?Sized>(
+    s: &mut S,
+    a: &Agreement,
+    collection: Option<&str>,
+) -> Result<Vec<SharePreview>> {
+    let mut out = Vec::new();
+    for share in a.share.iter().filter(|sh| collection.is_none_or(|c| c == sh.collection)) {
+        let check = match s.collection(&share.collection)? {
+            Some(c) => Some(check(s, &c, share)?),
+            None => None,
+        };
+        out.push(SharePreview { collection: share.collection.clone(), max_tlp: share.max_tlp.as_str(), check });
+    }
+    Ok(out)
+}

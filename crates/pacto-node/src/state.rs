@@ -78,6 +78,14 @@ impl Node {
         Ok(())
     }
 
+    /// The agreements in force, by partner.
+    pub fn agreements(&self) -> Vec<Arc<Agreement>> {
+        let mut v: Vec<Arc<Agreement>> =
+            self.agreements.read().map(|a| a.values().cloned().collect()).unwrap_or_default();
+        v.sort_by(|a, b| a.partner.cmp(&b.partner));
+        v
+    }
+
     /// The node's key, which signs the disclosure ledger's heads.
     pub fn ledger_key(&self) -> &pacto_federation::ledger::SigningKey {
         self.ledger.key()

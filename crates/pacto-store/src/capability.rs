@@ -209,14 +209,33 @@ pub type LedgerAppend = (Vec<(u64, String, String)>, Option<(u64, String)>);
 /// ones the writer knows (sequence number, JSON text), and the newest signed head (size, text).
 pub type LedgerBuild<'a> = dyn FnMut(Vec<(u64, String)>, Option<(u64, String)>) -> Result<LedgerAppend> + 'a;
 
+/// Full-text search over the latest versions of objects (see [`crate::search`]).
+pub trait SearchStore {
+    /// The latest versions `query` selects, newest first, handed to `f` until it answers
+    /// false or none are left. Only the collections the query names are looked at.
+    fn search(&self, query: &SearchQuery, f: &mut dyn FnMut(SearchHit) -> Result<bool>) -> Result<()>;
+    /// The versions a collection holds (0 when there is no such collection), counted from an
+    /// index: what the dashboard shows, cheap at millions of objects.
+    fn count_versions(&self, collection: &str) -> Result<u64>;
+}
+
 /// Every capability: what a node's process holds one connection of.
 pub trait Store:
-    ObjectStore + AccountStore + CredentialStore + PartnerStore + PsiStore + LedgerStore + SettingStore + CoordinationStore
+    ObjectStore
+    + SearchStore
+    + AccountStore
+    + CredentialStore
+    + PartnerStore
+    + PsiStore
+    + LedgerStore
+    + SettingStore
+    + CoordinationStore
 {
 }
 
 impl<T> Store for T where
     T: ObjectStore
+        + SearchStore
         + AccountStore
         + CredentialStore
         + PartnerStore

@@ -18,24 +18,26 @@ mod database;
 mod error;
 mod postgres;
 mod rules;
+pub mod search;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use capability::{
     AccountStore, CoordinationStore, CredentialStore, LedgerAppend, LedgerBuild, LedgerStore, ObjectStore,
-    PartnerStore, PsiStore, SettingStore, Store,
+    PartnerStore, PsiStore, SearchStore, SettingStore, Store,
 };
 pub use database::{Connection, Database};
 pub use error::{Result, StoreError};
 pub use postgres::PostgresStore;
+pub use search::{SearchHit, SearchQuery};
 pub use sqlite::SqliteStore;
 
 /// The storage traits, for callers that hold a concrete backend.
 pub mod prelude {
     pub use crate::capability::{
         AccountStore, CoordinationStore, CredentialStore, LedgerStore, ObjectStore, PartnerStore, PsiStore,
-        SettingStore, Store,
+        SearchStore, SettingStore, Store,
     };
 }
 

@@ -423,18 +423,22 @@ on_every_backend!(labelled_sets_arrive_by_migration, |db: &TestDatabase| {
     drop(s);
     // Back to the schema before labelled sets (version 3), as a database of that release is:
     // without what versions 3 on brought (labels; tokens and certificates; the ledger's heads,
-    // receipts and cosignatures).
+    // receipts and cosignatures; the full-text index).
     let later = "DROP TABLE psi_labels; DROP TABLE api_tokens; DROP TABLE partner_certs;
                  ALTER TABLE remotes DROP COLUMN fingerprint;
                  DROP TABLE ledger_heads; DROP TABLE receipts; DROP TABLE cosignatures;";
     match &db.database {
         pacto_store::Database::Sqlite(path) => {
             let c = rusqlite::Connection::open(path).unwrap();
-            c.execute_batch(&format!("{later} UPDATE meta SET value = '3' WHERE key = 'schema_version'")).unwrap();
+            let search = "DROP INDEX objects_by_type; DROP TRIGGER objects_fts_insert; DROP TRIGGER objects_fts_delete; DROP TABLE objects_fts;";
+            c.execute_batch(&format!("{later} {search} UPDATE meta SET value = '3' WHERE key = 'schema_version'"))
+                .unwrap();
         }
         pacto_store::Database::Postgres(url) => {
             let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
-            c.batch_execute(&format!("{later} DELETE FROM pacto_schema WHERE version >= 3")).unwrap();
+            let search =
+                "DROP INDEX objects_by_type; ALTER TABLE objects DROP COLUMN search; DROP FUNCTION pacto_search_words;";
+            c.batch_execute(&format!("{later} {search} DELETE FROM pacto_schema WHERE version >= 3")).unwrap();
         }
     }
     let mut s = db.open();

@@ -49,6 +49,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(metrics))
         .route("/openapi.yaml", get(openapi))
         .merge(taxii)
+        .merge(crate::console::router())
         .fallback(not_found)
         .layer(middleware::from_fn(crate::auth::peer_scope))
         .layer(middleware::from_fn_with_state(state.clone(), observe))

@@ -2,7 +2,7 @@
 //!
 //! [`router`] builds the axum router for every TAXII 2.1 endpoint (discovery, API root, status,
 //! collections, collection, manifest, objects, object, versions) plus `/healthz`, `/metrics`
-//! and `/openapi.yaml`, over a [`Stores`] pool. The binary decides where to listen and whether
+//! and `/openapi.yaml`, and the web console ([`console`]: `/` and `/ui/…`), over a [`Stores`] pool. The binary decides where to listen and whether
 //! to use TLS.
 //!
 //! Invariants: a collection a caller may not read answers exactly as one that does not exist
@@ -10,6 +10,7 @@
 //! costs the same at any depth and concurrent writers never cause a skip or a repeat.
 
 mod auth;
+pub mod console;
 mod error;
 mod handlers;
 mod media;
@@ -268,6 +269,8 @@ pub struct AppState {
     /// What the node does apart from HTTP, and the state it does it in (agreements in force,
     /// partners' views, drop boxes, keys).
     pub node: Node,
+    /// The web console's sessions.
+    pub console: console::Sessions,
 }
 
 /// Status resources of recent POSTs, kept in memory for polling: the newest
@@ -375,6 +378,7 @@ impl AppState {
             metrics: Metrics::default(),
             logins: auth::LoginCache::default(),
             statuses: Statuses::default(),
+            console: console::Sessions::default(),
         })
     }
 }

@@ -179,6 +179,44 @@ pub enum Command {
         #[arg(required = true)]
         ids: Vec<String>,
     },
+    /// Search the node's objects (names, descriptions, patterns, observable values, ids): every
+    /// word must occur, as a word or the start of one; newest first.
+    Search(SearchArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SearchArgs {
+    /// Words to find (none: every object the filters admit)
+    #[arg(default_value = "")]
+    pub query: String,
+    /// Only objects of this STIX type (repeatable)
+    #[arg(long = "type")]
+    pub types: Vec<String>,
+    /// Only objects marked with this TLP level (clear, green, amber, amber+strict, red, none)
+    #[arg(long)]
+    pub tlp: Option<String>,
+    /// Only objects carrying this label (repeatable: all of them)
+    #[arg(long = "label")]
+    pub labels: Vec<String>,
+    /// Only this collection (repeatable)
+    #[arg(long = "collection")]
+    pub collections: Vec<String>,
+    /// Only objects received from (or adopted from) this partner
+    #[arg(long)]
+    pub partner: Option<String>,
+    /// Only objects added at or after this time (RFC 3339)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only objects added before this time (RFC 3339)
+    #[arg(long)]
+    pub before: Option<String>,
+    /// Search as this account sees the node (its read rights); default: every collection
+    #[arg(long = "as")]
+    pub as_user: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
 
 #[derive(Subcommand, Debug)]

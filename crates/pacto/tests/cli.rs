@@ -622,3 +622,48 @@ fn only_its_partner_writes_to_a_drop_box() {
     assert_ne!(exit(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("must start empty"), "{}", text(&o));
 }
+
+/// `pacto search`: words, filters, an account's rights (`--as`), and a bad filter said plainly.
+#[test]
+fn search_finds_by_words_and_filters_within_an_accounts_rights() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/firearms-trafficking.json");
+    assert_eq!(exit(&run(dir.path(), &["import", example, "--collection", "default"])), 0);
+    assert_eq!(exit(&run(dir.path(), &["collections", "create", "secret"])), 0);
+    let secret = write(
+        dir.path(),
+        "secret.json",
+        bundle(vec![json!({"type": "tool", "spec_version": "2.1",
+        "id": "tool--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "created": "2020-01-01T00:00:00.000Z",
+        "modified": "2020-01-01T00:00:00.000Z", "name": "Payment informant handset"})]),
+    );
+    assert_eq!(exit(&run(dir.path(), &["import", secret.to_str().unwrap(), "--collection", "secret"])), 0);
+    let mut add =
+        pacto(dir.path()).args(["user", "add", "analyst", "--read", "default"]).stdin(Stdio::piped()).spawn().unwrap();
+    use std::io::Write;
+    add.stdin.take().unwrap().write_all(b"a long passphrase for the analyst\n").unwrap();
+    assert!(add.wait().unwrap().success());
+    let hits = |args: &[&str]| -> Vec<Value> {
+        let o = run(dir.path(), &[&["search", "--format", "json"], args].concat());
+        assert_eq!(exit(&o), 0, "{}", text(&o));
+        String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    let ids = |v: &[Value]| -> Vec<String> { v.iter().map(|h| h["id"].as_str().unwrap().to_string()).collect() };
+    let payment = hits(&["payment"]);
+    assert_eq!(payment.len(), 2, "{payment:?}");
+    assert_eq!(payment[0]["collection"], "secret");
+    assert_eq!(payment[1]["id"], "indicator--4b0d5f60-7c8e-4d9f-a012-3b4c5d6e7f44");
+    assert_eq!(payment[1]["tlp"], "amber");
+    // The analyst reads default only: the secret tool is not found, by word or by id.
+    assert_eq!(ids(&hits(&["payment", "--as", "analyst"])), ["indicator--4b0d5f60-7c8e-4d9f-a012-3b4c5d6e7f44"]);
+    assert!(hits(&["tool--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "--as", "analyst"]).is_empty());
+    // Filters: type, TLP.
+    assert_eq!(hits(&["--type", "relationship"]).len(), 3);
+    assert_eq!(ids(&hits(&["--tlp", "red"])), ["note--f6b86a6b-2739-424a-9bcd-e6576879805f"]);
+    let o = run(dir.path(), &["search", "x", "--tlp", "purple"]);
+    assert_ne!(exit(&o), 0);
+    assert!(text(&o).contains("not a TLP 2.0 level"), "{}", text(&o));
+    let o = run(dir.path(), &["search", "x", "--since", "yesterday"]);
+    assert_ne!(exit(&o), 0);
+    assert!(text(&o).contains("--since \"yesterday\""), "{}", text(&o));
+}

@@ -15,6 +15,7 @@
 
 mod node;
 mod objects;
+mod search;
 
 use std::cell::{RefCell, RefMut};
 
@@ -175,6 +176,25 @@ ALTER TABLE remotes ADD COLUMN fingerprint TEXT;
 CREATE TABLE ledger_heads (size BIGINT PRIMARY KEY, checkpoint TEXT NOT NULL);
 CREATE TABLE receipts (partner TEXT NOT NULL, seq BIGINT NOT NULL, receipt TEXT NOT NULL, PRIMARY KEY (partner, seq));
 CREATE TABLE cosignatures (partner TEXT NOT NULL, size BIGINT NOT NULL, note TEXT NOT NULL, PRIMARY KEY (partner, size));
+"#,
+    ),
+    (
+        6,
+        // The full-text index (crate::search): every string value of a version, split into words
+        // of letters and digits as SQLite's unicode61 tokenizer splits them, in a generated
+        // column (computed for the rows already there when it is added, and by every write
+        // after, COPY included) under a GIN index. The text is cut at 500,000 characters, below
+        // the 1 MB a tsvector may hold, so no object is refused for its size.
+        r#"
+CREATE FUNCTION pacto_search_words(raw TEXT) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT to_tsvector('simple'::regconfig,
+        left(regexp_replace(coalesce(string_agg(v #>> '{}', ' '), ''), '[^[:alnum:]]+', ' ', 'g'), 500000))
+    FROM jsonb_path_query(raw::jsonb, 'strict $.**') AS v
+    WHERE jsonb_typeof(v) = 'string'
+$$;
+ALTER TABLE objects ADD COLUMN search tsvector GENERATED ALWAYS AS (pacto_search_words(raw)) STORED;
+CREATE INDEX objects_search ON objects USING GIN (search);
+CREATE INDEX objects_by_type ON objects (coll, type, date_added);
 "#,
     ),
 ];

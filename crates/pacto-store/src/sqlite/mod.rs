@@ -13,6 +13,7 @@ use pacto_stix::Facts;
 
 mod node;
 mod objects;
+mod search;
 
 use crate::prelude::*;
 use crate::{
@@ -32,11 +33,12 @@ impl From<rusqlite::Error> for StoreError {
 /// (`api_tokens`), partners' certificate fingerprints (`partner_certs`) and the pinned
 /// fingerprint of a partner's server (`remotes.fingerprint`); 6 added the ledger's signed heads
 /// (`ledger_heads`), the receipts kept from partners (`receipts`) and partners' cosignatures of
-/// this node's heads (`cosignatures`). Each is applied on open to a database at an earlier
+/// this node's heads (`cosignatures`); 7 added the full-text index (`objects_fts`, FTS5, kept
+/// by triggers on `objects`, and filled from what the database holds on upgrade). Each is applied on open to a database at an earlier
 /// version (the tables below are created if missing, and [`UPGRADES`] runs what creating cannot
 /// do); a pacto that knows an earlier version refuses a later database, which it might write
 /// without keeping up what the later version keeps.
-const SCHEMA_VERSION: i64 = 6;
+const SCHEMA_VERSION: i64 = 7;
 
 /// Statements that take a database from the version before to the one given, beyond creating
 /// the missing tables and indexes. (A fresh database runs them all.)
@@ -65,6 +67,30 @@ CREATE TABLE IF NOT EXISTS partner_certs (
     partner     TEXT NOT NULL UNIQUE
 );
 ALTER TABLE remotes ADD COLUMN fingerprint TEXT;
+"#,
+    ),
+    (
+        7,
+        // Every string value of every stored version, as words (crate::search): contentless (the
+        // text is in `objects.raw` already), rows deleted with their version. The tokenizer keeps
+        // diacritics, as PostgreSQL's `simple` configuration does, so both backends agree.
+        r#"
+CREATE VIRTUAL TABLE IF NOT EXISTS objects_fts USING fts5(
+    body, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 0'
+);
+CREATE TRIGGER IF NOT EXISTS objects_fts_insert AFTER INSERT ON objects BEGIN
+    INSERT INTO objects_fts (rowid, body)
+    VALUES (new.seq, (SELECT coalesce(group_concat(value, ' '), '') FROM json_tree(new.raw) WHERE type = 'text'));
+END;
+CREATE TRIGGER IF NOT EXISTS objects_fts_delete AFTER DELETE ON objects BEGIN
+    DELETE FROM objects_fts WHERE rowid = old.seq;
+END;
+-- One collection's objects of one type, newest first (the dashboard's sightings, a type filter).
+CREATE INDEX IF NOT EXISTS objects_by_type ON objects (coll, type, date_added);
+INSERT INTO objects_fts (objects_fts) VALUES ('delete-all');
+INSERT INTO objects_fts (rowid, body)
+    SELECT seq, (SELECT coalesce(group_concat(value, ' '), '') FROM json_tree(objects.raw) WHERE type = 'text')
+    FROM objects;
 "#,
     ),
 ];

@@ -16,18 +16,16 @@ pub fn run(g: &Global, cmd: AgreementCmd) -> anyhow::Result<i32> {
         .with_context(|| format!("no agreement for {partner:?}"))?;
     let mut store = config::open_store(g)?;
     let mut report = Vec::new();
-    for share in a.share.iter().filter(|s| collection.as_ref().is_none_or(|c| *c == s.collection)) {
-        let Some(c) = store.collection(&share.collection)? else {
-            report.push(json!({"collection": share.collection, "missing": true}));
+    // What a partner's default read receives (the server's own decision), and why the rest
+    // stays: the console's preview runs the same function.
+    for p in pacto_node::partner::preview(&mut *store, &a, collection.as_deref())? {
+        let Some(check) = p.check else {
+            report.push(json!({"collection": p.collection, "missing": true}));
             continue;
         };
-        // What a partner's default read receives (the server's own decision), and why the
-        // rest stays.
-        let check = pacto_node::partner::check(&mut *store, &c, share)?;
         let disclosed: Vec<Value> =
             check.disclosed.iter().map(|(id, removed)| json!({"id": id, "removed": removed})).collect();
-        report
-            .push(json!({"collection": share.collection, "max_tlp": share.max_tlp.as_str(), "objects": check.objects,
+        report.push(json!({"collection": p.collection, "max_tlp": p.max_tlp, "objects": check.objects,
             "disclosed": disclosed, "withheld": check.withheld}));
     }
     match format {

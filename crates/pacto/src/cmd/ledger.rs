@@ -205,27 +205,11 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
                 .map(|t| pacto_stix::Timestamp::parse(&t).map_err(|e| anyhow::anyhow!("--since {t:?}: {e}")))
                 .transpose()?;
             let store = config::open_store(g)?;
-            let mut matched: Vec<Entry> = Vec::new();
-            let mut after = 0;
-            loop {
-                let rows = store.ledger_entries(after, partner.as_deref(), 10_000)?;
-                let Some(last) = rows.last() else { break };
-                after = last.0;
-                for (seq, text) in rows {
-                    let e: Entry =
-                        serde_json::from_str(&text).with_context(|| format!("ledger entry {seq} is not readable"))?;
-                    let recent = since.as_ref().is_none_or(|t| {
-                        pacto_stix::Timestamp::parse(&e.time).is_ok_and(|et| et.as_micros() >= t.as_micros())
-                    });
-                    if recent
-                        && object.as_deref().is_none_or(|o| e.object_id.as_deref() == Some(o))
-                        && kind.as_deref().is_none_or(|k| e.kind == k)
-                    {
-                        matched.push(e);
-                    }
-                }
-            }
-            for e in matched.iter().rev().take(limit) {
+            let filter =
+                pacto_node::browse::LedgerFilter { partner, since: since.map(|t| t.as_micros()), object, kind };
+            // Newest first: the console's ledger page lists it with the same function.
+            let (matched, by_kind) = pacto_node::browse::ledger(&*store, &filter)?;
+            for e in matched.iter().take(limit) {
                 println!(
                     "{:>6} {} {:<12} {:<10} {:<16} {} {}",
                     e.seq,
@@ -237,12 +221,7 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
                     e.object_version.as_deref().unwrap_or("")
                 );
             }
-            let mut by_kind: std::collections::BTreeMap<&str, u64> = Default::default();
-            let mut partners: std::collections::BTreeSet<&str> = Default::default();
-            for e in &matched {
-                *by_kind.entry(e.kind.as_str()).or_default() += 1;
-                partners.insert(e.partner.as_str());
-            }
+            let partners: std::collections::BTreeSet<&str> = matched.iter().map(|e| e.partner.as_str()).collect();
             let kinds: Vec<String> = by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect();
             eprintln!(
                 "{} of {} matching entries shown, newest first ({}); partners: {}",

@@ -10,6 +10,7 @@ mod node;
 mod partner;
 mod pattern;
 mod psi;
+mod search;
 mod serve;
 mod sync;
 mod token;
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
                 pattern::MatchArgs { indicators, observations, out, window, format, sighted_by },
             )
         }
+        Command::Search(args) => search::run(&cli.global, args),
         Command::Adopt { from, to, ids } => sync::adopt(&cli.global, &from, &to, &ids),
         Command::Set(c) => psi::set(&cli.global, c),
         Command::Trace { partner, set, file, out } => psi::trace(&cli.global, &partner, &set, &file, out.as_deref()),

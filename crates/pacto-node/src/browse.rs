@@ -1,0 +1,400 @@
+//! What a person looks at on a node, whoever shows it (the web console, `pacto search`): search
+//! with filters, an object's history with provenance and its neighbourhood, the dashboard's
+//! counts, the ledger newest first, adopting received objects.
+//!
+//! Every function takes the caller and looks only at the collections it may read: a
+//! collection it may not read is, here as on the TAXII API, as if it did not exist — it is
+//! never searched, counted, or followed from a neighbour.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use pacto_federation::ledger::Entry;
+use pacto_stix::{Facts, Tlp};
+use pacto_store::{AddOutcome, Collection, Provenance, Query, SearchQuery, Store, StoredObject, Versions};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::{Caller, NodeError};
+
+/// What to search for: words, and filters. TLP and labels are read from each hit.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub text: String,
+    pub types: Vec<String>,
+    /// Only objects marked with exactly this TLP level (`none`: with no TLP marking).
+    pub tlp: Option<String>,
+    /// Only objects carrying every one of these labels.
+    pub labels: Vec<String>,
+    /// Only these collections (among those the caller may read; all of them when empty).
+    pub collections: Vec<String>,
+    pub partner: Option<String>,
+    /// Added at or after (microseconds).
+    pub since: Option<i64>,
+    /// Added before (microseconds).
+    pub before: Option<i64>,
+    /// At most this many hits.
+    pub limit: usize,
+}
+
+/// One object found, summarised.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub collection: String,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// What a person calls it: its name, else its value, else its pattern, else its id.
+    pub title: String,
+    pub tlp: Option<&'static str>,
+    pub labels: Vec<String>,
+    pub date_added: i64,
+}
+
+/// The hits, and whether more matched than were kept.
+#[derive(Debug, Clone, Serialize)]
+pub struct Found {
+    pub hits: Vec<Hit>,
+    pub more: bool,
+}
+
+/// The collections `caller` may read, by name.
+pub fn readable(s: &dyn Store, caller: &Caller) -> Result<Vec<Collection>, NodeError> {
+    Ok(s.collections()?.into_iter().filter(|c| caller.may_read(c)).collect())
+}
+
+/// A search over what `caller` may read.
+pub fn search(s: &dyn Store, caller: &Caller, q: &Search) -> Result<Found, NodeError> {
+    let tlp = match q.tlp.as_deref().filter(|t| !t.is_empty()) {
+        None => None,
+        Some("none") => Some(None),
+        Some(t) => Some(Some(Tlp::parse(t).ok_or_else(|| {
+            NodeError::BadRequest(format!(
+                "TLP {t:?} is not a TLP 2.0 level: use clear, green, amber, amber+strict, red or none"
+            ))
+        })?)),
+    };
+    let mut collections: Vec<String> = readable(s, caller)?.into_iter().map(|c| c.name).collect();
+    if !q.collections.is_empty() {
+        collections.retain(|c| q.collections.contains(c));
+    }
+    let query = SearchQuery {
+        text: q.text.clone(),
+        collections,
+        types: q.types.clone(),
+        partner: q.partner.clone().filter(|p| !p.is_empty()),
+        added_since: q.since,
+        added_before: q.before,
+    };
+    let limit = q.limit.max(1);
+    let mut found = Found { hits: Vec::new(), more: false };
+    s.search(&query, &mut |h| {
+        let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&h.raw) else { return Ok(true) };
+        let facts = Facts::of(&m);
+        if tlp.is_some_and(|want| facts.tlp != want) || !q.labels.iter().all(|l| facts.labels.contains(l)) {
+            return Ok(true);
+        }
+        if found.hits.len() == limit {
+            found.more = true;
+            return Ok(false);
+        }
+        found.hits.push(Hit {
+            title: title(&m, &h.id),
+            tlp: facts.tlp.map(Tlp::as_str),
+            labels: facts.labels,
+            collection: h.collection,
+            id: h.id,
+            type_name: h.type_name,
+            date_added: h.date_added,
+        });
+        Ok(true)
+    })
+    .map_err(|e| match e {
+        pacto_store::StoreError::Other(why) => NodeError::BadRequest(why),
+        e => NodeError::Store(e),
+    })?;
+    Ok(found)
+}
+
+/// What a person calls an object: its name, else its value (SCOs), else its pattern, else its id.
+pub fn title(m: &Map<String, Value>, id: &str) -> String {
+    ["name", "value", "pattern", "path", "number", "serial_number", "abstract", "content"]
+        .iter()
+        .find_map(|k| m.get(*k).and_then(Value::as_str))
+        .map_or_else(|| id.to_string(), |s| s.chars().take(200).collect())
+}
+
+/// One version of an object, with what changed from the one before.
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub object: StoredObject,
+    /// Properties added, removed or changed since the previous version (none for the first).
+    pub changed: Vec<String>,
+}
+
+/// An object as a person reads it: every version, where it came from, and what is around it.
+#[derive(Debug, Clone)]
+pub struct ObjectPage {
+    pub collection: Collection,
+    pub id: String,
+    pub title: String,
+    pub tlp: Option<&'static str>,
+    /// Oldest first.
+    pub versions: Vec<Version>,
+    pub provenance: Vec<Provenance>,
+    /// Relationships from or to it that the caller may read, and the object at the other end
+    /// where the caller may read it.
+    pub relationships: Vec<Neighbour>,
+    /// Sightings of it the caller may read.
+    pub sightings: Vec<Hit>,
+}
+
+/// A relationship and the object at its other end.
+#[derive(Debug, Clone, Serialize)]
+pub struct Neighbour {
+    pub relationship: Hit,
+    pub relationship_type: String,
+    /// Whether the object is the relationship's source (else its target).
+    pub outgoing: bool,
+    pub other_id: String,
+    /// The other end, where the caller may read it.
+    pub other: Option<Hit>,
+}
+
+/// How many neighbours an object page follows at most.
+pub const MAX_NEIGHBOURS: usize = 60;
+
+/// `id` in `collection`, if the caller may read it.
+pub fn object(s: &dyn Store, caller: &Caller, collection: &str, id: &str) -> Result<ObjectPage, NodeError> {
+    let missing = || NodeError::NotFound(format!("no object {id} in a collection this account may read"));
+    let c = s.collection(collection)?.filter(|c| caller.may_read(c)).ok_or_else(missing)?;
+    let mut stored = Vec::new();
+    s.scan(&c, &Query { ids: vec![id.to_string()], versions: Versions::all(), ..Query::default() }, &mut |o| {
+        stored.push(o);
+        Ok(())
+    })?;
+    if stored.is_empty() {
+        return Err(missing());
+    }
+    stored.sort_by(|a, b| a.version.cmp(&b.version).then(a.date_added.cmp(&b.date_added)));
+    let mut versions = Vec::new();
+    let mut before: Option<Map<String, Value>> = None;
+    for o in stored {
+        let now: Map<String, Value> = serde_json::from_str(&o.raw).unwrap_or_default();
+        let changed = match &before {
+            None => Vec::new(),
+            Some(b) => {
+                let keys: BTreeSet<&String> = b.keys().chain(now.keys()).collect();
+                keys.into_iter().filter(|k| b.get(*k) != now.get(*k)).cloned().collect()
+            }
+        };
+        versions.push(Version { object: o, changed });
+        before = Some(now);
+    }
+    let latest = before.unwrap_or_default();
+    let facts = Facts::of(&latest);
+    let provenance = s.provenance(&c, id)?;
+    let (relationships, sightings) = neighbours(s, caller, id)?;
+    Ok(ObjectPage {
+        title: title(&latest, id),
+        tlp: facts.tlp.map(Tlp::as_str),
+        collection: c,
+        id: id.to_string(),
+        versions,
+        provenance,
+        relationships,
+        sightings,
+    })
+}
+
+/// The relationships and sightings that name `id`, in what the caller may read.
+fn neighbours(s: &dyn Store, caller: &Caller, id: &str) -> Result<(Vec<Neighbour>, Vec<Hit>), NodeError> {
+    let q = Search {
+        text: id.to_string(),
+        types: vec!["relationship".into(), "sighting".into()],
+        limit: MAX_NEIGHBOURS * 4,
+        ..Search::default()
+    };
+    let found = search(s, caller, &q)?;
+    let (mut rels, mut sightings) = (Vec::new(), Vec::new());
+    let mut seen = BTreeSet::new();
+    for h in found.hits {
+        if !seen.insert(h.id.clone()) {
+            continue; // the same relationship in two collections: once
+        }
+        let Some(raw) = latest_raw(s, &h.collection, &h.id)? else { continue };
+        let str_of = |k: &str| raw.get(k).and_then(Value::as_str).map(str::to_string);
+        if h.type_name == "sighting" {
+            if str_of("sighting_of_ref").as_deref() == Some(id) && sightings.len() < MAX_NEIGHBOURS {
+                sightings.push(h);
+            }
+            continue;
+        }
+        let (src, dst) = (str_of("source_ref"), str_of("target_ref"));
+        let (outgoing, other) = match (src.as_deref() == Some(id), dst.as_deref() == Some(id)) {
+            (true, _) => (true, dst),
+            (_, true) => (false, src),
+            _ => continue, // the id is only mentioned (in a description)
+        };
+        let Some(other_id) = other else { continue };
+        if rels.len() < MAX_NEIGHBOURS {
+            rels.push((h, str_of("relationship_type").unwrap_or_default(), outgoing, other_id));
+        }
+    }
+    let mut out = Vec::new();
+    for (h, kind, outgoing, other_id) in rels {
+        let other = find(s, caller, &other_id)?;
+        out.push(Neighbour { relationship: h, relationship_type: kind, outgoing, other_id, other });
+    }
+    Ok((out, sightings))
+}
+
+/// The latest version of `id` in `collection`, parsed.
+fn latest_raw(s: &dyn Store, collection: &str, id: &str) -> Result<Option<Map<String, Value>>, NodeError> {
+    let Some(c) = s.collection(collection)? else { return Ok(None) };
+    let mut out = None;
+    s.scan(&c, &Query { ids: vec![id.to_string()], versions: Versions::last(), ..Query::default() }, &mut |o| {
+        out = serde_json::from_str(&o.raw).ok();
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The object with this id in a collection the caller may read (the first found).
+pub fn find(s: &dyn Store, caller: &Caller, id: &str) -> Result<Option<Hit>, NodeError> {
+    let found = search(s, caller, &Search { text: id.to_string(), limit: 50, ..Search::default() })?;
+    Ok(found.hits.into_iter().find(|h| h.id == id))
+}
+
+/// A collection on the dashboard.
+#[derive(Debug, Clone, Serialize)]
+pub struct CollectionCount {
+    pub collection: Collection,
+    /// Versions stored (every version of every object).
+    pub versions: u64,
+    /// Objects added since the given instant.
+    pub new: u64,
+    /// A partner's inbound collection (received by sync, waiting to be adopted).
+    pub inbound: bool,
+}
+
+/// What the dashboard shows a caller.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dashboard {
+    pub collections: Vec<CollectionCount>,
+    /// The newest objects added since the given instant.
+    pub new: Found,
+    /// The newest objects in partners' inbound collections.
+    pub inbound: Found,
+    /// The newest sightings.
+    pub sightings: Found,
+}
+
+/// How many new objects the dashboard counts at most (more shows as "at least").
+pub const NEW_COUNT_CAP: usize = 1000;
+
+/// The dashboard: collections the caller may read with their counts and what is new since
+/// `since`, the newest received and the newest sightings.
+pub fn dashboard(s: &dyn Store, caller: &Caller, since: i64) -> Result<Dashboard, NodeError> {
+    let mut collections = Vec::new();
+    for c in readable(s, caller)? {
+        let versions = s.count_versions(&c.name)?;
+        let mut new = 0u64;
+        let q = SearchQuery { collections: vec![c.name.clone()], added_since: Some(since), ..SearchQuery::default() };
+        s.search(&q, &mut |_| {
+            new += 1;
+            Ok(new < NEW_COUNT_CAP as u64)
+        })?;
+        let inbound = pacto_store::is_inbound(&c.name);
+        collections.push(CollectionCount { collection: c, versions, new, inbound });
+    }
+    // Each list collection by collection (each an index range in the store), then merged.
+    let each = |names: &mut dyn Iterator<Item = &CollectionCount>, q: Search| -> Result<Found, NodeError> {
+        let mut all = Found { hits: Vec::new(), more: false };
+        for c in names {
+            let f = search(s, caller, &Search { collections: vec![c.collection.name.clone()], ..q.clone() })?;
+            all.more |= f.more;
+            all.hits.extend(f.hits);
+        }
+        all.hits.sort_by_key(|h| std::cmp::Reverse(h.date_added));
+        all.more |= all.hits.len() > q.limit;
+        all.hits.truncate(q.limit);
+        Ok(all)
+    };
+    let new = each(&mut collections.iter(), Search { since: Some(since), limit: 10, ..Search::default() })?;
+    let inbound = each(&mut collections.iter().filter(|c| c.inbound), Search { limit: 10, ..Search::default() })?;
+    let sightings =
+        each(&mut collections.iter(), Search { types: vec!["sighting".into()], limit: 10, ..Search::default() })?;
+    Ok(Dashboard { collections, new, inbound, sightings })
+}
+
+/// Adopt objects a partner sent (from an inbound collection the caller may read) into a local
+/// collection it may write, keeping their provenance.
+pub fn adopt(
+    s: &mut dyn Store,
+    caller: &Caller,
+    from: &str,
+    to: &str,
+    ids: &[String],
+) -> Result<Vec<AddOutcome>, NodeError> {
+    let src = s
+        .collection(from)?
+        .filter(|c| caller.may_read(c))
+        .ok_or_else(|| NodeError::NotFound(format!("no collection {from:?} this account may read")))?;
+    let dst = s
+        .collection(to)?
+        .filter(|c| caller.may_read(c) || caller.may_write(c))
+        .ok_or_else(|| NodeError::NotFound(format!("no collection {to:?} this account may see")))?;
+    if let Some(why) = pacto_store::inbound_write_refusal(&dst.name) {
+        return Err(NodeError::Forbidden(why));
+    }
+    if !caller.may_write(&dst) {
+        return Err(NodeError::Forbidden(caller.write_refusal(&dst)));
+    }
+    Ok(s.adopt(&src, &dst, ids)?)
+}
+
+/// Which ledger entries to list.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerFilter {
+    pub partner: Option<String>,
+    /// At or after (microseconds).
+    pub since: Option<i64>,
+    pub object: Option<String>,
+    pub kind: Option<String>,
+}
+
+/// The ledger's entries that match, newest first, and how many of each kind matched.
+pub fn ledger(s: &dyn Store, f: &LedgerFilter) -> Result<(Vec<Entry>, BTreeMap<String, u64>), NodeError> {
+    let mut matched: Vec<Entry> = Vec::new();
+    let mut after = 0;
+    loop {
+        let rows = s.ledger_entries(after, f.partner.as_deref(), 10_000)?;
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        for (seq, text) in rows {
+            let e: Entry = serde_json::from_str(&text)
+                .map_err(|e| NodeError::Internal(format!("ledger entry {seq} is not readable: {e}")))?;
+            let recent =
+                f.since.is_none_or(|t| pacto_stix::Timestamp::parse(&e.time).is_ok_and(|et| et.as_micros() >= t));
+            if recent
+                && f.object.as_deref().is_none_or(|o| e.object_id.as_deref() == Some(o))
+                && f.kind.as_deref().is_none_or(|k| e.kind == k)
+            {
+                matched.push(e);
+            }
+        }
+    }
+    let mut kinds = BTreeMap::new();
+    for e in &matched {
+        *kinds.entry(e.kind.clone()).or_default() += 1;
+    }
+    matched.reverse();
+    Ok((matched, kinds))
+}
+
+/// Whether the ledger verifies now, checked whole from the store as at start (the chain, the
+/// version 1 checkpoints, the Merkle tree against every signed head): the number of entries,
+/// or why it does not verify.
+pub fn verify_ledger(s: &dyn Store, key: &pacto_federation::ledger::SigningKey) -> Result<u64, String> {
+    crate::ledger::Log::new(key.clone(), None).open(s).map_err(|e| e.to_string())
+}

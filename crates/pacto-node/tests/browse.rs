@@ -1,0 +1,178 @@
+//! What a person sees (`pacto_node::browse`: search, the dashboard, an object page, adopting)
+//! never includes a collection the account may not read: not in hits, not in counts, not as a
+//! neighbour in the graph, not by asking for it by name.
+
+use std::sync::Arc;
+
+use pacto_node::Caller;
+use pacto_node::browse::{self, Search};
+use pacto_stix::{SpecVersion, StixObject};
+use pacto_store::testing::TestDatabase;
+use pacto_store::{Incoming, User};
+use serde_json::{Value, json};
+
+const IND: &str = "indicator--4b0d5f60-7c8e-4d9f-a012-3b4c5d6e7f44";
+const HIDDEN_TOOL: &str = "tool--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+const HIDDEN_REL: &str = "relationship--11111111-17d4-4cbf-938f-98ee46b3cd3f";
+const MALWARE: &str = "malware--22222222-17d4-4cbf-938f-98ee46b3cd3f";
+const REL: &str = "relationship--33333333-17d4-4cbf-938f-98ee46b3cd3f";
+const SIGHTING: &str = "sighting--44444444-17d4-4cbf-938f-98ee46b3cd3f";
+const HIDDEN_SIGHTING: &str = "sighting--55555555-17d4-4cbf-938f-98ee46b3cd3f";
+const T: &str = "2020-01-01T00:00:00.000Z";
+const AMBER: &str = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421";
+
+fn incoming(v: Value) -> Incoming {
+    Incoming::new(&StixObject::from_value(v).unwrap(), SpecVersion::V21)
+}
+
+fn common(t: &str, id: &str, extra: Value) -> Incoming {
+    let mut v = json!({"type": t, "spec_version": "2.1", "id": id, "created": T, "modified": T});
+    v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    incoming(v)
+}
+
+fn analyst() -> Caller {
+    let user = User {
+        name: "analyst".into(),
+        password_hash: String::new(),
+        can_read: vec!["intel".into()],
+        can_write: vec![],
+    };
+    Caller { user, agreement: None, dropboxes: Arc::default() }
+}
+
+/// `intel` (readable): an indicator, a malware it indicates, a sighting of it. `secret` (not
+/// readable): a tool related to the indicator, a sighting of it, and words of its own.
+fn node(db: &TestDatabase) -> pacto_store::Connection {
+    let mut s = db.open();
+    let intel = s.create_collection("intel", "Intel", None).unwrap();
+    let secret = s.create_collection("secret", "Secret", None).unwrap();
+    s.add_batch(
+        &intel,
+        &[
+            common("indicator", IND, json!({"name": "Pagos Rápidos domain", "pattern": "[domain-name:value = 'pagos-rapidos.example']",
+                "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z", "labels": ["fraud"], "object_marking_refs": [AMBER]})),
+            common("malware", MALWARE, json!({"name": "PagoStealer", "is_family": true})),
+            common("relationship", REL, json!({"relationship_type": "indicates", "source_ref": IND, "target_ref": MALWARE})),
+            common("sighting", SIGHTING, json!({"sighting_of_ref": IND})),
+        ],
+    )
+    .unwrap();
+    s.add_batch(
+        &secret,
+        &[
+            common("tool", HIDDEN_TOOL, json!({"name": "Informant handset Pagos"})),
+            common(
+                "relationship",
+                HIDDEN_REL,
+                json!({"relationship_type": "related-to", "source_ref": IND, "target_ref": HIDDEN_TOOL}),
+            ),
+            common("sighting", HIDDEN_SIGHTING, json!({"sighting_of_ref": IND})),
+        ],
+    )
+    .unwrap();
+    s
+}
+
+fn ids(found: &browse::Found) -> Vec<&str> {
+    found.hits.iter().map(|h| h.id.as_str()).collect()
+}
+
+pacto_store::on_every_backend!(a_collection_without_rights_is_nowhere, |db: &TestDatabase| {
+    let s = node(db);
+    let who = analyst();
+    // Search: the hidden tool's words find nothing; asking for the collection by name too.
+    let q = |text: &str| Search { text: text.into(), limit: 50, ..Search::default() };
+    let found = browse::search(&*s, &who, &q("pagos")).unwrap();
+    assert_eq!(ids(&found), [MALWARE, IND]);
+    assert!(browse::search(&*s, &who, &q("informant")).unwrap().hits.is_empty());
+    assert!(browse::search(&*s, &who, &q(HIDDEN_TOOL)).unwrap().hits.is_empty());
+    let named = Search { collections: vec!["secret".into()], ..q("") };
+    assert!(browse::search(&*s, &who, &named).unwrap().hits.is_empty());
+    // Counts: the dashboard lists and counts only intel; nothing of secret is new or a sighting.
+    let d = browse::dashboard(&*s, &who, 0).unwrap();
+    let names: Vec<&str> = d.collections.iter().map(|c| c.collection.name.as_str()).collect();
+    assert_eq!(names, ["intel"]);
+    assert_eq!((d.collections[0].versions, d.collections[0].new), (4, 4));
+    assert!(!ids(&d.new).contains(&HIDDEN_TOOL) && ids(&d.new).len() == 4);
+    assert_eq!(ids(&d.sightings), [SIGHTING]);
+    // Graph neighbours: the indicator's page shows its malware and its sighting, not the
+    // related tool nor the hidden sighting.
+    let page = browse::object(&*s, &who, "intel", IND).unwrap();
+    let others: Vec<&str> = page.relationships.iter().map(|n| n.other_id.as_str()).collect();
+    assert_eq!(others, [MALWARE]);
+    assert_eq!(page.relationships[0].relationship_type, "indicates");
+    assert!(page.relationships[0].outgoing && page.relationships[0].other.is_some());
+    assert_eq!(page.sightings.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), [SIGHTING]);
+    // By name: the hidden object is "not found", as one that does not exist.
+    let err = browse::object(&*s, &who, "secret", HIDDEN_TOOL).unwrap_err();
+    assert!(matches!(err, pacto_node::NodeError::NotFound(_)), "{err}");
+    let none = browse::object(&*s, &who, "nosuch", HIDDEN_TOOL).unwrap_err();
+    assert_eq!(err.to_string().replace("tool--", ""), none.to_string().replace("tool--", ""));
+});
+
+pacto_store::on_every_backend!(search_filters_by_tlp_label_and_type, |db: &TestDatabase| {
+    let s = node(db);
+    let who = analyst();
+    let q = |tlp: Option<&str>, labels: &[&str], types: &[&str]| Search {
+        tlp: tlp.map(str::to_string),
+        labels: labels.iter().map(|l| l.to_string()).collect(),
+        types: types.iter().map(|t| t.to_string()).collect(),
+        limit: 50,
+        ..Search::default()
+    };
+    assert_eq!(ids(&browse::search(&*s, &who, &q(Some("amber"), &[], &[])).unwrap()), [IND]);
+    assert_eq!(ids(&browse::search(&*s, &who, &q(Some("TLP:AMBER"), &[], &[])).unwrap()), [IND]);
+    assert!(browse::search(&*s, &who, &q(Some("red"), &[], &[])).unwrap().hits.is_empty());
+    assert_eq!(browse::search(&*s, &who, &q(Some("none"), &[], &[])).unwrap().hits.len(), 3);
+    assert_eq!(ids(&browse::search(&*s, &who, &q(None, &["fraud"], &[])).unwrap()), [IND]);
+    assert_eq!(ids(&browse::search(&*s, &who, &q(None, &[], &["malware"])).unwrap()), [MALWARE]);
+    let found = browse::search(&*s, &who, &q(None, &[], &[])).unwrap();
+    assert_eq!(found.hits[3].tlp, Some("amber"));
+    assert_eq!(found.hits[3].title, "Pagos Rápidos domain");
+    // A TLP that is not one: said so.
+    let err = browse::search(&*s, &who, &q(Some("purple"), &[], &[])).unwrap_err();
+    assert!(err.to_string().contains("not a TLP 2.0 level"), "{err}");
+    // The limit, and that more matched.
+    let two = browse::search(&*s, &who, &Search { limit: 2, ..q(None, &[], &[]) }).unwrap();
+    assert!(two.more && two.hits.len() == 2);
+});
+
+pacto_store::on_every_backend!(an_object_page_has_every_version_and_what_changed, |db: &TestDatabase| {
+    let mut s = node(db);
+    let intel = s.collection("intel").unwrap().unwrap();
+    s.add_batch(
+        &intel,
+        &[common(
+            "malware",
+            MALWARE,
+            json!({"name": "PagoStealer v2", "is_family": true, "modified": "2020-02-01T00:00:00.000Z"}),
+        )],
+    )
+    .unwrap();
+    let page = browse::object(&*s, &analyst(), "intel", MALWARE).unwrap();
+    assert_eq!(page.versions.len(), 2);
+    assert!(page.versions[0].changed.is_empty());
+    assert_eq!(page.versions[1].changed, ["modified", "name"]);
+    assert_eq!(page.title, "PagoStealer v2");
+    // The relationship's other end, seen from the target.
+    assert_eq!(page.relationships[0].other_id, IND);
+    assert!(!page.relationships[0].outgoing);
+});
+
+pacto_store::on_every_backend!(adopting_needs_read_there_and_write_here, |db: &TestDatabase| {
+    let mut s = node(db);
+    s.create_collection("analysis", "Analysis", None).unwrap();
+    let mut who = analyst();
+    let err = browse::adopt(&mut *s, &who, "secret", "analysis", &[HIDDEN_TOOL.into()]).unwrap_err();
+    assert!(matches!(err, pacto_node::NodeError::NotFound(_)), "{err}");
+    let err = browse::adopt(&mut *s, &who, "intel", "analysis", &[IND.into()]).unwrap_err();
+    assert!(matches!(err, pacto_node::NodeError::NotFound(_)), "cannot see analysis: {err}");
+    who.user.can_read.push("analysis".into());
+    let err = browse::adopt(&mut *s, &who, "intel", "analysis", &[IND.into()]).unwrap_err();
+    assert!(matches!(err, pacto_node::NodeError::Forbidden(_)), "{err}");
+    who.user.can_write.push("analysis".into());
+    let out = browse::adopt(&mut *s, &who, "intel", "analysis", &[IND.into()]).unwrap();
+    assert_eq!(out.len(), 1);
+    assert_eq!(browse::object(&*s, &who, "analysis", IND).unwrap().versions.len(), 1);
+});

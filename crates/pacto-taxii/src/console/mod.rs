@@ -1,0 +1,391 @@
+//! The web console: server-rendered HTML (maud) for analysts and operators, served by the same
+//! process as the API, over the same accounts and rights (`pacto_node::browse` decides what a
+//! person sees; this module turns requests into its calls and its answers into pages).
+//!
+//! Security: a login goes through the API's own check and throttle ([`crate::auth::login`]);
+//! a session is a random id in a cookie (`HttpOnly`, `SameSite=Strict`, `Secure` under TLS)
+//! naming the account, whose rights are read from the store on every request (a removed
+//! account or a changed right applies at once); every form carries the session's CSRF token
+//! (the login form a token of its own, in a cookie of its own), checked before anything else;
+//! every page is sent with a strict Content-Security-Policy (scripts, styles and everything else
+//! from this origin only, no inline script or style), and is never framed or cached. Partner
+//! accounts do not log in here: they are other nodes.
+//!
+//! The script is htmx, vendored (`vendor/htmx`, 0BSD) and served from the binary: the console
+//! works without it (plain links and forms) and uses it to search as one types.
+
+mod layout;
+mod ops;
+mod pages;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::Markup;
+use rand_core::{OsRng, RngCore};
+
+use crate::{AppState, Caller, TaxiiError};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "pacto_session";
+/// The login form's CSRF cookie (before there is a session).
+pub const LOGIN_COOKIE: &str = "pacto_login";
+/// The strict policy every console page is sent with.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; \
+                       form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// A session ends this long after login, or after this long unused.
+const SESSION_LIFE: Duration = Duration::from_secs(12 * 3600);
+const SESSION_IDLE: Duration = Duration::from_secs(3600);
+/// Sessions held at most (the oldest go first).
+const MAX_SESSIONS: usize = 10_000;
+
+/// A logged-in person.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub user: String,
+    /// The token every form of this session carries.
+    pub csrf: String,
+    /// The previous visit's start (microseconds): the dashboard shows what is new since.
+    pub last_visit_us: i64,
+    started: Instant,
+    seen: Instant,
+}
+
+/// The console's sessions, in this process's memory (a restart logs everyone out).
+#[derive(Default)]
+pub struct Sessions {
+    map: Mutex<HashMap<String, Session>>,
+    /// When each account last logged in (microseconds).
+    visits: Mutex<HashMap<String, i64>>,
+}
+
+/// 32 random bytes, hex.
+fn random_token() -> String {
+    let mut b = [0u8; 32];
+    OsRng.fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl Sessions {
+    /// A new session for `user` (its id, and the session).
+    pub fn start(&self, user: &str) -> (String, Session) {
+        let now_us = pacto_stix::Timestamp::now().as_micros();
+        let last_visit_us = self
+            .visits
+            .lock()
+            .ok()
+            .and_then(|mut v| v.insert(user.to_string(), now_us))
+            .unwrap_or(now_us - 24 * 3600 * 1_000_000);
+        let now = Instant::now();
+        let s = Session { user: user.to_string(), csrf: random_token(), last_visit_us, started: now, seen: now };
+        let id = random_token();
+        if let Ok(mut m) = self.map.lock() {
+            m.retain(|_, s| s.started.elapsed() < SESSION_LIFE && s.seen.elapsed() < SESSION_IDLE);
+            if m.len() >= MAX_SESSIONS
+                && let Some(oldest) = m.iter().min_by_key(|(_, s)| s.seen).map(|(k, _)| k.clone())
+            {
+                m.remove(&oldest);
+            }
+            m.insert(id.clone(), s.clone());
+        }
+        (id, s)
+    }
+
+    /// The live session of this id (its last use moved to now).
+    pub fn get(&self, id: &str) -> Option<Session> {
+        let mut m = self.map.lock().ok()?;
+        let live = m.get(id).is_some_and(|s| s.started.elapsed() < SESSION_LIFE && s.seen.elapsed() < SESSION_IDLE);
+        if !live {
+            m.remove(id);
+            return None;
+        }
+        let s = m.get_mut(id)?;
+        s.seen = Instant::now();
+        Some(s.clone())
+    }
+
+    pub fn end(&self, id: &str) {
+        if let Ok(mut m) = self.map.lock() {
+            m.remove(id);
+        }
+    }
+
+    /// End every session of an account (it was removed, or became a partner).
+    fn end_user(&self, user: &str) {
+        if let Ok(mut m) = self.map.lock() {
+            m.retain(|_, s| s.user != user);
+        }
+    }
+}
+
+/// A cookie's value from the request.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Path=/, Secure under TLS.
+fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<u64>) -> HeaderValue {
+    let secure = if state.config.https { "; Secure" } else { "" };
+    let age = max_age.map_or(String::new(), |a| format!("; Max-Age={a}"));
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}{age}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("pacto_invalid=1"))
+}
+
+/// An error as a page: the status, and a sentence saying what and why.
+#[derive(Debug)]
+pub struct ConsoleError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ConsoleError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ConsoleError { status, message: message.into() }
+    }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl From<TaxiiError> for ConsoleError {
+    fn from(e: TaxiiError) -> Self {
+        ConsoleError { status: e.status, message: e.description }
+    }
+}
+
+impl From<pacto_node::NodeError> for ConsoleError {
+    fn from(e: pacto_node::NodeError) -> Self {
+        TaxiiError::from(e).into()
+    }
+}
+
+impl IntoResponse for ConsoleError {
+    fn into_response(self) -> Response {
+        if self.status == StatusCode::UNAUTHORIZED {
+            return Redirect::to("/ui/login").into_response();
+        }
+        let title = self.status.canonical_reason().unwrap_or("Error");
+        let body = layout::page(title, None, layout::error_body(title, &self.message));
+        (self.status, html(body)).into_response()
+    }
+}
+
+pub type Page = Result<Response, ConsoleError>;
+
+/// Who is asking: the session and the account as it stands in the store now.
+pub struct Viewer {
+    pub session: Session,
+    pub caller: Caller,
+}
+
+impl Viewer {
+    /// An administrator: reads and writes every collection (the operator pages need it).
+    pub fn is_admin(&self) -> bool {
+        let all = |r: &[String]| r.iter().any(|c| c == "*");
+        all(&self.caller.user.can_read) && all(&self.caller.user.can_write)
+    }
+
+    pub fn require_admin(&self) -> Result<(), ConsoleError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ConsoleError::new(
+                StatusCode::FORBIDDEN,
+                "operator pages need an administrator account (read and write on every collection)",
+            ))
+        }
+    }
+
+    /// The form's CSRF token is this session's, or 403.
+    pub fn check_csrf(&self, given: &str) -> Result<(), ConsoleError> {
+        if crate::auth::token_eq(&self.session.csrf, given) {
+            Ok(())
+        } else {
+            Err(ConsoleError::new(
+                StatusCode::FORBIDDEN,
+                "this form's security token is missing or not this session's: reload the page and try again",
+            ))
+        }
+    }
+}
+
+/// The viewer of a request, or 401 (a redirect to the login page).
+pub async fn viewer(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Viewer, ConsoleError> {
+    let unauthorized = || ConsoleError::new(StatusCode::UNAUTHORIZED, "log in first");
+    let id = cookie(headers, SESSION_COOKIE).ok_or_else(unauthorized)?;
+    let session = state.console.get(id).ok_or_else(unauthorized)?;
+    let name = session.user.clone();
+    let user = state.stores.read(move |s| Ok(s.user(&name)?)).await?;
+    let caller = match user {
+        Some(u) => state.node.caller(u),
+        None => {
+            state.console.end_user(&session.user);
+            return Err(unauthorized());
+        }
+    };
+    if caller.agreement.is_some() {
+        state.console.end_user(&session.user);
+        return Err(unauthorized());
+    }
+    Ok(Viewer { session, caller })
+}
+
+/// The console's routes.
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/", get(pages::dashboard))
+        .route("/ui/login", get(login_form).post(login))
+        .route("/ui/logout", post(logout))
+        .route("/ui/search", get(pages::search))
+        .route("/ui/objects/{collection}/{id}", get(pages::object))
+        .route("/ui/adopt", post(pages::adopt))
+        .route("/ui/import", get(ops::import_form).post(ops::import))
+        .route("/ui/pattern", get(ops::pattern))
+        .route("/ui/partners", get(ops::partners))
+        .route("/ui/partners/{partner}/preview", get(ops::preview))
+        .route("/ui/ledger", get(ops::ledger))
+        .route("/ui/sets", get(ops::sets))
+        .route("/ui/users", get(ops::users))
+        .route("/ui/health", get(ops::health))
+        .route("/ui/static/htmx.min.js", get(htmx))
+        .route("/ui/static/console.css", get(css))
+        .layer(middleware::from_fn(headers))
+}
+
+/// Every console answer: the policy, no framing, no sniffing, no referrer, and pages not cached.
+async fn headers(req: Request, next: Next) -> Response {
+    let is_static = req.uri().path().starts_with("/ui/static/");
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !is_static {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+/// The vendored htmx (see `vendor/htmx/README`).
+const HTMX: &str = include_str!("../../vendor/htmx/htmx.min.js");
+
+async fn htmx() -> Response {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=86400")], HTMX)
+        .into_response()
+}
+
+async fn css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=86400")], layout::CSS)
+        .into_response()
+}
+
+/// An HTML answer.
+pub(crate) fn html(m: Markup) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], m.into_string()).into_response()
+}
+
+async fn login_form(State(state): State<Arc<AppState>>) -> Response {
+    let token = random_token();
+    let mut resp = html(layout::page("Log in", None, layout::login_body(&token, None)));
+    resp.headers_mut().insert(header::SET_COOKIE, set_cookie(&state, LOGIN_COOKIE, &token, Some(3600)));
+    resp
+}
+
+#[derive(serde::Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// A login: the form's token must be the one its page set; then the API's own check, with its
+/// throttle (429 with the wait, no password check while throttled).
+async fn login(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> Response {
+    let again = |status: StatusCode, why: &str| {
+        let token = random_token();
+        let mut resp =
+            (status, html(layout::page("Log in", None, layout::login_body(&token, Some(why))))).into_response();
+        resp.headers_mut().insert(header::SET_COOKIE, set_cookie(&state, LOGIN_COOKIE, &token, Some(3600)));
+        resp
+    };
+    let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !crate::auth::token_eq(expected, &form.csrf) {
+        return again(StatusCode::FORBIDDEN, "The form's security token did not match: please log in again.");
+    }
+    let creds = crate::auth::Credentials { user: form.user.clone(), password: form.password };
+    let user = match crate::auth::login(&state, creds, crate::auth::peer()).await {
+        Ok(u) => u,
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+            tracing::info!(user = form.user, peer = %crate::auth::peer(), "console login refused");
+            return again(StatusCode::UNAUTHORIZED, "Wrong account name or password.");
+        }
+        Err(e) => {
+            let wait = e.retry_after.map_or(String::new(), |s| format!(" Try again in {s} seconds."));
+            let mut resp = again(e.status, &format!("{}.{wait}", e.description.trim_end_matches('.')));
+            if let Some(s) = e.retry_after
+                && let Ok(v) = HeaderValue::from_str(&s.to_string())
+            {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return resp;
+        }
+    };
+    if state.node.caller(user.clone()).agreement.is_some() {
+        return again(StatusCode::FORBIDDEN, "Partner accounts are other nodes: they do not use the console.");
+    }
+    let (id, _) = state.console.start(&user.name);
+    tracing::info!(user = user.name, "console login");
+    let mut resp = Redirect::to("/").into_response();
+    // See Other: the browser follows with a GET.
+    *resp.status_mut() = StatusCode::SEE_OTHER;
+    let h = resp.headers_mut();
+    h.append(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, &id, None));
+    h.append(header::SET_COOKIE, set_cookie(&state, LOGIN_COOKIE, "", Some(0)));
+    resp
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+async fn logout(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Page {
+    let v = viewer(&state, &headers).await?;
+    v.check_csrf(&form.csrf)?;
+    if let Some(id) = cookie(&headers, SESSION_COOKIE) {
+        state.console.end(id);
+    }
+    tracing::info!(user = v.session.user, "console logout");
+    let mut resp = Redirect::to("/ui/login").into_response();
+    *resp.status_mut() = StatusCode::SEE_OTHER;
+    resp.headers_mut().insert(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, "", Some(0)));
+    Ok(resp)
+}

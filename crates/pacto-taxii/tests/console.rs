@@ -1,0 +1,275 @@
+//! The web console over HTTP (no browser: see crates/pacto/tests/console_browser.rs for that):
+//! its security promises, each tested by the attack it stops — a forged form (no or another
+//! session's CSRF token), a page framed or scripted from elsewhere (the policy), a stolen
+//! cookie read by script (HttpOnly) or sent cross-site (SameSite), password guessing through
+//! the console (the API's throttle), and an account reading a collection it has no right to.
+
+mod common;
+
+use common::{PASSWORD, node_with};
+use pacto_store::Incoming;
+use pacto_taxii::ServerConfig;
+use serde_json::json;
+
+struct Web {
+    base: String,
+    agent: ureq::Agent,
+}
+
+struct Got {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Got {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    fn cookies(&self) -> Vec<&str> {
+        self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie")).map(|(_, v)| v.as_str()).collect()
+    }
+    /// The value of the first cookie `name` this answer sets.
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies().iter().find_map(|c| c.strip_prefix(&format!("{name}="))?.split(';').next().map(str::to_string))
+    }
+    /// The value of a hidden `csrf` input on the page.
+    fn csrf(&self) -> String {
+        let at = self.body.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+        self.body[at..].split('"').next().unwrap().to_string()
+    }
+}
+
+impl Web {
+    fn new(node: &common::Node) -> Web {
+        let config = ureq::Agent::config_builder().max_redirects(0).http_status_as_error(false).build();
+        Web { base: format!("http://{}", node.addr), agent: config.into() }
+    }
+
+    fn got(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Got {
+        let mut r = r.expect("the server answers");
+        let headers = r
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
+            .collect();
+        Got { status: r.status().as_u16(), headers, body: r.body_mut().read_to_string().unwrap_or_default() }
+    }
+
+    fn get(&self, path: &str, cookie: &str) -> Got {
+        Self::got(self.agent.get(&format!("{}{path}", self.base)).header("Cookie", cookie).call())
+    }
+
+    fn post(&self, path: &str, cookie: &str, form: &[(&str, &str)]) -> Got {
+        Self::got(
+            self.agent.post(&format!("{}{path}", self.base)).header("Cookie", cookie).send_form(form.iter().copied()),
+        )
+    }
+
+    /// Log in: the session cookie, and the CSRF token of its pages.
+    fn login(&self, user: &str) -> (String, String) {
+        let form = self.get("/ui/login", "");
+        let token = form.cookie("pacto_login").unwrap();
+        let r = self.post(
+            "/ui/login",
+            &format!("pacto_login={token}"),
+            &[("user", user), ("password", PASSWORD), ("csrf", &form.csrf())],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        let cookie = format!("pacto_session={}", r.cookie("pacto_session").unwrap());
+        let csrf = self.get("/", &cookie).csrf();
+        (cookie, csrf)
+    }
+}
+
+fn obj(v: serde_json::Value) -> Incoming {
+    Incoming::new(&pacto_stix::StixObject::from_value(v).unwrap(), pacto_stix::SpecVersion::V21)
+}
+
+const SECRET_TOOL: &str = "tool--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+const IND: &str = "indicator--4b0d5f60-7c8e-4d9f-a012-3b4c5d6e7f44";
+
+/// `intel`: an indicator; `secret`: a tool related to it, with words of its own.
+fn console_node() -> common::Node {
+    node_with(ServerConfig::default(), Vec::new(), |s| {
+        let intel = s.collection("intel").unwrap().unwrap();
+        let secret = s.collection("secret").unwrap().unwrap();
+        let t = "2020-01-01T00:00:00.000Z";
+        s.add_batch(
+            &intel,
+            &[obj(json!({"type": "indicator", "spec_version": "2.1", "id": IND, "created": t, "modified": t,
+            "name": "Payment front domain", "pattern": "[domain-name:value = 'pagos-rapidos.example']",
+            "pattern_type": "stix", "valid_from": "2020-01-01T00:00:00Z"}))],
+        )
+        .unwrap();
+        s.add_batch(
+            &secret,
+            &[
+                obj(json!({"type": "tool", "spec_version": "2.1", "id": SECRET_TOOL, "created": t, "modified": t,
+                    "name": "Informant handset"})),
+                obj(json!({"type": "relationship", "spec_version": "2.1", "id": "relationship--11111111-17d4-4cbf-938f-98ee46b3cd3f",
+                    "created": t, "modified": t, "relationship_type": "related-to", "source_ref": IND, "target_ref": SECRET_TOOL})),
+            ],
+        )
+        .unwrap();
+    })
+}
+
+#[test]
+fn every_page_has_the_strict_policy_and_no_inline_script_or_style() {
+    let node = console_node();
+    let web = Web::new(&node);
+    let (cookie, _) = web.login("admin");
+    for path in [
+        "/ui/login",
+        "/",
+        "/ui/search?q=payment",
+        &format!("/ui/objects/intel/{IND}"),
+        "/ui/import",
+        "/ui/pattern?pattern=%5Bx%3Ay+%3D+1%5D",
+        "/ui/partners",
+        "/ui/ledger",
+        "/ui/sets",
+        "/ui/users",
+        "/ui/health",
+    ] {
+        let r = web.get(path, &cookie);
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        assert_eq!(r.header("content-security-policy"), Some(pacto_taxii::console::CSP), "{path}");
+        assert!(!pacto_taxii::console::CSP.contains("unsafe"), "no unsafe-inline, no unsafe-eval");
+        assert_eq!(r.header("x-frame-options"), Some("DENY"));
+        assert_eq!(r.header("cache-control"), Some("no-store"));
+        // Scripts only from files; no style attributes (the policy would block them anyway).
+        assert_eq!(
+            r.body.matches("<script").count(),
+            r.body.matches("<script src=\"/ui/static/htmx.min.js\" defer></script>").count(),
+            "{path}"
+        );
+        assert!(!r.body.contains(" style="), "{path}");
+        assert!(!r.body.contains(" on") || !regex_like_handler(&r.body), "{path}: an inline event handler");
+    }
+    let js = web.get("/ui/static/htmx.min.js", "");
+    assert_eq!(js.status, 200);
+    assert!(js.header("content-type").unwrap().starts_with("text/javascript"));
+}
+
+/// Whether the page has an inline event handler attribute (` onclick=`, ` onload=`, …).
+fn regex_like_handler(body: &str) -> bool {
+    body.match_indices(" on").any(|(i, _)| {
+        let rest = &body[i + 3..];
+        let name: String = rest.chars().take_while(|c| c.is_ascii_lowercase()).collect();
+        !name.is_empty() && rest[name.len()..].starts_with('=')
+    })
+}
+
+#[test]
+fn cookies_are_httponly_samesite_strict_and_sessions_end() {
+    let node = console_node();
+    let web = Web::new(&node);
+    let form = web.get("/ui/login", "");
+    let c = form.cookies();
+    assert!(
+        c.iter().all(|c| c.contains("HttpOnly") && c.contains("SameSite=Strict") && !c.contains("Secure")),
+        "{c:?}"
+    );
+    // Not logged in: to the login page, never the content.
+    let r = web.get("/", "");
+    assert_eq!((r.status, r.header("location")), (303, Some("/ui/login")));
+    let r = web.get("/", "pacto_session=0123456789abcdef");
+    assert_eq!(r.status, 303, "a made-up session");
+    let (cookie, csrf) = web.login("reader");
+    assert_eq!(web.get("/", &cookie).status, 200);
+    // Logging out needs the token too; after it the cookie is worth nothing.
+    assert_eq!(web.post("/ui/logout", &cookie, &[("csrf", "forged")]).status, 403);
+    let out = web.post("/ui/logout", &cookie, &[("csrf", &csrf)]);
+    assert_eq!(out.status, 303);
+    assert!(out.cookies().iter().any(|c| c.starts_with("pacto_session=;") && c.contains("Max-Age=0")));
+    assert_eq!(web.get("/", &cookie).status, 303);
+    // A removed account's session ends at once.
+    let (cookie, _) = web.login("reader");
+    node.store().remove_user("reader").unwrap();
+    assert_eq!(web.get("/", &cookie).status, 303);
+}
+
+#[test]
+fn forms_without_this_sessions_token_are_refused() {
+    let node = console_node();
+    {
+        let mut s = node.store();
+        let c = s.create_collection("analysis", "Analysis", None).unwrap();
+        let _ = c;
+    }
+    let web = Web::new(&node);
+    // The login form: without its cookie, or with another page's token.
+    let form = web.get("/ui/login", "");
+    let r = web.post("/ui/login", "", &[("user", "admin"), ("password", PASSWORD), ("csrf", &form.csrf())]);
+    assert_eq!(r.status, 403);
+    assert!(r.cookie("pacto_session").is_none());
+    let r = web.post("/ui/login", "pacto_login=abc", &[("user", "admin"), ("password", PASSWORD), ("csrf", "abd")]);
+    assert_eq!(r.status, 403);
+    // A logged-in admin's session, and a form forged elsewhere (no token, another session's).
+    let (cookie, csrf) = web.login("admin");
+    let (_, other_csrf) = web.login("writer");
+    for token in ["", other_csrf.as_str()] {
+        let r = web.post("/ui/adopt", &cookie, &[("csrf", token), ("from", "intel"), ("to", "analysis"), ("id", IND)]);
+        assert_eq!(r.status, 403, "{}", r.body);
+        assert!(r.body.contains("security token"));
+    }
+    assert_eq!(web.get(&format!("/ui/objects/analysis/{IND}"), &cookie).status, 404, "nothing was adopted");
+    let r = web.post("/ui/adopt", &cookie, &[("csrf", &csrf), ("from", "intel"), ("to", "analysis"), ("id", IND)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(web.get(&format!("/ui/objects/analysis/{IND}"), &cookie).status, 200);
+}
+
+#[test]
+fn console_logins_are_throttled_like_the_apis() {
+    let node = console_node();
+    let web = Web::new(&node);
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let form = web.get("/ui/login", "");
+        let token = form.cookie("pacto_login").unwrap();
+        let r = web.post(
+            "/ui/login",
+            &format!("pacto_login={token}"),
+            &[("user", "admin"), ("password", "wrong"), ("csrf", &form.csrf())],
+        );
+        statuses.push(r.status);
+        if r.status == 429 {
+            assert!(r.header("retry-after").is_some());
+            assert!(r.body.contains("Try again in"), "{}", r.body);
+            break;
+        }
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    assert!(statuses[..statuses.len() - 1].iter().all(|s| *s == 401), "{statuses:?}");
+}
+
+#[test]
+fn a_collection_without_rights_shows_nowhere_in_the_console() {
+    let node = console_node();
+    let web = Web::new(&node);
+    let (cookie, _) = web.login("reader");
+    let dashboard = web.get("/", &cookie);
+    assert!(dashboard.body.contains("intel") && !dashboard.body.contains("secret"), "{}", dashboard.body);
+    let search = web.get("/ui/search?q=informant", &cookie);
+    assert!(search.body.contains("0 found") && !search.body.contains(SECRET_TOOL), "{}", search.body);
+    let search = web.get("/ui/search?collection=secret", &cookie);
+    assert!(search.body.contains("0 found"), "{}", search.body);
+    let page = web.get(&format!("/ui/objects/intel/{IND}"), &cookie);
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains(SECRET_TOOL) && !page.body.contains("Informant"), "a neighbour in the graph");
+    assert!(page.body.contains("No relationship"), "{}", page.body);
+    let hidden = web.get(&format!("/ui/objects/secret/{SECRET_TOOL}"), &cookie);
+    let absent = web.get(&format!("/ui/objects/nosuch/{SECRET_TOOL}"), &cookie);
+    assert_eq!((hidden.status, absent.status), (404, 404));
+    assert_eq!(hidden.body, absent.body, "as if it did not exist");
+    // Operator pages are for administrators.
+    for path in ["/ui/partners", "/ui/ledger", "/ui/users", "/ui/health", "/ui/sets"] {
+        assert_eq!(web.get(path, &cookie).status, 403, "{path}");
+    }
+    // The administrator sees both, and the neighbour.
+    let (admin, _) = web.login("admin");
+    let page = web.get(&format!("/ui/objects/intel/{IND}"), &admin);
+    assert!(page.body.contains("Informant handset") && page.body.contains("<svg"), "{}", page.body);
+}
