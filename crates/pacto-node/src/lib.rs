@@ -38,6 +38,7 @@ pub mod ledger;
 pub mod partner;
 pub mod psi;
 pub mod secrets;
+pub mod send;
 mod state;
 pub mod sync;
 pub mod tokens;

@@ -97,6 +97,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
+    /// Send objects to a partner's drop box, within this node's agreement for the partner
+    /// (what it withholds is counted by reason); every object sent is ledgered.
+    Send(SendArgs),
     /// Private sets for private matching: import (one item per line), list, remove.
     #[command(subcommand)]
     Set(SetCmd),
@@ -607,4 +610,30 @@ pub enum DetectCmd {
         #[arg(long)]
         retro: bool,
     },
+}
+
+#[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("what").required(true).args(["file", "collection"]))]
+pub struct SendArgs {
+    /// The partner: connected (`pacto partner connect`) and with an agreement on this node
+    #[arg(long)]
+    pub partner: String,
+    /// A STIX file (a bundle, an object or a list of objects; `-` for standard input)
+    pub file: Option<PathBuf>,
+    /// Send from this local collection (the latest version of each object) instead of a file
+    #[arg(long, short = 'c')]
+    pub collection: Option<String>,
+    /// Only these objects of the collection (comma-separated or repeated)
+    #[arg(long, value_delimiter = ',', requires = "collection")]
+    pub ids: Vec<String>,
+    /// For a file: the share of the agreement it is judged by, named by its collection
+    /// [default: the agreement's only share]
+    #[arg(long, conflicts_with = "collection")]
+    pub share: Option<String>,
+    /// The partner's collection to write to [default: the only one it lets this node write to]
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }

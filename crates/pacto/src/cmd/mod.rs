@@ -10,6 +10,7 @@ mod node;
 mod partner;
 mod pattern;
 mod psi;
+mod send;
 mod serve;
 mod sync;
 mod token;
@@ -52,6 +53,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             )
         }
         Command::Adopt { from, to, ids } => sync::adopt(&cli.global, &from, &to, &ids),
+        Command::Send(args) => send::run(&cli.global, args),
         Command::Set(c) => psi::set(&cli.global, c),
         Command::Trace { partner, set, file, out } => psi::trace(&cli.global, &partner, &set, &file, out.as_deref()),
         Command::Match { partner, set, file, normalize, count } => {
