@@ -94,6 +94,7 @@ pub enum Command {
         /// Only this partner
         #[arg(long)]
         partner: Option<String>,
+        /// Output format
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
@@ -106,8 +107,10 @@ pub enum Command {
     /// Match a file's items privately against a partner's set: prints the items the partner
     /// also holds (or only how many, with --count); nothing else is learned by either side.
     Match {
+        /// The partner holding the set (as connected with `pacto partner connect`)
         #[arg(long)]
         partner: String,
+        /// The partner's private set to match against
         #[arg(long)]
         set: String,
         /// One item per line
@@ -126,8 +129,10 @@ pub enum Command {
     /// a note with the trace reference). The partner learns only how many firearms were asked
     /// about.
     Trace {
+        /// The partner holding the labelled set (as connected with `pacto partner connect`)
         #[arg(long)]
         partner: String,
+        /// The partner's labelled set (its dealer sales registry)
         #[arg(long)]
         set: String,
         /// The seized firearms: STIX (its x-firearm objects) or CSV with a header naming
@@ -203,11 +208,15 @@ pub enum TokenCmd {
     },
     /// List tokens: rights, expiry, last use, revocation
     List {
+        /// Output format
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
     /// Revoke a token (refused from then on; it stays listed)
-    Revoke { name: String },
+    Revoke {
+        /// The token's name
+        name: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -224,7 +233,9 @@ pub enum PartnerCmd {
     /// (`--cert`, mutual TLS, no password), or, for a partner that cannot, a password printed
     /// once (`--basic`).
     Add {
+        /// The partner's account name on this node (its agreement's `partner`)
         name: String,
+        /// The sharing agreement (TOML) that sets what the partner may read, write and match
         #[arg(long, value_name = "FILE")]
         agreement: PathBuf,
         /// The SHA-256 fingerprint of the partner node's certificate (its `pacto node id`)
@@ -237,6 +248,7 @@ pub enum PartnerCmd {
     /// Bind a partner to a new certificate of its node (it changed its key): the old one is
     /// refused from then on
     Cert {
+        /// The partner's account name
         name: String,
         /// The SHA-256 fingerprint of the partner node's new certificate
         fingerprint: String,
@@ -244,15 +256,22 @@ pub enum PartnerCmd {
     /// List partners and what they are granted
     List,
     /// Show one partner's agreement
-    Show { name: String },
+    Show {
+        /// The partner's account name
+        name: String,
+    },
     /// Remove a partner's account, agreement and connection
-    Remove { name: String },
+    Remove {
+        /// The partner's account name
+        name: String,
+    },
     /// How this node reaches the partner's TAXII server, for sync: its URL, and either the
     /// fingerprint of its node's certificate (mutual TLS: the server must present exactly that
     /// certificate, and this node presents its own) or the account this node uses there
     /// (password on the first line of standard input; sealed before it is stored). Checked
     /// before it is saved: the partner answers, accepts this node, and grants the collections listed
     Connect {
+        /// The partner's name on this node (names inbound.NAME)
         name: String,
         /// The partner's discovery URL (…/taxii2/, followed to its default API root) or API
         /// root (e.g. https://taxii.partner.example/api/)
@@ -281,7 +300,9 @@ pub enum SetCmd {
     /// and a partner whose agreement grants `mode = "labelled"` receives the fields it lists
     /// for the items it matches.
     Import {
+        /// The set's name (what partners name in a query)
         name: String,
+        /// The CSV file (or one item per line)
         file: PathBuf,
         /// serial, e164, email, text, bytes, firearm
         #[arg(long, default_value = "serial")]
@@ -297,18 +318,23 @@ pub enum SetCmd {
     /// List private sets
     List,
     /// Remove a private set
-    Remove { name: String },
+    Remove {
+        /// The set's name
+        name: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum AgreementCmd {
     /// What a partner would receive from its shared collections, object by object
     Check {
+        /// The partner, by its account name on this node
         #[arg(long)]
         partner: String,
         /// Only this collection
         #[arg(long)]
         collection: Option<String>,
+        /// Output format: text, or JSON with every object and reason
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
@@ -352,6 +378,7 @@ pub enum LedgerCmd {
     /// Sign the ledger's head (refused unless it extends the last one signed) and write the
     /// ledger in the documented export format, version 2 (JSON Lines)
     Export {
+        /// Write here instead of standard output
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -360,6 +387,7 @@ pub enum LedgerCmd {
         /// The version 1 export
         #[arg(long, value_name = "FILE")]
         file: PathBuf,
+        /// Write the migrated ledger here instead of standard output
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -386,6 +414,7 @@ pub enum LedgerCmd {
     },
     /// The partners' cosignatures (as witnesses) of this node's signed heads, newest first
     Cosignatures {
+        /// Only this partner's cosignatures
         #[arg(long)]
         partner: Option<String>,
     },
@@ -411,14 +440,17 @@ pub enum ReceiptsCmd {
     /// Check every receipt kept from a partner offline: signed by its pinned key, naming this
     /// node, each entry in the signed log, each log extending the one before
     Verify {
+        /// Only this partner's receipts
         #[arg(long)]
         partner: String,
     },
     /// Write the receipts kept from a partner (JSON Lines: a header with its key, then one
     /// receipt per line); the last line's checkpoint is what `ledger audit --compare` takes
     Export {
+        /// The partner whose receipts to export
         #[arg(long)]
         partner: String,
+        /// Write here instead of standard output
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
         /// Write only the newest checkpoint (the signed note), for another partner's audit
@@ -466,6 +498,7 @@ pub enum UserCmd {
     /// a long passphrase is better) is asked for without echo on a terminal, else read from the
     /// first line of standard input, unless --password is given.
     Add {
+        /// The account's name
         name: String,
         /// The password (visible to other local users in the process list; prefer stdin)
         #[arg(long)]
@@ -478,9 +511,13 @@ pub enum UserCmd {
         write: Vec<String>,
     },
     /// Remove a user
-    Remove { name: String },
+    Remove {
+        /// The account's name
+        name: String,
+    },
     /// List users and their rights
     List {
+        /// Output format
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
@@ -491,6 +528,7 @@ pub struct ValidateArgs {
     /// Files to check; `-` reads standard input
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Output format
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// Judge objects without spec_version as this version (default: the bundle's, else 2.1)
@@ -512,6 +550,7 @@ pub struct ImportArgs {
     /// Objects per transaction
     #[arg(long, default_value_t = 2000)]
     pub batch_size: usize,
+    /// Output format
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
 }
@@ -546,6 +585,7 @@ pub struct ExportArgs {
 pub enum CollectionsCmd {
     /// List collections with their counts
     List {
+        /// Output format
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
@@ -553,14 +593,18 @@ pub enum CollectionsCmd {
     Create {
         /// Short name (letters, digits, '-', '_', '.')
         name: String,
+        /// Title shown to TAXII clients [default: the name]
         #[arg(long)]
         title: Option<String>,
+        /// Description shown to TAXII clients
         #[arg(long)]
         description: Option<String>,
     },
     /// Show one collection: id, counts, objects by type
     Describe {
+        /// The collection's name or id
         name: String,
+        /// Output format
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
@@ -572,10 +616,12 @@ pub enum PatternCmd {
     ///
     /// Exit code 0: valid; 1: invalid.
     Check {
+        /// The STIX pattern, e.g. "[ipv4-addr:value = '198.51.100.1']"
         pattern: String,
         /// The grammar: 2.1, or 2.0 (START/STOP with string timestamps)
         #[arg(long, default_value = "2.1")]
         stix_version: String,
+        /// Output format
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
@@ -636,4 +682,37 @@ pub struct SendArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every argument of every subcommand, as `pacto SUB … --name`, that has no help text.
+    fn without_help(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for a in cmd.get_arguments() {
+            if a.is_hide_set() || matches!(a.get_id().as_str(), "help" | "version") {
+                continue;
+            }
+            if a.get_help().is_none() && a.get_long_help().is_none() {
+                out.push(format!(
+                    "{path} {}",
+                    a.get_long().map_or_else(|| a.get_id().to_string(), |l| format!("--{l}"))
+                ));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_about().is_none() && sub.get_long_about().is_none() && sub.get_name() != "help" {
+                out.push(format!("{path} {} (the command itself)", sub.get_name()));
+            }
+            without_help(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_option_and_command_has_help_text() {
+        let mut missing = Vec::new();
+        without_help(&super::Cli::command(), "pacto", &mut missing);
+        assert!(missing.is_empty(), "without help text:\n{}", missing.join("\n"));
+    }
 }
