@@ -98,6 +98,30 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
+    /// Show one object: every version in every collection that holds it, with where each came
+    /// from (a partner, by sync), newest first.
+    Show {
+        /// The object's STIX id
+        id: String,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// List sightings, newest first: when each was made, what it sighted, how often.
+    Sightings {
+        /// Only sightings added at or after this time (RFC 3339, e.g. 2026-12-01T00:00:00Z)
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// The collection to read [default: detection's sightings collection]
+        #[arg(long, short, value_name = "NAME")]
+        collection: Option<String>,
+        /// At most this many (the newest)
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
     /// Send objects to a partner's drop box, within this node's agreement for the partner
     /// (what it withholds is counted by reason); every object sent is ledgered.
     Send(SendArgs),
@@ -337,6 +361,9 @@ pub enum AgreementCmd {
         /// Output format: text, or JSON with every object and reason
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
+        /// Only counts: per collection, how many objects would go and how many stay, by reason
+        #[arg(long)]
+        summary: bool,
     },
 }
 
@@ -544,9 +571,13 @@ pub struct ImportArgs {
     /// Files to import; `-` reads standard input
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// The collection to import into (created if it does not exist)
+    /// The collection to import into
     #[arg(long, short, value_name = "NAME")]
     pub collection: String,
+    /// Create the collection if it does not exist (without it, a missing collection is an
+    /// error that names the closest existing one)
+    #[arg(long)]
+    pub create: bool,
     /// Objects per transaction
     #[arg(long, default_value_t = 2000)]
     pub batch_size: usize,
@@ -607,6 +638,18 @@ pub enum CollectionsCmd {
         /// Output format
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
+    },
+    /// Delete a collection and every version it holds (asks first on a terminal). A partner's
+    /// inbound collection is refused (remove the partner instead).
+    Delete {
+        /// The collection's name or id
+        name: String,
+        /// Delete it even though it holds objects
+        #[arg(long)]
+        force: bool,
+        /// Do not ask for confirmation on a terminal
+        #[arg(long, short)]
+        yes: bool,
     },
 }
 

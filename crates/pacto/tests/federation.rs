@@ -17,7 +17,7 @@ fn a_partner_reads_what_the_check_promised_and_the_ledger_records_it() {
     let data = dir.path();
     let db = test_database();
     let example = root().join("examples/firearms-trafficking.json");
-    assert!(pacto(data, &db, &["import", example.to_str().unwrap(), "-c", "default"]).status.success());
+    assert!(pacto(data, &db, &["import", "--create", example.to_str().unwrap(), "-c", "default"]).status.success());
     assert!(pacto(data, &db, &["collections", "create", "from-us-partner"]).status.success());
     let agreement = root().join("examples/agreements/us-partner.toml");
     let added =
@@ -108,14 +108,14 @@ fn three_nodes_share_by_their_agreements() {
     let ca = Node::new();
     // mx's intelligence: the example scenario and 8,000 generated objects.
     let example = root().join("examples/firearms-trafficking.json");
-    assert!(mx.run(&["import", example.to_str().unwrap(), "-c", "firearms"]).status.success());
+    assert!(mx.run(&["import", "--create", example.to_str().unwrap(), "-c", "firearms"]).status.success());
     let mut generated = Vec::new();
     pacto_testkit::write_bundle(&mut generated, 5, 8_000, u64::MAX).unwrap();
     let gen_path = mx.dir.path().join("gen.json");
     std::fs::write(&gen_path, &generated).unwrap();
-    assert!(mx.run(&["import", gen_path.to_str().unwrap(), "-c", "firearms"]).status.success());
+    assert!(mx.run(&["import", "--create", gen_path.to_str().unwrap(), "-c", "firearms"]).status.success());
     // us has its own local data, which nothing may change.
-    assert!(us.run(&["import", example.to_str().unwrap(), "-c", "local"]).status.success());
+    assert!(us.run(&["import", "--create", example.to_str().unwrap(), "-c", "local"]).status.success());
     let local_objects = |n: &Node| -> Value {
         serde_json::from_slice::<Value>(&n.run(&["export", "-c", "local"]).stdout).unwrap()["objects"].clone()
     };
@@ -166,7 +166,7 @@ fn three_nodes_share_by_their_agreements() {
     let od_path = us.dir.path().join("local-obs.json");
     std::fs::write(&od_path, sighting_od.to_string()).unwrap();
     assert!(us.run(&["collections", "create", "local-obs"]).status.success());
-    assert!(us.run(&["import", od_path.to_str().unwrap(), "-c", "local-obs"]).status.success());
+    assert!(us.run(&["import", "--create", od_path.to_str().unwrap(), "-c", "local-obs"]).status.success());
     assert!(us.run(&["detect", "setup", "--indicators", "inbound.*", "--observations", "local-obs"]).status.success());
     let done = us.run(&["sync", "--partner", "mx", "--format", "json"]);
     assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
@@ -232,7 +232,8 @@ fn private_matching_within_the_agreement() {
     let registry: Vec<String> = (0..500).map(|i| format!("RG-{i:05}")).collect();
     let reg_path = mx.dir.path().join("registry.txt");
     std::fs::write(&reg_path, registry.join("\n")).unwrap();
-    let out = mx.run(&["set", "import", "dealer-sales", reg_path.to_str().unwrap(), "--normalize", "serial"]);
+    let out =
+        mx.run(&["set", "import", "--create", "dealer-sales", reg_path.to_str().unwrap(), "--normalize", "serial"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let us_pw = mx.add_partner(
         "us",
@@ -314,7 +315,7 @@ fn firearms_tracing_walkthrough() {
     };
     // --- the US node: its registry, and what mx may ask of it ---
     let registry = path("trace/dealer-sales.csv");
-    let mut import = vec!["set", "import", "dealer-sales", &registry, "--normalize", "firearm"];
+    let mut import = vec!["set", "import", "--create", "dealer-sales", &registry, "--normalize", "firearm"];
     for c in ["dealer", "sale_date", "trace_ref", "buyer"] {
         import.extend(["--payload-column", c]);
     }
@@ -347,7 +348,7 @@ fn firearms_tracing_walkthrough() {
     for withheld in ["buyer", "Doe", "Jane Roe"] {
         assert!(!text.contains(withheld) && !lines.iter().any(|l| l.to_string().contains(withheld)), "{withheld}");
     }
-    ok(&mx.run(&["import", bundle.to_str().unwrap(), "--collection", "traces"]));
+    ok(&mx.run(&["import", "--create", bundle.to_str().unwrap(), "--collection", "traces"]));
     let ids = mx.ids("traces");
     let count = |kind: &str| ids.iter().filter(|i| i.starts_with(&format!("{kind}--"))).count();
     assert_eq!([count("x-firearm"), count("identity"), count("relationship"), count("note")], [2, 2, 2, 2], "{ids:?}");
@@ -387,17 +388,44 @@ fn firearms_tracing_walkthrough() {
     // Bad registries are errors that say where and why.
     let bad = us.dir.path().join("bad.csv");
     std::fs::write(&bad, "manufacturer,serial_number,dealer\nColt,LW1,A\nCOLT,lw-1,B\n").unwrap();
-    let dup =
-        us.run(&["set", "import", "x", bad.to_str().unwrap(), "--normalize", "firearm", "--payload-column", "dealer"]);
+    let dup = us.run(&[
+        "set",
+        "import",
+        "--create",
+        "x",
+        bad.to_str().unwrap(),
+        "--normalize",
+        "firearm",
+        "--payload-column",
+        "dealer",
+    ]);
     let why = String::from_utf8_lossy(&dup.stderr);
     assert!(!dup.status.success() && why.contains("lines 2 and 3 are the same item"), "{why}");
-    let missing =
-        us.run(&["set", "import", "x", bad.to_str().unwrap(), "--normalize", "firearm", "--payload-column", "price"]);
+    let missing = us.run(&[
+        "set",
+        "import",
+        "--create",
+        "x",
+        bad.to_str().unwrap(),
+        "--normalize",
+        "firearm",
+        "--payload-column",
+        "price",
+    ]);
     let why = String::from_utf8_lossy(&missing.stderr);
     assert!(why.contains("has no column price (it has: manufacturer, serial_number, dealer)"), "{why}");
     std::fs::write(&bad, "manufacturer,serial_number,dealer\nColt,LW1,A\nColt,LW2\n").unwrap();
-    let short =
-        us.run(&["set", "import", "x", bad.to_str().unwrap(), "--normalize", "firearm", "--payload-column", "dealer"]);
+    let short = us.run(&[
+        "set",
+        "import",
+        "--create",
+        "x",
+        bad.to_str().unwrap(),
+        "--normalize",
+        "firearm",
+        "--payload-column",
+        "dealer",
+    ]);
     let why = String::from_utf8_lossy(&short.stderr);
     assert!(!short.status.success() && why.contains("line: 3"), "{why}");
 }
@@ -415,7 +443,7 @@ fn stix20_content_syncs_as_stix20() {
     let path = mx.dir.path().join("attack20.json");
     std::fs::write(&path, bundle.to_string()).unwrap();
     assert!(mx.run(&["collections", "create", "mitre"]).status.success());
-    assert!(mx.run(&["import", path.to_str().unwrap(), "-c", "mitre"]).status.success());
+    assert!(mx.run(&["import", "--create", path.to_str().unwrap(), "-c", "mitre"]).status.success());
     let pw = mx.add_partner("us", "partner = \"us\"\n[[share]]\ncollection = \"mitre\"\nmax_tlp = \"clear\"\n");
     mx.serve();
     us.connect("mx", &mx, "us", &pw);
@@ -539,7 +567,7 @@ fn receipts_and_audits_catch_a_rewritten_forked_or_truncated_ledger() {
     let us = Node::new();
     let ca = Node::new();
     let example = root().join("examples/firearms-trafficking.json");
-    assert!(mx.run(&["import", example.to_str().unwrap(), "-c", "firearms"]).status.success());
+    assert!(mx.run(&["import", "--create", example.to_str().unwrap(), "-c", "firearms"]).status.success());
     let share = |p: &str| format!("partner = \"{p}\"\n[[share]]\ncollection = \"firearms\"\nmax_tlp = \"amber\"\n");
     let us_pw = mx.add_partner("us", &share("us"));
     let ca_pw = mx.add_partner("ca", &share("ca"));
@@ -611,7 +639,7 @@ fn receipts_and_audits_catch_a_rewritten_forked_or_truncated_ledger() {
         "object_marking_refs": [pacto_stix::Tlp::Green.marking_id()]});
     let file = mx.dir.path().join("new.json");
     std::fs::write(&file, new.to_string()).unwrap();
-    assert!(mx.run(&["import", file.to_str().unwrap(), "-c", "firearms"]).status.success());
+    assert!(mx.run(&["import", "--create", file.to_str().unwrap(), "-c", "firearms"]).status.success());
     let o = sync(&ca);
     assert!(!o.status.success() && text(&o).contains("truncated or forked"), "{}", text(&o));
     assert!(!ca.ids("inbound.mx").contains(&"indicator--7e57ab1e-17d4-4cbf-938f-98ee46b3cd3f".to_string()));
@@ -637,7 +665,7 @@ fn two_nodes_sync_over_mutual_tls_with_pinned_fingerprints() {
     let us = Node::new();
     let mut eve = Node::new();
     let example = root().join("examples/firearms-trafficking.json");
-    assert!(mx.run(&["import", example.to_str().unwrap(), "-c", "firearms"]).status.success());
+    assert!(mx.run(&["import", "--create", example.to_str().unwrap(), "-c", "firearms"]).status.success());
     let (mx_id, us_id, eve_id) = (mx.id(), us.id(), eve.id());
     assert_eq!(mx_id.len(), 64);
     assert_ne!(mx_id, us_id);

@@ -75,7 +75,7 @@ fn two_nodes(us_agreement: &str) -> (Node, Node) {
     let mut mx = Node::new();
     let us = Node::new();
     let example = root().join("examples/firearms-trafficking.json");
-    ok(mx.run(&["import", example.to_str().unwrap(), "-c", "firearms"]));
+    ok(mx.run(&["import", "--create", example.to_str().unwrap(), "-c", "firearms"]));
     ok(mx.run(&["collections", "create", "from-us"]));
     let pw = mx.add_partner(
         "us",
@@ -91,7 +91,7 @@ fn two_nodes(us_agreement: &str) -> (Node, Node) {
 fn us_sends_a_report_and_reports_sightings_back_both_ledgers_record_it() {
     let (mx, us) = two_nodes(US_AGREEMENT_FOR_MX);
     let report = write(&us, "report.json", &us_report());
-    ok(us.run(&["import", &report, "-c", "reports"]));
+    ok(us.run(&["import", "--create", &report, "-c", "reports"]));
 
     // us sends its report: what the agreement lets go, and the count of what stays, by reason.
     let sent = us.run(&["send", "--partner", "mx", "--collection", "reports", "--format", "json"]);
@@ -111,7 +111,7 @@ fn us_sends_a_report_and_reports_sightings_back_both_ledgers_record_it() {
     ok(us.run(&["detect", "setup", "--indicators", "inbound.*", "--observations", "obs", "--sighted-by", "US agency"]));
     ok(us.run(&["sync", "--partner", "mx"]));
     let obs = write(&us, "obs.json", &observation());
-    ok(us.run(&["import", &obs, "-c", "obs"]));
+    ok(us.run(&["import", "--create", &obs, "-c", "obs"]));
     // The next sync reports what detection sighted since.
     let synced = ok(us.run(&["sync", "--partner", "mx"]));
     assert!(synced.contains("mx: reported 1 sightings"), "{synced}");
@@ -122,6 +122,10 @@ fn us_sends_a_report_and_reports_sightings_back_both_ledgers_record_it() {
     assert!(got.iter().any(|o| o["id"] == by && o["name"] == "US agency"), "the sighter's identity came with it");
     assert!(sighting.get("observed_data_refs").is_none(), "us's observations never leave it");
     assert!(!serde_json::to_string(&got).unwrap().contains("observed-data--"));
+
+    // `pacto show` tells where the partner's indicator came from.
+    let shown = ok(us.run(&["show", MX_INDICATOR]));
+    assert!(shown.contains(&format!("{MX_INDICATOR} in inbound.mx")) && shown.contains("from partner mx"), "{shown}");
 
     // Resumable and never twice: a second sync reports nothing.
     let before = us.run(&["ledger", "show", "--kind", "sent"]).stdout.len();
@@ -160,7 +164,7 @@ fn a_send_never_discloses_beyond_the_agreement() {
     assert!(!at_mx.contains("000000000004") && !at_mx.contains("000000000005"), "{at_mx}");
     assert!(!at_mx.contains(RED));
     // A collection the agreement does not share sends nothing at all.
-    ok(us.run(&["import", &file, "-c", "private"]));
+    ok(us.run(&["import", "--create", &file, "-c", "private"]));
     let refused = us.run(&["send", "--partner", "mx", "--collection", "private"]);
     assert!(!refused.status.success());
     assert!(text(&refused).contains("does not share collection \"private\""), "{}", text(&refused));
@@ -184,7 +188,7 @@ fn a_partner_cannot_get_sightings_of_indicators_that_are_not_its_own() {
     let mx_bundle = json!({"type": "bundle", "id": "bundle--5e0d0000-0000-4000-8000-0000000000a0", "objects": [
         indicator(MX_INDICATOR, AMBER, "[domain-name:value = 'pagos-rapidos.example']"),
         indicator(ours, AMBER, pattern)]});
-    ok(mx.run(&["import", &write(&mx, "mx.json", &mx_bundle), "-c", "firearms"]));
+    ok(mx.run(&["import", "--create", &write(&mx, "mx.json", &mx_bundle), "-c", "firearms"]));
     ok(mx.run(&["collections", "create", "from-us"]));
     let pw = mx.add_partner(
         "us",
@@ -195,7 +199,7 @@ fn a_partner_cannot_get_sightings_of_indicators_that_are_not_its_own() {
     us.connect("mx", &mx, "us", &pw);
     // us's own indicator, and observations that both indicators match.
     let own = json!({"type": "bundle", "id": "bundle--5e0d0000-0000-4000-8000-0000000000a1", "objects": [indicator(ours, AMBER, pattern)]});
-    ok(us.run(&["import", &write(&us, "own.json", &own), "-c", "local-indicators"]));
+    ok(us.run(&["import", "--create", &write(&us, "own.json", &own), "-c", "local-indicators"]));
     ok(us.run(&["collections", "create", "obs"]));
     ok(us.run(&["detect", "setup", "--indicators", "inbound.*,local-indicators", "--observations", "obs"]));
     let mut obs = observation();
@@ -206,7 +210,7 @@ fn a_partner_cannot_get_sightings_of_indicators_that_are_not_its_own() {
                "last_observed": "2024-06-02T00:00:00Z", "number_observed": 1, "object_refs": ["ipv4-addr--5e0d0000-0000-4000-8000-0000000000c1"]}),
     ]);
     ok(us.run(&["sync", "--partner", "mx"]));
-    ok(us.run(&["import", &write(&us, "obs.json", &obs), "-c", "obs"]));
+    ok(us.run(&["import", "--create", &write(&us, "obs.json", &obs), "-c", "obs"]));
     ok(us.run(&["sync", "--partner", "mx"]));
     let sighted: Vec<String> =
         objects(&us, "sightings").iter().filter_map(|s| s["sighting_of_ref"].as_str().map(str::to_string)).collect();
@@ -223,7 +227,7 @@ fn sightings_go_back_only_where_the_agreement_says() {
     ok(us.run(&["collections", "create", "obs"]));
     ok(us.run(&["detect", "setup", "--indicators", "inbound.*", "--observations", "obs"]));
     ok(us.run(&["sync", "--partner", "mx"]));
-    ok(us.run(&["import", &write(&us, "obs.json", &observation()), "-c", "obs"]));
+    ok(us.run(&["import", "--create", &write(&us, "obs.json", &observation()), "-c", "obs"]));
     ok(us.run(&["sync", "--partner", "mx"]));
     assert!(objects(&us, "sightings").iter().any(|s| s["sighting_of_ref"] == MX_INDICATOR));
     assert!(objects(&mx, "from-us").is_empty());

@@ -12,6 +12,7 @@ mod pattern;
 mod psi;
 mod send;
 mod serve;
+mod show;
 mod sync;
 mod token;
 mod user;
@@ -53,6 +54,10 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             )
         }
         Command::Adopt { from, to, ids } => sync::adopt(&cli.global, &from, &to, &ids),
+        Command::Show { id, format } => show::show(&cli.global, &id, format),
+        Command::Sightings { since, collection, limit, format } => {
+            show::sightings(&cli.global, since.as_deref(), collection, limit, format)
+        }
         Command::Send(args) => send::run(&cli.global, args),
         Command::Set(c) => psi::set(&cli.global, c),
         Command::Trace { partner, set, file, out } => psi::trace(&cli.global, &partner, &set, &file, out.as_deref()),

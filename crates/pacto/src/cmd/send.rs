@@ -133,7 +133,9 @@ fn read_file(path: &std::path::Path) -> anyhow::Result<(Vec<Value>, usize)> {
     match read {
         Ok(_) => Ok((objects, invalid)),
         Err(SourceError::Io(e)) => anyhow::bail!("cannot read {display}: {e}"),
-        Err(SourceError::Read(e)) => anyhow::bail!("{display} is not STIX JSON: {e}"),
+        Err(SourceError::Read(e)) => {
+            anyhow::bail!("{display} {}", crate::input::explain(&e, (objects.len() + invalid) as u64))
+        }
     }
 }
 
