@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use pacto_federation::agreement::{Decision, Share};
 use pacto_federation::ledger::{Event, sha256_hex};
-use pacto_store::{Collection, ObjectStore, Query, Store, Versions};
+use pacto_store::{Collection, ObjectStore, PartnerStore, Query, Store, Versions};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -258,11 +258,13 @@ pub struct ReportOutcome {
 }
 
 /// Whether `indicator` is the partner's: it came by sync into `inbound` (only sync writes
-/// there) and no other collection of this node holds an object of that id (a partner that
-/// sends an indicator under someone else's id — ours, or another partner's — gets no report of
-/// it: the sighting may be of the other one).
-fn partners_indicator<S: ObjectStore + ?Sized>(
+/// there) and no other collection of this node holds an object of that id, except as adopted
+/// from this partner (every version there with the partner's provenance). A partner that sends
+/// an indicator under someone else's id — ours, or another partner's — gets no report of it:
+/// the sighting may be of the other one.
+fn partners_indicator<S: ObjectStore + PartnerStore + ?Sized>(
     s: &S,
+    partner: &str,
     inbound: &Collection,
     others: &[Collection],
     indicator: &str,
@@ -274,14 +276,17 @@ fn partners_indicator<S: ObjectStore + ?Sized>(
     if s.page(inbound, &q)?.objects.is_empty() {
         return Ok(false);
     }
+    let all = Query { ids: vec![indicator.to_string()], versions: Versions::all(), ..Query::default() };
     for c in others {
-        if !s.page(c, &q)?.objects.is_empty() {
-            tracing::warn!(
-                indicator,
-                collection = c.name,
-                partner = inbound.name,
-                "not reported: the id is not the partner's alone"
-            );
+        let held = s.page(c, &all)?.objects;
+        if held.is_empty() {
+            continue;
+        }
+        // A copy adopted from the partner (every version with its provenance) is still its own.
+        let from = s.provenance(c, indicator)?;
+        let adopted = held.iter().all(|v| from.iter().any(|p| p.version == v.version && p.partner == partner));
+        if !adopted {
+            tracing::warn!(indicator, collection = c.name, partner, "not reported: the id is not the partner's alone");
             return Ok(false);
         }
     }
@@ -338,7 +343,7 @@ pub fn report_sightings<S: Store + ?Sized>(
             outcome.examined += 1;
             let Ok(v) = serde_json::from_str::<Value>(&o.raw) else { continue };
             let of = v.get("sighting_of_ref").and_then(Value::as_str).unwrap_or_default();
-            if !partners_indicator(&*s, &inbound, &others, of)? {
+            if !partners_indicator(&*s, partner, &inbound, &others, of)? {
                 continue;
             }
             if let Some(by) = v.get("created_by_ref").and_then(Value::as_str)

@@ -898,5 +898,13 @@ fn the_readme_walkthrough_runs_as_written() {
     assert!(!us.ids("inbound.mx").is_empty());
     assert_eq!(us.ids("inbound.mx"), mx.promised("us-partner"));
     assert!(work.path().join("ledger.jsonl").exists());
+    // us sent mx its analysis and its sightings of mx's indicator, linked to it.
+    let dropbox = mx.run(&["export", "-c", "from-us-partner"]);
+    let dropbox: Value = serde_json::from_slice(&dropbox.stdout).unwrap();
+    let objects = dropbox["objects"].as_array().unwrap();
+    assert!(objects.iter().any(|o| o["type"] == "sighting"
+        && o["sighting_of_ref"] == "indicator--4b0d5f60-7c8e-4d9f-a012-3b4c5d6e7f44"
+        && o["created_by_ref"].as_str().is_some_and(|by| objects.iter().any(|i| i["id"] == by && i["name"] == "US"))));
+    assert!(String::from_utf8(us.run(&["ledger", "show", "--kind", "sent"]).stdout).unwrap().contains("sighting--"));
     assert!(us.db.query_u64("SELECT count(*) FROM remotes WHERE password = '' AND username = ''") == 1);
 }
