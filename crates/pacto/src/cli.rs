@@ -380,7 +380,7 @@ pub enum LedgerCmd {
         /// Only entries about this object (its STIX id)
         #[arg(long, value_name = "ID")]
         object: Option<String>,
-        /// Only entries of this kind (disclosure, manifest, versions, response, psi-query, …)
+        /// Only entries of this kind (disclosure, manifest, versions, response, psi-query, sent, …)
         #[arg(long)]
         kind: Option<String>,
         /// At most this many lines

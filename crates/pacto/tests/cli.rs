@@ -504,7 +504,7 @@ fn attack_a_stolen_database_does_not_reveal_a_private_set() {
     let data = dir.path().join("data");
     let items: Vec<String> = (0..200).map(|i| format!("SN-{i:05}")).collect();
     let file = write(dir.path(), "registry.txt", items.join("\n"));
-    let o = run(&data, &["set", "import", "--create", "reg", file.to_str().unwrap(), "--normalize", "serial"]);
+    let o = run(&data, &["set", "import", "reg", file.to_str().unwrap(), "--normalize", "serial"]);
     assert_eq!(exit(&o), 0, "{}", text(&o));
     let db = rusqlite::Connection::open(data.join("pacto.db")).unwrap();
     let (secret, tags): (Vec<u8>, Vec<u8>) = db

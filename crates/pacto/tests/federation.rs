@@ -232,8 +232,7 @@ fn private_matching_within_the_agreement() {
     let registry: Vec<String> = (0..500).map(|i| format!("RG-{i:05}")).collect();
     let reg_path = mx.dir.path().join("registry.txt");
     std::fs::write(&reg_path, registry.join("\n")).unwrap();
-    let out =
-        mx.run(&["set", "import", "--create", "dealer-sales", reg_path.to_str().unwrap(), "--normalize", "serial"]);
+    let out = mx.run(&["set", "import", "dealer-sales", reg_path.to_str().unwrap(), "--normalize", "serial"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let us_pw = mx.add_partner(
         "us",
@@ -315,7 +314,7 @@ fn firearms_tracing_walkthrough() {
     };
     // --- the US node: its registry, and what mx may ask of it ---
     let registry = path("trace/dealer-sales.csv");
-    let mut import = vec!["set", "import", "--create", "dealer-sales", &registry, "--normalize", "firearm"];
+    let mut import = vec!["set", "import", "dealer-sales", &registry, "--normalize", "firearm"];
     for c in ["dealer", "sale_date", "trace_ref", "buyer"] {
         import.extend(["--payload-column", c]);
     }
@@ -388,44 +387,17 @@ fn firearms_tracing_walkthrough() {
     // Bad registries are errors that say where and why.
     let bad = us.dir.path().join("bad.csv");
     std::fs::write(&bad, "manufacturer,serial_number,dealer\nColt,LW1,A\nCOLT,lw-1,B\n").unwrap();
-    let dup = us.run(&[
-        "set",
-        "import",
-        "--create",
-        "x",
-        bad.to_str().unwrap(),
-        "--normalize",
-        "firearm",
-        "--payload-column",
-        "dealer",
-    ]);
+    let dup =
+        us.run(&["set", "import", "x", bad.to_str().unwrap(), "--normalize", "firearm", "--payload-column", "dealer"]);
     let why = String::from_utf8_lossy(&dup.stderr);
     assert!(!dup.status.success() && why.contains("lines 2 and 3 are the same item"), "{why}");
-    let missing = us.run(&[
-        "set",
-        "import",
-        "--create",
-        "x",
-        bad.to_str().unwrap(),
-        "--normalize",
-        "firearm",
-        "--payload-column",
-        "price",
-    ]);
+    let missing =
+        us.run(&["set", "import", "x", bad.to_str().unwrap(), "--normalize", "firearm", "--payload-column", "price"]);
     let why = String::from_utf8_lossy(&missing.stderr);
     assert!(why.contains("has no column price (it has: manufacturer, serial_number, dealer)"), "{why}");
     std::fs::write(&bad, "manufacturer,serial_number,dealer\nColt,LW1,A\nColt,LW2\n").unwrap();
-    let short = us.run(&[
-        "set",
-        "import",
-        "--create",
-        "x",
-        bad.to_str().unwrap(),
-        "--normalize",
-        "firearm",
-        "--payload-column",
-        "dealer",
-    ]);
+    let short =
+        us.run(&["set", "import", "x", bad.to_str().unwrap(), "--normalize", "firearm", "--payload-column", "dealer"]);
     let why = String::from_utf8_lossy(&short.stderr);
     assert!(!short.status.success() && why.contains("line: 3"), "{why}");
 }

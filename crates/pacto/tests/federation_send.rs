@@ -232,3 +232,24 @@ fn sightings_go_back_only_where_the_agreement_says() {
     assert!(objects(&us, "sightings").iter().any(|s| s["sighting_of_ref"] == MX_INDICATOR));
     assert!(objects(&mx, "from-us").is_empty());
 }
+
+/// In `pacto serve`, the process that leads sync reports sightings back after each sync run.
+#[test]
+fn the_servers_sync_leader_reports_sightings_back() {
+    let (mx, mut us) = two_nodes(US_AGREEMENT_FOR_MX);
+    ok(us.run(&["collections", "create", "obs"]));
+    ok(us.run(&["detect", "setup", "--indicators", "inbound.*", "--observations", "obs"]));
+    ok(us.run(&["sync", "--partner", "mx"]));
+    ok(us.run(&["import", &write(&us, "obs.json", &observation()), "-c", "obs"]));
+    us.serve_with(&["--sync-interval", "1"]);
+    let started = std::time::Instant::now();
+    let reported = loop {
+        let got = objects(&mx, "from-us");
+        if let Some(s) = got.iter().find(|o| o["type"] == "sighting") {
+            break s.clone();
+        }
+        assert!(started.elapsed().as_secs() < 60, "no sighting reported by us's server within a minute");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    };
+    assert_eq!(reported["sighting_of_ref"], MX_INDICATOR);
+}

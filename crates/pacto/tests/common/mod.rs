@@ -81,7 +81,9 @@ impl Node {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pacto"))
             .env("PACTO_DATA_DIR", self.dir.path())
             .env("PACTO_DATABASE", self.db.url())
-            .args(["serve", "--listen", listen, "--sync-interval", "0"])
+            .args(["serve", "--listen", listen])
+            // No background sync unless the test asks for it.
+            .args(if extra.contains(&"--sync-interval") { &[][..] } else { &["--sync-interval", "0"][..] })
             .args(extra)
             .stderr(Stdio::piped())
             .spawn()
