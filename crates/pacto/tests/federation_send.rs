@@ -253,3 +253,35 @@ fn the_servers_sync_leader_reports_sightings_back() {
     };
     assert_eq!(reported["sighting_of_ref"], MX_INDICATOR);
 }
+
+/// What goes wrong is said plainly: invalid objects of a file are not sent (exit 1, each named),
+/// and a partner that gives this node no drop box is named as the reason nothing went.
+#[test]
+fn send_errors_are_clear() {
+    let (mx, us) = two_nodes(US_AGREEMENT_FOR_MX);
+    let mut bundle = us_report();
+    bundle["objects"].as_array_mut().unwrap().push(json!({"type": "indicator", "spec_version": "2.1",
+        "id": "indicator--5e0d0000-0000-4000-8000-0000000000ee", "created": "2025-01-01T00:00:00.000Z",
+        "modified": "2025-01-01T00:00:00.000Z", "object_marking_refs": [AMBER]}));
+    let file = write(&us, "with-invalid.json", &bundle);
+    let o = us.run(&["send", "--partner", "mx", &file]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("not sent: object 4") && text(&o).contains("not sent 1: invalid STIX"), "{}", text(&o));
+    assert!(!serde_json::to_string(&objects(&mx, "from-us")).unwrap().contains("0000000000ee"));
+    // mx takes the drop box away (its server rereads its agreements within seconds).
+    let dir = mx.dir.path().join("agreements");
+    for f in std::fs::read_dir(&dir).unwrap() {
+        let p = f.unwrap().path();
+        let t = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, t.replace("dropbox = \"from-us\"\n", "")).unwrap();
+    }
+    let started = std::time::Instant::now();
+    loop {
+        let o = us.run(&["send", "--partner", "mx", &file]);
+        if !o.status.success() && text(&o).contains("mx lets this node write to no collection") {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 30, "the send did not fail as it should: {}", text(&o));
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}
