@@ -204,3 +204,35 @@ fn agreement_check_summary_counts_per_reason() {
     assert!(text.contains("default: ") && text.contains("3 withheld: type not shared"), "{text}");
     assert!(!text.contains("    + "), "no object lines in a summary: {text}");
 }
+
+/// On a terminal (given by util-linux `script`), `collections delete` asks for the name first:
+/// a wrong answer deletes nothing.
+#[test]
+fn collections_delete_asks_on_a_terminal() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` command to give pacto a terminal");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(run(d, &["collections", "create", "keep"]));
+    let on_a_terminal = |answer: &str| -> Output {
+        let cmd =
+            format!("{} --no-progress --data-dir {} collections delete keep", env!("CARGO_BIN_EXE_pacto"), d.display());
+        let mut child = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), answer.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let o = on_a_terminal("kep\n");
+    assert!(text(&o).contains("Type its name to confirm") && text(&o).contains("not deleted"), "{}", text(&o));
+    assert!(ok(run(d, &["collections", "list"])).contains("keep"));
+    let o = on_a_terminal("keep\n");
+    assert!(text(&o).contains("deleted collection keep"), "{}", text(&o));
+    assert!(!ok(run(d, &["collections", "list"])).contains("keep"));
+}
