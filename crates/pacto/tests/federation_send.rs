@@ -106,6 +106,13 @@ fn us_sends_a_report_and_reports_sightings_back_both_ledgers_record_it() {
     let r = got.iter().find(|o| o["type"] == "report").unwrap();
     assert_eq!(r["object_refs"], json!(["indicator--5e0d0000-0000-4000-8000-000000000003"]), "refs to what stays go");
 
+    // --ids: only the objects named, each still within the agreement.
+    let ids = "indicator--5e0d0000-0000-4000-8000-000000000004,report--5e0d0000-0000-4000-8000-000000000002";
+    let some = us.run(&["send", "--partner", "mx", "--collection", "reports", "--ids", ids, "--format", "json"]);
+    let some: Value = serde_json::from_slice(&some.stdout).unwrap();
+    assert_eq!(some["sent"], 1, "{some}");
+    assert_eq!(some["withheld"], json!({"TLP above the agreed level": 1}), "{some}");
+
     // us hunts with mx's indicators in its own observations; the sighting goes back to mx.
     ok(us.run(&["collections", "create", "obs"]));
     ok(us.run(&["detect", "setup", "--indicators", "inbound.*", "--observations", "obs", "--sighted-by", "US agency"]));
