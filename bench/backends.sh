@@ -57,8 +57,8 @@ for backend in sqlite postgres; do
   P() { "$bin/pacto" --no-progress "$@"; }
   for c in attack paging load; do P collections create "$c" >/dev/null; done
   echo "$pw" | P user add bench --read '*' --write '*' >/dev/null
-  r[$backend,attack]=$(P import "$work/attack21.json" -c attack 2>&1 | rate)
-  r[$backend,big]=$(P import "$work/big.json" -c paging 2>&1 | rate)
+  r[$backend,attack]=$(P import --create "$work/attack21.json" -c attack 2>&1 | rate)
+  r[$backend,big]=$(P import --create "$work/big.json" -c paging 2>&1 | rate)
   port=$(free_port)
   "$bin/pacto" serve --listen "127.0.0.1:$port" 2>"$work/$backend.log" & pids+=($!)
   wait_http "http://127.0.0.1:$port/healthz"

@@ -66,8 +66,8 @@ PY
 export PACTO_DATA_DIR="$node/data"
 target/release/pacto collections create intel >/dev/null
 target/release/pacto collections create obs >/dev/null
-target/release/pacto import "$node/ind.json" -c intel --no-progress | tail -1
-target/release/pacto import "$node/obs.json" -c obs --no-progress | tail -1
+target/release/pacto import --create "$node/ind.json" -c intel --no-progress | tail -1
+target/release/pacto import --create "$node/obs.json" -c obs --no-progress | tail -1
 target/release/pacto detect setup --indicators intel --observations obs >/dev/null
 start=$(date +%s.%N)
 target/release/pacto detect run --no-progress

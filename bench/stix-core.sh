@@ -49,7 +49,7 @@ printf '| validate ATT&CK (%s objects), wall s | %.3f | %.1f | %.0f× |\n' "$obj
 rates=()
 for _ in 1 2 3 4 5; do
   rm -rf "$work/d"
-  t0=$(now); PACTO_DATA_DIR="$work/d" "$pacto" --no-progress import "$attack" -c attack >/dev/null 2>&1; t1=$(now)
+  t0=$(now); PACTO_DATA_DIR="$work/d" "$pacto" --no-progress import --create "$attack" -c attack >/dev/null 2>&1; t1=$(now)
   rates+=("$(calc "$objects / ($t1 - $t0)")")
 done
 printf '| import ATT&CK into a fresh store, objects/s (median of 5, whole process) | %.0f | — | target ≥ 50,000 |\n' "$(printf '%s\n' "${rates[@]}" | median)"
@@ -59,7 +59,7 @@ if [ "${1:-}" != "--quick" ]; then
   target/release/pacto-gen --bytes 1G --out "$work/1g.json" 2>/dev/null
   rm -rf "$work/d"
   t0=$(now)
-  PACTO_DATA_DIR="$work/d" /usr/bin/time -f '%M' -o "$work/rss" "$pacto" --no-progress import "$work/1g.json" -c big --format json >"$work/report.json"
+  PACTO_DATA_DIR="$work/d" /usr/bin/time -f '%M' -o "$work/rss" "$pacto" --no-progress import --create "$work/1g.json" -c big --format json >"$work/report.json"
   t1=$(now)
   n=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['report']; assert r['rejected']==0, r; print(r['added'])" "$work/report.json")
   rss_kb=$(tail -1 "$work/rss")

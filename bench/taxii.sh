@@ -27,7 +27,7 @@ total=1000000; mixed_secs=60
 "$bin/pacto" --no-progress collections create load >/dev/null
 echo "$pw" | "$bin/pacto" user add bench --read '*' --write '*' >/dev/null
 "$bin/pacto-gen" --objects "$total" --out "$work/big.json" 2>/dev/null
-"$bin/pacto" --no-progress import "$work/big.json" -c paging >/dev/null 2>&1
+"$bin/pacto" --no-progress import --create "$work/big.json" -c paging >/dev/null 2>&1
 rm -f "$work/big.json"
 pport=$(free_port)
 "$bin/pacto" serve --listen "127.0.0.1:$pport" 2>"$work/pacto.log" & pids+=($!)

@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 export PACTO_DATA_DIR="$work/data"
 
 "$pacto" --no-progress validate "$attack"
-"$pacto" --no-progress import "$attack" --collection attack
+"$pacto" --no-progress import --create "$attack" --collection attack
 "$pacto" --no-progress export --collection attack --output "$work/export.json"
 "$pacto" --no-progress validate "$work/export.json"
 python3 - "$attack" "$work/export.json" <<'PY'

@@ -291,7 +291,7 @@ class Node:
         self.token = self.run(["token", "create", "--name", "interop", "--read", "alpha"]).strip()
         self.revoked = self.run(["token", "create", "--name", "revoked", "--read", "alpha"]).strip()
         self.run(["token", "revoke", "revoked"])
-        self.run(["import", bulk_file, "--collection", "bulk", "--no-progress"])
+        self.run(["import", "--create", bulk_file, "--collection", "bulk", "--no-progress"])
 
     def start(self):
         self.port = free_port()
@@ -1325,7 +1325,7 @@ def sec_client_certificate(pacto, work):
     bundle = os.path.join(work, "mtls.json")
     with open(bundle, "w") as f:
         json.dump({"type": "bundle", "id": "bundle--" + str(uuid.uuid4()), "objects": [js(content.identity)]}, f)
-    mx.run(["import", bundle, "--collection", "shared", "--no-progress"])
+    mx.run(["import", "--create", bundle, "--collection", "shared", "--no-progress"])
     agreement = os.path.join(work, "us.toml")
     with open(agreement, "w") as f:
         f.write('partner = "us"\n[[share]]\ncollection = "shared"\nmax_tlp = "red"\ninclude_unmarked = true\n')

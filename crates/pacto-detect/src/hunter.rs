@@ -45,6 +45,51 @@ fn cursor_key(collection: &str) -> String {
     format!("detect.cursor.{collection}")
 }
 
+/// How far detection has come (`pacto detect status`), counted from the store.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SetupCounts {
+    /// Per indicator collection (names expanded): its indicators (by latest version).
+    pub indicators: Vec<(String, u64)>,
+    /// Per observation collection: its observed-data versions, and how many of them detection
+    /// has not read yet (after its cursor).
+    pub observations: Vec<(String, u64, u64)>,
+    /// Sightings in the sightings collection (by latest version).
+    pub sightings: u64,
+}
+
+impl Setup {
+    /// Count what this setup covers now.
+    pub fn counts<S: Store + ?Sized>(&self, store: &S) -> Result<SetupCounts> {
+        let by_type = |c: &Collection, t: &str| -> Result<u64> {
+            Ok(store.stats(c)?.by_type.iter().find(|(name, _)| name == t).map_or(0, |(_, n)| *n))
+        };
+        let mut out = SetupCounts::default();
+        for name in expand(store, &self.indicators)? {
+            if let Some(c) = store.collection(&name)? {
+                out.indicators.push((name, by_type(&c, "indicator")?));
+            }
+        }
+        for name in expand(store, &self.observations)? {
+            let Some(c) = store.collection(&name)? else { continue };
+            let cursor = store.setting(&cursor_key(&name))?.and_then(|s| s.parse::<i64>().ok());
+            let (mut total, mut pending) = (0u64, 0u64);
+            let q = Query { types: vec!["observed-data".into()], versions: Versions::all(), ..Query::default() };
+            store.scan(&c, &q, &mut |o| {
+                total += 1;
+                if cursor.is_none_or(|at| o.date_added > at) {
+                    pending += 1;
+                }
+                Ok(())
+            })?;
+            out.observations.push((name, total, pending));
+        }
+        if let Some(c) = store.collection(&self.sightings)? {
+            out.sightings = by_type(&c, "sighting")?;
+        }
+        Ok(out)
+    }
+}
+
 /// What one step did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct StepReport {

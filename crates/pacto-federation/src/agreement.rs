@@ -36,6 +36,10 @@ pub struct Agreement {
     /// Private sets the partner may match against.
     #[serde(default)]
     pub psi: Vec<PsiGrant>,
+    /// Whether this node's detection reports its sightings of the partner's indicators (those
+    /// that came from the partner by sync) back to the partner's drop box (default: no).
+    #[serde(default)]
+    pub report_sightings: bool,
 }
 
 /// What a partner may ask of one private set.

@@ -651,13 +651,22 @@ impl TaxiiClient {
 
     /// The collections this account may read.
     pub fn readable_collections(&mut self) -> Result<Vec<RemoteCollection>, ClientError> {
+        self.collections_where("can_read")
+    }
+
+    /// The collections this account may write to (at a pacto partner: this node's drop box).
+    pub fn writable_collections(&mut self) -> Result<Vec<RemoteCollection>, ClientError> {
+        self.collections_where("can_write")
+    }
+
+    fn collections_where(&mut self, right: &str) -> Result<Vec<RemoteCollection>, ClientError> {
         let (r, url) = self.get_taxii("collections/")?;
         let v: Value = serde_json::from_slice(&r.body).map_err(|e| self.not_taxii(&url, e))?;
         Ok(v["collections"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|c| c["can_read"] == true)
+            .filter(|c| c[right] == true)
             .filter_map(|c| {
                 Some(RemoteCollection {
                     id: c["id"].as_str()?.to_string(),
@@ -744,6 +753,43 @@ fn ledger_call<T: serde::de::DeserializeOwned>(
 /// from one key to the next, oldest first.
 pub fn key_history(http: &mut HttpClient) -> Result<pacto_federation::ledger::rotation::KeyHistory, ClientError> {
     ledger_call(http, "GET", "ledger/keys/", None, "a ledger key history")
+}
+
+impl TaxiiClient {
+    /// The API root's `max_content_length` (the largest body it takes), if it says one.
+    pub fn max_content_length(&mut self) -> Result<Option<u64>, ClientError> {
+        Ok(self.resource()?.get("max_content_length").and_then(Value::as_u64))
+    }
+
+    /// POST an envelope (`{"objects": […]}`) to a collection; returns the status resource the
+    /// server answers with (TAXII 2.1 §5.5: 202 Accepted).
+    pub fn post_objects(&mut self, collection: &str, envelope: &[u8]) -> Result<Value, ClientError> {
+        let rel = format!("collections/{}/objects/", encode(collection));
+        let url = format!("{}{rel}", self.http.base);
+        let r = self.http.post(&rel, envelope)?;
+        self.status_body(r, url)
+    }
+
+    /// A status resource (`GET {api root}/status/{id}/`).
+    pub fn status(&mut self, id: &str) -> Result<Value, ClientError> {
+        let rel = format!("status/{}/", encode(id));
+        let url = format!("{}{rel}", self.http.base);
+        let r = self.http.get(&rel)?;
+        self.status_body(r, url)
+    }
+
+    fn status_body(&self, r: Response, url: String) -> Result<Value, ClientError> {
+        let server = self.http.label.clone();
+        if !(200..300).contains(&r.status) {
+            let body = String::from_utf8_lossy(&r.body).chars().take(300).collect();
+            return Err(ClientError::Status { server, status: r.status, url, body });
+        }
+        let v: Value = serde_json::from_slice(&r.body).map_err(|e| self.not_taxii(&url, e))?;
+        if v.get("status").and_then(Value::as_str).is_none() {
+            return Err(ClientError::Body { server, url, why: "an answer that is not a TAXII status resource".into() });
+        }
+        Ok(v)
+    }
 }
 
 impl TaxiiClient {

@@ -21,6 +21,9 @@ use serde_json::value::RawValue;
 /// How many rejections keep their full details in the report (the rest are only counted).
 const MAX_REJECTION_DETAILS: usize = 1000;
 
+/// How many warnings keep their details in the report (the rest are only counted).
+const MAX_WARNING_DETAILS: usize = 20;
+
 /// Batches queued for the writer beyond the one it is writing.
 const QUEUED_BATCHES: usize = 2;
 
@@ -41,6 +44,9 @@ pub struct IngestReport {
     pub unchanged: u64,
     pub rejected: u64,
     pub warnings: u64,
+    /// The first warnings, each as `object N (ID): PATH [RULE] SENTENCE`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub first_warnings: Vec<String>,
     /// Details of the first rejections.
     pub rejections: Vec<Rejection>,
     /// Every object's outcome, in order (only for [`Ingest::run_tracked`]).
@@ -194,6 +200,17 @@ impl Checker {
             self.report.outcomes.len() - 1
         });
         self.report.warnings += checked.warnings as u64;
+        for w in
+            checked.warning_details.iter().take(MAX_WARNING_DETAILS.saturating_sub(self.report.first_warnings.len()))
+        {
+            let at = match (raw.index, &checked.id) {
+                (Some(i), Some(id)) => format!("object {i} ({id})"),
+                (Some(i), None) => format!("object {i}"),
+                (None, Some(id)) => id.clone(),
+                (None, None) => "object".into(),
+            };
+            self.report.first_warnings.push(format!("{at}: {w}"));
+        }
         match checked.result {
             Ok((object, version)) => Some((Incoming::new(&object, version), raw.index, slot)),
             Err(reasons) => {
@@ -214,6 +231,8 @@ pub struct CheckedObject {
     /// Its `modified` (else `created`) as written, when it has one.
     pub version: Option<String>,
     pub warnings: usize,
+    /// The warnings, each as `PATH [RULE] SENTENCE`.
+    pub warning_details: Vec<String>,
     /// The object and the STIX version it was judged by; or why it may not be stored (each
     /// error as `PATH [RULE] SENTENCE`).
     pub result: std::result::Result<(StixObject, SpecVersion), Vec<String>>,
@@ -228,6 +247,16 @@ pub fn check_object(session: &mut Session, raw: &RawValue, at: Location<'_>) -> 
     let text = |k: &str| checked.value.as_ref().and_then(|v| v.get(k)).and_then(Value::as_str).map(str::to_string);
     let (id, version) = (text("id"), text("modified").or_else(|| text("created")));
     let warnings = checked.verdict.warnings;
+    let warning_details = if warnings > 0 {
+        session
+            .findings()
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .map(|f| format!("{} [{}] {}", f.path, f.rule, f.message))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let result = match checked.value {
         Some(value) if checked.verdict.errors == 0 => StixObject::from_parts(raw.to_owned(), value)
             .map(|object| (object, checked.verdict.version))
@@ -239,7 +268,7 @@ pub fn check_object(session: &mut Session, raw: &RawValue, at: Location<'_>) -> 
             .map(|f| format!("{} [{}] {}", f.path, f.rule, f.message))
             .collect()),
     };
-    CheckedObject { id, version, warnings, result }
+    CheckedObject { id, version, warnings, warning_details, result }
 }
 
 /// Fill in what the store did with each tracked object.

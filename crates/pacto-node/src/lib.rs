@@ -43,6 +43,7 @@ pub mod partner;
 pub mod psi;
 pub mod receipts;
 pub mod secrets;
+pub mod send;
 mod state;
 pub mod sync;
 pub mod tokens;

@@ -148,6 +148,34 @@ pub struct ShareCheck {
 /// [`Disclosure`]), and for every other object the reason its latest version stays. Makes the
 /// share's view if it does not exist yet.
 pub fn check<S: ObjectStore + ?Sized>(s: &mut S, c: &Collection, share: &Share) -> Result<ShareCheck> {
+    let mut report = ShareCheck::default();
+    report.objects = each_latest(s, c, share, &mut |id, original, decision| match decision {
+        Decision::Disclose(shown) => {
+            let removed = original
+                .and_then(Value::as_object)
+                .map_or(vec![], |m| m.keys().filter(|k| shown.get(k.as_str()).is_none()).cloned().collect());
+            report.disclosed.push((id, removed));
+        }
+        Decision::Withhold(why) => report.withheld.entry(why).or_default().push(id),
+    })?;
+    report.disclosed.sort();
+    for ids in report.withheld.values_mut() {
+        ids.sort();
+    }
+    Ok(report)
+}
+
+/// The one decision behind [`check`] and `pacto send`: for each object of collection `c`, by
+/// its latest version, what `share` lets go of it (`Disclose` with the object as it would
+/// leave: the latest version the share's view admits, redacted) or why it stays. `f` is given
+/// the id, the stored version decided on (None when the view admits no version of it) and the
+/// decision. Returns how many objects the collection holds.
+pub fn each_latest<S: ObjectStore + ?Sized>(
+    s: &mut S,
+    c: &Collection,
+    share: &Share,
+    f: &mut dyn FnMut(String, Option<&Value>, Decision),
+) -> Result<usize> {
     let view = s.view(c, &share.filter())?;
     let s = &*s;
     let mut latest: BTreeMap<String, Value> = BTreeMap::new();
@@ -158,7 +186,6 @@ pub fn check<S: ObjectStore + ?Sized>(s: &mut S, c: &Collection, share: &Share) 
         Ok(())
     })?;
     let disclosure = Disclosure::new(s, c, share, view);
-    let mut report = ShareCheck { objects: latest.len(), ..ShareCheck::default() };
     let mut admitted = Vec::new();
     s.scan(c, &Query { versions: Versions::last(), view: Some(view), ..Query::default() }, &mut |o| {
         admitted.push(o);
@@ -168,17 +195,9 @@ pub fn check<S: ObjectStore + ?Sized>(s: &mut S, c: &Collection, share: &Share) 
     for o in admitted {
         let Ok(v) = serde_json::from_str::<Value>(&o.raw) else { continue };
         seen.insert(o.id.clone());
-        match disclosure.decide(&v) {
-            Decision::Disclose(shown) => {
-                let removed = v
-                    .as_object()
-                    .map_or(vec![], |m| m.keys().filter(|k| shown.get(k.as_str()).is_none()).cloned().collect());
-                report.disclosed.push((o.id, removed));
-            }
-            Decision::Withhold(why) => report.withheld.entry(why).or_default().push(o.id),
-        }
+        let decision = disclosure.decide(&v);
+        f(o.id, Some(&v), decision);
     }
-    report.disclosed.sort();
     // The objects of which the view admits no version: their latest version says why.
     for (id, v) in latest.iter().filter(|(id, _)| !seen.contains(*id)) {
         let why = match v.as_object().map(|m| share.admits(m)) {
@@ -186,12 +205,9 @@ pub fn check<S: ObjectStore + ?Sized>(s: &mut S, c: &Collection, share: &Share) 
             Some(Ok(())) => "no version of it is shared",
             None => "not an object",
         };
-        report.withheld.entry(why).or_default().push(id.clone());
+        f(id.clone(), None, Decision::Withhold(why));
     }
-    for ids in report.withheld.values_mut() {
-        ids.sort();
-    }
-    Ok(report)
+    Ok(latest.len())
 }
 
 /// One share of an agreement previewed: what would go of its collection, what stays and why

@@ -40,6 +40,9 @@ pub trait ObjectStore {
     }
     /// Delete the selected versions of one object; returns how many were deleted.
     fn delete_object(&mut self, collection: &Collection, id: &str, versions: &Versions) -> Result<u64>;
+    /// Delete a collection with every version it holds, its views and its provenance records,
+    /// in one transaction; returns how many versions went.
+    fn delete_collection(&mut self, collection: &Collection) -> Result<u64>;
     /// Versions stored across all collections.
     fn total_versions(&self) -> Result<u64>;
     /// The view of `collection` through `filter`, made (and filled from what the collection

@@ -633,3 +633,29 @@ on_every_backend!(a_database_from_a_later_pacto_is_refused_not_written, |db: &Te
     assert!(matches!(err, StoreError::Schema(_)), "{err:?}");
     assert!(err.to_string().contains("schema version 99"), "{err}");
 });
+
+on_every_backend!(a_deleted_collection_takes_its_versions_and_views_and_nothing_else, |db: &TestDatabase| {
+    let mut s = db.open();
+    let gone = s.create_collection("gone", "Gone", None).unwrap();
+    let kept = s.create_collection("kept", "Kept", None).unwrap();
+    let two = [obj(A, "2020-01-01T00:00:00.000Z", json!({})), obj(A, "2020-02-01T00:00:00.000Z", json!({}))];
+    s.add_batch(&gone, &two).unwrap();
+    s.add_batch(&kept, &two[..1]).unwrap();
+    let all = pacto_stix::Filter {
+        max_tlp: pacto_stix::Tlp::Red,
+        include_unmarked: true,
+        types: None,
+        labels_any: None,
+        labels_none: Vec::new(),
+        creators: None,
+    };
+    let view = s.view(&gone, &all).unwrap();
+    assert!(s.in_view(view, &gone, A).unwrap());
+    assert_eq!(s.delete_collection(&gone).unwrap(), 2);
+    assert!(s.collection("gone").unwrap().is_none());
+    assert_eq!(s.page(&kept, &Query::default()).unwrap().objects.len(), 1, "the other collection keeps its own");
+    // The name may be used again, for an empty collection.
+    let again = s.create_collection("gone", "Gone", None).unwrap();
+    assert!(s.page(&again, &Query::default()).unwrap().objects.is_empty());
+    assert!(matches!(s.delete_collection(&gone), Err(StoreError::NoSuchCollection(_))));
+});

@@ -94,17 +94,47 @@ pub enum Command {
         /// Only this partner
         #[arg(long)]
         partner: Option<String>,
+        /// Output format
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
+    /// Show one object: every version in every collection that holds it, with where each came
+    /// from (a partner, by sync), newest first.
+    Show {
+        /// The object's STIX id
+        id: String,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// List sightings, newest first: when each was made, what it sighted, how often.
+    Sightings {
+        /// Only sightings added at or after this time (RFC 3339, e.g. 2026-12-01T00:00:00Z)
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// The collection to read [default: detection's sightings collection]
+        #[arg(long, short, value_name = "NAME")]
+        collection: Option<String>,
+        /// At most this many (the newest)
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Send objects to a partner's drop box, within this node's agreement for the partner
+    /// (what it withholds is counted by reason); every object sent is ledgered.
+    Send(SendArgs),
     /// Private sets for private matching: import (one item per line), list, remove.
     #[command(subcommand)]
     Set(SetCmd),
     /// Match a file's items privately against a partner's set: prints the items the partner
     /// also holds (or only how many, with --count); nothing else is learned by either side.
     Match {
+        /// The partner holding the set (as connected with `pacto partner connect`)
         #[arg(long)]
         partner: String,
+        /// The partner's private set to match against
         #[arg(long)]
         set: String,
         /// One item per line
@@ -123,8 +153,10 @@ pub enum Command {
     /// a note with the trace reference). The partner learns only how many firearms were asked
     /// about.
     Trace {
+        /// The partner holding the labelled set (as connected with `pacto partner connect`)
         #[arg(long)]
         partner: String,
+        /// The partner's labelled set (its dealer sales registry)
         #[arg(long)]
         set: String,
         /// The seized firearms: STIX (its x-firearm objects) or CSV with a header naming
@@ -238,11 +270,15 @@ pub enum TokenCmd {
     },
     /// List tokens: rights, expiry, last use, revocation
     List {
+        /// Output format
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
     /// Revoke a token (refused from then on; it stays listed)
-    Revoke { name: String },
+    Revoke {
+        /// The token's name
+        name: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -259,7 +295,9 @@ pub enum PartnerCmd {
     /// (`--cert`, mutual TLS, no password), or, for a partner that cannot, a password printed
     /// once (`--basic`).
     Add {
+        /// The partner's account name on this node (its agreement's `partner`)
         name: String,
+        /// The sharing agreement (TOML) that sets what the partner may read, write and match
         #[arg(long, value_name = "FILE")]
         agreement: PathBuf,
         /// The SHA-256 fingerprint of the partner node's certificate (its `pacto node id`)
@@ -272,6 +310,7 @@ pub enum PartnerCmd {
     /// Bind a partner to a new certificate of its node (it changed its key): the old one is
     /// refused from then on
     Cert {
+        /// The partner's account name
         name: String,
         /// The SHA-256 fingerprint of the partner node's new certificate
         fingerprint: String,
@@ -279,15 +318,22 @@ pub enum PartnerCmd {
     /// List partners and what they are granted
     List,
     /// Show one partner's agreement
-    Show { name: String },
+    Show {
+        /// The partner's account name
+        name: String,
+    },
     /// Remove a partner's account, agreement and connection
-    Remove { name: String },
+    Remove {
+        /// The partner's account name
+        name: String,
+    },
     /// How this node reaches the partner's TAXII server, for sync: its URL, and either the
     /// fingerprint of its node's certificate (mutual TLS: the server must present exactly that
     /// certificate, and this node presents its own) or the account this node uses there
     /// (password on the first line of standard input; sealed before it is stored). Checked
     /// before it is saved: the partner answers, accepts this node, and grants the collections listed
     Connect {
+        /// The partner's name on this node (names inbound.NAME)
         name: String,
         /// The partner's discovery URL (…/taxii2/, followed to its default API root) or API
         /// root (e.g. https://taxii.partner.example/api/)
@@ -316,7 +362,9 @@ pub enum SetCmd {
     /// and a partner whose agreement grants `mode = "labelled"` receives the fields it lists
     /// for the items it matches.
     Import {
+        /// The set's name (what partners name in a query)
         name: String,
+        /// The CSV file (or one item per line)
         file: PathBuf,
         /// serial, e164, email, text, bytes, firearm
         #[arg(long, default_value = "serial")]
@@ -332,20 +380,28 @@ pub enum SetCmd {
     /// List private sets
     List,
     /// Remove a private set
-    Remove { name: String },
+    Remove {
+        /// The set's name
+        name: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum AgreementCmd {
     /// What a partner would receive from its shared collections, object by object
     Check {
+        /// The partner, by its account name on this node
         #[arg(long)]
         partner: String,
         /// Only this collection
         #[arg(long)]
         collection: Option<String>,
+        /// Output format: text, or JSON with every object and reason
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
+        /// Only counts: per collection, how many objects would go and how many stay, by reason
+        #[arg(long)]
+        summary: bool,
     },
 }
 
@@ -362,7 +418,7 @@ pub enum LedgerCmd {
         /// Only entries about this object (its STIX id)
         #[arg(long, value_name = "ID")]
         object: Option<String>,
-        /// Only entries of this kind (disclosure, manifest, versions, response, psi-query, …)
+        /// Only entries of this kind (disclosure, manifest, versions, response, psi-query, sent, …)
         #[arg(long)]
         kind: Option<String>,
         /// At most this many lines
@@ -387,6 +443,7 @@ pub enum LedgerCmd {
     /// Sign the ledger's head (refused unless it extends the last one signed) and write the
     /// ledger in the documented export format, version 2 (JSON Lines)
     Export {
+        /// Write here instead of standard output
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -395,6 +452,7 @@ pub enum LedgerCmd {
         /// The version 1 export
         #[arg(long, value_name = "FILE")]
         file: PathBuf,
+        /// Write the migrated ledger here instead of standard output
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -421,6 +479,7 @@ pub enum LedgerCmd {
     },
     /// The partners' cosignatures (as witnesses) of this node's signed heads, newest first
     Cosignatures {
+        /// Only this partner's cosignatures
         #[arg(long)]
         partner: Option<String>,
     },
@@ -450,14 +509,17 @@ pub enum ReceiptsCmd {
     /// Check every receipt kept from a partner offline: signed by its pinned key, naming this
     /// node, each entry in the signed log, each log extending the one before
     Verify {
+        /// Only this partner's receipts
         #[arg(long)]
         partner: String,
     },
     /// Write the receipts kept from a partner (JSON Lines: a header with its key, then one
     /// receipt per line); the last line's checkpoint is what `ledger audit --compare` takes
     Export {
+        /// The partner whose receipts to export
         #[arg(long)]
         partner: String,
+        /// Write here instead of standard output
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
         /// Write only the newest checkpoint (the signed note), for another partner's audit
@@ -505,6 +567,7 @@ pub enum UserCmd {
     /// a long passphrase is better) is asked for without echo on a terminal, else read from the
     /// first line of standard input, unless --password is given.
     Add {
+        /// The account's name
         name: String,
         /// The password (visible to other local users in the process list; prefer stdin)
         #[arg(long)]
@@ -517,9 +580,13 @@ pub enum UserCmd {
         write: Vec<String>,
     },
     /// Remove a user
-    Remove { name: String },
+    Remove {
+        /// The account's name
+        name: String,
+    },
     /// List users and their rights
     List {
+        /// Output format
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
@@ -530,6 +597,7 @@ pub struct ValidateArgs {
     /// Files to check; `-` reads standard input
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Output format
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// Judge objects without spec_version as this version (default: the bundle's, else 2.1)
@@ -545,9 +613,13 @@ pub struct ImportArgs {
     /// Files to import; `-` reads standard input
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// The collection to import into (created if it does not exist)
+    /// The collection to import into
     #[arg(long, short, value_name = "NAME")]
     pub collection: String,
+    /// Create the collection if it does not exist (without it, a missing collection is an
+    /// error that names the closest existing one)
+    #[arg(long)]
+    pub create: bool,
     /// Objects per transaction
     #[arg(long, default_value_t = 2000)]
     pub batch_size: usize,
@@ -624,6 +696,7 @@ pub enum ExportFormat {
 pub enum CollectionsCmd {
     /// List collections with their counts
     List {
+        /// Output format
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
@@ -631,16 +704,32 @@ pub enum CollectionsCmd {
     Create {
         /// Short name (letters, digits, '-', '_', '.')
         name: String,
+        /// Title shown to TAXII clients [default: the name]
         #[arg(long)]
         title: Option<String>,
+        /// Description shown to TAXII clients
         #[arg(long)]
         description: Option<String>,
     },
     /// Show one collection: id, counts, objects by type
     Describe {
+        /// The collection's name or id
         name: String,
+        /// Output format
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
+    },
+    /// Delete a collection and every version it holds (asks first on a terminal). A partner's
+    /// inbound collection is refused (remove the partner instead).
+    Delete {
+        /// The collection's name or id
+        name: String,
+        /// Delete it even though it holds objects
+        #[arg(long)]
+        force: bool,
+        /// Do not ask for confirmation on a terminal
+        #[arg(long, short)]
+        yes: bool,
     },
 }
 
@@ -650,10 +739,12 @@ pub enum PatternCmd {
     ///
     /// Exit code 0: valid; 1: invalid.
     Check {
+        /// The STIX pattern, e.g. "[ipv4-addr:value = '198.51.100.1']"
         pattern: String,
         /// The grammar: 2.1, or 2.0 (START/STOP with string timestamps)
         #[arg(long, default_value = "2.1")]
         stix_version: String,
+        /// Output format
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
@@ -688,4 +779,63 @@ pub enum DetectCmd {
         #[arg(long)]
         retro: bool,
     },
+}
+
+#[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("what").required(true).args(["file", "collection"]))]
+pub struct SendArgs {
+    /// The partner: connected (`pacto partner connect`) and with an agreement on this node
+    #[arg(long)]
+    pub partner: String,
+    /// A STIX file (a bundle, an object or a list of objects; `-` for standard input)
+    pub file: Option<PathBuf>,
+    /// Send from this local collection (the latest version of each object) instead of a file
+    #[arg(long, short = 'c')]
+    pub collection: Option<String>,
+    /// Only these objects of the collection (comma-separated or repeated)
+    #[arg(long, value_delimiter = ',', requires = "collection")]
+    pub ids: Vec<String>,
+    /// For a file: the share of the agreement it is judged by, named by its collection
+    /// [default: the agreement's only share]
+    #[arg(long, conflicts_with = "collection")]
+    pub share: Option<String>,
+    /// The partner's collection to write to [default: the only one it lets this node write to]
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every argument of every subcommand, as `pacto SUB … --name`, that has no help text.
+    fn without_help(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for a in cmd.get_arguments() {
+            if a.is_hide_set() || matches!(a.get_id().as_str(), "help" | "version") {
+                continue;
+            }
+            if a.get_help().is_none() && a.get_long_help().is_none() {
+                out.push(format!(
+                    "{path} {}",
+                    a.get_long().map_or_else(|| a.get_id().to_string(), |l| format!("--{l}"))
+                ));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_about().is_none() && sub.get_long_about().is_none() && sub.get_name() != "help" {
+                out.push(format!("{path} {} (the command itself)", sub.get_name()));
+            }
+            without_help(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_option_and_command_has_help_text() {
+        let mut missing = Vec::new();
+        without_help(&super::Cli::command(), "pacto", &mut missing);
+        assert!(missing.is_empty(), "without help text:\n{}", missing.join("\n"));
+    }
 }

@@ -84,3 +84,35 @@ impl<R: Read> Read for Counting<R> {
         Ok(n)
     }
 }
+
+/// What a read error means, in plain words to follow the file's name (`README.md is not
+/// JSON: …`): content that is not JSON at all, JSON broken after `read` objects, or JSON that
+/// is not STIX content.
+pub fn explain<E: std::fmt::Display>(e: &ReadError<E>, read: u64) -> String {
+    match e {
+        // serde's word for well-formed JSON of the wrong shape (a number, a string at the top).
+        ReadError::Json { message, .. } if message.starts_with("invalid type") => {
+            format!("is not STIX content: {message}")
+        }
+        ReadError::Json { line, column, message } if read == 0 => {
+            format!("is not JSON: line {line}, column {column}: {message}")
+        }
+        ReadError::Json { line, column, message } => {
+            format!("is broken JSON at line {line}, column {column} (after {read} objects): {message}")
+        }
+        ReadError::Shape(why) => format!("is not STIX content: {why}"),
+        ReadError::Callback(e) => format!("could not be stored: {e}"),
+    }
+}
+
+/// The name in `names` closest to `wanted` (by edit distance, ignoring case), if one is close
+/// enough to be a likely typo.
+pub fn closest<'a>(wanted: &str, names: &'a [String]) -> Option<&'a str> {
+    let wanted = wanted.to_lowercase();
+    names
+        .iter()
+        .map(|n| (strsim::levenshtein(&wanted, &n.to_lowercase()), n))
+        .filter(|(d, n)| *d <= 2.max(n.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n.as_str())
+}

@@ -96,7 +96,7 @@ fn unusable_input_is_exit_2_with_a_location_never_a_panic() {
         let t = text(&o);
         assert_eq!(exit(&o), 2, "{name}: {t}");
         assert!(t.contains("unusable") && t.contains(expect), "{name}: {t}");
-        let o = run(dir.path(), &["import", p.to_str().unwrap(), "-c", "x"]);
+        let o = run(dir.path(), &["import", "--create", p.to_str().unwrap(), "-c", "x"]);
         assert_eq!(exit(&o), 2, "{name}: {}", text(&o));
     }
     // Nesting past the limit inside one object makes that object invalid, not the file unusable.
@@ -131,11 +131,12 @@ fn import_export_round_trip_is_lossless() {
     let mut content = Vec::new();
     pacto_testkit::write_bundle(&mut content, 42, 3000, u64::MAX).unwrap();
     let src = write(dir.path(), "gen.json", &content);
-    let o = run(dir.path(), &["import", src.to_str().unwrap(), "--collection", "intel", "--batch-size", "100"]);
+    let o =
+        run(dir.path(), &["import", "--create", src.to_str().unwrap(), "--collection", "intel", "--batch-size", "100"]);
     assert_eq!(exit(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("read 3000, added 3000, unchanged 0, rejected 0"), "{}", text(&o));
     // Rerun: nothing new.
-    let o = run(dir.path(), &["import", src.to_str().unwrap(), "--collection", "intel"]);
+    let o = run(dir.path(), &["import", "--create", src.to_str().unwrap(), "--collection", "intel"]);
     assert!(text(&o).contains("added 0, unchanged 3000"), "{}", text(&o));
     let out = dir.path().join("out.json");
     let o = run(dir.path(), &["export", "-c", "intel", "-o", out.to_str().unwrap()]);
@@ -165,7 +166,7 @@ fn stix20_bundles_round_trip_as_20() {
         r#"{{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":{objs},"spec_version":"2.0"}}"#
     );
     let src = write(dir.path(), "v20.json", text20);
-    let o = run(dir.path(), &["import", src.to_str().unwrap(), "-c", "old"]);
+    let o = run(dir.path(), &["import", "--create", src.to_str().unwrap(), "-c", "old"]);
     assert_eq!(exit(&o), 0, "{}", text(&o));
     let o = run(dir.path(), &["export", "-c", "old"]);
     let b: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -179,7 +180,7 @@ fn invalid_objects_are_rejected_with_reasons_and_the_rest_kept() {
     let mut bad = indicator(9);
     bad.as_object_mut().unwrap().remove("pattern");
     let src = write(dir.path(), "mixed.json", bundle(vec![indicator(1), bad, indicator(2)]));
-    let o = run(dir.path(), &["import", src.to_str().unwrap(), "-c", "intel", "--format", "json"]);
+    let o = run(dir.path(), &["import", "--create", src.to_str().unwrap(), "-c", "intel", "--format", "json"]);
     assert_eq!(exit(&o), 1);
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["report"]["added"], 2);
@@ -192,7 +193,7 @@ fn invalid_objects_are_rejected_with_reasons_and_the_rest_kept() {
     let mut changed = indicator(1);
     changed["name"] = json!("rewritten");
     let src = write(dir.path(), "changed.json", bundle(vec![changed]));
-    let o = run(dir.path(), &["import", src.to_str().unwrap(), "-c", "intel"]);
+    let o = run(dir.path(), &["import", "--create", src.to_str().unwrap(), "-c", "intel"]);
     assert_eq!(exit(&o), 1);
     assert!(text(&o).contains("a different object is already stored"), "{}", text(&o));
     let o = run(dir.path(), &["export", "-c", "intel"]);
@@ -238,7 +239,7 @@ fn import_killed_with_sigkill_resumes_without_duplicates() {
         let _ = std::fs::remove_file(&db);
         let _ = std::fs::remove_file(dir.path().join("pacto.db-wal"));
         let mut child = pacto(dir.path())
-            .args(["import", src.to_str().unwrap(), "-c", "intel", "--batch-size", "500"])
+            .args(["import", "--create", src.to_str().unwrap(), "-c", "intel", "--batch-size", "500"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -267,7 +268,7 @@ fn import_killed_with_sigkill_resumes_without_duplicates() {
         drop(conn);
         if status.code().is_none() && stored > 0 && stored < n {
             killed_midway = true;
-            let o = run(dir.path(), &["import", src.to_str().unwrap(), "-c", "intel", "--format", "json"]);
+            let o = run(dir.path(), &["import", "--create", src.to_str().unwrap(), "-c", "intel", "--format", "json"]);
             assert_eq!(exit(&o), 0, "{}", text(&o));
             let r: Value = serde_json::from_slice(&o.stdout).unwrap();
             assert_eq!(r["report"]["added"].as_u64().unwrap() + r["report"]["unchanged"].as_u64().unwrap(), n);
@@ -447,8 +448,8 @@ fn import_matches_observations_once_detection_is_set_up() {
     );
     assert_eq!(exit(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("created collection sightings"));
-    assert_eq!(exit(&run(dir.path(), &["import", "-c", "intel", indicators.to_str().unwrap()])), 0);
-    let o = run(dir.path(), &["import", "-c", "obs", observations.to_str().unwrap()]);
+    assert_eq!(exit(&run(dir.path(), &["import", "--create", "-c", "intel", indicators.to_str().unwrap()])), 0);
+    let o = run(dir.path(), &["import", "--create", "-c", "obs", observations.to_str().unwrap()]);
     assert_eq!(exit(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("matched 3 new observations against 3 indicators: 2 sightings"), "{}", text(&o));
     let export = |dir: &Path| -> Value {
@@ -461,7 +462,7 @@ fn import_matches_observations_once_detection_is_set_up() {
     let ident = objects.iter().find(|o| o["type"] == "identity").unwrap();
     assert!(objects.iter().filter(|o| o["type"] == "sighting").all(|s| s["created_by_ref"] == ident["id"]));
     // Importing the same file again stores nothing new and matches nothing again.
-    let o = run(dir.path(), &["import", "-c", "obs", observations.to_str().unwrap()]);
+    let o = run(dir.path(), &["import", "--create", "-c", "obs", observations.to_str().unwrap()]);
     assert!(!text(&o).contains("sightings"), "{}", text(&o));
     let o = run(dir.path(), &["detect", "run"]);
     assert!(text(&o).contains("0 new observations"), "{}", text(&o));
@@ -540,7 +541,7 @@ fn only_sync_writes_to_inbound_collections() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "b.json", bundle(vec![indicator(1)]));
     let file = file.to_str().unwrap();
-    let o = run(dir.path(), &["import", file, "--collection", "intel"]);
+    let o = run(dir.path(), &["import", "--create", file, "--collection", "intel"]);
     assert_eq!(exit(&o), 0, "{}", text(&o));
     // The inbound collection as sync creates it.
     let inbound_id = {
@@ -549,7 +550,7 @@ fn only_sync_writes_to_inbound_collections() {
     };
     let refusal = "inbound.mx holds what partner mx sent; only sync writes to it";
     for target in ["inbound.mx", inbound_id.as_str()] {
-        let o = run(dir.path(), &["import", file, "--collection", target]);
+        let o = run(dir.path(), &["import", "--create", file, "--collection", target]);
         assert_eq!(exit(&o), 2, "{}", text(&o));
         assert!(text(&o).contains(refusal), "{}", text(&o));
     }
@@ -560,7 +561,7 @@ fn only_sync_writes_to_inbound_collections() {
     assert_eq!(exit(&o), 2, "{}", text(&o));
     assert!(text(&o).contains(refusal), "{}", text(&o));
     // Not created either, by import or by hand.
-    let o = run(dir.path(), &["import", file, "--collection", "inbound.new"]);
+    let o = run(dir.path(), &["import", "--create", file, "--collection", "inbound.new"]);
     assert_eq!(exit(&o), 2, "{}", text(&o));
     assert!(text(&o).contains("inbound.new holds what partner new sent; only sync writes to it"), "{}", text(&o));
     let o = run(dir.path(), &["collections", "create", "inbound.x"]);
@@ -591,13 +592,13 @@ fn only_its_partner_writes_to_a_drop_box() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "b.json", bundle(vec![indicator(1)]));
     let file = file.to_str().unwrap();
-    assert_eq!(exit(&run(dir.path(), &["import", file, "--collection", "intel"])), 0);
+    assert_eq!(exit(&run(dir.path(), &["import", "--create", file, "--collection", "intel"])), 0);
     assert_eq!(exit(&run(dir.path(), &["collections", "create", "from-mx"])), 0);
     let agreement = write(dir.path(), "mx.toml", "partner = \"mx\"\ndropbox = \"from-mx\"\n");
     let o = run(dir.path(), &["partner", "add", "mx", "--basic", "--agreement", agreement.to_str().unwrap()]);
     assert_eq!(exit(&o), 0, "{}", text(&o));
     let refusal = "from-mx is partner mx's drop box: only mx writes to it";
-    let o = run(dir.path(), &["import", file, "--collection", "from-mx"]);
+    let o = run(dir.path(), &["import", "--create", file, "--collection", "from-mx"]);
     assert_eq!(exit(&o), 2, "{}", text(&o));
     assert!(text(&o).contains(refusal), "{}", text(&o));
     let o = run(

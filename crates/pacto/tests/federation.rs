@@ -5,31 +5,11 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use pacto_store::testing::TestDatabase;
 use pacto_testkit::http::Client;
 use serde_json::Value;
 
-/// The backend these tests run on: SQLite, or PostgreSQL when `PACTO_TEST_BACKEND=postgres`.
-fn test_database() -> TestDatabase {
-    match std::env::var("PACTO_TEST_BACKEND").as_deref() {
-        Ok("postgres") => TestDatabase::postgres("federation").expect("PACTO_TEST_BACKEND=postgres needs PostgreSQL"),
-        _ => TestDatabase::sqlite(),
-    }
-}
-
-fn pacto(data: &Path, db: &TestDatabase, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pacto"))
-        .env("PACTO_DATA_DIR", data)
-        .env("PACTO_DATABASE", db.url())
-        .arg("--no-progress")
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn root() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::{Node, pacto, root, test_database};
 
 #[test]
 fn a_partner_reads_what_the_check_promised_and_the_ledger_records_it() {
@@ -37,7 +17,7 @@ fn a_partner_reads_what_the_check_promised_and_the_ledger_records_it() {
     let data = dir.path();
     let db = test_database();
     let example = root().join("examples/firearms-trafficking.json");
-    assert!(pacto(data, &db, &["import", example.to_str().unwrap(), "-c", "default"]).status.success());
+    assert!(pacto(data, &db, &["import", "--create", example.to_str().unwrap(), "-c", "default"]).status.success());
     assert!(pacto(data, &db, &["collections", "create", "from-us-partner"]).status.success());
     let agreement = root().join("examples/agreements/us-partner.toml");
     let added =
@@ -117,149 +97,6 @@ fn a_partner_reads_what_the_check_promised_and_the_ledger_records_it() {
     );
 }
 
-struct Node {
-    dir: tempfile::TempDir,
-    db: TestDatabase,
-    child: Option<std::process::Child>,
-    addr: String,
-}
-
-impl Node {
-    fn new() -> Node {
-        Node { dir: tempfile::tempdir().unwrap(), db: test_database(), child: None, addr: String::new() }
-    }
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        pacto(self.dir.path(), &self.db, args)
-    }
-    fn run_stdin(&self, args: &[&str], input: &str) -> std::process::Output {
-        use std::io::Write;
-        let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"))
-            .env("PACTO_DATA_DIR", self.dir.path())
-            .env("PACTO_DATABASE", self.db.url())
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-        c.wait_with_output().unwrap()
-    }
-    fn serve(&mut self) {
-        self.serve_at("127.0.0.1:0", &[]);
-    }
-    /// Serve with more options (`--node-tls`).
-    fn serve_with(&mut self, extra: &[&str]) {
-        self.serve_at("127.0.0.1:0", extra);
-    }
-    /// Serve on a given address (one that outlives a restart).
-    fn serve_on(&mut self, listen: &str) {
-        self.serve_at(listen, &[]);
-    }
-    /// Stop the server (as a crash would).
-    fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-    fn serve_at(&mut self, listen: &str, extra: &[&str]) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pacto"))
-            .env("PACTO_DATA_DIR", self.dir.path())
-            .env("PACTO_DATABASE", self.db.url())
-            .args(["serve", "--listen", listen, "--sync-interval", "0"])
-            .args(extra)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        self.addr = loop {
-            let line = lines.next().expect("server output").unwrap();
-            if let Some(rest) = line.split("TAXII 2.1 at ").nth(1).and_then(|r| r.split("://").nth(1)) {
-                break rest.split('/').next().unwrap().to_string();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        self.child = Some(child);
-    }
-    /// Add `partner` with an agreement; returns the password the partner uses here.
-    fn add_partner(&self, partner: &str, agreement: &str) -> String {
-        let path = self.dir.path().join(format!("{partner}-agreement.toml"));
-        std::fs::write(&path, agreement).unwrap();
-        let out = self.run(&["partner", "add", partner, "--basic", "--agreement", path.to_str().unwrap()]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .find(|l| l.contains("shown only now"))
-            .unwrap()
-            .rsplit(' ')
-            .next()
-            .unwrap()
-            .to_string()
-    }
-    fn connect(&self, partner: &str, to: &Node, user: &str, password: &str) {
-        let url = format!("http://{}/api/", to.addr);
-        let out =
-            self.run_stdin(&["partner", "connect", partner, "--url", &url, "--user", user], &format!("{password}\n"));
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    }
-    /// This node's certificate fingerprint (`pacto node id`).
-    fn id(&self) -> String {
-        let o = self.run(&["node", "id"]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8(o.stdout).unwrap().trim().to_string()
-    }
-    /// Everything the node's database holds, as bytes to search: the SQLite file and its log,
-    /// or the text of the credential-bearing tables on PostgreSQL.
-    fn database_bytes(&self) -> Vec<u8> {
-        match &self.db.database {
-            pacto_store::Database::Sqlite(p) => {
-                let mut all = std::fs::read(p).unwrap();
-                all.extend(std::fs::read(p.with_extension("db-wal")).unwrap_or_default());
-                all
-            }
-            _ => ["remotes", "users", "api_tokens", "partner_certs", "meta"]
-                .iter()
-                .flat_map(|t| self.db.query(&format!("SELECT t::text FROM {t} t")))
-                .flatten()
-                .collect::<Vec<_>>()
-                .join("\n")
-                .into_bytes(),
-        }
-    }
-    fn ids(&self, collection: &str) -> Vec<String> {
-        let out = self.run(&["export", "-c", collection]);
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let mut ids: Vec<String> =
-            v["objects"].as_array().into_iter().flatten().map(|o| o["id"].as_str().unwrap().to_string()).collect();
-        ids.sort();
-        ids
-    }
-    fn promised(&self, partner: &str) -> Vec<String> {
-        let out = self.run(&["agreement", "check", "--partner", partner, "--format", "json"]);
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let mut ids: Vec<String> = v["collections"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|c| c["disclosed"].as_array().cloned().unwrap_or_default())
-            .map(|o| o["id"].as_str().unwrap().to_string())
-            .collect();
-        ids.sort();
-        ids
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
 /// Three nodes on loopback: mx shares with us (up to AMBER, informant details removed) and
 /// with ca (GREEN indicators only). Each receives exactly what its agreement allows; a sync
 /// killed with SIGKILL resumes with nothing lost or duplicated; local data never changes; the
@@ -271,14 +108,14 @@ fn three_nodes_share_by_their_agreements() {
     let ca = Node::new();
     // mx's intelligence: the example scenario and 8,000 generated objects.
     let example = root().join("examples/firearms-trafficking.json");
-    assert!(mx.run(&["import", example.to_str().unwrap(), "-c", "firearms"]).status.success());
+    assert!(mx.run(&["import", "--create", example.to_str().unwrap(), "-c", "firearms"]).status.success());
     let mut generated = Vec::new();
     pacto_testkit::write_bundle(&mut generated, 5, 8_000, u64::MAX).unwrap();
     let gen_path = mx.dir.path().join("gen.json");
     std::fs::write(&gen_path, &generated).unwrap();
-    assert!(mx.run(&["import", gen_path.to_str().unwrap(), "-c", "firearms"]).status.success());
+    assert!(mx.run(&["import", "--create", gen_path.to_str().unwrap(), "-c", "firearms"]).status.success());
     // us has its own local data, which nothing may change.
-    assert!(us.run(&["import", example.to_str().unwrap(), "-c", "local"]).status.success());
+    assert!(us.run(&["import", "--create", example.to_str().unwrap(), "-c", "local"]).status.success());
     let local_objects = |n: &Node| -> Value {
         serde_json::from_slice::<Value>(&n.run(&["export", "-c", "local"]).stdout).unwrap()["objects"].clone()
     };
@@ -329,7 +166,7 @@ fn three_nodes_share_by_their_agreements() {
     let od_path = us.dir.path().join("local-obs.json");
     std::fs::write(&od_path, sighting_od.to_string()).unwrap();
     assert!(us.run(&["collections", "create", "local-obs"]).status.success());
-    assert!(us.run(&["import", od_path.to_str().unwrap(), "-c", "local-obs"]).status.success());
+    assert!(us.run(&["import", "--create", od_path.to_str().unwrap(), "-c", "local-obs"]).status.success());
     assert!(us.run(&["detect", "setup", "--indicators", "inbound.*", "--observations", "local-obs"]).status.success());
     let done = us.run(&["sync", "--partner", "mx", "--format", "json"]);
     assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
@@ -514,7 +351,7 @@ fn firearms_tracing_walkthrough() {
     for withheld in ["buyer", "Doe", "Jane Roe"] {
         assert!(!text.contains(withheld) && !lines.iter().any(|l| l.to_string().contains(withheld)), "{withheld}");
     }
-    ok(&mx.run(&["import", bundle.to_str().unwrap(), "--collection", "traces"]));
+    ok(&mx.run(&["import", "--create", bundle.to_str().unwrap(), "--collection", "traces"]));
     let ids = mx.ids("traces");
     let count = |kind: &str| ids.iter().filter(|i| i.starts_with(&format!("{kind}--"))).count();
     assert_eq!([count("x-firearm"), count("identity"), count("relationship"), count("note")], [2, 2, 2, 2], "{ids:?}");
@@ -582,7 +419,7 @@ fn stix20_content_syncs_as_stix20() {
     let path = mx.dir.path().join("attack20.json");
     std::fs::write(&path, bundle.to_string()).unwrap();
     assert!(mx.run(&["collections", "create", "mitre"]).status.success());
-    assert!(mx.run(&["import", path.to_str().unwrap(), "-c", "mitre"]).status.success());
+    assert!(mx.run(&["import", "--create", path.to_str().unwrap(), "-c", "mitre"]).status.success());
     let pw = mx.add_partner("us", "partner = \"us\"\n[[share]]\ncollection = \"mitre\"\nmax_tlp = \"clear\"\n");
     mx.serve();
     us.connect("mx", &mx, "us", &pw);
@@ -706,7 +543,7 @@ fn receipts_and_audits_catch_a_rewritten_forked_or_truncated_ledger() {
     let us = Node::new();
     let ca = Node::new();
     let example = root().join("examples/firearms-trafficking.json");
-    assert!(mx.run(&["import", example.to_str().unwrap(), "-c", "firearms"]).status.success());
+    assert!(mx.run(&["import", "--create", example.to_str().unwrap(), "-c", "firearms"]).status.success());
     let share = |p: &str| format!("partner = \"{p}\"\n[[share]]\ncollection = \"firearms\"\nmax_tlp = \"amber\"\n");
     let us_pw = mx.add_partner("us", &share("us"));
     let ca_pw = mx.add_partner("ca", &share("ca"));
@@ -778,7 +615,7 @@ fn receipts_and_audits_catch_a_rewritten_forked_or_truncated_ledger() {
         "object_marking_refs": [pacto_stix::Tlp::Green.marking_id()]});
     let file = mx.dir.path().join("new.json");
     std::fs::write(&file, new.to_string()).unwrap();
-    assert!(mx.run(&["import", file.to_str().unwrap(), "-c", "firearms"]).status.success());
+    assert!(mx.run(&["import", "--create", file.to_str().unwrap(), "-c", "firearms"]).status.success());
     let o = sync(&ca);
     assert!(!o.status.success() && text(&o).contains("truncated or forked"), "{}", text(&o));
     assert!(!ca.ids("inbound.mx").contains(&"indicator--7e57ab1e-17d4-4cbf-938f-98ee46b3cd3f".to_string()));
@@ -898,7 +735,7 @@ fn two_nodes_sync_over_mutual_tls_with_pinned_fingerprints() {
     let us = Node::new();
     let mut eve = Node::new();
     let example = root().join("examples/firearms-trafficking.json");
-    assert!(mx.run(&["import", example.to_str().unwrap(), "-c", "firearms"]).status.success());
+    assert!(mx.run(&["import", "--create", example.to_str().unwrap(), "-c", "firearms"]).status.success());
     let (mx_id, us_id, eve_id) = (mx.id(), us.id(), eve.id());
     assert_eq!(mx_id.len(), 64);
     assert_ne!(mx_id, us_id);
@@ -1131,5 +968,13 @@ fn the_readme_walkthrough_runs_as_written() {
     assert!(!us.ids("inbound.mx").is_empty());
     assert_eq!(us.ids("inbound.mx"), mx.promised("us-partner"));
     assert!(work.path().join("ledger.jsonl").exists());
+    // us sent mx its analysis and its sightings of mx's indicator, linked to it.
+    let dropbox = mx.run(&["export", "-c", "from-us-partner"]);
+    let dropbox: Value = serde_json::from_slice(&dropbox.stdout).unwrap();
+    let objects = dropbox["objects"].as_array().unwrap();
+    assert!(objects.iter().any(|o| o["type"] == "sighting"
+        && o["sighting_of_ref"] == "indicator--4b0d5f60-7c8e-4d9f-a012-3b4c5d6e7f44"
+        && o["created_by_ref"].as_str().is_some_and(|by| objects.iter().any(|i| i["id"] == by && i["name"] == "US"))));
+    assert!(String::from_utf8(us.run(&["ledger", "show", "--kind", "sent"]).stdout).unwrap().contains("sighting--"));
     assert!(us.db.query_u64("SELECT count(*) FROM remotes WHERE password = '' AND username = ''") == 1);
 }

@@ -267,7 +267,7 @@ fn three_servers_one_database_one_killed() {
         "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"});
     let file = dir.path().join("shared.json");
     std::fs::write(&file, shared.to_string()).unwrap();
-    pacto(&mx_data, &mx_db, &["import", file.to_str().unwrap(), "-c", "shared"], None);
+    pacto(&mx_data, &mx_db, &["import", "--create", file.to_str().unwrap(), "-c", "shared"], None);
     let synced = eventually(30, || {
         get(&mut c, "/api/collections/inbound.mx/objects/")
             .is_some_and(|p| p["objects"].as_array().is_some_and(|o| o.iter().any(|o| o["id"] == shared["id"])))

@@ -531,6 +531,20 @@ impl ObjectStore for PostgresStore {
         Ok(())
     }
 
+    fn delete_collection(&mut self, collection: &Collection) -> Result<u64> {
+        let mut c = self.client()?;
+        let pk = coll_pk(&mut *c, collection)?;
+        let mut tx = c.transaction()?;
+        tx.execute("SELECT 1 FROM collections WHERE pk = $1 FOR UPDATE", &[&pk])?;
+        tx.execute("DELETE FROM view_rows WHERE view IN (SELECT pk FROM views WHERE coll = $1)", &[&pk])?;
+        tx.execute("DELETE FROM views WHERE coll = $1", &[&pk])?;
+        tx.execute("DELETE FROM provenance WHERE coll = $1", &[&pk])?;
+        let deleted = tx.execute("DELETE FROM objects WHERE coll = $1", &[&pk])?;
+        tx.execute("DELETE FROM collections WHERE pk = $1", &[&pk])?;
+        tx.commit()?;
+        Ok(deleted)
+    }
+
     fn delete_object(&mut self, collection: &Collection, id: &str, versions: &Versions) -> Result<u64> {
         let mut c = self.client()?;
         let pk = coll_pk(&mut *c, collection)?;

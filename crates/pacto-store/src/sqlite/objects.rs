@@ -246,6 +246,18 @@ impl ObjectStore for SqliteStore {
         Ok(out)
     }
 
+    fn delete_collection(&mut self, collection: &Collection) -> Result<u64> {
+        let pk = self.coll_pk(collection)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM view_rows WHERE view IN (SELECT pk FROM views WHERE coll = ?1)", [pk])?;
+        tx.execute("DELETE FROM views WHERE coll = ?1", [pk])?;
+        tx.execute("DELETE FROM provenance WHERE coll = ?1", [pk])?;
+        let deleted = tx.execute("DELETE FROM objects WHERE coll = ?1", [pk])? as u64;
+        tx.execute("DELETE FROM collections WHERE pk = ?1", [pk])?;
+        tx.commit()?;
+        Ok(deleted)
+    }
+
     fn delete_object(&mut self, collection: &Collection, id: &str, versions: &Versions) -> Result<u64> {
         let pk = self.coll_pk(collection)?;
         let idh = id_hash(id);

@@ -8,7 +8,7 @@ use crate::cli::{AgreementCmd, Global, OutputFormat};
 use crate::config;
 
 pub fn run(g: &Global, cmd: AgreementCmd) -> anyhow::Result<i32> {
-    let AgreementCmd::Check { partner, collection, format } = cmd;
+    let AgreementCmd::Check { partner, collection, format, summary } = cmd;
     let agreements = config::load_agreements(&config::agreements_dir(g));
     let a = agreements
         .into_iter()
@@ -27,6 +27,9 @@ pub fn run(g: &Global, cmd: AgreementCmd) -> anyhow::Result<i32> {
             check.disclosed.iter().map(|(id, removed)| json!({"id": id, "removed": removed})).collect();
         report.push(json!({"collection": p.collection, "max_tlp": p.max_tlp, "objects": check.objects,
             "disclosed": disclosed, "withheld": check.withheld}));
+    }
+    if summary {
+        return print_summary(&partner, &report, format);
     }
     match format {
         OutputFormat::Json => {
@@ -60,6 +63,46 @@ pub fn run(g: &Global, cmd: AgreementCmd) -> anyhow::Result<i32> {
                     for id in ids.as_array().into_iter().flatten() {
                         println!("    - {} ({why})", id.as_str().unwrap_or_default());
                     }
+                }
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// `--summary`: per collection, how many objects would go and how many stay, by reason.
+fn print_summary(partner: &str, report: &[Value], format: OutputFormat) -> anyhow::Result<i32> {
+    let counts: Vec<Value> = report
+        .iter()
+        .map(|r| {
+            if r.get("missing").is_some() {
+                return r.clone();
+            }
+            let withheld: serde_json::Map<String, Value> = r["withheld"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(why, ids)| (why.clone(), json!(ids.as_array().map_or(0, Vec::len))))
+                .collect();
+            json!({"collection": r["collection"], "max_tlp": r["max_tlp"], "objects": r["objects"],
+                   "disclosed": r["disclosed"].as_array().map_or(0, Vec::len), "withheld": withheld})
+        })
+        .collect();
+    match format {
+        OutputFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(&json!({"partner": partner, "collections": counts}))?)
+        }
+        OutputFormat::Text => {
+            println!("partner {partner}");
+            for r in &counts {
+                let name = r["collection"].as_str().unwrap_or_default();
+                if r.get("missing").is_some() {
+                    println!("  {name}: no such collection yet");
+                    continue;
+                }
+                println!("  {name}: {} of {} objects would go", r["disclosed"], r["objects"]);
+                for (why, n) in r["withheld"].as_object().into_iter().flatten() {
+                    println!("    {n} withheld: {why}");
                 }
             }
         }

@@ -64,6 +64,47 @@ pub fn run(g: &Global, cmd: CollectionsCmd) -> anyhow::Result<i32> {
                 }
             }
         }
+        CollectionsCmd::Delete { name, force, yes } => return delete(g, &mut *store, &name, force, yes),
     }
+    Ok(EXIT_OK)
+}
+
+/// `collections delete`: refuses a partner's inbound collection (sync would only make it
+/// again, and what the partner sent is kept with its provenance until the partner is removed),
+/// and one that holds objects without `--force`; on a terminal, asks for the name first.
+fn delete(g: &Global, store: &mut dyn pacto_store::Store, name: &str, force: bool, yes: bool) -> anyhow::Result<i32> {
+    let c = store.collection(name)?.with_context(|| format!("no collection {name:?}"))?;
+    if let Some(partner) = c.name.strip_prefix(pacto_store::INBOUND_PREFIX) {
+        anyhow::bail!(
+            "{} holds what partner {partner} sent (sync writes it, with provenance); it goes with the partner: \
+             `pacto partner remove {partner}`",
+            c.name
+        );
+    }
+    if let Some(why) = config::local_write_refusal(g, &c.name) {
+        anyhow::bail!("{why}: it is not deleted");
+    }
+    let s = store.stats(&c)?;
+    if s.objects > 0 && !force {
+        anyhow::bail!(
+            "{} holds {} objects ({} versions): add --force to delete them with it (`pacto export -c {}` keeps a copy)",
+            c.name,
+            s.objects,
+            s.versions,
+            c.name
+        );
+    }
+    if !yes && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        eprint!("Delete collection {} and its {} versions? Type its name to confirm: ", c.name, s.versions);
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if answer.trim() != c.name {
+            eprintln!("not deleted");
+            return Ok(super::EXIT_INVALID);
+        }
+    }
+    let versions = store.delete_collection(&c)?;
+    tracing::info!(collection = c.name, versions, "collection deleted");
+    println!("deleted collection {} ({versions} versions)", c.name);
     Ok(EXIT_OK)
 }

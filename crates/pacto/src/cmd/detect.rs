@@ -57,6 +57,14 @@ pub fn run(g: &Global, cmd: DetectCmd) -> anyhow::Result<i32> {
                 if let Some(by) = &s.sighted_by {
                     println!("sighted by:   {by}");
                 }
+                let n = s.counts(&*store)?;
+                for (c, count) in &n.indicators {
+                    println!("  {c}: {count} indicators");
+                }
+                for (c, total, pending) in &n.observations {
+                    println!("  {c}: {total} observed-data, {} matched, {pending} not read yet", total - pending);
+                }
+                println!("  {}: {} sightings", s.sightings, n.sightings);
             }
             None => println!("detection is not set up (`pacto detect setup`)"),
         },

@@ -27,6 +27,16 @@ pub fn run(g: &Global, args: ImportArgs) -> anyhow::Result<i32> {
             if let Some(why) = config::local_write_refusal(g, &args.collection) {
                 anyhow::bail!("{why}");
             }
+            if !args.create {
+                let names: Vec<String> = store.collections()?.into_iter().map(|c| c.name).collect();
+                let hint = crate::input::closest(&args.collection, &names)
+                    .map(|n| format!(" (did you mean {n:?}?)"))
+                    .unwrap_or_default();
+                anyhow::bail!(
+                    "no collection {:?}{hint}; add --create to create it, or `pacto collections list`",
+                    args.collection
+                );
+            }
             let c = store.create_collection(&args.collection, &args.collection, None)?;
             eprintln!("created collection {} ({})", c.name, c.id);
             c
@@ -37,7 +47,7 @@ pub fn run(g: &Global, args: ImportArgs) -> anyhow::Result<i32> {
         let display = path.display().to_string();
         let started = Instant::now();
         let opened = match args.input() {
-            InputFormat::Stix => Source::open(path).map_err(|e| format!("cannot read: {e}")),
+            InputFormat::Stix => Source::open(path).map_err(|e| format!("cannot be read: {e}")),
             InputFormat::Misp => misp_source(path, &display),
         };
         let src = match opened {
@@ -86,8 +96,8 @@ pub fn run(g: &Global, args: ImportArgs) -> anyhow::Result<i32> {
             }
             Err(e) => {
                 let why = match e {
-                    SourceError::Io(e) => format!("cannot read: {e}"),
-                    SourceError::Read(e) => e.to_string(),
+                    SourceError::Io(e) => format!("cannot be read: {e}"),
+                    SourceError::Read(e) => crate::input::explain(&e, report.read),
                 };
                 report_unusable(&args, &display, &why, Some((&report, secs)));
                 worst = EXIT_UNUSABLE;
@@ -102,14 +112,14 @@ pub fn run(g: &Global, args: ImportArgs) -> anyhow::Result<i32> {
 /// same), with each event's conversion warnings on standard error.
 fn misp_source(path: &std::path::Path, display: &str) -> Result<Source, String> {
     let text = if path.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin()).map_err(|e| format!("cannot read: {e}"))?
+        std::io::read_to_string(std::io::stdin()).map_err(|e| format!("cannot be read: {e}"))?
     } else {
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?
+        std::fs::read_to_string(path).map_err(|e| format!("cannot be read: {e}"))?
     };
-    let events = pacto_misp::read_events(&text).map_err(|e| format!("not a MISP export: {e}"))?;
+    let events = pacto_misp::read_events(&text).map_err(|e| format!("is not a MISP export: {e}"))?;
     let mut objects = Vec::new();
     for (i, event) in events.iter().enumerate() {
-        let converted = pacto_misp::to_stix(event).map_err(|e| format!("event {i}: {e}"))?;
+        let converted = pacto_misp::to_stix(event).map_err(|e| format!("holds event {i}, which cannot be mapped: {e}"))?;
         for w in &converted.warnings {
             eprintln!("{display}: event {i}: {w}");
         }
@@ -124,7 +134,7 @@ fn report_unusable(args: &ImportArgs, file: &str, why: &str, partial: Option<(&I
         Some((r, secs)) => print_report(args, file, r, secs, Some(why)),
         None => match args.report() {
             OutputFormat::Json => println!("{}", json!({"file": file, "unusable": why})),
-            OutputFormat::Text => eprintln!("{file}: unusable: {why}"),
+            OutputFormat::Text => eprintln!("{file} {why}"),
         },
     }
 }
@@ -154,8 +164,19 @@ fn print_report(args: &ImportArgs, file: &str, r: &IngestReport, secs: f64, unus
             if r.rejected > 50 {
                 eprintln!("{file}: ... and {} more rejected (use --format json for all details)", r.rejected - 50);
             }
+            for w in &r.first_warnings {
+                eprintln!("{file}: warning: {w}");
+            }
+            if r.warnings > r.first_warnings.len() as u64 {
+                eprintln!(
+                    "{file}: ... and {} more warnings (`pacto validate FILE` lists them all)",
+                    r.warnings - r.first_warnings.len() as u64
+                );
+            }
             if let Some(u) = unusable {
-                eprintln!("{file}: unusable: {u}");
+                eprintln!("{file} {u}");
+            }
+            if unusable.is_some() && r.read > 0 {
                 eprintln!(
                     "{file}: the {} objects read before the problem were kept; rerun with the repaired file to complete the import",
                     r.read

@@ -22,7 +22,7 @@ pub fn head_file(g: &Global) -> PathBuf {
 }
 
 /// The node's ledger, loaded and checked (see [`Log`]).
-fn log(g: &Global) -> anyhow::Result<Log> {
+pub fn log(g: &Global) -> anyhow::Result<Log> {
     Ok(Log::new(config::node_key(g)?, Some(head_file(g))))
 }
 

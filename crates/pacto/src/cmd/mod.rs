@@ -11,7 +11,9 @@ mod partner;
 mod pattern;
 mod psi;
 mod search;
+mod send;
 mod serve;
+mod show;
 mod sync;
 mod token;
 mod user;
@@ -54,6 +56,11 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Search(args) => search::run(&cli.global, args),
         Command::Adopt { from, to, ids } => sync::adopt(&cli.global, &from, &to, &ids),
+        Command::Show { id, format } => show::show(&cli.global, &id, format),
+        Command::Sightings { since, collection, limit, format } => {
+            show::sightings(&cli.global, since.as_deref(), collection, limit, format)
+        }
+        Command::Send(args) => send::run(&cli.global, args),
         Command::Set(c) => psi::set(&cli.global, c),
         Command::Trace { partner, set, file, out } => psi::trace(&cli.global, &partner, &set, &file, out.as_deref()),
         Command::Match { partner, set, file, normalize, count } => {

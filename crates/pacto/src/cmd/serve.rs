@@ -243,7 +243,7 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
         .with_context(|| format!("the agreements in {} do not fit together", agreements_dir.display()))?;
     let interval = args.sync_interval.or(file.sync_interval).unwrap_or(300);
     if interval > 0 {
-        start_sync(g, db.clone(), std::time::Duration::from_secs(interval))?;
+        start_sync(g, db.clone(), std::time::Duration::from_secs(interval), state.clone())?;
     }
     start_detection(db.clone(), state.clone())?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -441,8 +441,10 @@ fn start_detection(db: Database, state: Arc<AppState>) -> anyhow::Result<()> {
 /// Sync every connected partner on a thread of its own, with its own store connection, so that
 /// a slow partner never holds up the server's writes.
 /// Sync every partner each `every`, presenting the node's certificate, and cosigning (as a
-/// witness, with the node's key) the partners' checkpoints each run checked.
-fn start_sync(g: &Global, db: Database, every: std::time::Duration) -> anyhow::Result<()> {
+/// witness, with the node's key) the partners' checkpoints each run checked; then report back
+/// the sightings of partners' indicators their agreements ask for (`report_sightings`), in the
+/// same leader, so one process reports and its cursor is the only one.
+fn start_sync(g: &Global, db: Database, every: std::time::Duration, state: Arc<AppState>) -> anyhow::Result<()> {
     let key = config::node_key(g)?;
     let mut store = db.open()?;
     let identity = config::node_identity(g)?;
@@ -464,8 +466,8 @@ fn start_sync(g: &Global, db: Database, every: std::time::Duration) -> anyhow::R
             }
             match config::remotes(&g, &*store) {
                 Ok(remotes) => {
-                    for r in remotes {
-                        match pacto_node::sync::sync_partner(&mut *store, &r, 1000, Some(&identity), Some(&key)) {
+                    for r in &remotes {
+                        match pacto_node::sync::sync_partner(&mut *store, r, 1000, Some(&identity), Some(&key)) {
                             Ok(rep) => tracing::info!(
                                 partner = rep.partner,
                                 added = rep.added,
@@ -476,6 +478,7 @@ fn start_sync(g: &Global, db: Database, every: std::time::Duration) -> anyhow::R
                             Err(e) => tracing::warn!(error = %e, "sync failed; will retry"),
                         }
                     }
+                    super::send::report_sightings(&g, &mut *store, &state.node.ledger, &remotes);
                 }
                 Err(e) => tracing::error!(error = %e, "cannot read partners"),
             }

@@ -18,8 +18,8 @@ pub fn run(g: &Global, partner: Option<String>, format: OutputFormat) -> anyhow:
     let identity = config::node_identity(g)?;
     let mut worst = EXIT_OK;
     let key = config::node_key(g)?;
-    for r in remotes {
-        match pacto_node::sync::sync_partner(&mut *store, &r, 1000, Some(&identity), Some(&key)) {
+    for r in &remotes {
+        match pacto_node::sync::sync_partner(&mut *store, r, 1000, Some(&identity), Some(&key)) {
             Ok(rep) => {
                 match format {
                     OutputFormat::Json => println!("{}", json!(rep)),
@@ -51,6 +51,21 @@ pub fn run(g: &Global, partner: Option<String>, format: OutputFormat) -> anyhow:
         }
     }
     super::after_write(g, &mut *store)?;
+    // Then what detection sighted of partners' indicators goes back to them, where agreed.
+    let log = super::ledger::log(g)?;
+    for outcome in super::send::report_sightings(g, &mut *store, &log, &remotes) {
+        match outcome {
+            Ok(o) if o.reported > 0 => match format {
+                OutputFormat::Json => println!("{}", json!({"reported": o})),
+                OutputFormat::Text => println!("{}: reported {} sightings of its indicators", o.partner, o.reported),
+            },
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("pacto: sync: sightings not reported: {e}");
+                worst = super::EXIT_UNUSABLE;
+            }
+        }
+    }
     Ok(worst)
 }
 
