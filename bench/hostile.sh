@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 repeat=400
 [ "${1:-}" = "--repeat" ] && repeat="$2"
 cargo build --release --quiet -p pacto -p pacto-testkit
-bin="$PWD/target/release"
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release"
 . bench/lib.sh
 export PACTO_DATA_DIR="$work/node"
 

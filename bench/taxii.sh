@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 quick="${1:-}"
 venv="${PACTO_PYENV:-target/pyenv}"
 cargo build --release --quiet -p pacto -p pacto-testkit
-bin="$PWD/target/release"
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check medallion==3.0.0 -r tests/interop/requirements.txt
 attack="$(bash tests/interop/fetch_attack.sh "$venv")"

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 registry="${1:-1000000}"; seized="${2:-10000}"
 cargo build --release --quiet -p pacto
-bin="$PWD/target/release"
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release"
 . bench/lib.sh
 python3 - "$registry" "$seized" "$work" <<'PY'
 import random, sys

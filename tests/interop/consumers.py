@@ -55,7 +55,7 @@ def load_misp_taxii21():
 def setup(node):
     node.run(["collections", "create", "misp", "--title", "MISP events"])
     node.run(["collections", "create", "pushed", "--title", "MISP push drop box"])
-    node.run(["import", "--from", "misp", SAMPLE, "--collection", "misp", "--no-progress"])
+    node.run(["import", "--create", "--from", "misp", SAMPLE, "--collection", "misp", "--no-progress"])
     node.run(["user", "add", "consumer", "--read", "misp", "--write", "pushed"], stdin=PASSWORD + "\n")
     node.token = node.run(["token", "create", "--name", "xsoar", "--read", "misp"]).strip()
 

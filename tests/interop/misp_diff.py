@@ -74,7 +74,7 @@ def misp_stix(path):
 def pacto(binary, path):
     with tempfile.TemporaryDirectory() as d:
         env = dict(os.environ, PACTO_DATA_DIR=d)
-        r = subprocess.run([binary, "--no-progress", "import", "--from", "misp", path, "-c", "e"],
+        r = subprocess.run([binary, "--no-progress", "import", "--create", "--from", "misp", path, "-c", "e"],
                            env=env, capture_output=True, text=True)
         if r.returncode not in (0, 1):
             raise SystemExit(f"pacto import {path}: {r.stderr}")

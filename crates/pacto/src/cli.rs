@@ -245,8 +245,10 @@ pub struct SearchArgs {
     /// Search as this account sees the node (its read rights); default: every collection
     #[arg(long = "as")]
     pub as_user: Option<String>,
+    /// At most this many hits, best first
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+    /// Output format
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
 }

@@ -629,7 +629,7 @@ fn only_its_partner_writes_to_a_drop_box() {
 fn search_finds_by_words_and_filters_within_an_accounts_rights() {
     let dir = tempfile::tempdir().unwrap();
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/firearms-trafficking.json");
-    assert_eq!(exit(&run(dir.path(), &["import", example, "--collection", "default"])), 0);
+    assert_eq!(exit(&run(dir.path(), &["import", "--create", example, "--collection", "default"])), 0);
     assert_eq!(exit(&run(dir.path(), &["collections", "create", "secret"])), 0);
     let secret = write(
         dir.path(),
@@ -638,7 +638,7 @@ fn search_finds_by_words_and_filters_within_an_accounts_rights() {
         "id": "tool--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "created": "2020-01-01T00:00:00.000Z",
         "modified": "2020-01-01T00:00:00.000Z", "name": "Payment informant handset"})]),
     );
-    assert_eq!(exit(&run(dir.path(), &["import", secret.to_str().unwrap(), "--collection", "secret"])), 0);
+    assert_eq!(exit(&run(dir.path(), &["import", "--create", secret.to_str().unwrap(), "--collection", "secret"])), 0);
     let mut add =
         pacto(dir.path()).args(["user", "add", "analyst", "--read", "default"]).stdin(Stdio::piped()).spawn().unwrap();
     use std::io::Write;

@@ -70,7 +70,7 @@ fn wait_for(url: &str) {
 fn node(data: &Path) -> (Running, String) {
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/firearms-trafficking.json");
     let agreement = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/agreements/us-partner.toml");
-    pacto(data, &["import", example, "--collection", "default"], None);
+    pacto(data, &["import", "--create", example, "--collection", "default"], None);
     for c in ["analysis", "secret", "from-us-partner"] {
         pacto(data, &["collections", "create", c], None);
     }
@@ -79,7 +79,7 @@ fn node(data: &Path) -> (Running, String) {
         "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z", "name": "Payment zebrafish handset"})
         .to_string())
     .unwrap();
-    pacto(data, &["import", secret.to_str().unwrap(), "--collection", "secret"], None);
+    pacto(data, &["import", "--create", secret.to_str().unwrap(), "--collection", "secret"], None);
     pacto(data, &["user", "add", "analyst", "--read", "*", "--write", "*"], Some(&format!("{PASSWORD}\n")));
     pacto(data, &["user", "add", "limited", "--read", "default,inbound.mx"], Some(&format!("{PASSWORD}\n")));
     let added = pacto(data, &["partner", "add", "us-partner", "--agreement", agreement, "--basic"], None);

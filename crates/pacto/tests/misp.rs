@@ -27,11 +27,11 @@ fn text(o: &Output) -> String {
 fn a_misp_event_in_and_out() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let o = run(d, &["import", "--format", "misp", SAMPLE, "-c", "intel"]);
+    let o = run(d, &["import", "--create", "--format", "misp", SAMPLE, "-c", "intel"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("rejected 0"), "{}", text(&o));
     // the same through --from, with a JSON report: a second import changes nothing
-    let o = run(d, &["import", "--from", "misp", SAMPLE, "-c", "intel", "--format", "json"]);
+    let o = run(d, &["import", "--create", "--from", "misp", SAMPLE, "-c", "intel", "--format", "json"]);
     let report: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(report["report"]["added"], 0, "ids come from MISP uuids: {report}");
     assert!(report["report"]["unchanged"].as_u64().unwrap() > 100);
@@ -60,12 +60,12 @@ fn what_is_not_a_misp_export_is_refused_with_the_reason() {
     let d = dir.path();
     let bundle = d.join("bundle.json");
     std::fs::write(&bundle, r#"{"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d"}"#).unwrap();
-    let o = run(d, &["import", "--from", "misp", bundle.to_str().unwrap(), "-c", "intel"]);
+    let o = run(d, &["import", "--create", "--from", "misp", bundle.to_str().unwrap(), "-c", "intel"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("not a MISP export") && text(&o).contains("\"Event\""), "{}", text(&o));
     let no_uuid = d.join("no-uuid.json");
     std::fs::write(&no_uuid, r#"{"Event": {"info": "x", "date": "2024-01-01"}}"#).unwrap();
-    let o = run(d, &["import", "--from", "misp", no_uuid.to_str().unwrap(), "-c", "intel"]);
+    let o = run(d, &["import", "--create", "--from", "misp", no_uuid.to_str().unwrap(), "-c", "intel"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("uuid"), "{}", text(&o));
 }

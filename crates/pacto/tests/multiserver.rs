@@ -6,8 +6,9 @@
 //!
 //! Skipped (with a message) without PostgreSQL, unless `PACTO_REQUIRE_POSTGRES=1`.
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -21,20 +22,9 @@ use serde_json::{Value, json};
 const PASSWORD: &str = "multi-server-password";
 
 fn pacto(data: &Path, db: &str, args: &[&str], stdin: Option<&str>) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pacto"))
-        .env("PACTO_DATA_DIR", data)
-        .env("PACTO_DATABASE", db)
-        .arg("--no-progress")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(text) = stdin {
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pacto"));
+    cmd.env("PACTO_DATA_DIR", data).env("PACTO_DATABASE", db).arg("--no-progress").args(args);
+    let out = common::run_with_input(&mut cmd, stdin.unwrap_or_default());
     assert!(out.status.success(), "pacto {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
@@ -54,14 +44,7 @@ fn serve(data: &Path, db: &str, extra: &[&str]) -> Server {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("server output").unwrap();
-        if let Some(rest) = line.split("TAXII 2.1 at http://").nth(1) {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let addr = common::listening(&mut child);
     Server { child, addr }
 }
 

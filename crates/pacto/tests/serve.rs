@@ -299,3 +299,33 @@ fn metrics_token_and_handshake_timeout() {
     assert!(started.elapsed() < std::time::Duration::from_secs(5), "closed after {:?}", started.elapsed());
     stop(s);
 }
+
+/// The database is named by `database =` in the configuration file, by a `sqlite:` path or a
+/// `postgres://` URL; `--database` (and `PACTO_DATABASE`) take precedence over the file.
+#[test]
+fn the_configuration_file_or_the_flag_names_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pacto.toml");
+    let from_file = dir.path().join("from-file.db");
+    let from_flag = dir.path().join("from-flag.db");
+    std::fs::write(&path, format!("database = \"sqlite:{}\"\n", from_file.display())).unwrap();
+    let s = start(dir.path(), &["--config", path.to_str().unwrap()]);
+    stop(s);
+    assert!(from_file.exists(), "the file's database was not used");
+    assert!(!dir.path().join("pacto.db").exists(), "the data directory's default was used");
+    let flag = format!("sqlite:{}", from_flag.display());
+    let s = start(dir.path(), &["--config", path.to_str().unwrap(), "--database", &flag]);
+    stop(s);
+    assert!(from_flag.exists(), "--database did not take precedence over the file");
+
+    // A postgres:// URL in the file: the first start makes its collection there.
+    let Some(db) = pacto_store::testing::TestDatabase::postgres("serve::database") else { return };
+    std::fs::write(&path, format!("database = \"{}\"\n", db.url())).unwrap();
+    let s = start(dir.path(), &["--config", path.to_str().unwrap()]);
+    stop(s);
+    assert_eq!(
+        db.query_u64("SELECT count(*) FROM collections"),
+        1,
+        "the first start's collection is not in PostgreSQL"
+    );
+}

@@ -3,7 +3,8 @@
 //! is upgraded in place, and keeps everything: collections and every version, the ledger,
 //! private sets, the detection setup, partners, and what a partner is served.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -83,14 +84,7 @@ fn a_data_directory_of_the_previous_release_opens_without_loss() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("server output").unwrap();
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let addr = common::listening(&mut child);
     let mut c = Client::new(&addr, Some(("us-partner", password)));
     let r = c.request("GET", "/api/collections/default/objects/", None).unwrap();
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();

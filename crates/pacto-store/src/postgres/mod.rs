@@ -8,7 +8,12 @@
 //! - `(collection, id, version)` and `(collection, date_added)` are unique in the schema too;
 //! - the ledger is appended under a table lock, in one linear order;
 //! - compare-and-set settings take an advisory lock per key;
-//! - large batches go in by binary `COPY`.
+//! - large batches go in by binary `COPY`;
+//! - the planner's statistics of `objects` and `view_rows` are refreshed (`ANALYZE`) by the
+//!   writer itself once it has written as many rows as the tables held at the last refresh
+//!   (10,000 at the least): a table grown from empty by an import has none until autovacuum
+//!   gets to it (a minute or more), and without them PostgreSQL reads a whole collection for a
+//!   batch's lookup of 1,000 ids and sorts everything after a paging cursor (BENCHMARKS.md).
 //!
 //! Schema migrations are numbered and applied on connect under an advisory lock, so several
 //! servers starting together apply each one once.
@@ -207,7 +212,14 @@ pub struct PostgresStore {
     client: RefCell<Client>,
     /// Roles this connection leads (its session holds their advisory locks).
     leading: std::collections::BTreeSet<String>,
+    /// Rows this connection wrote to `objects` and `view_rows` since it last refreshed their
+    /// statistics, and how many rows `objects` held then.
+    written: u64,
+    analyzed_rows: u64,
 }
+
+/// The fewest rows written between two refreshes of the planner's statistics.
+const ANALYZE_AFTER: u64 = 10_000;
 
 impl PostgresStore {
     /// Connect (a libpq-style URL or key=value string), and bring the schema up to date.
@@ -215,12 +227,43 @@ impl PostgresStore {
         let open = |message: String| StoreError::Open { target: crate::database::redact(url), message };
         let mut client = Client::connect(url, NoTls).map_err(|e| open(e.to_string()))?;
         migrate(&mut client)?;
-        Ok(PostgresStore { client: RefCell::new(client), leading: Default::default() })
+        Ok(PostgresStore { client: RefCell::new(client), leading: Default::default(), written: 0, analyzed_rows: 0 })
     }
 
     /// The schema version the database is at.
     pub fn schema_version(&self) -> Result<i32> {
         Ok(self.client()?.query_one("SELECT max(version) FROM pacto_schema", &[])?.get(0))
+    }
+
+    /// Count `rows` written, and refresh the planner's statistics of the object tables once
+    /// this connection has written as many rows as `objects` held at its last refresh (and
+    /// [`ANALYZE_AFTER`] at the least): a handful of refreshes over an import of millions, each
+    /// a sample of 30,000 rows whatever the table's size. The write has committed already: a
+    /// refresh that fails is logged, not returned.
+    fn wrote(&mut self, rows: u64) {
+        self.written += rows;
+        if self.written < ANALYZE_AFTER.max(self.analyzed_rows) {
+            return;
+        }
+        let started = std::time::Instant::now();
+        let refreshed = self.client().and_then(|mut c| {
+            c.batch_execute("ANALYZE objects, view_rows")?;
+            let rows: f32 = c.query_one("SELECT reltuples FROM pg_class WHERE oid = 'objects'::regclass", &[])?.get(0);
+            Ok(rows.max(0.0) as u64)
+        });
+        match refreshed {
+            Ok(rows) => {
+                tracing::debug!(
+                    written = self.written,
+                    rows,
+                    millis = started.elapsed().as_millis() as u64,
+                    "refreshed the planner's statistics of objects and view_rows"
+                );
+                self.analyzed_rows = rows;
+            }
+            Err(e) => tracing::warn!(error = %e, "could not refresh the planner's statistics (ANALYZE objects)"),
+        }
+        self.written = 0;
     }
 
     /// The connection. A store's calls do not nest (a `scan` callback must not call back into

@@ -158,6 +158,11 @@ pub(super) fn add_all(tx: &mut Transaction<'_>, pk: i64, objects: &[Incoming]) -
     Ok(outcomes)
 }
 
+/// How many versions a batch added.
+fn added(outcomes: &[AddOutcome]) -> u64 {
+    outcomes.iter().filter(|o| matches!(o, AddOutcome::Added { .. })).count() as u64
+}
+
 fn copy_objects(tx: &mut Transaction<'_>, pk: i64, fresh: &[Fresh<'_>]) -> Result<()> {
     let sink = tx.copy_in(
         "COPY objects (seq, coll, id, version, type, spec_version, date_added, revoked, is_latest, is_first, raw)
@@ -452,6 +457,8 @@ impl ObjectStore for PostgresStore {
         let mut tx = c.transaction()?;
         let outcomes = add_all(&mut tx, pk, objects)?;
         tx.commit()?;
+        drop(c);
+        self.wrote(added(&outcomes));
         Ok(outcomes)
     }
 
@@ -471,6 +478,8 @@ impl ObjectStore for PostgresStore {
             out.push(add_all(&mut tx, pk, objects)?);
         }
         tx.commit()?;
+        drop(c);
+        self.wrote(out.iter().map(|o| added(o)).sum());
         Ok(out)
     }
 
@@ -627,6 +636,8 @@ impl ObjectStore for PostgresStore {
         }
         tx.execute("UPDATE views SET last_added = $1 WHERE pk = $2", &[&live.last, &view])?;
         tx.commit()?;
+        drop(c);
+        self.wrote(admitted);
         tracing::info!(
             collection = collection.name,
             versions = seen,

@@ -119,7 +119,8 @@ fn misp_source(path: &std::path::Path, display: &str) -> Result<Source, String> 
     let events = pacto_misp::read_events(&text).map_err(|e| format!("is not a MISP export: {e}"))?;
     let mut objects = Vec::new();
     for (i, event) in events.iter().enumerate() {
-        let converted = pacto_misp::to_stix(event).map_err(|e| format!("holds event {i}, which cannot be mapped: {e}"))?;
+        let converted =
+            pacto_misp::to_stix(event).map_err(|e| format!("holds event {i}, which cannot be mapped: {e}"))?;
         for w in &converted.warnings {
             eprintln!("{display}: event {i}: {w}");
         }
