@@ -148,6 +148,11 @@ pub struct SyncOutcome {
     pub last_success: Option<String>,
 }
 
+/// A partner's last sync, as recorded (None: never synced, or not readable).
+pub fn last_outcome(store: &dyn Store, partner: &str) -> Result<Option<SyncOutcome>, pacto_store::StoreError> {
+    Ok(store.setting(&outcome_key(partner))?.and_then(|t| serde_json::from_str(&t).ok()))
+}
+
 fn record_outcome(
     store: &mut dyn Store,
     partner: &str,

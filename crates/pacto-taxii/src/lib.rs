@@ -232,6 +232,8 @@ pub struct ServerConfig {
     pub ledger_head_file: Option<std::path::PathBuf>,
     /// Served over TLS: without `public_url`, discovery names API roots `https://…`.
     pub https: bool,
+    /// How often this process syncs its partners (None: it does not), for the console.
+    pub sync_every: Option<std::time::Duration>,
 }
 
 impl Default for ServerConfig {
@@ -255,6 +257,7 @@ impl Default for ServerConfig {
             statuses_in_store: false,
             ledger_head_file: None,
             https: false,
+            sync_every: None,
         }
     }
 }

@@ -273,3 +273,36 @@ fn a_collection_without_rights_shows_nowhere_in_the_console() {
     let page = web.get(&format!("/ui/objects/intel/{IND}"), &admin);
     assert!(page.body.contains("Informant handset") && page.body.contains("<svg"), "{}", page.body);
 }
+
+/// The partners page tells the operator each connection's last sync (and, when it failed, why
+/// and when it last succeeded) and when the next one is due.
+#[test]
+fn the_partners_page_shows_each_connections_last_and_next_sync() {
+    let every = std::time::Duration::from_secs(300);
+    let node = node_with(ServerConfig { sync_every: Some(every), ..ServerConfig::default() }, Vec::new(), |s| {
+        for p in ["mx", "ca"] {
+            let remote = pacto_store::Remote {
+                partner: p.into(),
+                api_root: format!("https://{p}.example/api/"),
+                username: "us".into(),
+                password: "sealed".into(),
+                ca_file: None,
+                fingerprint: None,
+            };
+            s.put_remote(&remote).unwrap();
+        }
+        let failed = json!({"time": "2026-12-03T10:00:00.000Z", "ok": false,
+            "message": "mx refused the page: the receipt is missing", "last_success": "2026-12-02T09:00:00.000Z"});
+        let key = pacto_node::sync::outcome_key("mx");
+        s.add_with_settings(None, &[], &[(key, failed.to_string())], &[]).unwrap();
+    });
+    let web = Web::new(&node);
+    let (cookie, _) = web.login("admin");
+    let page = web.get("/ui/partners", &cookie);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let b = &page.body;
+    assert!(b.contains("FAILED") && b.contains("the receipt is missing"), "{b}");
+    assert!(b.contains("last success: 2026-12-02T09:00:00.000Z"), "{b}");
+    assert!(b.contains("2026-12-03T10:05:00Z"), "the next run, 5 minutes after the last: {b}");
+    assert!(b.contains("never") && b.contains("at the next run"), "ca never synced: {b}");
+}

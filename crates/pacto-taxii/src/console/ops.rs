@@ -163,17 +163,27 @@ pub async fn partners(State(state): St, headers: HeaderMap) -> Page {
     let v = viewer(&state, &headers).await?;
     v.require_admin()?;
     let agreements = state.node.agreements();
-    let (remotes, receipts) = state
+    let (remotes, receipts, outcomes) = state
         .stores
         .read(|s| {
             let remotes = s.remotes()?;
-            let mut receipts = HashMap::new();
+            let (mut receipts, mut outcomes) = (HashMap::new(), HashMap::new());
             for r in &remotes {
                 receipts.insert(r.partner.clone(), s.last_receipt(&r.partner)?.map(|x| x.0));
+                outcomes.insert(r.partner.clone(), pacto_node::sync::last_outcome(s, &r.partner)?);
             }
-            Ok((remotes, receipts))
+            Ok((remotes, receipts, outcomes))
         })
         .await?;
+    let every = state.config.sync_every;
+    // The next run: the last one plus the interval (or the next tick, if it never ran).
+    let next = |last: Option<&pacto_node::sync::SyncOutcome>| match (every, last) {
+        (None, _) => "not synced by this server (pacto sync)".to_string(),
+        (Some(_), None) => "at the next run".to_string(),
+        (Some(d), Some(o)) => pacto_stix::Timestamp::parse(&o.time)
+            .map(|t| pacto_stix::Timestamp { secs: t.secs + d.as_secs() as i64, nanos: 0, frac_digits: 0 }.format(0))
+            .unwrap_or_else(|_| "at the next run".into()),
+    };
     let body = html! {
         h2 { "Agreements given (what partners may read here)" }
         @if agreements.is_empty() { p class="muted" { "None." } } @else {
@@ -191,14 +201,22 @@ pub async fn partners(State(state): St, headers: HeaderMap) -> Page {
         @if remotes.is_empty() { p class="muted" { "None." } } @else {
             table {
                 thead { tr { th scope="col" { "Partner" } th scope="col" { "API root" } th scope="col" { "Authentication" }
-                    th scope="col" { "Newest receipt kept" } } }
+                    th scope="col" { "Last sync" } th scope="col" { "Next sync" } th scope="col" { "Newest receipt kept" } } }
                 tbody { @for r in &remotes { tr {
                     td { (r.partner) } td { code { (r.api_root) } }
                     td { @if r.fingerprint.is_some() { "mutual TLS (pinned)" } @else { "Basic" } }
+                    @let last = outcomes.get(&r.partner).and_then(Option::as_ref);
+                    td { @match last {
+                        None => "never",
+                        Some(o) if o.ok => { (o.time) ": " (o.message) },
+                        Some(o) => { strong { "FAILED " } (o.time) ": " (o.message)
+                            " (last success: " (o.last_success.as_deref().unwrap_or("never")) ")" },
+                    } }
+                    td { (next(last)) }
                     td { (receipts.get(&r.partner).copied().flatten().map_or("none".to_string(), |s| format!("entry {s}"))) }
                 } } }
             }
-            p class="muted" { "Sync runs inside " code { "pacto serve" } " every 5 minutes; its errors are in the node's log." }
+            p class="muted" { "Sync runs inside " code { "pacto serve" } " (its leader, when several servers share a database); each run's details are in the node's log." }
         }
     };
     Ok(respond(page("Partners", Some(&v), body)))

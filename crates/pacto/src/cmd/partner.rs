@@ -262,9 +262,7 @@ fn print_partner(
                 (None, user) => format!("as {user} (password, sealed)"),
             };
             println!("  holds:    {} {how} → {}", r.api_root, pacto_node::sync::inbound_collection(name));
-            let last: Option<pacto_node::sync::SyncOutcome> =
-                store.setting(&pacto_node::sync::outcome_key(name))?.and_then(|t| serde_json::from_str(&t).ok());
-            match last {
+            match pacto_node::sync::last_outcome(store, name)? {
                 Some(o) if o.ok => println!("            last sync {}: {}", o.time, o.message),
                 Some(o) => {
                     println!("            last sync {} FAILED: {}", o.time, o.message);

@@ -185,12 +185,18 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
         statuses_in_store: false,
         ledger_head_file: Some(super::ledger::head_file(g)),
         https: tls.is_some(),
+        sync_every: None,
     };
 
     // One writer and a few readers on the same database.
     let db = config::database(g, file.database.as_deref())?;
     // Several servers may share a PostgreSQL database: a status must be found by any of them.
-    let server = ServerConfig { statuses_in_store: matches!(db, Database::Postgres(_)), ..server };
+    let interval = args.sync_interval.or(file.sync_interval).unwrap_or(300);
+    let server = ServerConfig {
+        statuses_in_store: matches!(db, Database::Postgres(_)),
+        sync_every: (interval > 0).then(|| std::time::Duration::from_secs(interval)),
+        ..server
+    };
     let mut writer = config::open_database(&db, true)?;
     config::seal_clear_passwords(g, &mut *writer)?;
     for c in &file.collections {
@@ -241,7 +247,6 @@ pub fn run(g: &Global, args: ServeArgs) -> anyhow::Result<i32> {
     state
         .set_agreements(config::load_agreements(&agreements_dir))
         .with_context(|| format!("the agreements in {} do not fit together", agreements_dir.display()))?;
-    let interval = args.sync_interval.or(file.sync_interval).unwrap_or(300);
     if interval > 0 {
         start_sync(g, db.clone(), std::time::Duration::from_secs(interval), state.clone())?;
     }
