@@ -423,10 +423,12 @@ on_every_backend!(labelled_sets_arrive_by_migration, |db: &TestDatabase| {
     drop(s);
     // Back to the schema before labelled sets (version 3), as a database of that release is:
     // without what versions 3 on brought (labels; tokens and certificates; the ledger's heads,
-    // receipts and cosignatures; the full-text index).
+    // receipts and cosignatures; the full-text index; reviews, sessions, receipts in provenance).
     let later = "DROP TABLE psi_labels; DROP TABLE api_tokens; DROP TABLE partner_certs;
                  ALTER TABLE remotes DROP COLUMN fingerprint;
-                 DROP TABLE ledger_heads; DROP TABLE receipts; DROP TABLE cosignatures;";
+                 DROP TABLE ledger_heads; DROP TABLE receipts; DROP TABLE cosignatures;
+                 DROP TABLE reviews; DROP TABLE console_sessions; DROP TABLE console_visits;
+                 ALTER TABLE provenance DROP COLUMN receipt_seq;";
     match &db.database {
         pacto_store::Database::Sqlite(path) => {
             let c = rusqlite::Connection::open(path).unwrap();

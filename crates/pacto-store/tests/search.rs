@@ -156,6 +156,8 @@ on_every_backend!(a_database_from_before_the_index_is_indexed_on_upgrade, |db: &
             let c = rusqlite::Connection::open(path).unwrap();
             c.execute_batch(
                 "DROP INDEX objects_by_type; DROP TRIGGER objects_fts_insert; DROP TRIGGER objects_fts_delete; DROP TABLE objects_fts;
+                 DROP TABLE reviews; DROP TABLE console_sessions; DROP TABLE console_visits;
+                 ALTER TABLE provenance DROP COLUMN receipt_seq;
                  UPDATE meta SET value = '6' WHERE key = 'schema_version'",
             )
             .unwrap();
@@ -164,6 +166,8 @@ on_every_backend!(a_database_from_before_the_index_is_indexed_on_upgrade, |db: &
             let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
             c.batch_execute(
                 "DROP INDEX objects_by_type; ALTER TABLE objects DROP COLUMN search; DROP FUNCTION pacto_search_words;
+                 DROP TABLE reviews; DROP TABLE console_sessions; DROP TABLE console_visits;
+                 ALTER TABLE provenance DROP COLUMN receipt_seq;
                  DELETE FROM pacto_schema WHERE version >= 6",
             )
             .unwrap();

@@ -202,6 +202,41 @@ CREATE INDEX objects_search ON objects USING GIN (search);
 CREATE INDEX objects_by_type ON objects (coll, type, date_added);
 "#,
     ),
+    (
+        7,
+        // As SQLite's schema 8: the receipt a version arrived under, analysts' reviews of
+        // received versions (filled with what was adopted before), the console's sessions.
+        r#"
+ALTER TABLE provenance ADD COLUMN receipt_seq BIGINT;
+CREATE TABLE reviews (
+    coll     BIGINT NOT NULL REFERENCES collections(pk),
+    id       TEXT NOT NULL,
+    version  TEXT COLLATE "C" NOT NULL,
+    decision TEXT NOT NULL,
+    by_user  TEXT NOT NULL,
+    at_us    BIGINT NOT NULL,
+    PRIMARY KEY (coll, id, version)
+);
+INSERT INTO reviews (coll, id, version, decision, by_user, at_us)
+    SELECT src.pk, p.id, p.version, 'adopted', '', min(p.fetched_us)
+    FROM provenance p
+    JOIN collections dst ON dst.pk = p.coll
+    JOIN collections src ON src.name = 'inbound.' || p.partner
+    WHERE dst.name NOT LIKE 'inbound.%'
+    GROUP BY src.pk, p.id, p.version
+    ON CONFLICT DO NOTHING;
+CREATE TABLE console_sessions (
+    id_hash       TEXT PRIMARY KEY,
+    username      TEXT NOT NULL,
+    csrf          TEXT NOT NULL,
+    last_visit_us BIGINT NOT NULL,
+    started_us    BIGINT NOT NULL,
+    seen_us       BIGINT NOT NULL
+);
+CREATE INDEX console_sessions_by_user ON console_sessions (username);
+CREATE TABLE console_visits (username TEXT PRIMARY KEY, at_us BIGINT NOT NULL);
+"#,
+    ),
 ];
 
 /// The advisory lock key under which migrations run ("pacto" in ASCII).

@@ -34,11 +34,14 @@ impl From<rusqlite::Error> for StoreError {
 /// fingerprint of a partner's server (`remotes.fingerprint`); 6 added the ledger's signed heads
 /// (`ledger_heads`), the receipts kept from partners (`receipts`) and partners' cosignatures of
 /// this node's heads (`cosignatures`); 7 added the full-text index (`objects_fts`, FTS5, kept
-/// by triggers on `objects`, and filled from what the database holds on upgrade). Each is applied on open to a database at an earlier
+/// by triggers on `objects`, and filled from what the database holds on upgrade); 8 added the
+/// partner's receipt an object arrived under (`provenance.receipt_seq`), analysts' reviews of
+/// received versions (`reviews`, filled on upgrade with what was adopted before), and the
+/// console's sessions and visits (`console_sessions`, `console_visits`). Each is applied on open to a database at an earlier
 /// version (the tables below are created if missing, and [`UPGRADES`] runs what creating cannot
 /// do); a pacto that knows an earlier version refuses a later database, which it might write
 /// without keeping up what the later version keeps.
-const SCHEMA_VERSION: i64 = 7;
+const SCHEMA_VERSION: i64 = 8;
 
 /// Statements that take a database from the version before to the one given, beyond creating
 /// the missing tables and indexes. (A fresh database runs them all.)
@@ -91,6 +94,45 @@ INSERT INTO objects_fts (objects_fts) VALUES ('delete-all');
 INSERT INTO objects_fts (rowid, body)
     SELECT seq, (SELECT coalesce(group_concat(value, ' '), '') FROM json_tree(objects.raw) WHERE type = 'text')
     FROM objects;
+"#,
+    ),
+    (
+        8,
+        r#"
+-- The partner's ledger entry whose receipt covers the answer a version arrived in (none: the
+-- partner gave no receipt, or the version was received before receipts were kept with it).
+ALTER TABLE provenance ADD COLUMN receipt_seq INTEGER;
+-- An analyst's decision on a version received from a partner: adopted into a local collection,
+-- or dismissed. A received version with no row here is awaiting review.
+CREATE TABLE IF NOT EXISTS reviews (
+    coll     INTEGER NOT NULL REFERENCES collections(pk),
+    idh      INTEGER NOT NULL,
+    id       TEXT NOT NULL,
+    version  TEXT NOT NULL,
+    decision TEXT NOT NULL,   -- 'adopted' or 'dismissed'
+    by_user  TEXT NOT NULL,   -- empty: recorded by the upgrade that added reviews
+    at_us    INTEGER NOT NULL,
+    PRIMARY KEY (coll, idh, id, version)
+);
+INSERT OR IGNORE INTO reviews (coll, idh, id, version, decision, by_user, at_us)
+    SELECT src.pk, p.idh, p.id, p.version, 'adopted', '', p.fetched_us
+    FROM provenance p
+    JOIN collections dst ON dst.pk = p.coll
+    JOIN collections src ON src.name = 'inbound.' || p.partner
+    WHERE dst.name NOT LIKE 'inbound.%';
+-- The console's sessions: the hash of the id the browser holds (never the id), whose account,
+-- the CSRF token of its forms, and when it started and was last used (microseconds).
+CREATE TABLE IF NOT EXISTS console_sessions (
+    id_hash    TEXT PRIMARY KEY,
+    username      TEXT NOT NULL,
+    csrf          TEXT NOT NULL,
+    last_visit_us INTEGER NOT NULL,
+    started_us    INTEGER NOT NULL,
+    seen_us       INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS console_sessions_by_user ON console_sessions (username);
+-- When each account last logged in to the console (the dashboard shows what is new since).
+CREATE TABLE IF NOT EXISTS console_visits (username TEXT PRIMARY KEY, at_us INTEGER NOT NULL);
 "#,
     ),
 ];
