@@ -1,6 +1,7 @@
 //! What a person looks at on a node, whoever shows it (the web console, `pacto search`): search
 //! with filters, an object's history with provenance and its neighbourhood, the dashboard's
-//! counts, the ledger newest first, adopting received objects.
+//! counts, what partners sent that awaits review, the ledger newest first, adopting or
+//! dismissing received objects, and the receipt a received version arrived under.
 //!
 //! Every function takes the caller and looks only at the collections it may read: a
 //! collection it may not read is, here as on the TAXII API, as if it did not exist — it is
@@ -10,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use pacto_federation::ledger::Entry;
 use pacto_stix::{Facts, Tlp};
-use pacto_store::{AddOutcome, Collection, Provenance, Query, SearchQuery, Store, StoredObject, Versions};
+use pacto_store::{AddOutcome, Collection, Provenance, Query, Review, SearchQuery, Store, StoredObject, Versions};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -141,6 +142,8 @@ pub struct ObjectPage {
     /// Oldest first.
     pub versions: Vec<Version>,
     pub provenance: Vec<Provenance>,
+    /// What analysts decided about its received versions (adopted, dismissed), oldest first.
+    pub reviews: Vec<Review>,
     /// Relationships from or to it that the caller may read, and the object at the other end
     /// where the caller may read it.
     pub relationships: Vec<Neighbour>,
@@ -193,6 +196,7 @@ pub fn object(s: &dyn Store, caller: &Caller, collection: &str, id: &str) -> Res
     let latest = before.unwrap_or_default();
     let facts = Facts::of(&latest);
     let provenance = s.provenance(&c, id)?;
+    let reviews = s.reviews(&c, id)?;
     let (relationships, sightings) = neighbours(s, caller, id)?;
     Ok(ObjectPage {
         title: title(&latest, id),
@@ -201,6 +205,7 @@ pub fn object(s: &dyn Store, caller: &Caller, collection: &str, id: &str) -> Res
         id: id.to_string(),
         versions,
         provenance,
+        reviews,
         relationships,
         sightings,
     })
@@ -275,6 +280,9 @@ pub struct CollectionCount {
     pub new: u64,
     /// A partner's inbound collection (received by sync, waiting to be adopted).
     pub inbound: bool,
+    /// In an inbound collection: its objects whose latest version no one has adopted or
+    /// dismissed yet (counted up to [`NEW_COUNT_CAP`]).
+    pub awaiting: u64,
 }
 
 /// What the dashboard shows a caller.
@@ -283,8 +291,9 @@ pub struct Dashboard {
     pub collections: Vec<CollectionCount>,
     /// The newest objects added since the given instant.
     pub new: Found,
-    /// The newest objects in partners' inbound collections.
-    pub inbound: Found,
+    /// The newest objects received from partners that await review (neither adopted nor
+    /// dismissed).
+    pub awaiting: Found,
     /// The newest sightings.
     pub sightings: Found,
 }
@@ -305,7 +314,14 @@ pub fn dashboard(s: &dyn Store, caller: &Caller, since: i64) -> Result<Dashboard
             Ok(new < NEW_COUNT_CAP as u64)
         })?;
         let inbound = pacto_store::is_inbound(&c.name);
-        collections.push(CollectionCount { collection: c, versions, new, inbound });
+        let mut awaiting = 0u64;
+        if inbound {
+            s.awaiting(&c, cleared_through(s, &c.name)?, &mut |_| {
+                awaiting += 1;
+                Ok(awaiting < NEW_COUNT_CAP as u64)
+            })?;
+        }
+        collections.push(CollectionCount { collection: c, versions, new, inbound, awaiting });
     }
     // Each list collection by collection (each an index range in the store), then merged.
     let each = |names: &mut dyn Iterator<Item = &CollectionCount>, q: Search| -> Result<Found, NodeError> {
@@ -321,10 +337,152 @@ pub fn dashboard(s: &dyn Store, caller: &Caller, since: i64) -> Result<Dashboard
         Ok(all)
     };
     let new = each(&mut collections.iter(), Search { since: Some(since), limit: 10, ..Search::default() })?;
-    let inbound = each(&mut collections.iter().filter(|c| c.inbound), Search { limit: 10, ..Search::default() })?;
+    let inbound: Vec<Collection> =
+        collections.iter().filter(|c| c.awaiting > 0).map(|c| c.collection.clone()).collect();
+    let awaiting = awaiting_in(s, &inbound, 10)?;
     let sightings =
         each(&mut collections.iter(), Search { types: vec!["sighting".into()], limit: 10, ..Search::default() })?;
-    Ok(Dashboard { collections, new, inbound, sightings })
+    Ok(Dashboard { collections, new, awaiting, sightings })
+}
+
+/// What partners sent that awaits review in the inbound collections the caller may read (or
+/// in the one named): the newest `limit`, and whether there are more.
+pub fn awaiting(s: &dyn Store, caller: &Caller, collection: Option<&str>, limit: usize) -> Result<Found, NodeError> {
+    let inbound: Vec<Collection> = readable(s, caller)?
+        .into_iter()
+        .filter(|c| pacto_store::is_inbound(&c.name) && collection.is_none_or(|n| n == c.name))
+        .collect();
+    if let Some(name) = collection
+        && inbound.is_empty()
+    {
+        return Err(NodeError::NotFound(format!("no partner's inbound collection {name:?} this account may read")));
+    }
+    awaiting_in(s, &inbound, limit)
+}
+
+/// The newest `limit` objects awaiting review across `collections`, merged newest first.
+fn awaiting_in(s: &dyn Store, collections: &[Collection], limit: usize) -> Result<Found, NodeError> {
+    let limit = limit.max(1);
+    let mut found = Found { hits: Vec::new(), more: false };
+    for c in collections {
+        let mut kept = 0;
+        s.awaiting(c, cleared_through(s, &c.name)?, &mut |o| {
+            if kept == limit {
+                found.more = true;
+                return Ok(false);
+            }
+            kept += 1;
+            let m: Map<String, Value> = serde_json::from_str(&o.raw).unwrap_or_default();
+            let facts = Facts::of(&m);
+            found.hits.push(Hit {
+                title: title(&m, &o.id),
+                tlp: facts.tlp.map(Tlp::as_str),
+                labels: facts.labels,
+                collection: c.name.clone(),
+                id: o.id,
+                type_name: o.type_name,
+                date_added: o.date_added,
+            });
+            Ok(true)
+        })?;
+    }
+    found.hits.sort_by_key(|h| std::cmp::Reverse(h.date_added));
+    found.more |= found.hits.len() > limit;
+    found.hits.truncate(limit);
+    Ok(found)
+}
+
+/// Dismiss objects a partner sent (from an inbound collection the caller may read and write):
+/// their versions held now are decided, and leave the review queue until a newer one arrives.
+/// The number of versions newly dismissed.
+pub fn dismiss(s: &mut dyn Store, caller: &Caller, from: &str, ids: &[String]) -> Result<u64, NodeError> {
+    let src = reviewable(s, caller, from)?;
+    Ok(s.dismiss(&src, ids, &caller.user.name)?)
+}
+
+/// The setting that holds where everything in an inbound collection was dismissed at once.
+fn cleared_setting(collection: &str) -> String {
+    format!("review.{collection}.cleared_through")
+}
+
+/// The date_added up to which everything in `collection` was dismissed at once (0: never).
+fn cleared_through(s: &dyn Store, collection: &str) -> Result<i64, NodeError> {
+    Ok(s.setting(&cleared_setting(collection))?.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+/// Dismiss everything in an inbound collection added up to `through` (a date_added: what the
+/// person saw as newest), in one step however much it holds; what arrives later awaits review.
+/// Rights as [`dismiss`].
+pub fn dismiss_through(s: &mut dyn Store, caller: &Caller, from: &str, through: i64) -> Result<(), NodeError> {
+    let src = reviewable(s, caller, from)?;
+    let key = cleared_setting(&src.name);
+    let was = s.setting(&key)?;
+    let now = was.as_deref().and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    if through > now {
+        // Compare and set: two people clearing at once never move it back.
+        s.add_with_settings(None, &[], &[(key.clone(), through.to_string())], &[(key, was)])?;
+    }
+    Ok(())
+}
+
+/// An inbound collection the caller may decide on: it may read it, and its account's rights
+/// include writing it.
+fn reviewable(s: &dyn Store, caller: &Caller, from: &str) -> Result<Collection, NodeError> {
+    let src = s
+        .collection(from)?
+        .filter(|c| caller.may_read(c))
+        .ok_or_else(|| NodeError::NotFound(format!("no collection {from:?} this account may read")))?;
+    if !pacto_store::is_inbound(&src.name) {
+        return Err(NodeError::BadRequest(format!(
+            "{from} is a local collection: only what partners sent (inbound.PARTNER) awaits review"
+        )));
+    }
+    if !caller.user.may_write(&src) {
+        return Err(NodeError::Forbidden(format!(
+            "deciding on what {from} holds needs the right to write it (`can_write` naming {from} or *)"
+        )));
+    }
+    Ok(src)
+}
+
+/// A receipt kept from a partner, as a person reads it.
+#[derive(Debug, Clone)]
+pub struct KeptReceipt {
+    pub partner: String,
+    pub receipt: pacto_federation::ledger::receipt::Receipt,
+    /// The receipt as kept, indented (what a third party is handed).
+    pub text: String,
+    /// Whether it verifies offline now, against the ledger key pinned for the partner: or why not.
+    pub verified: Result<(), String>,
+}
+
+/// The receipt kept for entry `seq` of `partner`'s ledger, if the caller may read what that
+/// partner sends (its inbound collection).
+pub fn receipt(s: &dyn Store, caller: &Caller, partner: &str, seq: u64) -> Result<KeptReceipt, NodeError> {
+    let missing =
+        || NodeError::NotFound(format!("no receipt of {partner}'s ledger entry {seq} that this account may read"));
+    let inbound = crate::sync::inbound_collection(partner);
+    s.collection(&inbound)?.filter(|c| caller.may_read(c)).ok_or_else(missing)?;
+    let (kept_seq, text) = s.receipts(partner, seq.saturating_sub(1), 1)?.into_iter().next().ok_or_else(missing)?;
+    if kept_seq != seq {
+        return Err(missing());
+    }
+    let receipt = pacto_federation::ledger::receipt::Receipt::parse(&text)
+        .map_err(|e| NodeError::Internal(format!("the receipt kept for entry {seq} of {partner}: {e}")))?;
+    let account = match s.remote(partner)? {
+        Some(r) => crate::sync::account_at(s, &r)?,
+        None => None,
+    };
+    let verified = match crate::audit::pinned_key(s, partner) {
+        Ok(Some(ring)) => receipt
+            .verify_kept_in(&ring, account.as_deref().unwrap_or(&receipt.entry.partner), None)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Ok(None) => Err(format!("no ledger key is pinned for {partner}")),
+        Err(e) => Err(e.to_string()),
+    };
+    let text = serde_json::from_str::<Value>(&text).and_then(|v| serde_json::to_string_pretty(&v)).unwrap_or(text);
+    Ok(KeptReceipt { partner: partner.to_string(), receipt, text, verified })
 }
 
 /// Adopt objects a partner sent (from an inbound collection the caller may read) into a local
@@ -350,7 +508,7 @@ pub fn adopt(
     if !caller.may_write(&dst) {
         return Err(NodeError::Forbidden(caller.write_refusal(&dst)));
     }
-    Ok(s.adopt(&src, &dst, ids)?)
+    Ok(s.adopt(&src, &dst, ids, &caller.user.name)?)
 }
 
 /// Which ledger entries to list.

@@ -530,8 +530,9 @@ fn receipted(
         return Err(refused(partner, r.status, &r.body));
     }
     let answer = crate::client::Answer::of(r);
-    plog.check(store, client, &answer, true)
-        .map_err(|why| MatchError::Receipt { partner: partner.to_string(), why })?;
+    let fail = |why| MatchError::Receipt { partner: partner.to_string(), why };
+    let checked = plog.check(store, client, &answer, true).map_err(fail)?;
+    plog.keep(store, checked).map_err(fail)?;
     Ok(crate::client::Response { status: 200, headers: Vec::new(), body: answer.body })
 }
 

@@ -79,16 +79,18 @@ impl PartnerLog {
         })
     }
 
-    /// Check an answer's receipt (when one is due: the answer disclosed something) and keep
-    /// it; the first receipt pins the partner's key (as SSH pins a host key), every later one
-    /// must be signed by it and extend the log this node already holds.
+    /// Check an answer's receipt, when one is due (the answer disclosed something) or given:
+    /// the first receipt pins the partner's key (as SSH pins a host key), every later one must
+    /// be signed by it and extend the log this node already holds. The checked receipt is
+    /// handed back to be kept with what the answer brought (`PartnerStore::add_synced`), or
+    /// on its own ([`PartnerLog::keep`]).
     pub fn check(
         &mut self,
         store: &mut dyn Store,
         client: &mut HttpClient,
         answer: &Answer,
         disclosed: bool,
-    ) -> Result<(), String> {
+    ) -> Result<Option<Checked>, String> {
         let Some(text) = &answer.receipt else {
             if disclosed && self.required {
                 return Err(format!(
@@ -99,7 +101,7 @@ impl PartnerLog {
                     receipts_setting(&self.partner)
                 ));
             }
-            return Ok(());
+            return Ok(None);
         };
         let r = Receipt::parse(text).map_err(|e| e.to_string())?;
         let had = self.key.is_some();
@@ -134,11 +136,19 @@ impl PartnerLog {
                 .map_err(|e| format!("the partner's ledger key was not pinned: {e}"))?;
             tracing::info!(partner = self.partner, key = r.public_key, "pinned the partner's ledger key");
         }
-        store
-            .put_receipt(&self.partner, v.receipt.entry.seq, &json)
-            .map_err(|e| format!("the receipt was not kept: {e}"))?;
-        self.held = Some((v.receipt.entry.seq, v.receipt.checkpoint));
-        Ok(())
+        let seq = v.receipt.entry.seq;
+        self.held = Some((seq, v.receipt.checkpoint));
+        Ok(Some(Checked { seq, receipt: json }))
+    }
+
+    /// Keep a checked receipt on its own (an answer that stores nothing else).
+    pub fn keep(&self, store: &mut dyn Store, checked: Option<Checked>) -> Result<(), String> {
+        match checked {
+            Some(c) => store
+                .put_receipt(&self.partner, c.seq, &c.receipt)
+                .map_err(|e| format!("the receipt was not kept: {e}")),
+            None => Ok(()),
+        }
     }
 
     /// A receipt signed by another key than the one pinned: the partner must have handed its
@@ -171,5 +181,21 @@ impl PartnerLog {
             .map_err(|e| format!("the partner's new ledger key was not pinned: {e}"))?;
         tracing::info!(partner = self.partner, key, "followed the partner's ledger key rotation");
         Ok(out)
+    }
+}
+
+/// A partner's receipt, checked, to be kept.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The partner's ledger entry it covers.
+    pub seq: u64,
+    /// The receipt, as kept (JSON).
+    pub receipt: String,
+}
+
+impl Checked {
+    /// As `PartnerStore::add_synced` keeps it.
+    pub fn row(&self) -> (u64, String) {
+        (self.seq, self.receipt.clone())
     }
 }

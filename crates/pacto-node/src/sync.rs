@@ -312,9 +312,11 @@ pub fn sync_partner_with(store: &mut dyn Store, remote: &Remote, opts: &SyncOpti
             };
             plog.ask_from_held(&mut client.http);
             let page = client.objects_after(&rc.id, cursor.as_deref(), page_size).map_err(client_err)?;
-            plog.check(store, &mut client.http, &page.answer, !page.objects.is_empty()).map_err(&refused)?;
+            let page_receipt =
+                plog.check(store, &mut client.http, &page.answer, !page.objects.is_empty()).map_err(&refused)?;
             let Some(last) = page.date_added_last.clone() else {
                 if page.objects.is_empty() && !page.more {
+                    plog.keep(store, page_receipt).map_err(&refused)?;
                     break; // nothing new
                 }
                 return Err(refused(format!(
@@ -325,12 +327,14 @@ pub fn sync_partner_with(store: &mut dyn Store, remote: &Remote, opts: &SyncOpti
             };
             let same_instant = |a: &str, b: &str| micros("", a).ok().is_some_and(|a| micros("", b).ok() == Some(a));
             if page.objects.is_empty() && !page.more && cursor.as_deref().is_some_and(|c| same_instant(c, &last)) {
+                plog.keep(store, page_receipt).map_err(&refused)?;
                 break; // nothing new, the header repeating the cursor
             }
             // Per-object date_added, and STIX version, from the manifest of the same range.
             plog.ask_from_held(&mut client.http);
             let (manifest, answer) = client.manifest_after(&rc.id, cursor.as_deref(), page_size).map_err(client_err)?;
-            plog.check(store, &mut client.http, &answer, !manifest.is_empty()).map_err(&refused)?;
+            let manifest_receipt =
+                plog.check(store, &mut client.http, &answer, !manifest.is_empty()).map_err(&refused)?;
             let manifest = check_page(&page, &manifest, cursor.as_deref(), &last, page_size).map_err(refused)?;
             let stix20: std::collections::HashSet<&str> = manifest
                 .values()
@@ -379,10 +383,14 @@ pub fn sync_partner_with(store: &mut dyn Store, remote: &Remote, opts: &SyncOpti
                     remote_collection: rc.id.clone(),
                     remote_date_added,
                     fetched_us,
+                    receipt: page_receipt.as_ref().map(|r| r.seq),
                 });
                 incoming.push(Incoming::new(&obj, spec_version));
             }
-            let outcomes = store.add_synced(&inbound, &incoming, &provenance, (&remote.partner, &rc.id, &last))?;
+            // The page's objects, their provenance and both receipts land together.
+            let receipts: Vec<(u64, String)> = page_receipt.iter().chain(&manifest_receipt).map(|r| r.row()).collect();
+            let outcomes =
+                store.add_synced(&inbound, &incoming, &provenance, &receipts, (&remote.partner, &rc.id, &last))?;
             report.pages += 1;
             for o in outcomes {
                 match o {

@@ -176,3 +176,74 @@ pacto_store::on_every_backend!(adopting_needs_read_there_and_write_here, |db: &T
     assert_eq!(out.len(), 1);
     assert_eq!(browse::object(&*s, &who, "analysis", IND).unwrap().versions.len(), 1);
 });
+
+// What partners sent and no one decided on awaits review: adopting or dismissing takes it
+// off the list (a newer version puts it back); deciding needs the right to write the
+// inbound collection, and one without the right to read it sees nothing of it.
+pacto_store::on_every_backend!(received_objects_await_review_until_adopted_or_dismissed, |db: &TestDatabase| {
+    let mut s = node(db);
+    let inbound = s.create_collection("inbound.mx", "From mx", None).unwrap();
+    s.create_collection("analysis", "Analysis", None).unwrap();
+    let prov = |id: &str, v: &str| pacto_store::testing::provenance(id, v, "mx", None);
+    let (m, t) = (
+        common("malware", MALWARE, json!({"name": "From mx", "is_family": true})),
+        common("tool", HIDDEN_TOOL, json!({"name": "Handset"})),
+    );
+    let provs = [prov(MALWARE, &m.version), prov(HIDDEN_TOOL, &t.version)];
+    s.add_synced(&inbound, &[m, t], &provs, &[], ("mx", "c1", "cursor")).unwrap();
+    let reviewer = Caller {
+        user: User {
+            name: "reviewer".into(),
+            password_hash: String::new(),
+            can_read: vec!["intel".into(), "inbound.mx".into(), "analysis".into()],
+            can_write: vec!["analysis".into()],
+        },
+        agreement: None,
+        dropboxes: Arc::default(),
+    };
+    let d = browse::dashboard(&*s, &reviewer, 0).unwrap();
+    assert_eq!(ids(&d.awaiting), [HIDDEN_TOOL, MALWARE]);
+    assert_eq!(d.collections.iter().find(|c| c.inbound).unwrap().awaiting, 2);
+    // One who may not read inbound.mx sees nothing awaiting, and cannot ask for it.
+    assert!(browse::dashboard(&*s, &analyst(), 0).unwrap().awaiting.hits.is_empty());
+    let err = browse::awaiting(&*s, &analyst(), Some("inbound.mx"), 10).unwrap_err();
+    assert!(matches!(err, pacto_node::NodeError::NotFound(_)), "{err}");
+    let err = browse::dismiss(&mut *s, &analyst(), "inbound.mx", &[MALWARE.into()]).unwrap_err();
+    assert!(matches!(err, pacto_node::NodeError::NotFound(_)), "{err}");
+    // Reading is not deciding.
+    let err = browse::dismiss(&mut *s, &reviewer, "inbound.mx", &[MALWARE.into()]).unwrap_err();
+    assert!(matches!(err, pacto_node::NodeError::Forbidden(_)), "{err}");
+    let err = browse::dismiss_through(&mut *s, &reviewer, "inbound.mx", i64::MAX).unwrap_err();
+    assert!(matches!(err, pacto_node::NodeError::Forbidden(_)), "{err}");
+    // Local collections are not reviewed.
+    let err = browse::dismiss(&mut *s, &reviewer, "intel", &[IND.into()]).unwrap_err();
+    assert!(matches!(err, pacto_node::NodeError::BadRequest(_) | pacto_node::NodeError::Forbidden(_)), "{err}");
+    // Adopting decides; so does dismissing.
+    browse::adopt(&mut *s, &reviewer, "inbound.mx", "analysis", &[MALWARE.into()]).unwrap();
+    assert_eq!(ids(&browse::awaiting(&*s, &reviewer, None, 10).unwrap()), [HIDDEN_TOOL]);
+    let page = browse::object(&*s, &reviewer, "inbound.mx", MALWARE).unwrap();
+    assert_eq!((page.reviews[0].decision, page.reviews[0].by.as_str()), (pacto_store::Decision::Adopted, "reviewer"));
+    let mut decider = reviewer.clone();
+    decider.user.can_write.push("inbound.mx".into());
+    assert_eq!(browse::dismiss(&mut *s, &decider, "inbound.mx", &[HIDDEN_TOOL.into()]).unwrap(), 1);
+    assert!(browse::awaiting(&*s, &decider, None, 10).unwrap().hits.is_empty());
+    // A newer version awaits again; dismissing everything up to what was shown clears it,
+    // and what arrives after that still awaits.
+    let newer = common("tool", HIDDEN_TOOL, json!({"name": "Handset v2", "modified": "2020-03-01T00:00:00.000Z"}));
+    s.add_synced(&inbound, std::slice::from_ref(&newer), &[prov(HIDDEN_TOOL, &newer.version)], &[], ("mx", "c1", "c2"))
+        .unwrap();
+    let shown = browse::awaiting(&*s, &decider, None, 10).unwrap();
+    assert_eq!(ids(&shown), [HIDDEN_TOOL]);
+    let latest = common(
+        "malware",
+        MALWARE,
+        json!({"name": "From mx v2", "is_family": true, "modified": "2020-03-01T00:00:00.000Z"}),
+    );
+    s.add_synced(&inbound, std::slice::from_ref(&latest), &[prov(MALWARE, &latest.version)], &[], ("mx", "c1", "c3"))
+        .unwrap();
+    browse::dismiss_through(&mut *s, &decider, "inbound.mx", shown.hits[0].date_added).unwrap();
+    assert_eq!(ids(&browse::awaiting(&*s, &decider, None, 10).unwrap()), [MALWARE]);
+    // Never moved back by an older "through".
+    browse::dismiss_through(&mut *s, &decider, "inbound.mx", 0).unwrap();
+    assert_eq!(ids(&browse::awaiting(&*s, &decider, None, 10).unwrap()), [MALWARE]);
+});

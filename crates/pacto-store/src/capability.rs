@@ -102,21 +102,39 @@ pub trait PartnerStore {
     fn remove_remote(&mut self, partner: &str) -> Result<bool>;
     /// The sync cursor for one remote collection of one partner.
     fn sync_cursor(&self, partner: &str, remote_collection: &str) -> Result<Option<String>>;
-    /// Add objects received from a partner, their provenance, and the new sync cursor, in one
-    /// transaction: after a crash, either all of a page is stored and the cursor moved past it,
-    /// or none of it.
+    /// Add objects received from a partner, their provenance, the partner's receipts for the
+    /// answers they came in (entry sequence number, receipt), and the new sync cursor, in one
+    /// transaction: after a crash, either all of a page is stored with its receipts and the
+    /// cursor moved past it, or none of it.
     fn add_synced(
         &mut self,
         collection: &Collection,
         objects: &[Incoming],
         provenance: &[Provenance],
+        receipts: &[(u64, String)],
         cursor: (&str, &str, &str),
     ) -> Result<Vec<AddOutcome>>;
     /// Where the versions of an object in a collection came from (empty for local objects).
     fn provenance(&self, collection: &Collection, id: &str) -> Result<Vec<Provenance>>;
     /// Copy every version of the given objects from one collection into another, keeping their
-    /// provenance (an analyst adopting received intelligence).
-    fn adopt(&mut self, from: &Collection, to: &Collection, ids: &[String]) -> Result<Vec<AddOutcome>>;
+    /// provenance (an analyst adopting received intelligence), and record the versions copied
+    /// as adopted by `by`, in one transaction.
+    fn adopt(&mut self, from: &Collection, to: &Collection, ids: &[String], by: &str) -> Result<Vec<AddOutcome>>;
+    /// Record that `by` dismissed the versions of `ids` that `collection` holds now (a later
+    /// version awaits review again); a version already decided keeps its decision. The number
+    /// of versions newly dismissed.
+    fn dismiss(&mut self, collection: &Collection, ids: &[String], by: &str) -> Result<u64>;
+    /// The latest versions in `collection` added after `after` (a date_added: where everything
+    /// before was dismissed at once) that no one has adopted or dismissed, newest first, handed
+    /// to `f` until it answers false or none are left.
+    fn awaiting(
+        &self,
+        collection: &Collection,
+        after: i64,
+        f: &mut dyn FnMut(StoredObject) -> Result<bool>,
+    ) -> Result<()>;
+    /// The decisions taken on the versions of `id` in `collection`, oldest first.
+    fn reviews(&self, collection: &Collection, id: &str) -> Result<Vec<Review>>;
 }
 
 /// Private sets for matching (their blinded form; secrets live outside the database).

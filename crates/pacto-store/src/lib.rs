@@ -286,6 +286,51 @@ pub struct Provenance {
     pub remote_date_added: String,
     /// When this node fetched it (microseconds).
     pub fetched_us: i64,
+    /// The partner's ledger entry whose signed receipt covers the answer this version arrived
+    /// in (the receipt is kept: `LedgerStore::receipts`); none when the partner gave none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<u64>,
+}
+
+/// What an analyst decided about a version received from a partner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// Copied into a local collection.
+    Adopted,
+    /// Looked at and left where it is.
+    Dismissed,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Adopted => "adopted",
+            Decision::Dismissed => "dismissed",
+        }
+    }
+
+    /// The decision a stored value names.
+    pub fn parse(s: &str) -> Result<Decision> {
+        match s {
+            "adopted" => Ok(Decision::Adopted),
+            "dismissed" => Ok(Decision::Dismissed),
+            other => Err(StoreError::Corrupt(format!(
+                "a review holds the decision {other:?}, neither adopted nor dismissed"
+            ))),
+        }
+    }
+}
+
+/// A decision on one received version: who took it and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Review {
+    pub id: String,
+    pub version: String,
+    pub decision: Decision,
+    /// The account (empty: recorded by the upgrade that brought reviews, from earlier adoptions).
+    pub by: String,
+    pub at_us: i64,
 }
 
 /// A private set as stored: the encoded form only (the items themselves are not kept, and the

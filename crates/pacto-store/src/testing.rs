@@ -199,3 +199,16 @@ fn for_postgres(sql: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// A provenance record for tests: `id` at `version`, received from `partner`'s collection `c1`.
+pub fn provenance(id: &str, version: &str, partner: &str, receipt: Option<u64>) -> crate::Provenance {
+    crate::Provenance {
+        id: id.into(),
+        version: version.into(),
+        partner: partner.into(),
+        remote_collection: "c1".into(),
+        remote_date_added: "2021-01-01T00:00:00.000000Z".into(),
+        fetched_us: 1,
+        receipt,
+    }
+}

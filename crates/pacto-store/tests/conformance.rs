@@ -332,30 +332,65 @@ on_every_backend!(a_synced_page_lands_with_its_provenance_and_cursor, |db: &Test
     assert_eq!(s.remotes().unwrap(), vec![remote.clone()]);
     assert_eq!(s.remote("mx").unwrap(), Some(remote));
     let inbound = s.create_collection("inbound.mx", "From mx", None).unwrap();
-    let prov = |id: &str, v: &str| pacto_store::Provenance {
-        id: id.into(),
-        version: v.into(),
-        partner: "mx".into(),
-        remote_collection: "c1".into(),
-        remote_date_added: "2021-01-01T00:00:00.000000Z".into(),
-        fetched_us: 1,
-    };
+    let prov = |id: &str, v: &str| pacto_store::testing::provenance(id, v, "mx", Some(41));
     let o = obj(A, "2020-01-01T00:00:00.000Z", json!({}));
-    let out =
-        s.add_synced(&inbound, std::slice::from_ref(&o), &[prov(A, &o.version)], ("mx", "c1", "cursor-1")).unwrap();
+    let receipts = [(41, "page receipt".to_string()), (42, "manifest receipt".to_string())];
+    let out = s
+        .add_synced(&inbound, std::slice::from_ref(&o), &[prov(A, &o.version)], &receipts, ("mx", "c1", "cursor-1"))
+        .unwrap();
     assert!(matches!(out[0], AddOutcome::Added { .. }));
     assert_eq!(s.sync_cursor("mx", "c1").unwrap().as_deref(), Some("cursor-1"));
+    // The receipts are kept with the page, under the partner the cursor names.
+    assert_eq!(s.receipts("mx", 0, 10).unwrap(), receipts.to_vec());
     // The same page again: nothing new, no second provenance, the cursor moves.
-    s.add_synced(&inbound, std::slice::from_ref(&o), &[prov(A, &o.version)], ("mx", "c1", "cursor-2")).unwrap();
+    s.add_synced(&inbound, std::slice::from_ref(&o), &[prov(A, &o.version)], &[], ("mx", "c1", "cursor-2")).unwrap();
     assert_eq!(s.provenance(&inbound, A).unwrap(), vec![prov(A, &o.version)]);
+    assert_eq!(s.provenance(&inbound, A).unwrap()[0].receipt, Some(41), "the receipt it arrived under is named");
     assert_eq!(s.sync_cursor("mx", "c1").unwrap().as_deref(), Some("cursor-2"));
     assert_eq!(s.sync_cursor("mx", "c2").unwrap(), None);
-    // Adopting copies every version with its provenance; a missing id is an error.
+    // Received and not decided on: awaiting review.
+    let awaiting_after = |s: &dyn pacto_store::Store, after: i64| {
+        let mut found = Vec::new();
+        s.awaiting(&inbound, after, &mut |o| {
+            found.push((o.id, o.date_added));
+            Ok(true)
+        })
+        .unwrap();
+        found
+    };
+    let awaiting = |s: &dyn pacto_store::Store| awaiting_after(s, 0).into_iter().map(|f| f.0).collect::<Vec<_>>();
+    assert_eq!(awaiting(&*s), [A]);
+    // Adopting copies every version with its provenance, and records the decision; a
+    // missing id is an error.
     let local = s.create_collection("intel", "Intel", None).unwrap();
-    let adopted = s.adopt(&inbound, &local, &[A.to_string()]).unwrap();
+    let adopted = s.adopt(&inbound, &local, &[A.to_string()], "ana").unwrap();
     assert!(matches!(adopted[0], AddOutcome::Added { .. }));
     assert_eq!(s.provenance(&local, A).unwrap(), vec![prov(A, &o.version)]);
-    assert!(s.adopt(&inbound, &local, &[B.to_string()]).is_err());
+    assert!(s.adopt(&inbound, &local, &[B.to_string()], "ana").is_err());
+    assert!(awaiting(&*s).is_empty());
+    let reviews = s.reviews(&inbound, A).unwrap();
+    assert_eq!(reviews.len(), 1);
+    assert_eq!((reviews[0].decision, reviews[0].by.as_str()), (pacto_store::Decision::Adopted, "ana"));
+    // A newer version awaits review again; dismissing decides the versions held now.
+    let newer = obj(A, "2020-02-01T00:00:00.000Z", json!({}));
+    s.add_synced(&inbound, std::slice::from_ref(&newer), &[prov(A, &newer.version)], &[], ("mx", "c1", "cursor-3"))
+        .unwrap();
+    let b = obj(B, "2020-01-01T00:00:00.000Z", json!({}));
+    s.add_synced(&inbound, std::slice::from_ref(&b), &[prov(B, &b.version)], &[], ("mx", "c1", "cursor-4")).unwrap();
+    assert_eq!(awaiting(&*s), [B, A], "newest first");
+    // Everything added up to an instant dismissed at once: only what came after awaits.
+    let a_added = awaiting_after(&*s, 0)[1].1;
+    assert_eq!(awaiting_after(&*s, a_added).into_iter().map(|f| f.0).collect::<Vec<_>>(), [B]);
+    assert_eq!(s.dismiss(&inbound, &[A.to_string()], "bo").unwrap(), 1, "only the undecided version");
+    assert_eq!(s.dismiss(&inbound, &[A.to_string()], "bo").unwrap(), 0);
+    assert_eq!(awaiting(&*s), [B]);
+    let decided: Vec<_> = s.reviews(&inbound, A).unwrap().into_iter().map(|r| (r.decision, r.by)).collect();
+    assert_eq!(
+        decided,
+        [(pacto_store::Decision::Adopted, "ana".into()), (pacto_store::Decision::Dismissed, "bo".into())]
+    );
+    // A collection with decisions in it can still be deleted.
+    s.delete_collection(&inbound).unwrap();
     assert!(s.remove_remote("mx").unwrap());
     assert!(s.remotes().unwrap().is_empty());
 });
@@ -412,6 +447,43 @@ on_every_backend!(labelled_sets_keep_their_payloads, |db: &TestDatabase| {
     assert_eq!(s.psi_set("dealer-sales").unwrap(), None);
     assert_eq!(db.query_u64("SELECT count(*) FROM psi_labels"), 0);
     assert_eq!(s.psi_sets().unwrap(), vec![plain]);
+});
+
+// A database from before reviews (SQLite schema 7, PostgreSQL migration 6): what was adopted
+// then is not awaiting review after the upgrade; what was not, is.
+on_every_backend!(adoptions_from_before_reviews_count_as_decided, |db: &TestDatabase| {
+    let mut s = db.open();
+    let inbound = s.create_collection("inbound.mx", "From mx", None).unwrap();
+    let local = s.create_collection("intel", "Intel", None).unwrap();
+    let prov = |id: &str, v: &str| pacto_store::testing::provenance(id, v, "mx", None);
+    let (a, b) = (obj(A, "2020-01-01T00:00:00.000Z", json!({})), obj(B, "2020-01-01T00:00:00.000Z", json!({})));
+    let provs = [prov(A, &a.version), prov(B, &b.version)];
+    s.add_synced(&inbound, &[a, b], &provs, &[], ("mx", "c1", "cursor")).unwrap();
+    s.adopt(&inbound, &local, &[A.to_string()], "ana").unwrap();
+    drop(s);
+    let later = "DROP TABLE reviews; DROP TABLE console_sessions; DROP TABLE console_visits;
+                 ALTER TABLE provenance DROP COLUMN receipt_seq;";
+    match &db.database {
+        pacto_store::Database::Sqlite(path) => {
+            let c = rusqlite::Connection::open(path).unwrap();
+            c.execute_batch(&format!("{later} UPDATE meta SET value = '7' WHERE key = 'schema_version'")).unwrap();
+        }
+        pacto_store::Database::Postgres(url) => {
+            let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            c.batch_execute(&format!("{later} DELETE FROM pacto_schema WHERE version >= 7")).unwrap();
+        }
+    }
+    let s = db.open();
+    let mut waiting = Vec::new();
+    s.awaiting(&inbound, 0, &mut |o| {
+        waiting.push(o.id);
+        Ok(true)
+    })
+    .unwrap();
+    assert_eq!(waiting, [B]);
+    let r = s.reviews(&inbound, A).unwrap();
+    assert_eq!((r.len(), r[0].decision, r[0].by.as_str()), (1, pacto_store::Decision::Adopted, ""));
+    assert_eq!(s.provenance(&local, A).unwrap(), vec![prov(A, &obj(A, "2020-01-01T00:00:00.000Z", json!({})).version)]);
 });
 
 // A database from before labelled sets (SQLite schema 3, PostgreSQL migration 2) gains the

@@ -118,8 +118,9 @@ on_every_backend!(search_filters_by_partner_and_date, |db: &TestDatabase| {
         remote_collection: "c1".into(),
         remote_date_added: "2021-01-01T00:00:00.000000Z".into(),
         fetched_us: 1,
+        receipt: None,
     };
-    s.add_synced(&inbound, std::slice::from_ref(&o), &[prov], ("mx", "c1", "cursor")).unwrap();
+    s.add_synced(&inbound, std::slice::from_ref(&o), &[prov], &[], ("mx", "c1", "cursor")).unwrap();
     s.add_batch(&local, &[indicator(SECRET, "2020-01-01T00:00:00.000Z", "shared name", "[x:y = 'z']")]).unwrap();
     let both = q("shared", &["inbound.mx", "local"]);
     assert_eq!(ids(&*s, &both).len(), 2);
@@ -128,7 +129,7 @@ on_every_backend!(search_filters_by_partner_and_date, |db: &TestDatabase| {
     let from_ca = SearchQuery { partner: Some("ca".into()), ..both.clone() };
     assert!(ids(&*s, &from_ca).is_empty());
     // Adopted objects keep their provenance, and so their partner.
-    s.adopt(&inbound, &local, &[IND.to_string()]).unwrap();
+    s.adopt(&inbound, &local, &[IND.to_string()], "ana").unwrap();
     assert_eq!(ids(&*s, &from_mx).len(), 2);
     // Dates: added at or after, added before.
     let mut added = Vec::new();

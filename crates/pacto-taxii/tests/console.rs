@@ -124,6 +124,7 @@ fn every_page_has_the_strict_policy_and_no_inline_script_or_style() {
         "/ui/login",
         "/",
         "/ui/search?q=payment",
+        "/ui/review",
         &format!("/ui/objects/intel/{IND}"),
         "/ui/import",
         "/ui/pattern?pattern=%5Bx%3Ay+%3D+1%5D",
@@ -305,4 +306,63 @@ fn the_partners_page_shows_each_connections_last_and_next_sync() {
     assert!(b.contains("last success: 2026-12-02T09:00:00.000Z"), "{b}");
     assert!(b.contains("2026-12-03T10:05:00Z"), "the next run, 5 minutes after the last: {b}");
     assert!(b.contains("never") && b.contains("at the next run"), "ca never synced: {b}");
+}
+
+/// What partners sent awaits review until someone decides: the queue, a forged dismissal
+/// refused, a dismissal that cannot be turned into a redirect elsewhere, the decision shown on
+/// the object page with the receipt its version arrived under; and a reader without rights to
+/// the partner's collection sees none of it, nor its receipts, and cannot decide on it.
+#[test]
+fn the_review_queue_takes_decisions_and_shows_nothing_to_one_without_rights() {
+    const RECEIVED: &str = "tool--77777777-17d4-4cbf-938f-98ee46b3cd3f";
+    let node = console_node();
+    {
+        let mut s = node.store();
+        let inbound = s.create_collection("inbound.mx", "From mx", None).unwrap();
+        let t = "2020-01-01T00:00:00.000Z";
+        let o = obj(json!({"type": "tool", "spec_version": "2.1", "id": RECEIVED, "created": t, "modified": t,
+            "name": "Handset from mx"}));
+        let prov = pacto_store::Provenance {
+            id: RECEIVED.into(),
+            version: o.version.clone(),
+            partner: "mx".into(),
+            remote_collection: "c1".into(),
+            remote_date_added: "2021-01-01T00:00:00.000000Z".into(),
+            fetched_us: 1,
+            receipt: Some(7),
+        };
+        s.add_synced(&inbound, &[o], &[prov], &[], ("mx", "c1", "cursor")).unwrap();
+    }
+    let web = Web::new(&node);
+    let (admin, csrf) = web.login("admin");
+    assert!(web.get("/", &admin).body.contains("1 awaiting review"));
+    let queue = web.get("/ui/review", &admin);
+    assert!(queue.body.contains("Handset from mx") && queue.body.contains("1 awaiting review"), "{}", queue.body);
+    let page = web.get(&format!("/ui/objects/inbound.mx/{RECEIVED}"), &admin);
+    assert!(page.body.contains("/ui/receipts/mx/7") && page.body.contains("awaits review"), "{}", page.body);
+    // A forged form decides nothing.
+    let r = web.post("/ui/dismiss", &admin, &[("csrf", ""), ("from", "inbound.mx"), ("id", RECEIVED)]);
+    assert_eq!(r.status, 403);
+    assert!(web.get("/ui/review", &admin).body.contains("Handset from mx"));
+    // The reader may not read inbound.mx: nothing of it in the queue, its receipts, a decision.
+    let (reader, reader_csrf) = web.login("reader");
+    let theirs = web.get("/ui/review", &reader);
+    assert!(!theirs.body.contains("Handset") && !theirs.body.contains("inbound.mx"), "{}", theirs.body);
+    let dashboard = web.get("/", &reader).body;
+    assert!(!dashboard.contains("Handset") && !dashboard.contains("1 awaiting"), "{dashboard}");
+    assert_eq!(web.get("/ui/review?collection=inbound.mx", &reader).status, 404);
+    assert_eq!(web.get("/ui/receipts/mx/7", &reader).status, 404);
+    let r = web.post("/ui/dismiss", &reader, &[("csrf", &reader_csrf), ("from", "inbound.mx"), ("id", RECEIVED)]);
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert!(web.get("/ui/review", &admin).body.contains("Handset from mx"));
+    // The administrator dismisses it; "back" only ever leads within the console.
+    let r = web.post(
+        "/ui/dismiss",
+        &admin,
+        &[("csrf", &csrf), ("from", "inbound.mx"), ("id", RECEIVED), ("back", "https://elsewhere.example/")],
+    );
+    assert_eq!((r.status, r.header("location")), (303, Some("/ui/review")));
+    assert!(web.get("/ui/review", &admin).body.contains("Nothing awaits review"));
+    let page = web.get(&format!("/ui/objects/inbound.mx/{RECEIVED}"), &admin);
+    assert!(page.body.contains("dismissed by admin"), "{}", page.body);
 }

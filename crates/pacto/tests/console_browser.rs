@@ -102,8 +102,9 @@ fn node(data: &Path) -> (Running, String) {
             remote_collection: "c1".into(),
             remote_date_added: "2026-03-01T00:00:01.000000Z".into(),
             fetched_us: 1_772_323_200_000_000,
+            receipt: None,
         };
-        s.add_synced(&inbound, &[o], &[prov], ("mx", "c1", "cursor")).unwrap();
+        s.add_synced(&inbound, &[o], &[prov], &[], ("mx", "c1", "cursor")).unwrap();
     }
     let port = free_port();
     let server = Command::new(env!("CARGO_BIN_EXE_pacto"))
@@ -212,6 +213,13 @@ fn the_console_in_a_browser() {
         std::fs::write(&path, b.screenshot()).unwrap();
     }
 
+    // What mx sent awaits review; open it from the queue.
+    b.go(&format!("{base}/ui/review"));
+    accessible(&b, "review");
+    assert!(b.text("main").contains("1 awaiting review"), "{}", b.text("main"));
+    b.click_and_load("main table a");
+    assert!(b.url().ends_with(RECEIVED), "{}", b.url());
+
     // A received object: its provenance; adopt it.
     b.go(&format!("{base}/ui/objects/inbound.mx/{RECEIVED}"));
     accessible(&b, "received object");
@@ -221,6 +229,8 @@ fn the_console_in_a_browser() {
     b.click_and_load("form[action='/ui/adopt'] button");
     assert!(b.url().contains("/ui/objects/analysis/"), "{}", b.url());
     assert!(b.text("main").contains("2026-03-01T00:00:01"), "provenance kept");
+    b.go(&format!("{base}/ui/review"));
+    assert!(b.text("main").contains("Nothing awaits review"), "adopting decided it: {}", b.text("main"));
 
     // Preview an agreement.
     b.go(&format!("{base}/ui/partners"));

@@ -1,12 +1,14 @@
 //! Accounts, partners, private sets, the ledger and settings in PostgreSQL.
 
 use postgres::Row;
+use postgres::fallible_iterator::FallibleIterator;
 
 use super::PostgresStore;
 use super::objects::{add_all, coll_pk};
 use crate::prelude::*;
 use crate::{
-    AddOutcome, ApiToken, Collection, Incoming, Provenance, PsiLabels, PsiSet, Remote, Result, StoreError, User,
+    AddOutcome, ApiToken, Collection, Decision, Incoming, Provenance, PsiLabels, PsiSet, Remote, Result, Review,
+    StoreError, StoredObject, User,
 };
 
 /// A rights column (a JSON list of collection names) of the row named in column 0.
@@ -76,9 +78,18 @@ const PSI_COLUMNS: &str =
 
 fn insert_provenance(tx: &mut postgres::Transaction<'_>, pk: i64, p: &Provenance) -> Result<()> {
     tx.execute(
-        "INSERT INTO provenance (coll, id, version, partner, remote_collection, remote_date_added, fetched_us)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        &[&pk, &p.id, &p.version, &p.partner, &p.remote_collection, &p.remote_date_added, &p.fetched_us],
+        "INSERT INTO provenance (coll, id, version, partner, remote_collection, remote_date_added, fetched_us, receipt_seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[
+            &pk,
+            &p.id,
+            &p.version,
+            &p.partner,
+            &p.remote_collection,
+            &p.remote_date_added,
+            &p.fetched_us,
+            &p.receipt.map(|r| r.min(i64::MAX as u64) as i64),
+        ],
     )?;
     Ok(())
 }
@@ -246,6 +257,7 @@ impl PartnerStore for PostgresStore {
         collection: &Collection,
         objects: &[Incoming],
         provenance: &[Provenance],
+        receipts: &[(u64, String)],
         cursor: (&str, &str, &str),
     ) -> Result<Vec<AddOutcome>> {
         let mut c = self.client()?;
@@ -256,6 +268,12 @@ impl PartnerStore for PostgresStore {
             if matches!(outcome, AddOutcome::Added { .. }) {
                 insert_provenance(&mut tx, pk, p)?;
             }
+        }
+        for (seq, receipt) in receipts {
+            tx.execute(
+                "INSERT INTO receipts (partner, seq, receipt) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &[&cursor.0, &((*seq).min(i64::MAX as u64) as i64), receipt],
+            )?;
         }
         tx.execute(
             "INSERT INTO sync_cursors (partner, remote_collection, cursor) VALUES ($1, $2, $3)
@@ -270,7 +288,7 @@ impl PartnerStore for PostgresStore {
         let mut c = self.client()?;
         let pk = coll_pk(&mut *c, collection)?;
         let rows = c.query(
-            "SELECT id, version, partner, remote_collection, remote_date_added, fetched_us FROM provenance
+            "SELECT id, version, partner, remote_collection, remote_date_added, fetched_us, receipt_seq FROM provenance
              WHERE coll = $1 AND id = $2 ORDER BY version COLLATE \"C\"",
             &[&pk, &id],
         )?;
@@ -283,21 +301,86 @@ impl PartnerStore for PostgresStore {
                 remote_collection: r.get(3),
                 remote_date_added: r.get(4),
                 fetched_us: r.get(5),
+                receipt: r.get::<_, Option<i64>>(6).map(|s| s.max(0) as u64),
             })
             .collect())
     }
 
-    fn adopt(&mut self, from: &Collection, to: &Collection, ids: &[String]) -> Result<Vec<AddOutcome>> {
+    fn adopt(&mut self, from: &Collection, to: &Collection, ids: &[String], by: &str) -> Result<Vec<AddOutcome>> {
         let (incoming, prov) = crate::rules::adoption(&*self, from, ids)?;
         let mut c = self.client()?;
+        let src = coll_pk(&mut *c, from)?;
         let pk = coll_pk(&mut *c, to)?;
         let mut tx = c.transaction()?;
         let outcomes = add_all(&mut tx, pk, &incoming)?;
         for p in &prov {
             insert_provenance(&mut tx, pk, p)?;
         }
+        let now = crate::rules::now_us();
+        let stmt = tx.prepare(
+            "INSERT INTO reviews (coll, id, version, decision, by_user, at_us) VALUES ($1, $2, $3, 'adopted', $4, $5)
+             ON CONFLICT (coll, id, version) DO UPDATE SET decision = 'adopted', by_user = $4, at_us = $5",
+        )?;
+        for o in &incoming {
+            tx.execute(&stmt, &[&src, &o.id, &o.version, &by, &now])?;
+        }
         tx.commit()?;
         Ok(outcomes)
+    }
+
+    fn dismiss(&mut self, collection: &Collection, ids: &[String], by: &str) -> Result<u64> {
+        let mut c = self.client()?;
+        let pk = coll_pk(&mut *c, collection)?;
+        let n = c.execute(
+            "INSERT INTO reviews (coll, id, version, decision, by_user, at_us)
+             SELECT coll, id, version, 'dismissed', $3, $4 FROM objects WHERE coll = $1 AND id = ANY($2)
+             ON CONFLICT DO NOTHING",
+            &[&pk, &ids, &by, &crate::rules::now_us()],
+        )?;
+        Ok(n)
+    }
+
+    fn awaiting(
+        &self,
+        collection: &Collection,
+        after: i64,
+        f: &mut dyn FnMut(StoredObject) -> Result<bool>,
+    ) -> Result<()> {
+        let mut c = self.client()?;
+        let pk = coll_pk(&mut *c, collection)?;
+        let mut rows = c.query_raw(
+            "SELECT o.id, o.type, o.version, o.spec_version, o.date_added, o.revoked, o.raw FROM objects o
+             WHERE o.coll = $1 AND o.is_latest AND o.date_added > $2
+               AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.coll = o.coll AND r.id = o.id AND r.version = o.version)
+             ORDER BY o.date_added DESC",
+            [&pk as &(dyn postgres::types::ToSql + Sync), &after],
+        )?;
+        while let Some(r) = rows.next()? {
+            if !f(super::objects::stored_object(&r))? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn reviews(&self, collection: &Collection, id: &str) -> Result<Vec<Review>> {
+        let mut c = self.client()?;
+        let pk = coll_pk(&mut *c, collection)?;
+        let rows = c.query(
+            "SELECT id, version, decision, by_user, at_us FROM reviews WHERE coll = $1 AND id = $2 ORDER BY at_us, version",
+            &[&pk, &id],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(Review {
+                    id: r.get(0),
+                    version: r.get(1),
+                    decision: Decision::parse(r.get(2))?,
+                    by: r.get(3),
+                    at_us: r.get(4),
+                })
+            })
+            .collect()
     }
 }
 

@@ -527,15 +527,7 @@ impl ObjectStore for PostgresStore {
         let params = sql.params();
         let mut rows = c.query_raw(&sql.text, params)?;
         while let Some(r) = rows.next()? {
-            f(StoredObject {
-                id: r.get(0),
-                type_name: r.get(1),
-                version: r.get(2),
-                spec_version: r.get(3),
-                date_added: r.get(4),
-                revoked: r.get(5),
-                raw: r.get(6),
-            })?;
+            f(stored_object(&r))?;
         }
         Ok(())
     }
@@ -548,6 +540,7 @@ impl ObjectStore for PostgresStore {
         tx.execute("DELETE FROM view_rows WHERE view IN (SELECT pk FROM views WHERE coll = $1)", &[&pk])?;
         tx.execute("DELETE FROM views WHERE coll = $1", &[&pk])?;
         tx.execute("DELETE FROM provenance WHERE coll = $1", &[&pk])?;
+        tx.execute("DELETE FROM reviews WHERE coll = $1", &[&pk])?;
         let deleted = tx.execute("DELETE FROM objects WHERE coll = $1", &[&pk])?;
         tx.execute("DELETE FROM collections WHERE pk = $1", &[&pk])?;
         tx.commit()?;
@@ -667,5 +660,18 @@ impl ObjectStore for PostgresStore {
             &[&view, &id, &pk],
         )?
         .get(0))
+    }
+}
+
+/// A version read from the columns `id, type, version, spec_version, date_added, revoked, raw`.
+pub(super) fn stored_object(r: &postgres::Row) -> StoredObject {
+    StoredObject {
+        id: r.get(0),
+        type_name: r.get(1),
+        version: r.get(2),
+        spec_version: r.get(3),
+        date_added: r.get(4),
+        revoked: r.get(5),
+        raw: r.get(6),
     }
 }

@@ -17,8 +17,8 @@ mod search;
 
 use crate::prelude::*;
 use crate::{
-    AddOutcome, Collection, CollectionStats, Incoming, Provenance, PsiLabels, PsiSet, Query, Remote, Result,
-    StoreError, StoredObject, User, Versions, ViewId,
+    AddOutcome, Collection, CollectionStats, Decision, Incoming, Provenance, PsiLabels, PsiSet, Query, Remote, Result,
+    Review, StoreError, StoredObject, User, Versions, ViewId,
 };
 
 impl From<rusqlite::Error> for StoreError {
@@ -493,8 +493,8 @@ pub(super) fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::ApiTok
 
 pub(super) fn insert_provenance(tx: &Transaction<'_>, pk: i64, p: &Provenance) -> Result<()> {
     tx.prepare_cached(
-        "INSERT INTO provenance (coll, idh, id, version, partner, remote_collection, remote_date_added, fetched_us)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO provenance (coll, idh, id, version, partner, remote_collection, remote_date_added, fetched_us, receipt_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         pk,
@@ -504,7 +504,8 @@ pub(super) fn insert_provenance(tx: &Transaction<'_>, pk: i64, p: &Provenance) -
         p.partner,
         p.remote_collection,
         p.remote_date_added,
-        p.fetched_us
+        p.fetched_us,
+        p.receipt.map(|r| r.min(i64::MAX as u64) as i64)
     ])?;
     Ok(())
 }

@@ -167,6 +167,7 @@ impl PartnerStore for SqliteStore {
         collection: &Collection,
         objects: &[Incoming],
         provenance: &[Provenance],
+        receipts: &[(u64, String)],
         cursor: (&str, &str, &str),
     ) -> Result<Vec<AddOutcome>> {
         let pk = self.coll_pk(collection)?;
@@ -176,6 +177,12 @@ impl PartnerStore for SqliteStore {
             if matches!(outcome, AddOutcome::Added { .. }) {
                 insert_provenance(&tx, pk, p)?;
             }
+        }
+        for (seq, receipt) in receipts {
+            tx.execute(
+                "INSERT INTO receipts (partner, seq, receipt) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                params![cursor.0, seq, receipt],
+            )?;
         }
         tx.execute(
             "INSERT INTO sync_cursors (partner, remote_collection, cursor) VALUES (?1, ?2, ?3)
@@ -189,7 +196,7 @@ impl PartnerStore for SqliteStore {
     fn provenance(&self, collection: &Collection, id: &str) -> Result<Vec<Provenance>> {
         let pk = self.coll_pk(collection)?;
         let mut stmt = self.conn.prepare(
-            "SELECT id, version, partner, remote_collection, remote_date_added, fetched_us FROM provenance
+            "SELECT id, version, partner, remote_collection, remote_date_added, fetched_us, receipt_seq FROM provenance
              WHERE coll = ?1 AND idh = ?2 AND id = ?3 ORDER BY version",
         )?;
         let rows = stmt.query_map(params![pk, id_hash(id), id], |r| {
@@ -200,23 +207,89 @@ impl PartnerStore for SqliteStore {
                 remote_collection: r.get(3)?,
                 remote_date_added: r.get(4)?,
                 fetched_us: r.get(5)?,
+                receipt: r.get::<_, Option<i64>>(6)?.map(|s| s.max(0) as u64),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn adopt(&mut self, from: &Collection, to: &Collection, ids: &[String]) -> Result<Vec<AddOutcome>> {
+    fn adopt(&mut self, from: &Collection, to: &Collection, ids: &[String], by: &str) -> Result<Vec<AddOutcome>> {
         let (incoming, prov) = crate::rules::adoption(&*self, from, ids)?;
-        // The copies and their provenance land together: an adopted object is never left
-        // without the record of where it came from.
-        let pk = self.coll_pk(to)?;
+        // The copies, their provenance and the decision land together: an adopted object is
+        // never left without the record of where it came from, nor still awaiting review.
+        let (src, pk) = (self.coll_pk(from)?, self.coll_pk(to)?);
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let outcomes = add_all(&tx, pk, &incoming)?;
         for p in &prov {
             insert_provenance(&tx, pk, p)?;
         }
+        let now = crate::rules::now_us();
+        for o in &incoming {
+            tx.prepare_cached(
+                "INSERT INTO reviews (coll, idh, id, version, decision, by_user, at_us) VALUES (?1, ?2, ?3, ?4, 'adopted', ?5, ?6)
+                 ON CONFLICT DO UPDATE SET decision = 'adopted', by_user = ?5, at_us = ?6",
+            )?
+            .execute(params![src, id_hash(&o.id), o.id, o.version, by, now])?;
+        }
         tx.commit()?;
         Ok(outcomes)
+    }
+
+    fn dismiss(&mut self, collection: &Collection, ids: &[String], by: &str) -> Result<u64> {
+        let pk = self.coll_pk(collection)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let now = crate::rules::now_us();
+        let mut dismissed = 0;
+        for id in ids {
+            dismissed += tx
+                .prepare_cached(
+                    "INSERT INTO reviews (coll, idh, id, version, decision, by_user, at_us)
+                     SELECT coll, idh, id, version, 'dismissed', ?4, ?5 FROM objects WHERE coll = ?1 AND idh = ?2 AND id = ?3
+                     ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![pk, id_hash(id), id, by, now])? as u64;
+        }
+        tx.commit()?;
+        Ok(dismissed)
+    }
+
+    fn awaiting(
+        &self,
+        collection: &Collection,
+        after: i64,
+        f: &mut dyn FnMut(StoredObject) -> Result<bool>,
+    ) -> Result<()> {
+        let pk = self.coll_pk(collection)?;
+        // Newest first down the (coll, date_added) index, skipping what was decided.
+        let mut stmt = self.conn.prepare(
+            "SELECT o.id, o.type, o.version, o.spec_version, o.date_added, o.revoked, o.raw FROM objects o
+             WHERE o.coll = ?1 AND o.is_latest = 1 AND o.date_added > ?2
+               AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.coll = o.coll AND r.idh = o.idh AND r.id = o.id AND r.version = o.version)
+             ORDER BY o.date_added DESC",
+        )?;
+        let mut rows = stmt.query(params![pk, after])?;
+        while let Some(r) = rows.next()? {
+            if !f(super::objects::stored_object(r)?)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn reviews(&self, collection: &Collection, id: &str) -> Result<Vec<Review>> {
+        let pk = self.coll_pk(collection)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT id, version, decision, by_user, at_us FROM reviews WHERE coll = ?1 AND idh = ?2 AND id = ?3 ORDER BY at_us, version",
+        )?;
+        let rows = stmt.query_map(params![pk, id_hash(id), id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?, r.get(4)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, version, decision, by, at_us) = row?;
+            out.push(Review { id, version, decision: Decision::parse(&decision)?, by, at_us });
+        }
+        Ok(out)
     }
 }
 

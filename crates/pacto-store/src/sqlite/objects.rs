@@ -252,6 +252,7 @@ impl ObjectStore for SqliteStore {
         tx.execute("DELETE FROM view_rows WHERE view IN (SELECT pk FROM views WHERE coll = ?1)", [pk])?;
         tx.execute("DELETE FROM views WHERE coll = ?1", [pk])?;
         tx.execute("DELETE FROM provenance WHERE coll = ?1", [pk])?;
+        tx.execute("DELETE FROM reviews WHERE coll = ?1", [pk])?;
         let deleted = tx.execute("DELETE FROM objects WHERE coll = ?1", [pk])? as u64;
         tx.execute("DELETE FROM collections WHERE pk = ?1", [pk])?;
         tx.commit()?;
@@ -424,19 +425,24 @@ impl ObjectStore for SqliteStore {
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(params_from_iter(args))?;
         while let Some(r) = rows.next()? {
-            f(StoredObject {
-                id: r.get(0)?,
-                type_name: r.get(1)?,
-                version: r.get(2)?,
-                spec_version: r.get(3)?,
-                date_added: r.get(4)?,
-                revoked: r.get(5)?,
-                raw: r.get(6)?,
-            })?;
+            f(stored_object(r)?)?;
         }
         drop(rows);
         let steps = stmt.get_status(rusqlite::StatementStatus::VmStep);
         self.scan_steps.set(self.scan_steps.get() + u64::try_from(steps).unwrap_or(0));
         Ok(())
     }
+}
+
+/// A version read from the columns `id, type, version, spec_version, date_added, revoked, raw`.
+pub(super) fn stored_object(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredObject> {
+    Ok(StoredObject {
+        id: r.get(0)?,
+        type_name: r.get(1)?,
+        version: r.get(2)?,
+        spec_version: r.get(3)?,
+        date_added: r.get(4)?,
+        revoked: r.get(5)?,
+        raw: r.get(6)?,
+    })
 }

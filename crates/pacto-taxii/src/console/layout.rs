@@ -33,6 +33,7 @@ pre { background: #f4f6f8; border: 1px solid var(--line); padding: .75rem; overf
 .muted { color: var(--muted); }
 .error { border: 2px solid #b00020; background: #fdecee; padding: .5rem 1rem; }
 .ok { border: 2px solid #1e6b30; background: #e8f5ea; padding: .5rem 1rem; }
+form.inline { display: inline; margin: 0; }
 label { display: block; font-weight: 600; margin-top: .5rem; }
 input, select, textarea, button { font: inherit; padding: .3rem .5rem; border: 1px solid #6b7580; border-radius: 3px; }
 button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; margin-top: .5rem; }
@@ -76,6 +77,7 @@ pub fn page(title: &str, viewer: Option<&Viewer>, body: Markup) -> Markup {
                             ul {
                                 li { a href="/" { "Dashboard" } }
                                 li { a href="/ui/search" { "Search" } }
+                                li { a href="/ui/review" { "Review" } }
                                 li { a href="/ui/import" { "Import" } }
                                 li { a href="/ui/pattern" { "Pattern check" } }
                                 @if v.is_admin() {

@@ -17,6 +17,7 @@
 mod layout;
 mod ops;
 mod pages;
+mod review;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -254,6 +255,9 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/ui/search", get(pages::search))
         .route("/ui/objects/{collection}/{id}", get(pages::object))
         .route("/ui/adopt", post(pages::adopt))
+        .route("/ui/review", get(review::queue))
+        .route("/ui/dismiss", post(review::dismiss))
+        .route("/ui/receipts/{partner}/{seq}", get(review::receipt))
         .route("/ui/import", get(ops::import_form).post(ops::import))
         .route("/ui/pattern", get(ops::pattern))
         .route("/ui/partners", get(ops::partners))

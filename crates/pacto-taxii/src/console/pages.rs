@@ -31,14 +31,21 @@ pub async fn dashboard(State(state): St, headers: HeaderMap) -> Page {
                         @if c.new as usize >= browse::NEW_COUNT_CAP { "at least " }
                         (c.new) " new" @if c.inbound { " · received from a partner" }
                     }
+                    @if c.inbound && c.awaiting > 0 {
+                        div { a href={ "/ui/review?collection=" (layout::urlencode(&c.collection.name)) } {
+                            @if c.awaiting as usize >= browse::NEW_COUNT_CAP { "at least " }
+                            (c.awaiting) " awaiting review"
+                        } }
+                    }
                 }
             }
             @if d.collections.is_empty() { p class="muted" { "This account may read no collection." } }
         }
         h2 { "New since your last visit" }
         (hits("The newest objects added since your last visit", &d.new.hits))
-        h2 { "Received from partners, to review" }
-        (hits("The newest objects in partners' inbound collections", &d.inbound.hits))
+        h2 { "Received from partners, awaiting review" }
+        (hits("The newest received objects no one has adopted or dismissed", &d.awaiting.hits))
+        @if d.awaiting.more { p { a href="/ui/review" { "Review everything awaiting" } } }
         h2 { "Sightings" }
         (hits("The newest sightings", &d.sightings.hits))
     };
@@ -158,7 +165,22 @@ pub async fn object(State(state): St, headers: HeaderMap, Path((collection, id))
         p { (tlp(p.tlp)) " " code { (p.id) } " in " a href={ "/ui/search?collection=" (layout::urlencode(&p.collection.name)) } { (p.collection.name) } }
         @if inbound {
             section aria-labelledby="adopt-h" {
-                h2 id="adopt-h" { "Adopt" }
+                h2 id="adopt-h" { "Adopt or dismiss" }
+                @let latest_version = p.versions.last().map(|v| v.object.version.clone()).unwrap_or_default();
+                @match p.reviews.iter().rev().find(|r| r.version == latest_version) {
+                    Some(r) => p { "The latest version was " (r.decision.as_str())
+                        @if !r.by.is_empty() { " by " (r.by) } " on " (time(r.at_us)) "." },
+                    None => {
+                        p { "The latest version awaits review." }
+                        form method="post" action="/ui/dismiss" {
+                            input type="hidden" name="csrf" value=(v.session.csrf);
+                            input type="hidden" name="from" value=(p.collection.name);
+                            input type="hidden" name="id" value=(p.id);
+                            input type="hidden" name="back" value=(object_href(&p.collection.name, &p.id));
+                            button type="submit" { "Dismiss (keep it here, off the review list)" }
+                        }
+                    }
+                }
                 @if targets.is_empty() {
                     p class="muted" { "This account writes no local collection to adopt it into." }
                 } @else {
@@ -180,10 +202,14 @@ pub async fn object(State(state): St, headers: HeaderMap, Path((collection, id))
             table {
                 caption class="muted" { "Where each version came from" }
                 thead { tr { th scope="col" { "Version" } th scope="col" { "Partner" } th scope="col" { "Their collection" }
-                    th scope="col" { "Added there" } th scope="col" { "Fetched" } } }
+                    th scope="col" { "Added there" } th scope="col" { "Fetched" } th scope="col" { "Receipt" } } }
                 tbody { @for pr in &p.provenance { tr {
                     td { code { (pr.version) } } td { (pr.partner) } td { code { (pr.remote_collection) } }
                     td { (pr.remote_date_added) } td { (time(pr.fetched_us)) }
+                    td { @match pr.receipt {
+                        Some(seq) => a href={ "/ui/receipts/" (layout::urlencode(&pr.partner)) "/" (seq) } { "entry " (seq) " of " (pr.partner) "'s ledger" },
+                        None => span class="muted" { "none given" },
+                    } }
                 } } }
             }
         }

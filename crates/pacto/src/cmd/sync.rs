@@ -76,7 +76,8 @@ pub fn adopt(g: &Global, from: &str, to: &str, ids: &[String]) -> anyhow::Result
     if let Some(why) = config::local_write_refusal(g, &dst.name) {
         anyhow::bail!("{why}");
     }
-    let outcomes = store.adopt(&src, &dst, ids)?;
+    let by = format!("command line ({})", std::env::var("USER").unwrap_or_else(|_| "unknown user".into()));
+    let outcomes = store.adopt(&src, &dst, ids, &by)?;
     let (mut added, mut same, mut refused) = (0, 0, 0);
     for o in outcomes {
         match o {

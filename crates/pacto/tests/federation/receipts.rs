@@ -59,6 +59,33 @@ fn receipts_and_audits_catch_a_rewritten_forked_or_truncated_ledger() {
     assert!(o.status.success(), "{}", text(&o));
     let o = us.run(&["ledger", "audit", "--partner", "mx"]);
     assert!(o.status.success() && text(&o).contains("every entry stands"), "{}", text(&o));
+    // Each received version names the receipt it arrived under (kept in the same transaction
+    // as the page), which verifies: what the console's provenance links to.
+    {
+        let s = us.db.open();
+        let inbound = s.collection("inbound.mx").unwrap().unwrap();
+        let user = pacto_store::User {
+            name: "analyst".into(),
+            password_hash: String::new(),
+            can_read: vec!["inbound.mx".into()],
+            can_write: vec![],
+        };
+        let analyst = pacto_node::Caller { user, agreement: None, dropboxes: Default::default() };
+        for id in us.ids("inbound.mx") {
+            let prov = s.provenance(&inbound, &id).unwrap();
+            let seq = prov[0].receipt.unwrap_or_else(|| panic!("{id} names no receipt: {prov:?}"));
+            let kept = pacto_node::browse::receipt(&*s, &analyst, "mx", seq).unwrap();
+            assert_eq!(kept.receipt.entry.seq, seq);
+            assert!(kept.verified.is_ok(), "{:?}", kept.verified);
+        }
+        // Without the right to read what mx sends, the receipt is not there.
+        let other = pacto_node::Caller {
+            user: pacto_store::User { can_read: vec!["firearms".into()], ..analyst.user.clone() },
+            ..analyst
+        };
+        let seq = s.provenance(&inbound, &us.ids("inbound.mx")[0]).unwrap()[0].receipt.unwrap();
+        assert!(matches!(pacto_node::browse::receipt(&*s, &other, "mx", seq), Err(pacto_node::NodeError::NotFound(_))));
+    }
     // us witnessed mx's log: mx keeps us's cosignature of the head us checked.
     assert!(text(&o).contains("every entry stands"));
     let o = mx.run(&["ledger", "cosignatures"]);
