@@ -211,6 +211,25 @@ pub enum Command {
         #[arg(required = true)]
         ids: Vec<String>,
     },
+    /// What partners sent that no one here has adopted or dismissed yet, newest first; or
+    /// dismiss it (it stays in inbound.PARTNER, off this list until a newer version arrives).
+    Review {
+        /// Only what this partner sent
+        #[arg(long)]
+        partner: Option<String>,
+        /// Dismiss these objects (every version held now) instead of listing; needs --partner
+        #[arg(long, value_name = "ID", requires = "partner")]
+        dismiss: Vec<String>,
+        /// Dismiss everything the partner sent that awaits review now; needs --partner
+        #[arg(long, requires = "partner", conflicts_with = "dismiss")]
+        dismiss_all: bool,
+        /// At most this many listed
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
     /// Search the node's objects (names, descriptions, patterns, observable values, ids): every
     /// word must occur, as a word or the start of one; newest first.
     Search(SearchArgs),

@@ -56,6 +56,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Search(args) => search::run(&cli.global, args),
         Command::Adopt { from, to, ids } => sync::adopt(&cli.global, &from, &to, &ids),
+        Command::Review { partner, dismiss, dismiss_all, limit, format } => {
+            sync::review(&cli.global, partner.as_deref(), &dismiss, dismiss_all, limit, format)
+        }
         Command::Show { id, format } => show::show(&cli.global, &id, format),
         Command::Sightings { since, collection, limit, format } => {
             show::sightings(&cli.global, since.as_deref(), collection, limit, format)

@@ -39,7 +39,7 @@ pub fn show(g: &Global, id: &str, format: OutputFormat) -> anyhow::Result<i32> {
                             "object": serde_json::from_str::<Value>(&v.raw).unwrap_or(Value::Null)})).collect::<Vec<_>>(),
                         "provenance": prov.iter().map(|p| json!({"version": p.version, "partner": p.partner,
                             "remote_collection": p.remote_collection, "remote_date_added": p.remote_date_added,
-                            "fetched": time(p.fetched_us)})).collect::<Vec<_>>()})
+                            "fetched": time(p.fetched_us), "receipt": p.receipt})).collect::<Vec<_>>()})
                 })
                 .collect();
             println!("{}", serde_json::to_string_pretty(&json!({"id": id, "collections": out}))?);
@@ -52,8 +52,12 @@ pub fn show(g: &Global, id: &str, format: OutputFormat) -> anyhow::Result<i32> {
                     let from = prov.iter().find(|p| p.version == v.version).map_or_else(
                         || "local".to_string(),
                         |p| {
+                            let receipt = p.receipt.map_or_else(
+                                || "no receipt".to_string(),
+                                |seq| format!("receipt: its ledger entry {seq}"),
+                            );
                             format!(
-                                "from partner {} (its collection {}, added there {}; fetched {})",
+                                "from partner {} (its collection {}, added there {}; fetched {}; {receipt})",
                                 p.partner,
                                 p.remote_collection,
                                 p.remote_date_added,

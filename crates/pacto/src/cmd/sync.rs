@@ -69,6 +69,67 @@ pub fn run(g: &Global, partner: Option<String>, format: OutputFormat) -> anyhow:
     Ok(worst)
 }
 
+/// The operator at the command line, as the one who decides (read and write everywhere).
+fn operator() -> pacto_node::Caller {
+    let user = pacto_store::User {
+        name: format!("command line ({})", std::env::var("USER").unwrap_or_else(|_| "unknown user".into())),
+        password_hash: String::new(),
+        can_read: vec!["*".into()],
+        can_write: vec!["*".into()],
+    };
+    pacto_node::Caller { user, agreement: None, dropboxes: Default::default() }
+}
+
+/// `pacto review`: the queue of what partners sent (the console's Review page), or dismissing.
+pub fn review(
+    g: &Global,
+    partner: Option<&str>,
+    dismiss: &[String],
+    dismiss_all: bool,
+    limit: usize,
+    format: OutputFormat,
+) -> anyhow::Result<i32> {
+    let mut store = config::open_store(g)?;
+    let who = operator();
+    let inbound = partner.map(pacto_node::sync::inbound_collection);
+    if let Some(from) = inbound.as_deref()
+        && (dismiss_all || !dismiss.is_empty())
+    {
+        if dismiss_all {
+            // Up to the newest awaiting now: what arrives meanwhile still awaits.
+            let newest = pacto_node::browse::awaiting(&*store, &who, Some(from), 1)?;
+            match newest.hits.first() {
+                Some(h) => {
+                    pacto_node::browse::dismiss_through(&mut *store, &who, from, h.date_added)?;
+                    let at = pacto_stix::Timestamp::from_micros(h.date_added).format(3);
+                    println!("dismissed everything in {from} received up to {at}");
+                }
+                None => println!("nothing in {from} awaits review"),
+            }
+        } else {
+            let n = pacto_node::browse::dismiss(&mut *store, &who, from, dismiss)?;
+            println!("dismissed {n} versions in {from} (already decided ones keep their decision)");
+        }
+        return Ok(EXIT_OK);
+    }
+    let found = pacto_node::browse::awaiting(&*store, &who, inbound.as_deref(), limit)?;
+    for h in &found.hits {
+        match format {
+            OutputFormat::Json => println!("{}", serde_json::to_string(h)?),
+            OutputFormat::Text => {
+                let tlp = h.tlp.map(|t| format!("TLP:{}", t.to_uppercase())).unwrap_or_default();
+                println!("{:<16} {} {:<16} {}", h.collection, h.id, tlp, h.title);
+            }
+        }
+    }
+    eprintln!(
+        "{} awaiting review shown, newest first{}; adopt with `pacto adopt`, dismiss with `pacto review --partner P --dismiss ID`",
+        found.hits.len(),
+        if found.more { format!("; more await (--limit {limit})") } else { String::new() }
+    );
+    Ok(EXIT_OK)
+}
+
 pub fn adopt(g: &Global, from: &str, to: &str, ids: &[String]) -> anyhow::Result<i32> {
     let mut store = config::open_store(g)?;
     let src = store.collection(from)?.with_context(|| format!("no collection {from:?}"))?;
@@ -76,8 +137,7 @@ pub fn adopt(g: &Global, from: &str, to: &str, ids: &[String]) -> anyhow::Result
     if let Some(why) = config::local_write_refusal(g, &dst.name) {
         anyhow::bail!("{why}");
     }
-    let by = format!("command line ({})", std::env::var("USER").unwrap_or_else(|_| "unknown user".into()));
-    let outcomes = store.adopt(&src, &dst, ids, &by)?;
+    let outcomes = store.adopt(&src, &dst, ids, &operator().user.name)?;
     let (mut added, mut same, mut refused) = (0, 0, 0);
     for o in outcomes {
         match o {

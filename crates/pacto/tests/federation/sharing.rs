@@ -113,13 +113,40 @@ fn three_nodes_share_by_their_agreements() {
     assert!(got_ca.iter().all(|i| i.starts_with("indicator--") || i.starts_with("marking-definition--")));
     assert!(got_ca.len() < got_us.len());
 
-    // Adopting a received object into a local collection keeps where it came from.
+    // Everything received awaits review.
+    let review = |n: &Node| -> Vec<String> {
+        let o = n.run(&["review", "--partner", "mx", "--limit", "10000", "--format", "json"]);
+        assert!(o.status.success(), "{}", text(&o));
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut waiting = review(&us);
+    waiting.sort();
+    let mut all = got_us.clone();
+    all.sort();
+    assert_eq!(waiting, all);
+    // Adopting a received object into a local collection keeps where it came from, and
+    // takes it off the review list.
     assert!(us.run(&["collections", "create", "analysis"]).status.success());
     let first = got_us.iter().find(|i| i.starts_with("indicator--")).unwrap();
     assert!(us.run(&["adopt", "--from", "inbound.mx", "--to", "analysis", first]).status.success());
     assert_eq!(us.ids("analysis"), vec![first.clone()]);
     let adopted = us.db.query_u64("SELECT count(*) FROM provenance p JOIN collections c ON p.coll = c.pk WHERE c.name = 'analysis' AND p.partner = 'mx'");
     assert!(adopted >= 1);
+    assert_eq!(review(&us).len(), got_us.len() - 1);
+    assert!(!review(&us).contains(first));
+    // Dismissing one, then the rest.
+    let second = review(&us)[0].clone();
+    assert!(us.run(&["review", "--partner", "mx", "--dismiss", &second]).status.success());
+    assert!(!review(&us).contains(&second) && review(&us).len() == got_us.len() - 2);
+    let o = us.run(&["review", "--partner", "mx", "--dismiss-all"]);
+    assert!(o.status.success() && text(&o).contains("dismissed everything in inbound.mx"), "{}", text(&o));
+    assert!(review(&us).is_empty());
+    let shown = text(&us.run(&["show", first]));
+    assert!(shown.contains("receipt: its ledger entry"), "{shown}");
 
     // mx's ledger: every version served to each partner, and it verifies.
     let distinct_us =
