@@ -251,6 +251,34 @@ fn a_logout_ends_the_session_for_every_server() {
 }
 
 #[test]
+fn a_sessions_use_is_written_at_most_once_a_minute_and_it_ends_idle_or_old() {
+    let node = console_node();
+    let web = Web::new(&node);
+    let (cookie, _) = web.login("reader");
+    let seen = || node.db.query_u64("SELECT seen_us FROM console_sessions");
+    let at_login = seen();
+    for _ in 0..3 {
+        assert_eq!(web.get("/", &cookie).status, 200);
+    }
+    assert_eq!(seen(), at_login, "page views within a minute of the last recorded use write nothing");
+    // The recorded use a minute and more ago (no sleeping: the row is moved back): the next
+    // view writes it again.
+    node.db.execute("UPDATE console_sessions SET seen_us = seen_us - 61000000");
+    assert_eq!(web.get("/", &cookie).status, 200);
+    assert!(seen() >= at_login, "written again at the view: {} < {at_login}", seen());
+    // Unused for an hour: ended.
+    node.db.execute("UPDATE console_sessions SET seen_us = seen_us - 3600000000");
+    assert_eq!(web.get("/", &cookie).status, 303, "idle for an hour");
+    // Twelve hours after login, however recently used: ended.
+    let (cookie, _) = web.login("reader");
+    node.db.execute("UPDATE console_sessions SET started_us = started_us - 43200000000");
+    assert_eq!(web.get("/", &cookie).status, 303, "twelve hours old");
+    // Each login removes expired sessions: both rows are gone at the next.
+    web.login("reader");
+    assert_eq!(node.db.query_u64("SELECT count(*) FROM console_sessions"), 1);
+}
+
+#[test]
 fn forms_without_this_sessions_token_are_refused() {
     let node = console_node();
     {

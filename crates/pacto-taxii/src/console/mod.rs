@@ -141,11 +141,17 @@ impl Sessions {
             stores.read(move |s| Ok(s.session(&hash, now, &limits)?)).await?
         };
         let Some(found) = found else { return Ok(None) };
-        if now.saturating_sub(found.seen_us) >= TOUCH_EVERY_US
-            && !stores.write(move |s| Ok(s.touch_session(&hash, now, &limits)?)).await?
-        {
-            // Ended (a logout on another server) or expired between the read and the write.
-            return Ok(None);
+        if now.saturating_sub(found.seen_us) >= TOUCH_EVERY_US {
+            match stores.write(move |s| Ok(s.touch_session(&hash, now, &limits)?)).await {
+                Ok(true) => {}
+                // Ended (a logout on another server) or expired between the read and the write.
+                Ok(false) => return Ok(None),
+                // The session was live when read: this page is served, and the next request
+                // writes its use again.
+                Err(e) => {
+                    tracing::warn!(user = found.user, error = %e.description, "a console session's last use was not recorded")
+                }
+            }
         }
         Ok(Some(found.into()))
     }
