@@ -240,6 +240,28 @@ pub trait SearchStore {
     fn count_versions(&self, collection: &str) -> Result<u64>;
 }
 
+/// The web console's login sessions, kept in the database so that every server on it shares
+/// them and a restart logs no one out. A session is named by the SHA-256 of its id only.
+/// Instants and limits are arguments (the store reads no clock).
+pub trait SessionStore {
+    /// Begin a session and move its account's visit to `session.started_us`, in one
+    /// transaction. The session stored (and returned) has as `last_visit_us` the account's
+    /// previous visit, or `session.last_visit_us` when it has none. The account keeps its
+    /// `keep` newest sessions at most (by start): older ones end.
+    fn start_session(&mut self, session: &ConsoleSession, keep: usize) -> Result<ConsoleSession>;
+    /// The session whose id has this hash, if it is live at `now_us` under `limits`.
+    fn session(&self, id_hash: &str, now_us: i64, limits: &SessionLimits) -> Result<Option<ConsoleSession>>;
+    /// Record that a session was used at `now_us`, if it is still live then; false when it is
+    /// not (or there is no such session).
+    fn touch_session(&mut self, id_hash: &str, now_us: i64, limits: &SessionLimits) -> Result<bool>;
+    /// End a session; false when there was none.
+    fn end_session(&mut self, id_hash: &str) -> Result<bool>;
+    /// End every session of an account (it was removed, or became a partner); how many ended.
+    fn end_user_sessions(&mut self, user: &str) -> Result<u64>;
+    /// Remove sessions no longer live at `now_us`, at most `max` of them; how many went.
+    fn purge_sessions(&mut self, now_us: i64, limits: &SessionLimits, max: usize) -> Result<u64>;
+}
+
 /// Every capability: what a node's process holds one connection of.
 pub trait Store:
     ObjectStore
@@ -251,6 +273,7 @@ pub trait Store:
     + LedgerStore
     + SettingStore
     + CoordinationStore
+    + SessionStore
 {
 }
 
@@ -264,6 +287,7 @@ impl<T> Store for T where
         + LedgerStore
         + SettingStore
         + CoordinationStore
+        + SessionStore
         + ?Sized
 {
 }

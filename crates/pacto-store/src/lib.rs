@@ -25,7 +25,7 @@ pub mod testing;
 
 pub use capability::{
     AccountStore, CoordinationStore, CredentialStore, LedgerAppend, LedgerBuild, LedgerStore, ObjectStore,
-    PartnerStore, PsiStore, SearchStore, SettingStore, Store,
+    PartnerStore, PsiStore, SearchStore, SessionStore, SettingStore, Store,
 };
 pub use database::{Connection, Database};
 pub use error::{Result, StoreError};
@@ -37,7 +37,7 @@ pub use sqlite::SqliteStore;
 pub mod prelude {
     pub use crate::capability::{
         AccountStore, CoordinationStore, CredentialStore, LedgerStore, ObjectStore, PartnerStore, PsiStore,
-        SearchStore, SettingStore, Store,
+        SearchStore, SessionStore, SettingStore, Store,
     };
 }
 
@@ -272,6 +272,41 @@ pub struct ApiToken {
     pub last_used_us: Option<i64>,
     /// When it was revoked; a revoked token is refused.
     pub revoked_us: Option<i64>,
+}
+
+/// A web console login session as stored. Its id is the bearer secret and is never stored:
+/// only its SHA-256 (hex), so that reading the database does not let anyone log in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleSession {
+    /// The SHA-256 of the session id (hex).
+    pub id_hash: String,
+    /// The account logged in.
+    pub user: String,
+    /// The token every form of this session carries.
+    pub csrf: String,
+    /// The account's previous visit (microseconds since the epoch): the dashboard shows what is
+    /// new since.
+    pub last_visit_us: i64,
+    /// When the session began (microseconds).
+    pub started_us: i64,
+    /// When it was last used, as recorded (microseconds; written at most about once a minute).
+    pub seen_us: i64,
+}
+
+/// How long a console session lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// A session ends this long after it began (microseconds).
+    pub life_us: i64,
+    /// A session ends after this long unused (microseconds).
+    pub idle_us: i64,
+}
+
+impl SessionLimits {
+    /// Whether a session is still live at `now_us`.
+    pub fn live(&self, s: &ConsoleSession, now_us: i64) -> bool {
+        now_us.saturating_sub(s.started_us) < self.life_us && now_us.saturating_sub(s.seen_us) < self.idle_us
+    }
 }
 
 /// Where a received object came from.

@@ -42,8 +42,13 @@ impl Got {
 
 impl Web {
     fn new(node: &common::Node) -> Web {
+        Web::at(node.addr)
+    }
+
+    /// The console of the server at `addr`.
+    fn at(addr: std::net::SocketAddr) -> Web {
         let config = ureq::Agent::config_builder().max_redirects(0).http_status_as_error(false).build();
-        Web { base: format!("http://{}", node.addr), agent: config.into() }
+        Web { base: format!("http://{addr}"), agent: config.into() }
     }
 
     fn got(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Got {
@@ -190,6 +195,88 @@ fn cookies_are_httponly_samesite_strict_and_sessions_end() {
     let (cookie, _) = web.login("reader");
     node.store().remove_user("reader").unwrap();
     assert_eq!(web.get("/", &cookie).status, 303);
+}
+
+/// The session id in a `pacto_session=…` cookie.
+fn session_id(cookie: &str) -> &str {
+    cookie.strip_prefix("pacto_session=").unwrap()
+}
+
+#[test]
+fn a_session_survives_a_restart_and_only_its_hash_is_stored() {
+    let mut node = console_node();
+    let web = Web::new(&node);
+    let (cookie, csrf) = web.login("reader");
+    let id = session_id(&cookie).to_string();
+    assert_eq!(id.len(), 64, "32 random bytes");
+    // The database holds the SHA-256 of the id, never the id: reading it lets no one log in.
+    let rows =
+        node.db.query("SELECT id_hash, username, csrf, last_visit_us, started_us, seen_us FROM console_sessions");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][0], pacto_node::tokens::hash(&id));
+    assert_eq!(rows[0][1], "reader");
+    assert_eq!(rows[0][2], csrf, "the forms' token");
+    assert!(rows.iter().flatten().all(|v| !v.contains(&id)), "the id itself is nowhere in {rows:?}");
+    let visits = node.db.query("SELECT username, at_us FROM console_visits");
+    assert!(visits.iter().flatten().all(|v| !v.contains(&id)));
+    assert_eq!(web.get("/", &format!("pacto_session={}", rows[0][0])).status, 303, "the hash is no cookie");
+    // A restart: the new server's memory holds nothing, the database everything.
+    node.restart();
+    let web = Web::new(&node);
+    let page = web.get("/", &cookie);
+    assert_eq!(page.status, 200, "still logged in after the restart: {}", page.body);
+    assert_eq!(page.csrf(), csrf, "the same session");
+    let out = web.post("/ui/logout", &cookie, &[("csrf", &csrf)]);
+    assert_eq!(out.status, 303);
+    assert_eq!(web.get("/", &cookie).status, 303);
+    assert_eq!(node.db.query_u64("SELECT count(*) FROM console_sessions"), 0, "a logout removes the row");
+}
+
+#[test]
+fn a_logout_ends_the_session_for_every_server() {
+    let node = console_node();
+    let (one, two) = (Web::new(&node), Web::at(node.another_server()));
+    let (cookie, csrf) = one.login("reader");
+    assert_eq!(two.get("/", &cookie).status, 200, "a login on one server holds on the other");
+    let (other, _) = one.login("reader");
+    let out = two.post("/ui/logout", &cookie, &[("csrf", &csrf)]);
+    assert_eq!(out.status, 303);
+    assert_eq!(one.get("/", &cookie).status, 303, "logged out on the other server");
+    assert_eq!(two.get("/", &cookie).status, 303);
+    assert_eq!(one.get("/", &other).status, 200, "another session of the account goes on");
+    // A removed account's sessions end on every server, whichever notices.
+    node.store().remove_user("reader").unwrap();
+    assert_eq!(two.get("/", &other).status, 303);
+    assert_eq!(node.db.query_u64("SELECT count(*) FROM console_sessions"), 0);
+    assert_eq!(one.get("/", &other).status, 303);
+}
+
+#[test]
+fn a_sessions_use_is_written_at_most_once_a_minute_and_it_ends_idle_or_old() {
+    let node = console_node();
+    let web = Web::new(&node);
+    let (cookie, _) = web.login("reader");
+    let seen = || node.db.query_u64("SELECT seen_us FROM console_sessions");
+    let at_login = seen();
+    for _ in 0..3 {
+        assert_eq!(web.get("/", &cookie).status, 200);
+    }
+    assert_eq!(seen(), at_login, "page views within a minute of the last recorded use write nothing");
+    // The recorded use a minute and more ago (no sleeping: the row is moved back): the next
+    // view writes it again.
+    node.db.execute("UPDATE console_sessions SET seen_us = seen_us - 61000000");
+    assert_eq!(web.get("/", &cookie).status, 200);
+    assert!(seen() >= at_login, "written again at the view: {} < {at_login}", seen());
+    // Unused for an hour: ended.
+    node.db.execute("UPDATE console_sessions SET seen_us = seen_us - 3600000000");
+    assert_eq!(web.get("/", &cookie).status, 303, "idle for an hour");
+    // Twelve hours after login, however recently used: ended.
+    let (cookie, _) = web.login("reader");
+    node.db.execute("UPDATE console_sessions SET started_us = started_us - 43200000000");
+    assert_eq!(web.get("/", &cookie).status, 303, "twelve hours old");
+    // Each login removes expired sessions: both rows are gone at the next.
+    web.login("reader");
+    assert_eq!(node.db.query_u64("SELECT count(*) FROM console_sessions"), 1);
 }
 
 #[test]

@@ -21,6 +21,7 @@
 mod node;
 mod objects;
 mod search;
+mod sessions;
 
 use std::cell::{RefCell, RefMut};
 

@@ -14,6 +14,7 @@ use pacto_stix::Facts;
 mod node;
 mod objects;
 mod search;
+mod sessions;
 
 use crate::prelude::*;
 use crate::{

@@ -5,7 +5,13 @@
 //! Security: a login goes through the API's own check and throttle ([`crate::auth::login`]);
 //! a session is a random id in a cookie (`HttpOnly`, `SameSite=Strict`, `Secure` under TLS)
 //! naming the account, whose rights are read from the store on every request (a removed
-//! account or a changed right applies at once); every form carries the session's CSRF token
+//! account or a changed right applies at once). Sessions are kept in the database
+//! ([`pacto_store::SessionStore`]), so every server on it shares them and a restart logs no
+//! one out; the database holds only the SHA-256 of a session's id (reading it lets no one log
+//! in). A session ends 12 hours after login or after an hour unused, at a logout (on every
+//! server), or when its account is removed or becomes a partner; an account keeps its 100
+//! newest sessions. A page view is a read: a session's last use is written at most once a
+//! minute. Every form carries the session's CSRF token
 //! (the login form a token of its own, in a cookie of its own), checked before anything else;
 //! every page is sent with a strict Content-Security-Policy (scripts, styles and everything else
 //! from this origin only, no inline script or style), and is never framed or cached. Partner
@@ -19,9 +25,7 @@ mod ops;
 mod pages;
 mod review;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -30,9 +34,10 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::Markup;
+use pacto_store::{ConsoleSession, SessionLimits};
 use rand_core::{OsRng, RngCore};
 
-use crate::{AppState, Caller, TaxiiError};
+use crate::{AppState, Caller, Stores, TaxiiError};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "pacto_session";
@@ -43,10 +48,17 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
                        form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// A session ends this long after login, or after this long unused.
-const SESSION_LIFE: Duration = Duration::from_secs(12 * 3600);
-const SESSION_IDLE: Duration = Duration::from_secs(3600);
-/// Sessions held at most (the oldest go first).
-const MAX_SESSIONS: usize = 10_000;
+const SESSION_LIFE_US: i64 = 12 * 3600 * 1_000_000;
+const SESSION_IDLE_US: i64 = 3600 * 1_000_000;
+/// Sessions an account holds at most (its oldest end first).
+const SESSIONS_PER_ACCOUNT: usize = 100;
+/// A session's last use is written at most this often (so that page views stay reads); its idle
+/// limit is counted from the last use written.
+const TOUCH_EVERY_US: i64 = 60 * 1_000_000;
+/// Expired sessions removed at most at each login.
+const PURGE_AT_LOGIN: usize = 1_000;
+/// An account's first login shows what is new over this last day.
+const FIRST_VISIT_US: i64 = 24 * 3600 * 1_000_000;
 
 /// A logged-in person.
 #[derive(Clone, Debug)]
@@ -56,16 +68,29 @@ pub struct Session {
     pub csrf: String,
     /// The previous visit's start (microseconds): the dashboard shows what is new since.
     pub last_visit_us: i64,
-    started: Instant,
-    seen: Instant,
 }
 
-/// The console's sessions, in this process's memory (a restart logs everyone out).
-#[derive(Default)]
+impl From<ConsoleSession> for Session {
+    fn from(s: ConsoleSession) -> Self {
+        Session { user: s.user, csrf: s.csrf, last_visit_us: s.last_visit_us }
+    }
+}
+
+/// The console's sessions, kept in the store ([`pacto_store::SessionStore`]): every server on
+/// the database knows them, and a restart logs no one out. The store holds the SHA-256 of each
+/// session's id, never the id (the cookie's value, the bearer secret).
 pub struct Sessions {
-    map: Mutex<HashMap<String, Session>>,
-    /// When each account last logged in (microseconds).
-    visits: Mutex<HashMap<String, i64>>,
+    limits: SessionLimits,
+    per_account: usize,
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Sessions {
+            limits: SessionLimits { life_us: SESSION_LIFE_US, idle_us: SESSION_IDLE_US },
+            per_account: SESSIONS_PER_ACCOUNT,
+        }
+    }
 }
 
 /// 32 random bytes, hex.
@@ -75,54 +100,75 @@ fn random_token() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// What the store knows a session by: the SHA-256 of its id (hex).
+pub fn session_hash(id: &str) -> String {
+    pacto_node::tokens::hash(id)
+}
+
 impl Sessions {
-    /// A new session for `user` (its id, and the session).
-    pub fn start(&self, user: &str) -> (String, Session) {
-        let now_us = pacto_stix::Timestamp::now().as_micros();
-        let last_visit_us = self
-            .visits
-            .lock()
-            .ok()
-            .and_then(|mut v| v.insert(user.to_string(), now_us))
-            .unwrap_or(now_us - 24 * 3600 * 1_000_000);
-        let now = Instant::now();
-        let s = Session { user: user.to_string(), csrf: random_token(), last_visit_us, started: now, seen: now };
+    /// A new session for `user` (its id, and the session), with the expired ones purged (a
+    /// bounded number), on the writer.
+    pub async fn start(&self, stores: &Arc<Stores>, user: &str) -> Result<(String, Session), TaxiiError> {
+        let now = pacto_stix::Timestamp::now().as_micros();
         let id = random_token();
-        if let Ok(mut m) = self.map.lock() {
-            m.retain(|_, s| s.started.elapsed() < SESSION_LIFE && s.seen.elapsed() < SESSION_IDLE);
-            if m.len() >= MAX_SESSIONS
-                && let Some(oldest) = m.iter().min_by_key(|(_, s)| s.seen).map(|(k, _)| k.clone())
-            {
-                m.remove(&oldest);
+        let row = ConsoleSession {
+            id_hash: session_hash(&id),
+            user: user.to_string(),
+            csrf: random_token(),
+            last_visit_us: now - FIRST_VISIT_US,
+            started_us: now,
+            seen_us: now,
+        };
+        let (limits, keep) = (self.limits, self.per_account);
+        let stored = stores
+            .write(move |s| {
+                let purged = s.purge_sessions(now, &limits, PURGE_AT_LOGIN)?;
+                if purged > 0 {
+                    tracing::debug!(purged, "expired console sessions removed");
+                }
+                Ok(s.start_session(&row, keep)?)
+            })
+            .await?;
+        Ok((id, stored.into()))
+    }
+
+    /// The live session of this id, read; its last use is written when the one recorded is a
+    /// minute old or more.
+    pub async fn get(&self, stores: &Arc<Stores>, id: &str) -> Result<Option<Session>, TaxiiError> {
+        let now = pacto_stix::Timestamp::now().as_micros();
+        let (hash, limits) = (session_hash(id), self.limits);
+        let found = {
+            let hash = hash.clone();
+            stores.read(move |s| Ok(s.session(&hash, now, &limits)?)).await?
+        };
+        let Some(found) = found else { return Ok(None) };
+        if now.saturating_sub(found.seen_us) >= TOUCH_EVERY_US {
+            match stores.write(move |s| Ok(s.touch_session(&hash, now, &limits)?)).await {
+                Ok(true) => {}
+                // Ended (a logout on another server) or expired between the read and the write.
+                Ok(false) => return Ok(None),
+                // The session was live when read: this page is served, and the next request
+                // writes its use again.
+                Err(e) => {
+                    tracing::warn!(user = found.user, error = %e.description, "a console session's last use was not recorded")
+                }
             }
-            m.insert(id.clone(), s.clone());
         }
-        (id, s)
+        Ok(Some(found.into()))
     }
 
-    /// The live session of this id (its last use moved to now).
-    pub fn get(&self, id: &str) -> Option<Session> {
-        let mut m = self.map.lock().ok()?;
-        let live = m.get(id).is_some_and(|s| s.started.elapsed() < SESSION_LIFE && s.seen.elapsed() < SESSION_IDLE);
-        if !live {
-            m.remove(id);
-            return None;
-        }
-        let s = m.get_mut(id)?;
-        s.seen = Instant::now();
-        Some(s.clone())
-    }
-
-    pub fn end(&self, id: &str) {
-        if let Ok(mut m) = self.map.lock() {
-            m.remove(id);
-        }
+    /// End the session of this id (a logout), for every server.
+    pub async fn end(&self, stores: &Arc<Stores>, id: &str) -> Result<(), TaxiiError> {
+        let hash = session_hash(id);
+        stores.write(move |s| Ok(s.end_session(&hash).map(|_| ())?)).await
     }
 
     /// End every session of an account (it was removed, or became a partner).
-    fn end_user(&self, user: &str) {
-        if let Ok(mut m) = self.map.lock() {
-            m.retain(|_, s| s.user != user);
+    async fn end_user(&self, stores: &Arc<Stores>, user: &str) {
+        let name = user.to_string();
+        match stores.write(move |s| Ok(s.end_user_sessions(&name)?)).await {
+            Ok(n) => tracing::info!(user, ended = n, "console sessions of an account that may no longer log in ended"),
+            Err(e) => tracing::warn!(user, error = %e.description, "console sessions of an account not ended"),
         }
     }
 }
@@ -229,18 +275,18 @@ impl Viewer {
 pub async fn viewer(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Viewer, ConsoleError> {
     let unauthorized = || ConsoleError::new(StatusCode::UNAUTHORIZED, "log in first");
     let id = cookie(headers, SESSION_COOKIE).ok_or_else(unauthorized)?;
-    let session = state.console.get(id).ok_or_else(unauthorized)?;
+    let session = state.console.get(&state.stores, id).await?.ok_or_else(unauthorized)?;
     let name = session.user.clone();
     let user = state.stores.read(move |s| Ok(s.user(&name)?)).await?;
     let caller = match user {
         Some(u) => state.node.caller(u),
         None => {
-            state.console.end_user(&session.user);
+            state.console.end_user(&state.stores, &session.user).await;
             return Err(unauthorized());
         }
     };
     if caller.agreement.is_some() {
-        state.console.end_user(&session.user);
+        state.console.end_user(&state.stores, &session.user).await;
         return Err(unauthorized());
     }
     Ok(Viewer { session, caller })
@@ -360,7 +406,13 @@ async fn login(
     if state.node.caller(user.clone()).agreement.is_some() {
         return again(StatusCode::FORBIDDEN, "Partner accounts are other nodes: they do not use the console.");
     }
-    let (id, _) = state.console.start(&user.name);
+    let (id, _) = match state.console.start(&state.stores, &user.name).await {
+        Ok(started) => started,
+        Err(e) => {
+            tracing::error!(user = user.name, error = %e.description, "console session not stored");
+            return again(e.status, &format!("The session could not be stored: {}", e.description));
+        }
+    };
     tracing::info!(user = user.name, "console login");
     let mut resp = Redirect::to("/").into_response();
     // See Other: the browser follows with a GET.
@@ -385,7 +437,7 @@ async fn logout(
     let v = viewer(&state, &headers).await?;
     v.check_csrf(&form.csrf)?;
     if let Some(id) = cookie(&headers, SESSION_COOKIE) {
-        state.console.end(id);
+        state.console.end(&state.stores, id).await?;
     }
     tracing::info!(user = v.session.user, "console logout");
     let mut resp = Redirect::to("/ui/login").into_response();

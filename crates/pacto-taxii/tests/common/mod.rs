@@ -20,7 +20,57 @@ pub struct Node {
     pub dir: PathBuf,
     /// The public half of the node's ledger key.
     pub ledger_key: pacto_federation::ledger::VerifyingKey,
+    /// What its server was started with (to start it again, or another beside it).
+    setup: Setup,
+    /// Stops the server at `addr`.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: tempfile::TempDir,
+}
+
+#[derive(Clone)]
+struct Setup {
+    config: ServerConfig,
+    agreements: Vec<pacto_federation::agreement::Agreement>,
+    key: pacto_federation::ledger::SigningKey,
+    keys: pacto_node::PsiKeys,
+}
+
+/// A server over `db`, with connections of its own (a process of its own as far as the node
+/// is concerned: nothing is shared with another server but the database); the sender stops it.
+fn start_server(db: &TestDatabase, setup: &Setup) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let readers: Vec<SharedStore> = (0..3).map(|_| db.open()).collect();
+    let state = AppState::with_keys(
+        setup.config.clone(),
+        Stores::new(db.open(), readers),
+        setup.key.clone(),
+        setup.keys.clone(),
+    );
+    state.set_agreements(setup.agreements.clone()).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        // The state is dropped last, outside the runtime: a PostgreSQL connection's drop
+        // blocks, which it may not do on the runtime's threads.
+        let kept = state.clone();
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let limits = state.config.limits.clone();
+            let app = pacto_taxii::router(state);
+            // Serves until told to stop (a dropped sender leaves it serving, as before).
+            let shutdown = async move {
+                if stopped.await.is_err() {
+                    std::future::pending::<()>().await
+                }
+            };
+            pacto_taxii::server::serve(listener, app, limits, shutdown).await.unwrap();
+        });
+        drop(rt);
+        drop(kept);
+    });
+    (addr, stop)
 }
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -87,28 +137,33 @@ pub fn node_with_keys(
     s.put_user(&user("dropper", &[], &["dropbox"])).unwrap();
     s.put_user(&user("partner", &[], &[])).unwrap();
     prepare(&mut *s, &keys);
-    let readers: Vec<SharedStore> = (0..3).map(|_| db.open()).collect();
+    drop(s);
     let key = pacto_federation::ledger::generate_key();
     let ledger_key = key.verifying_key();
     let config = ServerConfig { statuses_in_store: db.backend == "postgres", ..config };
-    let state = AppState::with_keys(config, Stores::new(s, readers), key, keys);
-    state.set_agreements(agreements).unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    listener.set_nonblocking(true).unwrap();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            let limits = state.config.limits.clone();
-            let app = pacto_taxii::router(state);
-            pacto_taxii::server::serve(listener, app, limits, std::future::pending()).await.unwrap();
-        });
-    });
-    Node { addr, db, dir: dir.path().to_path_buf(), ledger_key, _dir: dir }
+    let setup = Setup { config, agreements, key, keys };
+    let (addr, stop) = start_server(&db, &setup);
+    Node { addr, db, dir: dir.path().to_path_buf(), ledger_key, setup, stop: Some(stop), _dir: dir }
 }
 
 impl Node {
+    /// Stop the node's server and start a new one on the same database (a restart: nothing
+    /// the old one held in memory survives); `addr` is the new one's.
+    pub fn restart(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let (addr, stop) = start_server(&self.db, &self.setup);
+        self.addr = addr;
+        self.stop = Some(stop);
+    }
+
+    /// Another server on the node's database, beside the first (as several `pacto serve`
+    /// processes on one PostgreSQL database); it serves until the test ends.
+    pub fn another_server(&self) -> SocketAddr {
+        start_server(&self.db, &self.setup).0
+    }
+
     /// Another connection to the node's database.
     pub fn store(&self) -> Connection {
         self.db.open()
