@@ -139,3 +139,22 @@ on_every_backend!(every_connection_sees_the_same_sessions, |db: &TestDatabase| {
     // Reopened (a restart), the sessions are still there.
     assert!(db.open().session("h2", T0 + HOUR, &LIMITS).unwrap().is_some());
 });
+
+// Removing an account (`pacto user remove`, with no console request to notice) ends its
+// sessions at once.
+on_every_backend!(removing_an_account_ends_its_sessions, |db: &TestDatabase| {
+    let mut s = db.open();
+    let user = |name: &str| pacto_store::User {
+        name: name.into(),
+        password_hash: String::new(),
+        can_read: vec!["*".into()],
+        can_write: vec![],
+    };
+    s.put_user(&user("alice")).unwrap();
+    s.put_user(&user("bob")).unwrap();
+    s.start_session(&session("a1", "alice", T0), 100).unwrap();
+    s.start_session(&session("b1", "bob", T0), 100).unwrap();
+    assert!(s.remove_user("alice").unwrap());
+    assert_eq!(s.session("a1", T0, &LIMITS).unwrap(), None);
+    assert!(s.session("b1", T0, &LIMITS).unwrap().is_some());
+});

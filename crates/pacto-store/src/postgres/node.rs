@@ -105,7 +105,13 @@ impl AccountStore for PostgresStore {
     }
 
     fn remove_user(&mut self, name: &str) -> Result<bool> {
-        Ok(self.client()?.execute("DELETE FROM users WHERE name = $1", &[&name])? > 0)
+        // Its console sessions end with it, in the same transaction.
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        tx.execute("DELETE FROM console_sessions WHERE username = $1", &[&name])?;
+        let removed = tx.execute("DELETE FROM users WHERE name = $1", &[&name])? > 0;
+        tx.commit()?;
+        Ok(removed)
     }
 
     fn user(&self, name: &str) -> Result<Option<User>> {

@@ -16,7 +16,12 @@ impl AccountStore for SqliteStore {
     }
 
     fn remove_user(&mut self, name: &str) -> Result<bool> {
-        Ok(self.conn.execute("DELETE FROM users WHERE name = ?1", [name])? > 0)
+        // Its console sessions end with it, in the same transaction.
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM console_sessions WHERE username = ?1", [name])?;
+        let removed = tx.execute("DELETE FROM users WHERE name = ?1", [name])? > 0;
+        tx.commit()?;
+        Ok(removed)
     }
 
     fn user(&self, name: &str) -> Result<Option<User>> {
