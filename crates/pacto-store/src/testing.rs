@@ -212,3 +212,14 @@ pub fn provenance(id: &str, version: &str, partner: &str, receipt: Option<u64>) 
         receipt,
     }
 }
+
+/// Statements that take a SQLite database at schema 8 back to what schema 7 held (tests of
+/// upgrades from earlier releases).
+pub const UNDO_SQLITE_8: &str = "ALTER TABLE collections DROP COLUMN versions;
+    DROP TABLE reviews; DROP TABLE console_sessions; DROP TABLE console_visits;
+    ALTER TABLE provenance DROP COLUMN receipt_seq;";
+
+/// Statements that take a PostgreSQL database at migration 7 back to what migration 6 held.
+pub const UNDO_POSTGRES_7: &str = "ALTER TABLE collections DROP COLUMN versions;
+    DROP TABLE reviews; DROP TABLE console_sessions; DROP TABLE console_visits;
+    ALTER TABLE provenance DROP COLUMN receipt_seq;";

@@ -461,16 +461,16 @@ on_every_backend!(adoptions_from_before_reviews_count_as_decided, |db: &TestData
     s.add_synced(&inbound, &[a, b], &provs, &[], ("mx", "c1", "cursor")).unwrap();
     s.adopt(&inbound, &local, &[A.to_string()], "ana").unwrap();
     drop(s);
-    let later = "DROP TABLE reviews; DROP TABLE console_sessions; DROP TABLE console_visits;
-                 ALTER TABLE provenance DROP COLUMN receipt_seq;";
+    use pacto_store::testing::{UNDO_POSTGRES_7, UNDO_SQLITE_8};
     match &db.database {
         pacto_store::Database::Sqlite(path) => {
             let c = rusqlite::Connection::open(path).unwrap();
-            c.execute_batch(&format!("{later} UPDATE meta SET value = '7' WHERE key = 'schema_version'")).unwrap();
+            c.execute_batch(&format!("{UNDO_SQLITE_8} UPDATE meta SET value = '7' WHERE key = 'schema_version'"))
+                .unwrap();
         }
         pacto_store::Database::Postgres(url) => {
             let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
-            c.batch_execute(&format!("{later} DELETE FROM pacto_schema WHERE version >= 7")).unwrap();
+            c.batch_execute(&format!("{UNDO_POSTGRES_7} DELETE FROM pacto_schema WHERE version >= 7")).unwrap();
         }
     }
     let s = db.open();
@@ -498,21 +498,23 @@ on_every_backend!(labelled_sets_arrive_by_migration, |db: &TestDatabase| {
     // receipts and cosignatures; the full-text index; reviews, sessions, receipts in provenance).
     let later = "DROP TABLE psi_labels; DROP TABLE api_tokens; DROP TABLE partner_certs;
                  ALTER TABLE remotes DROP COLUMN fingerprint;
-                 DROP TABLE ledger_heads; DROP TABLE receipts; DROP TABLE cosignatures;
-                 DROP TABLE reviews; DROP TABLE console_sessions; DROP TABLE console_visits;
-                 ALTER TABLE provenance DROP COLUMN receipt_seq;";
+                 DROP TABLE ledger_heads; DROP TABLE receipts; DROP TABLE cosignatures;";
+    use pacto_store::testing::{UNDO_POSTGRES_7, UNDO_SQLITE_8};
     match &db.database {
         pacto_store::Database::Sqlite(path) => {
             let c = rusqlite::Connection::open(path).unwrap();
             let search = "DROP INDEX objects_by_type; DROP TRIGGER objects_fts_insert; DROP TRIGGER objects_fts_delete; DROP TABLE objects_fts;";
-            c.execute_batch(&format!("{later} {search} UPDATE meta SET value = '3' WHERE key = 'schema_version'"))
-                .unwrap();
+            c.execute_batch(&format!(
+                "{UNDO_SQLITE_8} {later} {search} UPDATE meta SET value = '3' WHERE key = 'schema_version'"
+            ))
+            .unwrap();
         }
         pacto_store::Database::Postgres(url) => {
             let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
             let search =
                 "DROP INDEX objects_by_type; ALTER TABLE objects DROP COLUMN search; DROP FUNCTION pacto_search_words;";
-            c.batch_execute(&format!("{later} {search} DELETE FROM pacto_schema WHERE version >= 3")).unwrap();
+            c.batch_execute(&format!("{UNDO_POSTGRES_7} {later} {search} DELETE FROM pacto_schema WHERE version >= 3"))
+                .unwrap();
         }
     }
     let mut s = db.open();

@@ -155,22 +155,20 @@ on_every_backend!(a_database_from_before_the_index_is_indexed_on_upgrade, |db: &
     match &db.database {
         pacto_store::Database::Sqlite(path) => {
             let c = rusqlite::Connection::open(path).unwrap();
-            c.execute_batch(
-                "DROP INDEX objects_by_type; DROP TRIGGER objects_fts_insert; DROP TRIGGER objects_fts_delete; DROP TABLE objects_fts;
-                 DROP TABLE reviews; DROP TABLE console_sessions; DROP TABLE console_visits;
-                 ALTER TABLE provenance DROP COLUMN receipt_seq;
+            c.execute_batch(&format!(
+                "{} DROP INDEX objects_by_type; DROP TRIGGER objects_fts_insert; DROP TRIGGER objects_fts_delete; DROP TABLE objects_fts;
                  UPDATE meta SET value = '6' WHERE key = 'schema_version'",
-            )
+                pacto_store::testing::UNDO_SQLITE_8
+            ))
             .unwrap();
         }
         pacto_store::Database::Postgres(url) => {
             let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
-            c.batch_execute(
-                "DROP INDEX objects_by_type; ALTER TABLE objects DROP COLUMN search; DROP FUNCTION pacto_search_words;
-                 DROP TABLE reviews; DROP TABLE console_sessions; DROP TABLE console_visits;
-                 ALTER TABLE provenance DROP COLUMN receipt_seq;
+            c.batch_execute(&format!(
+                "{} DROP INDEX objects_by_type; ALTER TABLE objects DROP COLUMN search; DROP FUNCTION pacto_search_words;
                  DELETE FROM pacto_schema WHERE version >= 6",
-            )
+                pacto_store::testing::UNDO_POSTGRES_7
+            ))
             .unwrap();
         }
     }
@@ -183,4 +181,66 @@ on_every_backend!(a_database_from_before_the_index_is_indexed_on_upgrade, |db: &
     )
     .unwrap();
     assert_eq!(ids(&*s, &q("cobalt", &["intel"])).len(), 1);
+});
+
+// The dashboard's count of versions is kept by every write (schema 8 / migration 7): adds,
+// repeats, another collection, deletes of some or all versions, a collection deleted; and a
+// database from before it is counted on upgrade.
+on_every_backend!(the_count_of_versions_follows_every_write_and_the_upgrade, |db: &TestDatabase| {
+    let mut s = db.open();
+    let intel = s.create_collection("intel", "Intel", None).unwrap();
+    let other = s.create_collection("other", "Other", None).unwrap();
+    let counted = |s: &dyn Store, c: &pacto_store::Collection| {
+        let q = pacto_store::Query { versions: pacto_store::Versions::all(), ..Default::default() };
+        let mut n = 0u64;
+        s.scan(c, &q, &mut |_| {
+            n += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(s.count_versions(&c.name).unwrap(), n, "{}: the count kept and the rows disagree", c.name);
+        n
+    };
+    let v = |m: &str| indicator(IND, m, "counted", "[x:y = 'z']");
+    s.add_batch(&intel, &[v("2020-01-01T00:00:00.000Z"), v("2020-02-01T00:00:00.000Z")]).unwrap();
+    s.add_batch(
+        &intel,
+        &[
+            v("2020-01-01T00:00:00.000Z"),
+            indicator(TOOL.replace("tool", "indicator").as_str(), "2020-01-01T00:00:00.000Z", "b", "[x:y = 'z']"),
+        ],
+    )
+    .unwrap();
+    s.add_batch(&other, &[v("2020-01-01T00:00:00.000Z")]).unwrap();
+    assert_eq!((counted(&*s, &intel), counted(&*s, &other)), (3, 1));
+    s.delete_object(&intel, IND, &pacto_store::Versions::last()).unwrap();
+    assert_eq!(counted(&*s, &intel), 2);
+    s.delete_object(&intel, IND, &pacto_store::Versions::all()).unwrap();
+    assert_eq!(counted(&*s, &intel), 1);
+    s.add_batch(&intel, &[v("2020-03-01T00:00:00.000Z")]).unwrap();
+    drop(s);
+    // Back to the schema before the count, with rows it never counted: counted on upgrade.
+    match &db.database {
+        pacto_store::Database::Sqlite(path) => {
+            let c = rusqlite::Connection::open(path).unwrap();
+            c.execute_batch(&format!(
+                "{} UPDATE meta SET value = '7' WHERE key = 'schema_version'",
+                pacto_store::testing::UNDO_SQLITE_8
+            ))
+            .unwrap();
+        }
+        pacto_store::Database::Postgres(url) => {
+            let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            c.batch_execute(&format!(
+                "{} DELETE FROM pacto_schema WHERE version >= 7",
+                pacto_store::testing::UNDO_POSTGRES_7
+            ))
+            .unwrap();
+        }
+    }
+    let mut s = db.open();
+    assert_eq!((counted(&*s, &intel), counted(&*s, &other)), (2, 1));
+    s.delete_collection(&other).unwrap();
+    assert_eq!(s.count_versions("other").unwrap(), 0);
+    assert_eq!(counted(&*s, &intel), 2);
 });

@@ -206,7 +206,8 @@ CREATE INDEX objects_by_type ON objects (coll, type, date_added);
     (
         7,
         // As SQLite's schema 8: the receipt a version arrived under, analysts' reviews of
-        // received versions (filled with what was adopted before), the console's sessions.
+        // received versions (filled with what was adopted before), the console's sessions,
+        // each collection's count of versions.
         r#"
 ALTER TABLE provenance ADD COLUMN receipt_seq BIGINT;
 CREATE TABLE reviews (
@@ -236,6 +237,10 @@ CREATE TABLE console_sessions (
 );
 CREATE INDEX console_sessions_by_user ON console_sessions (username);
 CREATE TABLE console_visits (username TEXT PRIMARY KEY, at_us BIGINT NOT NULL);
+-- The versions each collection holds, kept by every write in the statement that moves
+-- last_added (on the collection row its writer holds locked already), counted once on upgrade.
+ALTER TABLE collections ADD COLUMN versions BIGINT NOT NULL DEFAULT 0;
+UPDATE collections c SET versions = (SELECT count(*) FROM objects o WHERE o.coll = c.pk);
 "#,
     ),
 ];

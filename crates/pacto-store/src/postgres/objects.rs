@@ -153,7 +153,10 @@ pub(super) fn add_all(tx: &mut Transaction<'_>, pk: i64, objects: &[Incoming]) -
         f.seq = r.get(0);
     }
     copy_objects(tx, pk, &fresh)?;
-    tx.execute("UPDATE collections SET last_added = $1 WHERE pk = $2", &[&(next - 1), &pk])?;
+    tx.execute(
+        "UPDATE collections SET last_added = $1, versions = versions + $3 WHERE pk = $2",
+        &[&(next - 1), &pk, &(fresh.len() as i64)],
+    )?;
     update_views(tx, pk, &fresh)?;
     Ok(outcomes)
 }
@@ -558,6 +561,7 @@ impl ObjectStore for PostgresStore {
         sql.push(" RETURNING o.seq");
         let seqs: Vec<i64> = tx.query(&sql.text, &sql.params())?.iter().map(|r| r.get(0)).collect();
         if !seqs.is_empty() {
+            tx.execute("UPDATE collections SET versions = versions - $2 WHERE pk = $1", &[&pk, &(seqs.len() as i64)])?;
             tx.execute("DELETE FROM view_rows WHERE seq = ANY($1)", &[&seqs])?;
             tx.execute(
                 "UPDATE view_rows r SET

@@ -59,13 +59,11 @@ impl SearchStore for PostgresStore {
     }
 
     fn count_versions(&self, collection: &str) -> Result<u64> {
-        let n: i64 = self
+        // Kept by every write (migration 7): one row read.
+        let n: Option<i64> = self
             .client()?
-            .query_one(
-                "SELECT count(*) FROM objects WHERE coll = (SELECT pk FROM collections WHERE name = $1)",
-                &[&collection],
-            )?
-            .get(0);
-        Ok(n as u64)
+            .query_opt("SELECT versions FROM collections WHERE name = $1", &[&collection])?
+            .map(|r| r.get(0));
+        Ok(n.unwrap_or(0).max(0) as u64)
     }
 }

@@ -38,7 +38,8 @@ impl From<rusqlite::Error> for StoreError {
 /// by triggers on `objects`, and filled from what the database holds on upgrade); 8 added the
 /// partner's receipt an object arrived under (`provenance.receipt_seq`), analysts' reviews of
 /// received versions (`reviews`, filled on upgrade with what was adopted before), and the
-/// console's sessions and visits (`console_sessions`, `console_visits`). Each is applied on open to a database at an earlier
+/// console's sessions and visits (`console_sessions`, `console_visits`), and each collection's
+/// count of versions (`collections.versions`, kept by every write). Each is applied on open to a database at an earlier
 /// version (the tables below are created if missing, and [`UPGRADES`] runs what creating cannot
 /// do); a pacto that knows an earlier version refuses a later database, which it might write
 /// without keeping up what the later version keeps.
@@ -134,6 +135,11 @@ CREATE TABLE IF NOT EXISTS console_sessions (
 CREATE INDEX IF NOT EXISTS console_sessions_by_user ON console_sessions (username);
 -- When each account last logged in to the console (the dashboard shows what is new since).
 CREATE TABLE IF NOT EXISTS console_visits (username TEXT PRIMARY KEY, at_us INTEGER NOT NULL);
+-- The versions each collection holds, kept by every write in the statement that moves
+-- last_added (the dashboard reads it, whatever the collection's size), counted once from what
+-- the database holds on upgrade.
+ALTER TABLE collections ADD COLUMN versions INTEGER NOT NULL DEFAULT 0;
+UPDATE collections SET versions = (SELECT count(*) FROM objects WHERE objects.coll = collections.pk);
 "#,
     ),
 ];

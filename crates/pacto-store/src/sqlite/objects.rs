@@ -31,7 +31,12 @@ pub(super) fn add_all(tx: &Transaction<'_>, pk: i64, objects: &[Incoming]) -> Re
         outcomes.push(outcome);
     }
     if next_added > last + 1 {
-        tx.execute("UPDATE collections SET last_added = ?1 WHERE pk = ?2", params![next_added - 1, pk])?;
+        // The count kept moves in the same statement.
+        let added = outcomes.iter().filter(|o| matches!(o, AddOutcome::Added { .. })).count() as i64;
+        tx.execute(
+            "UPDATE collections SET last_added = ?1, versions = versions + ?3 WHERE pk = ?2",
+            params![next_added - 1, pk, added],
+        )?;
     }
     save_view_clocks(tx, &views)?;
     Ok(outcomes)
@@ -276,6 +281,7 @@ impl ObjectStore for SqliteStore {
             rows.collect::<rusqlite::Result<_>>()?
         };
         let deleted = tx.execute(&sql, params_from_iter(args))? as u64;
+        tx.execute("UPDATE collections SET versions = versions - ?2 WHERE pk = ?1", params![pk, deleted as i64])?;
         for seq in &seqs {
             tx.prepare_cached("DELETE FROM view_rows WHERE seq = ?1")?.execute([seq])?;
         }

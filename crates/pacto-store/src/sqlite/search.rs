@@ -93,11 +93,11 @@ impl SearchStore for SqliteStore {
     }
 
     fn count_versions(&self, collection: &str) -> Result<u64> {
-        // Counted from the (coll, date_added) index, never the rows.
-        Ok(self.conn.query_row(
-            "SELECT count(*) FROM objects WHERE coll = (SELECT pk FROM collections WHERE name = ?1)",
-            [collection],
-            |r| r.get(0),
-        )?)
+        // Kept by every write (schema 8): one row read, whatever the size.
+        Ok(self
+            .conn
+            .query_row("SELECT versions FROM collections WHERE name = ?1", [collection], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
     }
 }
