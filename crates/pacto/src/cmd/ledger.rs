@@ -59,6 +59,17 @@ fn sign_head(g: &Global) -> anyhow::Result<Result<Signed, String>> {
     Ok(Ok(Signed { entries, tree, head, keys, handovers, history }))
 }
 
+/// This node's ledger key history, sent with its cosignatures (as a witness) so partners that
+/// pinned an earlier key follow its rotations. A ledger that does not load is reported and no
+/// history is sent (partners that pinned this key take the cosignatures all the same).
+pub fn witness_history(g: &Global, store: &mut dyn pacto_store::Store) -> ledger::rotation::KeyHistory {
+    let history = log(g).map_err(|e| e.to_string()).and_then(|l| l.key_history(store).map_err(|e| e.to_string()));
+    history.map(|(_, h)| h).unwrap_or_else(|e| {
+        tracing::warn!(error = e, "this node's ledger key history could not be read: cosignatures go without it");
+        Default::default()
+    })
+}
+
 fn refused(e: &dyn std::fmt::Display) -> i32 {
     println!("LEDGER DOES NOT VERIFY: {e}");
     EXIT_INVALID
