@@ -3,7 +3,8 @@
 
 Uses only the Python standard library and `cryptography` (for Ed25519). Checks a version 2
 export against the node's public key (and, if given, a signed checkpoint held from before), a
-witness cosignature, an inclusion proof and a consistency proof; then spoils each of them and
+witness cosignature, an inclusion proof and a consistency proof (also one across a key
+rotation, following the handover it carries); then spoils each of them and
 checks that the spoiled copy is refused.
 
 Usage: verify_ledger.py FIXTURES_DIR   (the files tests/interop/run.sh has pacto write)
@@ -368,12 +369,73 @@ def verify_inclusion_doc(doc: dict, pub: bytes):
     verify_inclusion(p["index"], p["tree_size"], leaf_hash(leaf), [b64d(h) for h in p["path"]], cp["root"])
 
 
+def follow_handovers(history: dict):
+    """The log's keys, first to newest, from its key history (docs/ledger.md §8): each rotation
+    entry names the key before and the next, its head opens under the next key, carries the
+    key before's signature, and includes the entry as its last leaf. Returns (keys, seqs)."""
+    keys, seqs = [], []
+    for h in history["rotations"]:
+        e = h["entry"]
+        e.setdefault("object_id", None)
+        e.setdefault("object_version", None)
+        rot = rotation_keys(e)
+        if not rot:
+            raise Refused(f"the key history's entry {e['seq']} is not a key rotation")
+        old, new = rot
+        if keys and old != keys[-1]:
+            raise Refused(f"the key rotation at entry {e['seq']} hands over from a key that did not hold the log")
+        if seqs and e["seq"] <= seqs[-1]:
+            raise Refused(f"the key rotations are out of order at entry {e['seq']}")
+        leaf = leaf_bytes(e)
+        if hashlib.sha256(leaf).hexdigest() != e["hash"]:
+            raise Refused(f"the key rotation at entry {e['seq']}: its content does not match its hash")
+        cp = open_checkpoint(h["checkpoint"], origin_of(new), new)
+        try:
+            check_signed(cp["body"], cp["sigs"], origin_of(old), old)
+        except Refused as why:
+            raise Refused(f"the key rotation at entry {e['seq']}: the handover head is not signed by the old key ({why})") from None
+        if cp["size"] != e["seq"]:
+            raise Refused(f"the key rotation at entry {e['seq']}: its head is of size {cp['size']}")
+        verify_inclusion(e["seq"] - 1, e["seq"], leaf_hash(leaf), [b64d(x) for x in h["inclusion"]], cp["root"])
+        if not keys:
+            keys.append(old)
+        if new in keys:
+            raise Refused(f"the key rotation at entry {e['seq']} returns to a key used before")
+        keys.append(new)
+        seqs.append(e["seq"])
+    return keys, seqs
+
+
+def open_in_ring(text: str, keys, seqs):
+    """A checkpoint signed by key i of the ring while it held the log: from the rotation that
+    handed it the log (seqs[i-1]) to the one that handed it on (seqs[i])."""
+    body, _ = parse_note(text)
+    origin, _, _ = parse_checkpoint_body(body)
+    for i, k in enumerate(keys):
+        if origin_of(k) == origin:
+            cp = open_checkpoint(text, origin, k)
+            if i < len(seqs) and cp["size"] > seqs[i]:
+                raise Refused(f"a checkpoint of size {cp['size']} signed by a key that handed the log over at entry {seqs[i]}")
+            if i > 0 and cp["size"] < seqs[i - 1]:
+                raise Refused(f"a checkpoint of size {cp['size']} signed by a key before it held the log")
+            return cp
+    raise Refused("a checkpoint signed by none of the log's keys")
+
+
 def verify_consistency_doc(doc: dict, pub: bytes):
+    """A consistency proof (docs/ledger.md §5); across key rotations, the key history it
+    carries must take the trusted key (or lead to it) through handovers signed by both keys."""
     if doc["type"] != "pacto-ledger-consistency":
         raise Refused("not a consistency proof")
-    origin = origin_of(pub)
-    old = open_checkpoint(doc["old_checkpoint"], origin, pub)
-    new = open_checkpoint(doc["checkpoint"], origin, pub)
+    if set(doc) - {"type", "old_checkpoint", "proof", "checkpoint", "keys"}:
+        raise Refused("unknown fields in the proof")
+    keys, seqs = follow_handovers(doc.get("keys") or {"rotations": []})
+    if not keys:
+        keys = [pub]
+    elif pub not in keys:
+        raise Refused("the trusted key is none of the keys the history hands the log over between")
+    old = open_in_ring(doc["old_checkpoint"], keys, seqs)
+    new = open_in_ring(doc["checkpoint"], keys, seqs)
     p = doc["proof"]
     if (p["old_size"], p["new_size"]) != (old["size"], new["size"]):
         raise Refused("the proof's sizes are not the checkpoints'")
@@ -489,6 +551,23 @@ def main():
     forged[rot_at + 1] = json.dumps({"checkpoint": alone})
     refused("a handover signed by the new key alone", verify_export, "\n".join(forged), new_pub)
     refused("a rotated export under a stranger's key", verify_export, rotated, wpub)
+    rcon = json.loads((d / "rotated-consistency.json").read_text())
+    for k, who in ((pub, "the old key"), (new_pub, "the new key")):
+        verify_consistency_doc(json.loads(json.dumps(rcon)), k)
+        print(f"consistency proof across the rotation (10 -> 25): verified under {who}")
+    bare = dict(rcon)
+    del bare["keys"]
+    refused("a proof across the rotation without its key history", verify_consistency_doc, bare, pub)
+    forged = json.loads(json.dumps(rcon))
+    forged["keys"]["rotations"][0]["checkpoint"] = alone
+    refused("a proof across a handover signed by the new key alone", verify_consistency_doc, forged, pub)
+    forged = json.loads(json.dumps(rcon))
+    forged["keys"]["rotations"][0]["entry"]["object_version"] = wpub.hex()
+    refused("a proof across an altered rotation entry", verify_consistency_doc, forged, pub)
+    refused("a proof across the rotation for a stranger's key", verify_consistency_doc, json.loads(json.dumps(rcon)), wpub)
+    forged = json.loads(json.dumps(rcon))
+    forged["checkpoint"] = rcon["old_checkpoint"].replace("\n10\n", "\n25\n")
+    refused("a new head not signed by the new key", verify_consistency_doc, forged, pub)
     print("verify_ledger.py: all checks passed")
 
 

@@ -300,3 +300,84 @@ fn a_large_export_is_read_in_parallel_with_the_same_verdicts() {
         Err(ExportError::Uncovered { from: 20_001, to: 21_000 })
     );
 }
+
+/// A log of 8 entries signed by `old` (head at 5), handed over to `new` at entry 9 (its head
+/// signed by both), then 3 more entries under `new` (head at 12): the old head, the history as
+/// `GET …/ledger/keys/` serves it, and the tree.
+fn rotated(
+    old: &SigningKey,
+    new: &SigningKey,
+) -> (SignedCheckpoint, rotation::KeyHistory, Vec<Entry>, pacto_log::merkle::Tree) {
+    let mut chain = Chain::default();
+    let mut entries: Vec<Entry> = (1..=8).map(|i| chain.append(event(i))).collect();
+    entries.push(chain.append(rotation::event(&old.verifying_key(), &new.verifying_key(), "2026-11-25T11:00:00.000Z")));
+    let mut tree = log::tree(&entries);
+    let held = log::log_signer(old).sign(5, tree.root_at(5).unwrap());
+    let handover = rotation::sign(old, new, &tree, Some(&held.checkpoint)).unwrap();
+    let h = rotation::Handover::build(entries[8].clone(), &tree, &handover).unwrap();
+    for i in 10..=12 {
+        let e = chain.append(event(i));
+        tree.push_hash(e.leaf_hash());
+        entries.push(e);
+    }
+    (held, rotation::KeyHistory { rotations: vec![h] }, entries, tree)
+}
+
+/// `pacto ledger prove --from` a checkpoint signed before a rotation: the proof carries the key
+/// history, and a verifier trusting the old key follows it to the new key's head; a forged
+/// handover, a stranger's head or a head the old key signed after handing the log over are
+/// refused, each saying why.
+#[test]
+fn a_consistency_proof_across_a_rotation_holds_only_through_a_handover_signed_by_both_keys() {
+    let (old, new) = (generate_key(), generate_key());
+    let (held, history, _, tree) = rotated(&old, &new);
+    let head = log::log_signer(&new).sign(12, tree.root());
+    let proof = log::prove_consistency(&tree, &held, &head, &history).unwrap();
+    for k in [old.verifying_key(), new.verifying_key()] {
+        proof.verify(&k).unwrap();
+    }
+    // Through JSON, as `pacto ledger prove` prints it.
+    let text = serde_json::to_string(&proof).unwrap();
+    assert!(text.contains("\"keys\":{\"rotations\":[{\"entry\":"), "{text}");
+    serde_json::from_str::<log::LogConsistency>(&text).unwrap().verify(&old.verifying_key()).unwrap();
+    // Without the history, the old key cannot reach the new head.
+    let bare = log::LogConsistency { keys: Default::default(), ..proof.clone() };
+    let e = bare.verify(&old.verifying_key()).unwrap_err();
+    assert!(e.starts_with("the new checkpoint:"), "{e}");
+
+    // The handover head signed by the new key alone: whoever holds only the new key.
+    let mut alone = proof.clone();
+    let h = &mut alone.keys.rotations[0];
+    h.checkpoint = log::log_signer(&new).sign(9, tree.root_at(9).unwrap()).to_text();
+    let e = alone.verify(&old.verifying_key()).unwrap_err();
+    assert!(e.contains("the handover head is not signed by the old key"), "{e}");
+    // The rotation entry altered to hand over to the forger's key (its hash recomputed).
+    let thief = generate_key();
+    let mut altered = proof.clone();
+    let h = &mut altered.keys.rotations[0];
+    h.entry.object_version = Some(public_key_hex(&thief.verifying_key()));
+    h.entry.hash = h.entry.compute_hash();
+    let e = altered.verify(&old.verifying_key()).unwrap_err();
+    assert!(e.contains("digest is not of its two keys"), "{e}");
+    // … with its digest too, the head signed by the thief: the old key signed no such head.
+    let h = &mut altered.keys.rotations[0];
+    let ev = rotation::event(&old.verifying_key(), &thief.verifying_key(), &h.entry.time);
+    h.entry.digest = ev.digest;
+    h.entry.hash = h.entry.compute_hash();
+    let e = altered.verify(&old.verifying_key()).unwrap_err();
+    assert!(e.contains("the key rotation at entry 9"), "{e}");
+    // The new head signed by a stranger (no handover leads to its key).
+    let stranger = generate_key();
+    let mut strange = proof.clone();
+    strange.checkpoint = log::log_signer(&stranger).sign(12, tree.root()).to_text();
+    let e = strange.verify(&old.verifying_key()).unwrap_err();
+    assert!(e.starts_with("the new checkpoint: it is signed by none of the log's 2 keys"), "{e}");
+    // A verifier trusting a stranger's key: the history does not reach it.
+    let e = proof.verify(&stranger.verifying_key()).unwrap_err();
+    assert!(e.contains("is none of the 2 keys"), "{e}");
+    // The old key, stolen after the rotation, signs a head past the handover.
+    let mut stale = proof.clone();
+    stale.checkpoint = log::log_signer(&old).sign(12, tree.root()).to_text();
+    let e = stale.verify(&old.verifying_key()).unwrap_err();
+    assert!(e.contains("after that key handed the log over at entry 9"), "{e}");
+}

@@ -30,7 +30,7 @@ fn fixtures_for_independent_verifiers() {
     let cosigned = witness.add_cosignature(&cps[2], 1_795_000_000);
     let export = tlog::export(&key.verifying_key(), &entries, &[cps[0].clone(), cps[1].clone(), cosigned.clone()]);
     let inclusion = tlog::prove_entry(&entries, &tree, &cps[2], 7).unwrap();
-    let consistency = tlog::prove_consistency(&tree, &cps[0], &cps[2]).unwrap();
+    let consistency = tlog::prove_consistency(&tree, &cps[0], &cps[2], &Default::default()).unwrap();
 
     // What the Python verifier checks, checked here first.
     let v = tlog::verify_export(&export, &key.verifying_key(), Some(&cps[0].to_text())).unwrap();
@@ -80,11 +80,20 @@ fn fixtures_for_independent_verifiers() {
     let rotated = tlog::export(
         &key.verifying_key(),
         &rentries,
-        &[cps[0].clone(), cps[1].clone(), cps[2].clone(), handover, after],
+        &[cps[0].clone(), cps[1].clone(), cps[2].clone(), handover.clone(), after.clone()],
     );
     for k in [key.verifying_key(), new_key.verifying_key()] {
         let v = tlog::verify_export(&rotated, &k, Some(&cps[0].to_text())).unwrap();
         assert_eq!((v.entries, v.keys.keys().len()), (25, 2));
+    }
+    // A consistency proof from the checkpoint of 10 (old key) to the head of 25 (new key),
+    // carrying the key history.
+    let history = rotation::KeyHistory {
+        rotations: vec![rotation::Handover::build(rentries[23].clone(), &rtree, &handover).unwrap()],
+    };
+    let rotated_consistency = tlog::prove_consistency(&rtree, &cps[0], &after, &history).unwrap();
+    for k in [key.verifying_key(), new_key.verifying_key()] {
+        rotated_consistency.verify(&k).unwrap();
     }
 
     if let Some(dir) = std::env::var_os("PACTO_LEDGER_FIXTURES") {
@@ -104,6 +113,7 @@ fn fixtures_for_independent_verifiers() {
             ("rotated.jsonl", rotated),
             ("rotated-new-key.hex", public_key_hex(&new_key.verifying_key())),
             ("rotated-handover-new-only.txt", new_only.to_text()),
+            ("rotated-consistency.json", serde_json::to_string_pretty(&rotated_consistency).unwrap()),
         ];
         for (name, text) in files {
             std::fs::write(dir.join(name), text).unwrap();

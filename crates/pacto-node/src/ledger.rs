@@ -584,7 +584,10 @@ impl Log {
 
     /// Keep a partner's cosignature of one of this node's heads (it witnessed the log): the
     /// head must be one this node signed, and the witness key the one pinned for the partner
-    /// (the first cosignature pins it). Returns the size cosigned.
+    /// (the first cosignature pins it) or one the witness handed its key over to from it, as
+    /// the key history it sent shows (each handover signed by both keys: the witness keys are
+    /// then pinned first to newest, as `receipts::PartnerLog` pins a partner's ledger keys).
+    /// Returns the size cosigned.
     pub fn accept_cosignature<S: LedgerStore + SettingStore + ?Sized>(
         &self,
         s: &mut S,
@@ -599,10 +602,22 @@ impl Log {
             .size;
         let own = s.ledger_heads(size.saturating_sub(1), 1)?.into_iter().find(|h| h.0 == size).map(|h| h.1);
         let setting = format!("partner.{partner}.witness_key");
-        let pinned = s.setting(&setting)?;
-        c.verify(&vk, own.as_deref(), pinned.as_deref()).map_err(NodeError::BadRequest)?;
-        if pinned.is_none() {
-            s.add_with_settings(None, &[], &[(setting.clone(), c.witness.clone())], &[(setting, None)])?;
+        let kept = s.setting(&setting)?;
+        let pinned = kept
+            .as_deref()
+            .map(|k| {
+                receipt::witness_ring_from_setting(k).map_err(|e| {
+                    NodeError::Store(StoreError::Corrupt(format!("the witness key pinned for {partner}: {e}")))
+                })
+            })
+            .transpose()?;
+        let (_, _, ring) = c.verify(&vk, own.as_deref(), pinned.as_ref()).map_err(NodeError::BadRequest)?;
+        if pinned.as_ref() != Some(&ring) {
+            let value = receipt::witness_ring_to_setting(&ring);
+            s.add_with_settings(None, &[], &[(setting.clone(), value)], &[(setting, kept)])?;
+            if pinned.is_some() {
+                tracing::info!(partner, witness = c.witness, "followed the partner's witness key rotation");
+            }
         }
         s.put_cosignature(partner, size, &c.checkpoint)?;
         Ok(size)

@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::client::{ClientError, ClientLimits, ManifestEntry, TaxiiClient};
 use crate::receipts::PartnerLog;
 use pacto_federation::ledger::receipt::Cosignature;
+use pacto_federation::ledger::rotation::KeyHistory;
 
 /// Just an object's id, read without building the rest.
 #[derive(serde::Deserialize)]
@@ -52,6 +53,9 @@ pub struct SyncOptions {
     pub require_receipts: bool,
     /// This node's key, to cosign (as a witness) the partner's checkpoints it checked.
     pub witness: Option<pacto_federation::ledger::SigningKey>,
+    /// This node's ledger key history (its rotations), sent with each cosignature so a partner
+    /// that pinned an earlier witness key follows the handovers to the current one.
+    pub witness_keys: KeyHistory,
     /// This node's certificate, presented to partners reached by mutual TLS.
     pub identity: Option<crate::identity::NodeIdentity>,
 }
@@ -64,6 +68,7 @@ impl Default for SyncOptions {
             limits: ClientLimits::default(),
             require_receipts: true,
             witness: None,
+            witness_keys: KeyHistory::default(),
             identity: None,
         }
     }
@@ -113,16 +118,22 @@ pub struct SyncReport {
 
 /// Pull everything new from one partner (`remote` with its password in clear), with default
 /// options, `page_size`, this node's certificate for mutual TLS, and its key to cosign (as a
-/// witness) the partner's newest checkpoint this run checked, handing the cosignature back.
+/// witness) the partner's newest checkpoint this run checked, handing the cosignature back
+/// with the key's history (`Log::key_history`; empty if it never rotated).
 pub fn sync_partner(
     store: &mut dyn Store,
     remote: &Remote,
     page_size: usize,
     identity: Option<&crate::identity::NodeIdentity>,
-    witness: Option<&pacto_federation::ledger::SigningKey>,
+    witness: Option<(&pacto_federation::ledger::SigningKey, &KeyHistory)>,
 ) -> Result<SyncReport, SyncError> {
-    let opts =
-        SyncOptions { page_size, identity: identity.cloned(), witness: witness.cloned(), ..SyncOptions::default() };
+    let opts = SyncOptions {
+        page_size,
+        identity: identity.cloned(),
+        witness: witness.map(|w| w.0.clone()),
+        witness_keys: witness.map(|w| w.1.clone()).unwrap_or_default(),
+        ..SyncOptions::default()
+    };
     let result = sync_partner_with(store, remote, &opts);
     // What `pacto partner list` and `show` tell: when the last sync ran, how it ended.
     if let Err(e) = record_outcome(store, &remote.partner, &result) {
@@ -420,7 +431,7 @@ pub fn sync_partner_with(store: &mut dyn Store, remote: &Remote, opts: &SyncOpti
     if let (Some(key), Some((size, cp, pk))) = (&opts.witness, plog.newly_checked()) {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         match Cosignature::sign(key, pk, cp, now) {
-            Ok(c) => match client.cosign(&c) {
+            Ok(c) => match client.cosign(&c.with_keys(opts.witness_keys.clone())) {
                 Ok(()) => report.cosigned = Some(size),
                 Err(e) => {
                     tracing::warn!(partner = remote.partner, error = %e, "the partner did not take our cosignature")

@@ -151,7 +151,7 @@ pub async fn keys(
 
 /// `POST /{root}/ledger/cosignatures/`: a partner hands back its cosignature (as a witness) of
 /// a head of this node's log it has checked; kept if the head is one this node signed and the
-/// witness key the one pinned for the partner.
+/// witness key the one pinned for the partner, or one its key history hands over to from it.
 pub async fn cosignatures(
     State(state): State<Arc<AppState>>,
     UrlPath(root): UrlPath<String>,
@@ -159,7 +159,7 @@ pub async fn cosignatures(
     body: Body,
 ) -> Result<Response, TaxiiError> {
     let refused = "only a partner witnesses this node's ledger";
-    let shape = "a cosignature is {\"witness\": VKEY, \"checkpoint\": NOTE}";
+    let shape = "a cosignature is {\"witness\": VKEY, \"checkpoint\": NOTE, \"keys\": KEY_HISTORY (optional)}";
     let (partner, c): (String, receipt::Cosignature) =
         ledger_request(&state, &root, &headers, body, refused, shape).await?;
     let st = state.clone();

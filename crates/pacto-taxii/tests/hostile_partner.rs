@@ -301,6 +301,54 @@ fn cosignatures_are_kept_only_for_our_heads_and_the_pinned_witness() {
     let kept = node.store().cosignatures(Some("partner")).unwrap();
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].2, good.checkpoint);
+
+    // The witness rotates its ledger key (its witness key): the cosignature under the new key
+    // carries its key history. With the handover signed by the new key alone, or under a key
+    // the history does not lead to, it is refused and nothing is kept; with the real
+    // handover it is kept and the new key pinned after the old.
+    use pacto_federation::ledger::{Chain, Event, log as tlog, rotation, sha256_hex};
+    let next = generate_key();
+    let history = |both: bool| {
+        let mut chain = Chain::default();
+        let first = chain.append(Event {
+            time: "2026-01-01T00:00:00Z".into(),
+            partner: "x".into(),
+            kind: "disclosure".into(),
+            collection: "c".into(),
+            object_id: None,
+            object_version: None,
+            digest: sha256_hex(b"x"),
+        });
+        let rot =
+            chain.append(rotation::event(&witness.verifying_key(), &next.verifying_key(), "2026-01-02T00:00:00Z"));
+        let tree = tlog::tree(&[first, rot.clone()]);
+        let head = if both {
+            rotation::sign(&witness, &next, &tree, None).unwrap()
+        } else {
+            tlog::log_signer(&next).sign(tree.len(), tree.root())
+        };
+        rotation::KeyHistory { rotations: vec![rotation::Handover::build(rot, &tree, &head).unwrap()] }
+    };
+    let r = get(&node, OBJ);
+    let receipt = Receipt::parse(r.header(HEADER).unwrap()).unwrap();
+    let rotated = Cosignature::sign(&next, &node.ledger_key, &receipt.checkpoint, 1_800_000_100).unwrap();
+    let r = post("partner", &rotated.clone().with_keys(history(false)));
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("not signed by the old key"), "{}", r.text());
+    let impostor = Cosignature::sign(&generate_key(), &node.ledger_key, &receipt.checkpoint, 1).unwrap();
+    let r = post("partner", &impostor.with_keys(history(true)));
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("no handover from the pinned key leads to it"), "{}", r.text());
+    assert_eq!(node.store().cosignatures(Some("partner")).unwrap().len(), 1, "nothing kept");
+    let r = post("partner", &rotated.clone().with_keys(history(true)));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let kept = node.store().cosignatures(Some("partner")).unwrap();
+    assert_eq!(kept.len(), 2);
+    let pinned = node.store().setting("partner.partner.witness_key").unwrap().unwrap();
+    assert_eq!(pinned, format!("{},{}", good.witness, rotated.witness));
+    // The old key signs nothing more for this witness.
+    let r = post("partner", &good);
+    assert_eq!(r.status, 400, "{}", r.text());
 }
 
 /// A node that never rotated its ledger key shows its partners an empty key history; a local

@@ -102,9 +102,53 @@ fn export_verify_and_catch_a_cut_export() {
     let proof: LogConsistency = serde_json::from_slice(&o.stdout).unwrap();
     proof.verify(&key.verifying_key()).unwrap();
     assert_eq!((proof.proof.old_size, proof.proof.new_size), (5, 8));
+    assert!(!out(&o).contains("\"keys\""), "a log never rotated carries no key history: {}", out(&o));
     let o = pacto(data, &["ledger", "prove", "--entry", "9"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(out(&o).contains("entry 9 is not in the signed log of 8 entries"), "{}", out(&o));
+}
+
+/// A partner holds a checkpoint signed before `pacto ledger rotate-key`: `prove --from` it
+/// carries the key history, and the proof verifies under the old key (following the handover)
+/// and under the new one; with the handover signed by the new key alone, the rotation entry
+/// altered, or the new head signed by a stranger, it is refused, saying why.
+#[test]
+fn prove_from_a_checkpoint_signed_before_a_rotation() {
+    let (dir, old, _) = node();
+    let data = dir.path();
+    record(data, &old, 1..=5);
+    std::fs::copy(data.join("ledger-checkpoint"), data.join("held5")).unwrap();
+    let o = pacto(data, &["ledger", "rotate-key"]);
+    assert!(o.status.success(), "{}", out(&o));
+    let new = ledger::signing_key_from_hex(&std::fs::read_to_string(data.join("node-key")).unwrap()).unwrap();
+    assert_ne!(new.verifying_key(), old.verifying_key());
+    record(data, &new, 7..=9);
+
+    let o = pacto(data, &["ledger", "prove", "--from", data.join("held5").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", out(&o));
+    let proof: LogConsistency = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((proof.proof.old_size, proof.proof.new_size), (5, 9));
+    assert_eq!(proof.keys.rotations.len(), 1);
+    assert_eq!(proof.keys.rotations[0].entry.seq, 6);
+    proof.verify(&old.verifying_key()).unwrap();
+    proof.verify(&new.verifying_key()).unwrap();
+
+    let handover = tlog::log_verifier(&new.verifying_key()).open(&proof.keys.rotations[0].checkpoint).unwrap();
+    let mut alone = proof.clone();
+    alone.keys.rotations[0].checkpoint =
+        tlog::log_signer(&new).sign(handover.checkpoint.size, handover.checkpoint.root).to_text();
+    let e = alone.verify(&old.verifying_key()).unwrap_err();
+    assert!(e.contains("the key rotation at entry 6: the handover head is not signed by the old key"), "{e}");
+    let mut altered = proof.clone();
+    altered.keys.rotations[0].entry.time = "2026-11-25T11:00:00.000Z".into();
+    let e = altered.verify(&old.verifying_key()).unwrap_err();
+    assert!(e.contains("the key rotation at entry 6: its content does not match its hash (edited)"), "{e}");
+    let stranger = ledger::generate_key();
+    let head = tlog::log_verifier(&new.verifying_key()).open(&proof.checkpoint).unwrap();
+    let mut strange = proof.clone();
+    strange.checkpoint = tlog::log_signer(&stranger).sign(9, head.checkpoint.root).to_text();
+    let e = strange.verify(&old.verifying_key()).unwrap_err();
+    assert!(e.contains("the new checkpoint: it is signed by none of the log's 2 keys"), "{e}");
 }
 
 #[test]

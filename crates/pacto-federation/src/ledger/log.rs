@@ -23,7 +23,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::rotation::{self, KeyRing};
+use super::rotation::{self, KeyHistory, KeyRing};
 use super::{
     Entry, EntryRef, GENESIS, LedgerError, SigningKey, Verified, VerifyingKey, public_key_from_hex, public_key_hex,
 };
@@ -546,6 +546,12 @@ pub struct LogConsistency {
     pub proof: ConsistencyProof,
     /// The newer signed checkpoint (note text).
     pub checkpoint: String,
+    /// The log's key rotations, oldest first, as `GET {api root}/ledger/keys/` serves them
+    /// (each rotation entry, its inclusion proof and its head signed by both keys): what takes
+    /// a verifier from the key it trusts to the key that signed the newer checkpoint. Absent
+    /// for a log never rotated.
+    #[serde(default, skip_serializing_if = "KeyHistory::is_empty")]
+    pub keys: KeyHistory,
 }
 
 /// The inclusion proof of entry `seq` in the tree `tree` under its signed checkpoint `cp`.
@@ -582,11 +588,14 @@ impl EntryProof {
     }
 }
 
-/// The consistency proof from the signed checkpoint `old` (held by a partner) to `new`.
+/// The consistency proof from the signed checkpoint `old` (held by a partner) to `new`, with
+/// the log's key `history` (its rotations, oldest first; empty if never rotated), so a verifier
+/// trusting an earlier key follows each handover to the key that signed `new`.
 pub fn prove_consistency(
     tree: &Tree,
     old: &SignedCheckpoint,
     new: &SignedCheckpoint,
+    history: &KeyHistory,
 ) -> Result<LogConsistency, String> {
     let (o, n) = (&old.checkpoint, &new.checkpoint);
     consistency::check_extends(tree, o).map_err(|e| e.to_string())?;
@@ -597,22 +606,74 @@ pub fn prove_consistency(
         old_checkpoint: old.to_text(),
         proof: ConsistencyProof { old_size: o.size, new_size: n.size, path },
         checkpoint: new.to_text(),
+        keys: history.clone(),
     })
 }
 
 impl LogConsistency {
-    /// Check it: both checkpoints signed by `key`, sizes as stated, the proof verifies.
+    /// Check it for a verifier that trusts `key` (the log's key when it took the old
+    /// checkpoint, or any later one): the key history carried, if any, is followed handover by
+    /// handover ([`KeyRing::follow`], each rotation signed by the key before and the key after)
+    /// and must include `key`; each checkpoint is signed by a key of that ring while the key
+    /// held the log (a key that handed the log over signs nothing after); the sizes are the
+    /// checkpoints' and the proof verifies (across the handovers: the origins are the ring's).
     pub fn verify(&self, key: &VerifyingKey) -> Result<(), String> {
-        let log = log_verifier(key);
-        let old = log.open(&self.old_checkpoint).map_err(|e| format!("the old checkpoint: {e}"))?;
-        let new = log.open(&self.checkpoint).map_err(|e| format!("the new checkpoint: {e}"))?;
         if self.kind != "pacto-ledger-consistency" {
             return Err("not a pacto-ledger-consistency proof".into());
         }
+        let ring = self.ring(key)?;
+        let old = self.open(&ring, &self.old_checkpoint).map_err(|e| format!("the old checkpoint: {e}"))?;
+        let new = self.open(&ring, &self.checkpoint).map_err(|e| format!("the new checkpoint: {e}"))?;
         if (self.proof.old_size, self.proof.new_size) != (old.checkpoint.size, new.checkpoint.size) {
             return Err("the proof's sizes are not the checkpoints' sizes".into());
         }
-        consistency::check_consistent(&old.checkpoint, &new.checkpoint, &self.proof.path).map_err(|e| e.to_string())
+        ring.check_consistent(&old.checkpoint, &new.checkpoint, &self.proof.path).map_err(|e| e.to_string())
+    }
+
+    /// The log's keys, first to newest, from the history carried (every handover checked), if
+    /// `trusted` is one of them.
+    fn ring(&self, trusted: &VerifyingKey) -> Result<KeyRing, String> {
+        let Some(first) = self.keys.rotations.first() else { return Ok(KeyRing::single(*trusted)) };
+        let (from, _) = rotation::entry_keys(&first.entry)
+            .ok_or_else(|| format!("the key history's entry {} is not a key rotation", first.entry.seq))?
+            .map_err(|e| format!("the key history's entry {}: {e}", first.entry.seq))?;
+        let ring = KeyRing::follow(from, &self.keys).map_err(|e| format!("the key history does not hold: {e}"))?;
+        if !ring.contains(trusted) {
+            return Err(format!(
+                "the key you trust ({}) is none of the {} keys the history hands the log over between",
+                fingerprint(trusted),
+                ring.keys().len()
+            ));
+        }
+        Ok(ring)
+    }
+
+    /// Open a checkpoint under the key of `ring` that held the log at its size: key `i` signs
+    /// sizes from the rotation that handed the log to it to the one that handed it on.
+    fn open(&self, ring: &KeyRing, text: &str) -> Result<SignedCheckpoint, String> {
+        let cp = ring.open(text)?;
+        let i = ring.keys().iter().position(|k| origin(k) == cp.checkpoint.origin).unwrap_or(0);
+        let size = cp.checkpoint.size;
+        let rotations = &self.keys.rotations;
+        if let Some(h) = rotations.get(i)
+            && size > h.entry.seq
+        {
+            return Err(format!(
+                "it is of size {size}, signed by key {} after that key handed the log over at entry {}",
+                fingerprint(&ring.keys()[i]),
+                h.entry.seq
+            ));
+        }
+        if let Some(h) = i.checked_sub(1).and_then(|j| rotations.get(j))
+            && size < h.entry.seq
+        {
+            return Err(format!(
+                "it is of size {size}, signed by key {} before the log was handed to it at entry {}",
+                fingerprint(&ring.keys()[i]),
+                h.entry.seq
+            ));
+        }
+        Ok(cp)
     }
 }
 

@@ -27,7 +27,7 @@ use pacto_log::merkle::{self, Tree};
 use serde::{Deserialize, Serialize};
 
 use super::log::log_verifier;
-use super::rotation::KeyRing;
+use super::rotation::{KeyHistory, KeyRing};
 use super::{Entry, SigningKey, VerifyingKey, public_key_hex, sha256_hex};
 
 /// The HTTP header a receipt travels in.
@@ -395,7 +395,9 @@ pub fn audit(
 
 /// A partner's cosignature, as a witness, of a node's signed head
 /// (`POST {api root}/ledger/cosignatures/`): the checkpoint note with the witness's C2SP
-/// cosignature added, and the witness's verifier key.
+/// cosignature added, the witness's verifier key, and, if the witness ever rotated its ledger
+/// key (which is its witness key), its key history, so a node that pinned an earlier witness
+/// key follows the handovers to this one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cosignature {
@@ -403,11 +405,45 @@ pub struct Cosignature {
     pub witness: String,
     /// The node's signed checkpoint, cosigned.
     pub checkpoint: String,
+    /// The witness's ledger key rotations, oldest first, as its `GET {api root}/ledger/keys/`
+    /// serves them; absent when it never rotated.
+    #[serde(default, skip_serializing_if = "KeyHistory::is_empty")]
+    pub keys: KeyHistory,
 }
 
 /// A node's name as a witness of its partners' logs.
 pub fn witness_name(key: &VerifyingKey) -> String {
     format!("pacto/witness/{}", super::log::fingerprint(key))
+}
+
+/// A witness key's verifier key (`pacto/witness/<fingerprint>+<key id>+<base64>`).
+pub fn witness_vkey(key: &VerifyingKey) -> String {
+    CosignatureVerifier { name: witness_name(key), key: *key }.vkey()
+}
+
+/// Read a pacto witness's verifier key: its key, if the name is the key's witness name.
+pub fn witness_key(vkey: &str) -> Result<VerifyingKey, String> {
+    let (name, kind, key) = pacto_log::note::parse_vkey(vkey).map_err(|e| format!("the witness key: {e}"))?;
+    if kind != pacto_log::note::TYPE_COSIGNATURE || name != witness_name(&key) {
+        return Err("the witness key is not a pacto witness's cosignature key".into());
+    }
+    Ok(key)
+}
+
+/// The witness keys pinned for a partner, as kept (`partner.NAME.witness_key`: verifier keys,
+/// first to newest, comma-separated; one before any rotation).
+pub fn witness_ring_from_setting(s: &str) -> Result<KeyRing, String> {
+    let mut keys = s.split(',').map(|k| witness_key(k.trim()));
+    let mut ring = KeyRing::single(keys.next().unwrap_or_else(|| Err("no witness key".into()))?);
+    for k in keys {
+        ring.push(k?);
+    }
+    Ok(ring)
+}
+
+/// The witness keys to keep (see [`witness_ring_from_setting`]).
+pub fn witness_ring_to_setting(ring: &KeyRing) -> String {
+    ring.keys().iter().map(witness_vkey).collect::<Vec<_>>().join(",")
 }
 
 impl Cosignature {
@@ -425,21 +461,32 @@ impl Cosignature {
         Ok(Cosignature {
             witness: cosigner.verifier().vkey(),
             checkpoint: cosigner.add_cosignature(&cp, timestamp).to_text(),
+            keys: KeyHistory::default(),
         })
     }
 
+    /// The same, carrying the witness's key history (its ledger key rotations).
+    pub fn with_keys(self, keys: KeyHistory) -> Cosignature {
+        Cosignature { keys, ..self }
+    }
+
     /// Check a cosignature as the log's node: the checkpoint is one this node signed (`own`,
-    /// the head of that size it holds), cosigned by the witness key given (which must be
-    /// `pinned`, when one is). Returns (size, timestamp).
-    pub fn verify(&self, log: &VerifyingKey, own: Option<&str>, pinned: Option<&str>) -> Result<(u64, u64), String> {
-        if pinned.is_some_and(|p| p != self.witness) {
-            return Err("the witness key is not the one pinned for this partner".into());
-        }
-        let (name, kind, key) =
-            pacto_log::note::parse_vkey(&self.witness).map_err(|e| format!("the witness key: {e}"))?;
-        if kind != pacto_log::note::TYPE_COSIGNATURE || name != witness_name(&key) {
-            return Err("the witness key is not a pacto witness's cosignature key".into());
-        }
+    /// the head of that size it holds), cosigned by the witness key given, which must be the
+    /// newest of `pinned` (the partner's witness keys, when pinned) or one the witness handed
+    /// its key over to from it, each handover in the history carried checked
+    /// ([`KeyRing::follow`]). Returns (size, timestamp, the witness keys to pin).
+    pub fn verify(
+        &self,
+        log: &VerifyingKey,
+        own: Option<&str>,
+        pinned: Option<&KeyRing>,
+    ) -> Result<(u64, u64, KeyRing), String> {
+        let key = witness_key(&self.witness)?;
+        let ring = match pinned {
+            None => KeyRing::single(key),
+            Some(p) if *p.current() == key => p.clone(),
+            Some(p) => self.follow(p, &key)?,
+        };
         let cp = log_verifier(log).open(&self.checkpoint).map_err(|e| format!("the checkpoint: {e}"))?;
         let own = own.ok_or_else(|| format!("this node signed no head of size {}", cp.checkpoint.size))?;
         let mine = log_verifier(log).open(own).map_err(|e| format!("this node's own head: {e}"))?;
@@ -449,8 +496,33 @@ impl Cosignature {
                 cp.checkpoint.size
             ));
         }
-        let ts = CosignatureVerifier { name, key }.verify(&cp).map_err(|e| e.to_string())?;
-        Ok((cp.checkpoint.size, ts))
+        let ts = CosignatureVerifier { name: witness_name(&key), key }.verify(&cp).map_err(|e| e.to_string())?;
+        Ok((cp.checkpoint.size, ts, ring))
+    }
+
+    /// The witness signs with another key than the one pinned: follow its handovers from the
+    /// pinned key; the key must be where they lead.
+    fn follow(&self, pinned: &KeyRing, key: &VerifyingKey) -> Result<KeyRing, String> {
+        let fail = |why: String| {
+            format!(
+                "the witness key {} is not the one pinned for this partner ({}), and {why}",
+                super::log::fingerprint(key),
+                super::log::fingerprint(pinned.current())
+            )
+        };
+        if self.keys.is_empty() {
+            return Err(fail("no key history came with it to hand the witness's key over".into()));
+        }
+        let followed =
+            KeyRing::follow(*pinned.current(), &self.keys).map_err(|e| fail(format!("its handover fails: {e}")))?;
+        if followed.current() != key {
+            return Err(fail("no handover from the pinned key leads to it".into()));
+        }
+        let mut out = pinned.clone();
+        for k in &followed.keys()[1..] {
+            out.push(*k);
+        }
+        Ok(out)
     }
 }
 
@@ -533,11 +605,13 @@ mod tests {
         let r = receipt_after(&key, &mut chain, &mut tree, 2, b"x", None);
         let (log, witness) = (key.verifying_key(), generate_key());
         let c = Cosignature::sign(&witness, &log, &r.checkpoint, 1_800_000_000).unwrap();
-        assert_eq!(c.verify(&log, Some(&r.checkpoint), None), Ok((3, 1_800_000_000)));
-        assert_eq!(c.verify(&log, Some(&r.checkpoint), Some(&c.witness)), Ok((3, 1_800_000_000)));
+        let pinned = KeyRing::single(witness.verifying_key());
+        assert_eq!(c.verify(&log, Some(&r.checkpoint), None), Ok((3, 1_800_000_000, pinned.clone())));
+        assert_eq!(c.verify(&log, Some(&r.checkpoint), Some(&pinned)), Ok((3, 1_800_000_000, pinned.clone())));
+        assert_eq!(witness_ring_from_setting(&c.witness), Ok(pinned.clone()));
         // Another witness than the pinned one; a head the node never signed; none of that size.
         let other = Cosignature::sign(&generate_key(), &log, &r.checkpoint, 1).unwrap();
-        assert!(other.verify(&log, Some(&r.checkpoint), Some(&c.witness)).unwrap_err().contains("pinned"));
+        assert!(other.verify(&log, Some(&r.checkpoint), Some(&pinned)).unwrap_err().contains("pinned"));
         let forged = log_signer(&key).sign(3, [0; 32]).to_text();
         let c2 = Cosignature::sign(&witness, &log, &forged, 1).unwrap();
         assert!(c2.verify(&log, Some(&r.checkpoint), None).unwrap_err().contains("not the head"));
@@ -546,6 +620,58 @@ mod tests {
         let mut bad = c.clone();
         bad.checkpoint = bad.checkpoint.replace(&bad.checkpoint.lines().last().unwrap()[20..30], "AAAAAAAAAA");
         assert!(bad.verify(&log, Some(&r.checkpoint), None).is_err());
+    }
+
+    /// The witness's own ledger, handed from `old` to `new` at entry 3: its key history, with
+    /// the handover head signed by both keys (or, `both` false, by the new key alone).
+    fn witness_history(old: &SigningKey, new: &SigningKey, both: bool) -> KeyHistory {
+        use crate::ledger::rotation::{self, Handover};
+        let mut chain = Chain::default();
+        let mut entries: Vec<Entry> = (0..2).map(|i| chain.append(event("disclosure", sha256_hex(&[i])))).collect();
+        entries.push(chain.append(rotation::event(&old.verifying_key(), &new.verifying_key(), "2026-01-02T00:00:00Z")));
+        let tree = crate::ledger::log::tree(&entries);
+        let head = if both {
+            rotation::sign(old, new, &tree, None).unwrap()
+        } else {
+            log_signer(new).sign(tree.len(), tree.root())
+        };
+        KeyHistory { rotations: vec![Handover::build(entries[2].clone(), &tree, &head).unwrap()] }
+    }
+
+    #[test]
+    fn a_rotated_witness_is_followed_from_the_pinned_key_and_an_impostor_refused() {
+        let key = generate_key();
+        let (mut chain, mut tree) = (Chain::default(), Tree::new());
+        let r = receipt_after(&key, &mut chain, &mut tree, 2, b"x", None);
+        let log = key.verifying_key();
+        let (old, new) = (generate_key(), generate_key());
+        let pinned = KeyRing::single(old.verifying_key());
+        let history = witness_history(&old, &new, true);
+        let c = Cosignature::sign(&new, &log, &r.checkpoint, 7).unwrap().with_keys(history.clone());
+        let (size, ts, ring) = c.verify(&log, Some(&r.checkpoint), Some(&pinned)).unwrap();
+        assert_eq!((size, ts, ring.keys()), (3, 7, &[old.verifying_key(), new.verifying_key()][..]));
+        assert_eq!(witness_ring_from_setting(&witness_ring_to_setting(&ring)), Ok(ring.clone()));
+        // Through JSON: the history travels in `keys`.
+        let text = serde_json::to_string(&c).unwrap();
+        assert!(text.contains("\"keys\":{\"rotations\":[{"), "{text}");
+        assert_eq!(serde_json::from_str::<Cosignature>(&text).unwrap(), c);
+        // Once followed, the new key is taken as pinned; the old one no longer is.
+        assert!(c.clone().with_keys(KeyHistory::default()).verify(&log, Some(&r.checkpoint), Some(&ring)).is_ok());
+        let stale = Cosignature::sign(&old, &log, &r.checkpoint, 8).unwrap().with_keys(history.clone());
+        let e = stale.verify(&log, Some(&r.checkpoint), Some(&ring)).unwrap_err();
+        assert!(e.contains("no handover from the pinned key leads to it"), "{e}");
+
+        // The new key without its history; with a handover the new key signed alone; an
+        // impostor carrying the real history (it leads to another key).
+        let bare = Cosignature::sign(&new, &log, &r.checkpoint, 7).unwrap();
+        let e = bare.verify(&log, Some(&r.checkpoint), Some(&pinned)).unwrap_err();
+        assert!(e.contains("not the one pinned") && e.contains("no key history"), "{e}");
+        let alone = bare.clone().with_keys(witness_history(&old, &new, false));
+        let e = alone.verify(&log, Some(&r.checkpoint), Some(&pinned)).unwrap_err();
+        assert!(e.contains("its handover fails") && e.contains("not signed by the old key"), "{e}");
+        let impostor = Cosignature::sign(&generate_key(), &log, &r.checkpoint, 7).unwrap().with_keys(history);
+        let e = impostor.verify(&log, Some(&r.checkpoint), Some(&pinned)).unwrap_err();
+        assert!(e.contains("no handover from the pinned key leads to it"), "{e}");
     }
 
     #[test]

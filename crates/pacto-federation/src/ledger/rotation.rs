@@ -114,6 +114,13 @@ pub struct KeyHistory {
     pub rotations: Vec<Handover>,
 }
 
+impl KeyHistory {
+    /// No rotation: the log was signed by one key.
+    pub fn is_empty(&self) -> bool {
+        self.rotations.is_empty()
+    }
+}
+
 impl Handover {
     /// The handover of rotation entry `entry` (the last leaf of `tree` at its size), under its
     /// doubly signed head `cp`.

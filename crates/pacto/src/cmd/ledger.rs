@@ -36,6 +36,8 @@ struct Signed {
     keys: pacto_federation::ledger::rotation::KeyRing,
     /// The heads that handed the log from key to key (signed by both).
     handovers: Vec<pacto_log::checkpoint::SignedCheckpoint>,
+    /// Each rotation as partners are shown it (`GET {api root}/ledger/keys/`), oldest first.
+    history: pacto_federation::ledger::rotation::KeyHistory,
 }
 
 fn sign_head(g: &Global) -> anyhow::Result<Result<Signed, String>> {
@@ -54,7 +56,18 @@ fn sign_head(g: &Global) -> anyhow::Result<Result<Signed, String>> {
     let handovers = history.rotations.iter().filter_map(|h| keys.open(&h.checkpoint).ok()).collect();
     let mut entries = pacto_node::ledger::load_entries(&*store, 0)?;
     entries.truncate(head.checkpoint.size as usize);
-    Ok(Ok(Signed { entries, tree, head, keys, handovers }))
+    Ok(Ok(Signed { entries, tree, head, keys, handovers, history }))
+}
+
+/// This node's ledger key history, sent with its cosignatures (as a witness) so partners that
+/// pinned an earlier key follow its rotations. A ledger that does not load is reported and no
+/// history is sent (partners that pinned this key take the cosignatures all the same).
+pub fn witness_history(g: &Global, store: &mut dyn pacto_store::Store) -> ledger::rotation::KeyHistory {
+    let history = log(g).map_err(|e| e.to_string()).and_then(|l| l.key_history(store).map_err(|e| e.to_string()));
+    history.map(|(_, h)| h).unwrap_or_else(|e| {
+        tracing::warn!(error = e, "this node's ledger key history could not be read: cosignatures go without it");
+        Default::default()
+    })
 }
 
 fn refused(e: &dyn std::fmt::Display) -> i32 {
@@ -289,7 +302,8 @@ pub fn run(g: &Global, cmd: LedgerCmd) -> anyhow::Result<i32> {
                     let old = s.keys.open(&text).map_err(|e| {
                         anyhow::anyhow!("{}: not a signed checkpoint of this ledger: {e}", path.display())
                     })?;
-                    tlog::prove_consistency(&s.tree, &old, &s.head).map(|p| serde_json::to_string_pretty(&p))
+                    tlog::prove_consistency(&s.tree, &old, &s.head, &s.history)
+                        .map(|p| serde_json::to_string_pretty(&p))
                 }
                 (None, None) => anyhow::bail!("prove needs --entry N or --from FILE"),
             };

@@ -471,8 +471,16 @@ fn start_sync(g: &Global, db: Database, every: std::time::Duration, state: Arc<A
             }
             match config::remotes(&g, &*store) {
                 Ok(remotes) => {
+                    let history = match state.node.ledger.key_history(&mut *store) {
+                        Ok((_, h)) => h,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "the ledger key history could not be read: cosignatures go without it");
+                            Default::default()
+                        }
+                    };
                     for r in &remotes {
-                        match pacto_node::sync::sync_partner(&mut *store, r, 1000, Some(&identity), Some(&key)) {
+                        let witness = Some((&key, &history));
+                        match pacto_node::sync::sync_partner(&mut *store, r, 1000, Some(&identity), witness) {
                             Ok(rep) => tracing::info!(
                                 partner = rep.partner,
                                 added = rep.added,

@@ -18,8 +18,9 @@ pub fn run(g: &Global, partner: Option<String>, format: OutputFormat) -> anyhow:
     let identity = config::node_identity(g)?;
     let mut worst = EXIT_OK;
     let key = config::node_key(g)?;
+    let history = super::ledger::witness_history(g, &mut *store);
     for r in &remotes {
-        match pacto_node::sync::sync_partner(&mut *store, r, 1000, Some(&identity), Some(&key)) {
+        match pacto_node::sync::sync_partner(&mut *store, r, 1000, Some(&identity), Some((&key, &history))) {
             Ok(rep) => {
                 match format {
                     OutputFormat::Json => println!("{}", json!(rep)),

@@ -218,6 +218,45 @@ fn a_rotated_ledger_key_is_followed_by_partners_and_an_unannounced_one_refused()
     let fp = pacto_federation::ledger::log::fingerprint(&pacto_federation::ledger::public_key_from_hex(&new).unwrap());
     assert!(text(&o).contains(&fp), "the new key is pinned: {}", text(&o));
 
+    // us, mx's witness, rotates its own ledger key (its witness key, pinned by mx at us's
+    // first cosignature): its next cosignature carries its key history, mx follows the
+    // handover and keeps it. An impostor witness key (us's key replaced, no handover) is
+    // refused and nothing of it kept; sync itself only warns.
+    let cosignatures = || {
+        let o = mx.run(&["ledger", "cosignatures"]);
+        assert!(o.status.success(), "{}", text(&o));
+        text(&o)
+    };
+    let count = |t: &str| t.lines().filter(|l| l.contains("pacto/witness/")).count();
+    let before = count(&cosignatures());
+    assert!(before >= 1, "{}", cosignatures());
+    let us_old = key(&us);
+    let o = us.run(&["ledger", "rotate-key"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let us_new = pacto_federation::ledger::public_key_from_hex(&key(&us)).unwrap();
+    assert_ne!(key(&us), us_old);
+    let third = "indicator--9e57ab1e-17d4-4cbf-938f-98ee46b3cd3f";
+    std::fs::write(&file, indicator(third).to_string()).unwrap();
+    assert!(mx.run(&["import", file.to_str().unwrap(), "-c", "firearms"]).status.success());
+    let o = sync();
+    assert!(o.status.success() && text(&o).contains("cosigned its log at"), "{}", text(&o));
+    let t = cosignatures();
+    assert_eq!(count(&t), before + 1, "{t}");
+    let witness = pacto_federation::ledger::receipt::witness_name(&us_new);
+    assert!(t.lines().find(|l| l.contains("pacto/witness/")).is_some_and(|l| l.contains(&witness)), "{t}");
+    let us_key = us.dir.path().join("node-key");
+    let us_secret = std::fs::read(&us_key).unwrap();
+    std::fs::write(&us_key, pacto_federation::ledger::signing_key_to_hex(&pacto_federation::ledger::generate_key()))
+        .unwrap();
+    let fourth = "indicator--ae57ab1e-17d4-4cbf-938f-98ee46b3cd3f";
+    std::fs::write(&file, indicator(fourth).to_string()).unwrap();
+    assert!(mx.run(&["import", file.to_str().unwrap(), "-c", "firearms"]).status.success());
+    let o = sync();
+    assert!(o.status.success() && !text(&o).contains("cosigned its log at"), "{}", text(&o));
+    assert!(us.ids("inbound.mx").contains(&fourth.to_string()));
+    assert_eq!(count(&cosignatures()), before + 1, "the impostor's cosignature is not kept");
+    std::fs::write(&us_key, us_secret).unwrap();
+
     // An impostor: mx's node started over with a key no handover leads to (its ledger and key
     // replaced). us refuses its answers and stores nothing of them.
     mx.stop();
