@@ -550,6 +550,57 @@ pub fn ledger(s: &dyn Store, f: &LedgerFilter) -> Result<(Vec<Entry>, BTreeMap<S
     Ok((matched, kinds))
 }
 
+/// The newest ledger entries that match, newest first: at most `limit`, read back from the end
+/// in chunks (what the console shows of a ledger of millions without reading all of it), how
+/// many of each kind are among them, and whether older ones may match too.
+pub fn ledger_recent(s: &dyn Store, f: &LedgerFilter, limit: usize) -> Result<Recent, NodeError> {
+    const CHUNK: usize = 10_000;
+    let mut matched: Vec<Entry> = Vec::new();
+    let mut before = u64::MAX;
+    let mut more = false;
+    'walk: loop {
+        let rows = s.ledger_entries_before(before, f.partner.as_deref(), CHUNK)?;
+        let Some(last) = rows.last() else { break };
+        before = last.0;
+        let short = rows.len() < CHUNK;
+        for (seq, text) in rows {
+            let e: Entry = serde_json::from_str(&text)
+                .map_err(|e| NodeError::Internal(format!("ledger entry {seq} is not readable: {e}")))?;
+            if f.since.is_some_and(|t| pacto_stix::Timestamp::parse(&e.time).is_ok_and(|et| et.as_micros() < t)) {
+                break 'walk; // older than asked for, and so is everything before it
+            }
+            if f.object.as_deref().is_none_or(|o| e.object_id.as_deref() == Some(o))
+                && f.kind.as_deref().is_none_or(|k| e.kind == k)
+            {
+                if matched.len() == limit {
+                    more = true;
+                    break 'walk;
+                }
+                matched.push(e);
+            }
+        }
+        if short {
+            break;
+        }
+    }
+    let mut kinds = BTreeMap::new();
+    for e in &matched {
+        *kinds.entry(e.kind.clone()).or_default() += 1;
+    }
+    Ok(Recent { entries: matched, kinds, more })
+}
+
+/// The newest ledger entries that matched ([`ledger_recent`]).
+#[derive(Debug, Clone)]
+pub struct Recent {
+    /// Newest first.
+    pub entries: Vec<Entry>,
+    /// How many of each kind among them.
+    pub kinds: BTreeMap<String, u64>,
+    /// Whether older entries may match too (the limit was reached).
+    pub more: bool,
+}
+
 /// Whether the ledger verifies now, checked whole from the store as at start (the chain, the
 /// version 1 checkpoints, the Merkle tree against every signed head): the number of entries,
 /// or why it does not verify.

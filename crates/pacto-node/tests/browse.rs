@@ -247,3 +247,46 @@ pacto_store::on_every_backend!(received_objects_await_review_until_adopted_or_di
     browse::dismiss_through(&mut *s, &decider, "inbound.mx", 0).unwrap();
     assert_eq!(ids(&browse::awaiting(&*s, &decider, None, 10).unwrap()), [MALWARE]);
 });
+
+// The console's ledger page reads the newest entries back from the end: at most the limit,
+// filtered by kind, object and time, and says when older ones may match too.
+pacto_store::on_every_backend!(the_newest_ledger_entries_are_read_from_the_end, |db: &TestDatabase| {
+    let mut s = db.open();
+    let entry = |seq: u64, kind: &str, object: &str| {
+        let e = json!({"seq": seq, "time": format!("2026-01-01T00:00:{:02}Z", seq % 60), "partner": if seq.is_multiple_of(2) { "mx" } else { "ca" },
+            "kind": kind, "collection": "intel", "object_id": object, "object_version": null,
+            "digest": "00", "prev": "00", "hash": "00"});
+        (seq, e["partner"].as_str().unwrap().to_string(), e.to_string())
+    };
+    let rows: Vec<_> = (1..=25)
+        .map(|i| {
+            entry(i, if i.is_multiple_of(5) { "psi-query" } else { "disclosure" }, if i == 7 { IND } else { MALWARE })
+        })
+        .collect();
+    s.ledger_append(&rows, None).unwrap();
+    let f = |kind: Option<&str>, object: Option<&str>, since: Option<i64>| browse::LedgerFilter {
+        kind: kind.map(str::to_string),
+        object: object.map(str::to_string),
+        since,
+        ..Default::default()
+    };
+    let seqs = |r: &browse::Recent| r.entries.iter().map(|e| e.seq).collect::<Vec<_>>();
+    let newest = browse::ledger_recent(&*s, &f(None, None, None), 3).unwrap();
+    assert_eq!((seqs(&newest), newest.more), (vec![25, 24, 23], true));
+    let all = browse::ledger_recent(&*s, &f(None, None, None), 100).unwrap();
+    assert_eq!((all.entries.len(), all.more), (25, false));
+    assert_eq!(all.kinds.get("psi-query"), Some(&5));
+    let queries = browse::ledger_recent(&*s, &f(Some("psi-query"), None, None), 100).unwrap();
+    assert_eq!(seqs(&queries), vec![25, 20, 15, 10, 5]);
+    assert_eq!(seqs(&browse::ledger_recent(&*s, &f(None, Some(IND), None), 100).unwrap()), vec![7]);
+    let t20 = pacto_stix::Timestamp::parse("2026-01-01T00:00:20Z").unwrap().as_micros();
+    assert_eq!(
+        seqs(&browse::ledger_recent(&*s, &f(None, None, Some(t20)), 100).unwrap()),
+        (20..=25).rev().collect::<Vec<_>>()
+    );
+    // The same as the whole ledger read forwards, newest first.
+    let (whole, kinds) = browse::ledger(&*s, &f(Some("disclosure"), None, None)).unwrap();
+    let recent = browse::ledger_recent(&*s, &f(Some("disclosure"), None, None), 1000).unwrap();
+    assert_eq!(whole, recent.entries);
+    assert_eq!(kinds, recent.kinds);
+});

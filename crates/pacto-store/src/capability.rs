@@ -167,6 +167,9 @@ pub trait LedgerStore {
     fn ledger_head(&self) -> Result<Option<(u64, String)>>;
     /// Entries after `after`, in order, optionally for one partner only; at most `limit`.
     fn ledger_entries(&self, after: u64, partner: Option<&str>, limit: usize) -> Result<Vec<(u64, String)>>;
+    /// Entries (of one partner, when given) before `before`, newest first; at most `limit`:
+    /// the newest of a long ledger, read without reading the rest.
+    fn ledger_entries_before(&self, before: u64, partner: Option<&str>, limit: usize) -> Result<Vec<(u64, String)>>;
     /// Every version 1 checkpoint's text, in order (ledgers written before version 2; none
     /// are added any more).
     fn ledger_checkpoints(&self) -> Result<Vec<String>>;

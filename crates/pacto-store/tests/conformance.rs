@@ -547,6 +547,12 @@ on_every_backend!(the_ledger_is_one_gapless_order, |db: &TestDatabase| {
     let mx: Vec<u64> = s.ledger_entries(0, Some("mx"), 10).unwrap().iter().map(|e| e.0).collect();
     assert_eq!(mx, [1, 3]);
     assert_eq!(s.ledger_entries(1, None, 1).unwrap().len(), 1);
+    // Newest first, before a place: what the console's ledger page reads.
+    let seqs = |v: Vec<(u64, String)>| v.into_iter().map(|e| e.0).collect::<Vec<_>>();
+    assert_eq!(seqs(s.ledger_entries_before(u64::MAX, None, 10).unwrap()), [3, 2, 1]);
+    assert_eq!(seqs(s.ledger_entries_before(3, None, 1).unwrap()), [2]);
+    assert_eq!(seqs(s.ledger_entries_before(u64::MAX, Some("mx"), 10).unwrap()), [3, 1]);
+    assert!(s.ledger_entries_before(1, None, 10).unwrap().is_empty());
     // The batch's signed head is kept by size; version 1 checkpoints are no longer added.
     assert_eq!(s.ledger_heads(0, 10).unwrap(), [(2, "cp2".to_string())]);
     assert_eq!(s.ledger_heads(2, 10).unwrap(), []);

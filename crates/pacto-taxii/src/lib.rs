@@ -274,6 +274,8 @@ pub struct AppState {
     pub node: Node,
     /// The web console's sessions.
     pub console: console::Sessions,
+    /// The console's last whole check of the ledger.
+    pub ledger_check: console::LedgerCheck,
 }
 
 /// Status resources of recent POSTs, kept in memory for polling: the newest
@@ -382,6 +384,7 @@ impl AppState {
             logins: auth::LoginCache::default(),
             statuses: Statuses::default(),
             console: console::Sessions::default(),
+            ledger_check: console::LedgerCheck::default(),
         })
     }
 }

@@ -499,6 +499,16 @@ impl LedgerStore for PostgresStore {
         Ok(rows.iter().map(|r| (r.get::<_, i64>(0) as u64, r.get(1))).collect())
     }
 
+    fn ledger_entries_before(&self, before: u64, partner: Option<&str>, limit: usize) -> Result<Vec<(u64, String)>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.client()?.query(
+            "SELECT seq, entry FROM ledger WHERE seq < $1 AND ($2::text IS NULL OR partner = $2)
+             ORDER BY seq DESC LIMIT $3",
+            &[&(before.min(i64::MAX as u64) as i64), &partner, &limit],
+        )?;
+        Ok(rows.iter().map(|r| (r.get::<_, i64>(0) as u64, r.get(1))).collect())
+    }
+
     fn ledger_checkpoints(&self) -> Result<Vec<String>> {
         let rows = self.client()?.query("SELECT checkpoint FROM ledger_checkpoints ORDER BY seq", &[])?;
         Ok(rows.iter().map(|r| r.get(0)).collect())

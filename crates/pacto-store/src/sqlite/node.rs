@@ -416,6 +416,16 @@ impl LedgerStore for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn ledger_entries_before(&self, before: u64, partner: Option<&str>, limit: usize) -> Result<Vec<(u64, String)>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let before = i64::try_from(before).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, entry FROM ledger WHERE seq < ?1 AND (?2 IS NULL OR partner = ?2) ORDER BY seq DESC LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![before, partner, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     fn ledger_checkpoints(&self) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare("SELECT checkpoint FROM ledger_checkpoints ORDER BY seq")?;
         let rows = stmt.query_map([], |r| r.get(0))?;

@@ -173,6 +173,44 @@ impl Sessions {
     }
 }
 
+/// The ledger page's whole check of the ledger (chain, tree, every signed head), kept for a
+/// minute: the check reads every entry (about 3 s at a million), so page views within a minute
+/// share one, and the page says when it was made.
+#[derive(Default)]
+pub struct LedgerCheck {
+    last: std::sync::Mutex<Option<LedgerChecked>>,
+}
+
+/// One whole check of the ledger: when, and the entries verified or why it failed.
+#[derive(Clone, Debug)]
+pub struct LedgerChecked {
+    pub at_us: i64,
+    pub result: Result<u64, String>,
+}
+
+impl LedgerCheck {
+    /// How long a check stands before a page view makes another.
+    const FOR_US: i64 = 60 * 1_000_000;
+
+    /// The last check if it is under a minute old and the ledger has not shrunk or failed
+    /// since; else a new one.
+    pub fn get(&self, s: &dyn pacto_store::Store, key: &pacto_federation::ledger::SigningKey) -> LedgerChecked {
+        let now = pacto_stix::Timestamp::now().as_micros();
+        if let Ok(last) = self.last.lock()
+            && let Some(c) = last.as_ref()
+            && now - c.at_us < Self::FOR_US
+            && c.result.is_ok()
+        {
+            return c.clone();
+        }
+        let checked = LedgerChecked { at_us: now, result: pacto_node::browse::verify_ledger(s, key) };
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some(checked.clone());
+        }
+        checked
+    }
+}
+
 /// A cookie's value from the request.
 pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers

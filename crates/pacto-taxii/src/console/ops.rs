@@ -270,14 +270,15 @@ pub async fn ledger(State(state): St, headers: HeaderMap, Query(q): Query<HashMa
     let get = |k: &str| q.get(k).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     let f = browse::LedgerFilter { partner: get("partner"), since: None, object: get("object"), kind: get("kind") };
     let st = state.clone();
-    let (verified, (entries, kinds)) = state
+    let (verified, browse::Recent { entries, kinds, more }) = state
         .stores
-        .read(move |s| Ok((browse::verify_ledger(s, st.node.ledger_key()), browse::ledger(s, &f)?)))
+        .read(move |s| Ok((st.ledger_check.get(s, st.node.ledger_key()), browse::ledger_recent(s, &f, 500)?)))
         .await?;
     let body = html! {
-        @match &verified {
-            Ok(n) => p class="ok" role="status" { "Verified: " (n) " entries, chained, and the Merkle tree extends every head this node signed." },
-            Err(e) => p class="error" role="alert" { "DOES NOT VERIFY: " (e) },
+        @match &verified.result {
+            Ok(n) => p class="ok" role="status" { "Verified: " (n) " entries, chained, and the Merkle tree extends every head this node signed"
+                " (checked whole " (time(verified.at_us)) ")." },
+            Err(e) => p class="error" role="alert" { "DOES NOT VERIFY (checked " (time(verified.at_us)) "): " (e) },
         }
         form method="get" action="/ui/ledger" class="filters" {
             div { label for="partner" { "Partner" } input id="partner" name="partner" value=(get("partner").unwrap_or_default()); }
@@ -285,12 +286,13 @@ pub async fn ledger(State(state): St, headers: HeaderMap, Query(q): Query<HashMa
             div { label for="object" { "Object id" } input id="object" name="object" value=(get("object").unwrap_or_default()); }
             div { button type="submit" { "Filter" } }
         }
-        p { (entries.len()) " matching entries"
-            @for (k, n) in &kinds { " · " (n) " " (k) } "; the newest 500 shown, newest first." }
+        p { @if more { "The newest " (entries.len()) " matching entries" } @else { (entries.len()) " matching entries" }
+            @for (k, n) in &kinds { " · " (n) " " (k) } ", newest first"
+            @if more { "; older ones: narrow the filter, or " code { "pacto ledger show" } } "." }
         table {
             thead { tr { th scope="col" { "#" } th scope="col" { "Time" } th scope="col" { "Partner" } th scope="col" { "Kind" }
                 th scope="col" { "Collection" } th scope="col" { "Object" } } }
-            tbody { @for e in entries.iter().take(500) { tr {
+            tbody { @for e in &entries { tr {
                 td { (e.seq) } td { (e.time) } td { (e.partner) } td { (e.kind) } td { (e.collection) }
                 td { code { (e.object_id.clone().unwrap_or_default()) } " " (e.object_version.clone().unwrap_or_default()) }
             } } }
@@ -303,7 +305,8 @@ pub async fn sets(State(state): St, headers: HeaderMap) -> Page {
     let v = viewer(&state, &headers).await?;
     v.require_admin()?;
     let f = browse::LedgerFilter { kind: Some("psi-query".into()), ..Default::default() };
-    let (sets, (queries, _)) = state.stores.read(move |s| Ok((s.psi_sets()?, browse::ledger(s, &f)?))).await?;
+    let (sets, browse::Recent { entries: queries, .. }) =
+        state.stores.read(move |s| Ok((s.psi_sets()?, browse::ledger_recent(s, &f, 200)?))).await?;
     let body = html! {
         table {
             caption { "Private sets (their encoding only; never the items)" }
@@ -318,7 +321,7 @@ pub async fn sets(State(state): St, headers: HeaderMap) -> Page {
         h2 { "Query log (from the ledger), newest first" }
         table {
             thead { tr { th scope="col" { "#" } th scope="col" { "Time" } th scope="col" { "Partner" } th scope="col" { "Set" } } }
-            tbody { @for e in queries.iter().take(200) { tr { td { (e.seq) } td { (e.time) } td { (e.partner) } td { (e.collection) } } } }
+            tbody { @for e in &queries { tr { td { (e.seq) } td { (e.time) } td { (e.partner) } td { (e.collection) } } } }
         }
     };
     Ok(respond(page("Private sets", Some(&v), body)))
