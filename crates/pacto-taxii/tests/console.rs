@@ -453,3 +453,24 @@ fn the_review_queue_takes_decisions_and_shows_nothing_to_one_without_rights() {
     let page = web.get(&format!("/ui/objects/inbound.mx/{RECEIVED}"), &admin);
     assert!(page.body.contains("dismissed by admin"), "{}", page.body);
 }
+
+/// The ledger page checks the whole ledger and says so plainly when it does not verify (an
+/// entry written into the database behind the node's back), and when it checked.
+#[test]
+fn the_ledger_page_says_when_the_ledger_does_not_verify() {
+    let node = console_node();
+    let web = Web::new(&node);
+    let (admin, _) = web.login("admin");
+    let page = web.get("/ui/ledger", &admin);
+    assert!(page.body.contains("Verified: 0 entries"), "{}", page.body);
+    {
+        let mut s = node.store();
+        let forged = serde_json::json!({"seq": 1, "time": "2026-01-01T00:00:00Z", "partner": "mx", "kind": "disclosure",
+            "collection": "intel", "object_id": IND, "object_version": null, "digest": "00", "prev": "00", "hash": "00"});
+        s.ledger_append(&[(1, "mx".into(), forged.to_string())], None).unwrap();
+    }
+    // The ledger grew since the last check: the next view checks again (and a failed check is
+    // never kept).
+    let page = web.get("/ui/ledger", &admin);
+    assert!(page.body.contains("DOES NOT VERIFY") && page.body.contains("checked"), "{}", page.body);
+}

@@ -174,8 +174,9 @@ impl Sessions {
 }
 
 /// The ledger page's whole check of the ledger (chain, tree, every signed head), kept for a
-/// minute: the check reads every entry (about 3 s at a million), so page views within a minute
-/// share one, and the page says when it was made.
+/// minute while the ledger has not grown: the check reads every entry (about 3 s at a
+/// million), so views of an unchanged ledger within a minute share one; an entry added, or a
+/// failed check, makes the next view check again; the page says when it checked.
 #[derive(Default)]
 pub struct LedgerCheck {
     last: std::sync::Mutex<Option<LedgerChecked>>,
@@ -186,6 +187,8 @@ pub struct LedgerCheck {
 pub struct LedgerChecked {
     pub at_us: i64,
     pub result: Result<u64, String>,
+    /// The newest entry's place and text when it checked.
+    head: Option<(u64, String)>,
 }
 
 impl LedgerCheck {
@@ -196,14 +199,16 @@ impl LedgerCheck {
     /// since; else a new one.
     pub fn get(&self, s: &dyn pacto_store::Store, key: &pacto_federation::ledger::SigningKey) -> LedgerChecked {
         let now = pacto_stix::Timestamp::now().as_micros();
+        let head = s.ledger_head().ok().flatten();
         if let Ok(last) = self.last.lock()
             && let Some(c) = last.as_ref()
             && now - c.at_us < Self::FOR_US
             && c.result.is_ok()
+            && c.head == head
         {
             return c.clone();
         }
-        let checked = LedgerChecked { at_us: now, result: pacto_node::browse::verify_ledger(s, key) };
+        let checked = LedgerChecked { at_us: now, result: pacto_node::browse::verify_ledger(s, key), head };
         if let Ok(mut last) = self.last.lock() {
             *last = Some(checked.clone());
         }
