@@ -372,8 +372,10 @@ def verify_inclusion_doc(doc: dict, pub: bytes):
 def follow_handovers(history: dict):
     """The log's keys, first to newest, from its key history (docs/ledger.md §8): each rotation
     entry names the key before and the next, its head opens under the next key, carries the
-    key before's signature, and includes the entry as its last leaf. Returns (keys, seqs)."""
-    keys, seqs = [], []
+    key before's signature, and includes the entry as its last leaf; and each handover head lies
+    in the log of the history's newest head (`head`, signed by the newest key): its `to_head`
+    consistency proof leads from the handover head to that head. Returns (keys, seqs, head)."""
+    keys, seqs, heads = [], [], []
     for h in history["rotations"]:
         e = h["entry"]
         e.setdefault("object_id", None)
@@ -403,7 +405,18 @@ def follow_handovers(history: dict):
             raise Refused(f"the key rotation at entry {e['seq']} returns to a key used before")
         keys.append(new)
         seqs.append(e["seq"])
-    return keys, seqs
+        heads.append((e["seq"], cp["root"], [b64d(x) for x in h.get("to_head", [])]))
+    if not heads:
+        return keys, seqs, None
+    if not history.get("head"):
+        raise Refused("the key history carries no newest head, so nothing proves its handovers lie in the log the newest key signs")
+    head = open_checkpoint(history["head"], origin_of(keys[-1]), keys[-1])
+    for seq, root, path in heads:
+        try:
+            verify_consistency(seq, head["size"], root, head["root"], path)
+        except Refused as why:
+            raise Refused(f"the newest head (size {head['size']}) does not extend the handover at entry {seq}: {why}") from None
+    return keys, seqs, head
 
 
 def open_in_ring(text: str, keys, seqs):
@@ -429,13 +442,15 @@ def verify_consistency_doc(doc: dict, pub: bytes):
         raise Refused("not a consistency proof")
     if set(doc) - {"type", "old_checkpoint", "proof", "checkpoint", "keys"}:
         raise Refused("unknown fields in the proof")
-    keys, seqs = follow_handovers(doc.get("keys") or {"rotations": []})
+    keys, seqs, head = follow_handovers(doc.get("keys") or {"rotations": []})
     if not keys:
         keys = [pub]
     elif pub not in keys:
         raise Refused("the trusted key is none of the keys the history hands the log over between")
     old = open_in_ring(doc["old_checkpoint"], keys, seqs)
     new = open_in_ring(doc["checkpoint"], keys, seqs)
+    if head is not None and (head["size"], head["root"]) != (new["size"], new["root"]):
+        raise Refused("the key history's newest head is not the proof's new checkpoint")
     p = doc["proof"]
     if (p["old_size"], p["new_size"]) != (old["size"], new["size"]):
         raise Refused("the proof's sizes are not the checkpoints'")
@@ -568,6 +583,15 @@ def main():
     forged = json.loads(json.dumps(rcon))
     forged["checkpoint"] = rcon["old_checkpoint"].replace("\n10\n", "\n25\n")
     refused("a new head not signed by the new key", verify_consistency_doc, forged, pub)
+    other = json.loads((d / "rotated-consistency-other-history.json").read_text())
+    refused("a head the new key signed over a history without the handover", verify_consistency_doc, other, pub)
+    refused("… the same, trusting the new key", verify_consistency_doc, json.loads(json.dumps(other)), new_pub)
+    forged = json.loads(json.dumps(other))
+    forged["keys"] = rcon["keys"]
+    refused("a head of another history with the genuine history tied to the genuine head", verify_consistency_doc, forged, pub)
+    forged = json.loads(json.dumps(rcon))
+    del forged["keys"]["head"]
+    refused("a proof across the rotation whose history carries no newest head", verify_consistency_doc, forged, pub)
     print("verify_ledger.py: all checks passed")
 
 

@@ -320,7 +320,7 @@ fn rotated(
         tree.push_hash(e.leaf_hash());
         entries.push(e);
     }
-    (held, rotation::KeyHistory { rotations: vec![h] }, entries, tree)
+    (held, rotation::KeyHistory { rotations: vec![h], head: None }, entries, tree)
 }
 
 /// `pacto ledger prove --from` a checkpoint signed before a rotation: the proof carries the key
@@ -380,4 +380,70 @@ fn a_consistency_proof_across_a_rotation_holds_only_through_a_handover_signed_by
     stale.checkpoint = log::log_signer(&old).sign(12, tree.root()).to_text();
     let e = stale.verify(&old.verifying_key()).unwrap_err();
     assert!(e.contains("after that key handed the log over at entry 9"), "{e}");
+}
+
+/// The new key signs a head of another history: the first 8 entries of the log, then other
+/// entries where the rotation was (the handover is not in it). A verifier trusting the old key
+/// follows the genuine handover to the new key, and before the key history carried a proof from
+/// each handover head to the newest head it took that head too. Now the history is tied to the
+/// newest head and every handover must lie in its log: refused, naming the handover.
+#[test]
+fn a_head_the_new_key_signs_over_a_history_without_the_handover_is_refused() {
+    let (old, new) = (generate_key(), generate_key());
+    let (held, history, entries, tree) = rotated(&old, &new);
+    let genuine = log::log_signer(&new).sign(12, tree.root());
+    // The other history: entries 1 to 8, then 9 to 12 that are not the rotation.
+    let mut chain = Chain { seq: 8, hash: entries[7].hash.clone() };
+    let mut other = log::tree(&entries[..8]);
+    for i in 109..=112 {
+        other.push_hash(chain.append(event(i)).leaf_hash());
+    }
+    let forged = log::log_signer(&new).sign(12, other.root());
+    // What the new key's holder builds: the genuine history, a proof from the old head held
+    // (size 5, in both histories) to its head of the other history.
+    let attack = log::LogConsistency {
+        kind: "pacto-ledger-consistency".into(),
+        old_checkpoint: held.to_text(),
+        proof: pacto_log::merkle::ConsistencyProof {
+            old_size: 5,
+            new_size: 12,
+            path: other.consistency_proof(5, 12).unwrap(),
+        },
+        checkpoint: forged.to_text(),
+        keys: history.clone(),
+    };
+    // The history as the node would tie it to the other head (its proofs from that tree).
+    let tied = log::LogConsistency { keys: history.clone().to_head(&other, &forged).unwrap(), ..attack.clone() };
+    // The history tied to the genuine head, sent with the forged one.
+    let genuine_tie = log::LogConsistency { keys: history.clone().to_head(&tree, &genuine).unwrap(), ..attack.clone() };
+    for k in [old.verifying_key(), new.verifying_key()] {
+        let e = attack.verify(&k).unwrap_err();
+        assert!(e.contains("the key history carries no newest head"), "{e}");
+        let e = tied.verify(&k).unwrap_err();
+        assert!(e.contains("the newest head (size 12) does not extend the handover at entry 9"), "{e}");
+        let e = genuine_tie.verify(&k).unwrap_err();
+        assert!(e.contains("is not the newest head held"), "{e}");
+    }
+    // The key history alone, as `GET …/ledger/keys/` would serve it tied to the other head: a
+    // partner following from the old key refuses it.
+    let e = rotation::KeyRing::follow(old.verifying_key(), &tied.keys).unwrap_err();
+    assert!(e.contains("does not extend the handover at entry 9"), "{e}");
+    // The genuine log still verifies, tied to its head, under either key.
+    let proof = log::prove_consistency(&tree, &held, &genuine, &history).unwrap();
+    assert_eq!(proof.keys, genuine_tie.keys);
+    for k in [old.verifying_key(), new.verifying_key()] {
+        proof.verify(&k).unwrap();
+    }
+    // A head diverging after the handover (entries 1 to 9 kept, then others): also refused.
+    let mut chain = Chain { seq: 9, hash: entries[8].hash.clone() };
+    let mut after = log::tree(&entries[..9]);
+    for i in 110..=112 {
+        after.push_hash(chain.append(event(i)).leaf_hash());
+    }
+    let diverged = log::log_signer(&new).sign(12, after.root());
+    let fork = log::prove_consistency(&after, &held, &diverged, &history).unwrap();
+    // It lies in its own history: the handover is in it, so it holds as a log; it is a fork
+    // only against the genuine head of the same size, which an equivocation proof shows.
+    fork.verify(&old.verifying_key()).unwrap();
+    assert!(pacto_log::consistency::Equivocation::same_size(&genuine, &diverged).is_some());
 }

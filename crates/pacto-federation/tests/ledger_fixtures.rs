@@ -90,10 +90,25 @@ fn fixtures_for_independent_verifiers() {
     // carrying the key history.
     let history = rotation::KeyHistory {
         rotations: vec![rotation::Handover::build(rentries[23].clone(), &rtree, &handover).unwrap()],
+        head: None,
     };
     let rotated_consistency = tlog::prove_consistency(&rtree, &cps[0], &after, &history).unwrap();
     for k in [key.verifying_key(), new_key.verifying_key()] {
         rotated_consistency.verify(&k).unwrap();
+    }
+    // The attack: the new key signs a head of 25 over another history (the 23 entries, then
+    // two that are not the rotation), with the genuine key history tied to it. Refused: the
+    // handover is not in that head's log.
+    let mut other = tree.clone();
+    let mut ochain = chain.clone();
+    for i in 124..=125 {
+        other.push_hash(ochain.append(event(i)).leaf_hash());
+    }
+    let other_head = tlog::log_signer(&new_key).sign(25, other.root());
+    let other_history = tlog::prove_consistency(&other, &cps[0], &other_head, &history).unwrap();
+    for k in [key.verifying_key(), new_key.verifying_key()] {
+        let e = other_history.verify(&k).unwrap_err();
+        assert!(e.contains("the newest head (size 25) does not extend the handover at entry 24"), "{e}");
     }
 
     if let Some(dir) = std::env::var_os("PACTO_LEDGER_FIXTURES") {
@@ -114,6 +129,7 @@ fn fixtures_for_independent_verifiers() {
             ("rotated-new-key.hex", public_key_hex(&new_key.verifying_key())),
             ("rotated-handover-new-only.txt", new_only.to_text()),
             ("rotated-consistency.json", serde_json::to_string_pretty(&rotated_consistency).unwrap()),
+            ("rotated-consistency-other-history.json", serde_json::to_string_pretty(&other_history).unwrap()),
         ];
         for (name, text) in files {
             std::fs::write(dir.join(name), text).unwrap();

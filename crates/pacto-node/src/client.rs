@@ -750,9 +750,18 @@ fn ledger_call<T: serde::de::DeserializeOwned>(
 }
 
 /// The partner's ledger key history (`GET {api root}/ledger/keys/`): each handover of its log
-/// from one key to the next, oldest first.
+/// from one key to the next, oldest first, tied to its newest head.
 pub fn key_history(http: &mut HttpClient) -> Result<pacto_federation::ledger::rotation::KeyHistory, ClientError> {
     ledger_call(http, "GET", "ledger/keys/", None, "a ledger key history")
+}
+
+/// The partner's ledger key history as of its signed head of size `size` (a receipt's): each
+/// handover up to it, with its consistency proof to that head.
+pub fn key_history_at(
+    http: &mut HttpClient,
+    size: u64,
+) -> Result<pacto_federation::ledger::rotation::KeyHistory, ClientError> {
+    ledger_call(http, "GET", &format!("ledger/keys/?size={size}"), None, "a ledger key history")
 }
 
 impl TaxiiClient {

@@ -528,7 +528,20 @@ impl Log {
 
     /// The keys that signed the log, first to this node's, and each handover between them
     /// (what `GET {api root}/ledger/keys/` answers and an export carries).
+    /// The history is tied to the newest signed head: each handover carries its consistency
+    /// proof to it.
     pub fn key_history<S: LedgerStore + ?Sized>(&self, s: &mut S) -> Result<(KeyRing, KeyHistory), NodeError> {
+        self.key_history_at(s, None)
+    }
+
+    /// The key history as of the signed head of size `size` (the newest when `None`): the
+    /// rotations up to it, each with its consistency proof to that head, which the history
+    /// carries (a partner following a receipt's key asks for the receipt's head).
+    pub fn key_history_at<S: LedgerStore + ?Sized>(
+        &self,
+        s: &mut S,
+        size: Option<u64>,
+    ) -> Result<(KeyRing, KeyHistory), NodeError> {
         let mut guard = self.state.lock().map_err(|_| NodeError::Internal("the ledger's lock is poisoned".into()))?;
         if guard.is_none() {
             *guard = Some(self.load(s)?);
@@ -547,6 +560,22 @@ impl Log {
             h.verify(&st.keys.keys()[from]).map_err(|e| corrupt(seq, e))?;
             history.rotations.push(h);
         }
+        let head = match size {
+            None => match &st.signed {
+                Some(cp) => cp.clone(),
+                None if history.is_empty() => return Ok((st.keys.clone(), history)),
+                None => return Err(NodeError::Internal("the rotated ledger has no signed head".into())),
+            },
+            Some(n) => {
+                let text = s.ledger_heads(n.saturating_sub(1), 1)?.into_iter().find(|h| h.0 == n).map(|h| h.1);
+                let text =
+                    text.ok_or_else(|| NodeError::BadRequest(format!("this node signed no head of size {n}")))?;
+                st.keys.open(&text).map_err(|e| corrupt(n, e))?
+            }
+        };
+        let n = head.checkpoint.size;
+        history.rotations.retain(|h| h.entry.seq <= n);
+        let history = history.to_head(&st.tree, &head).map_err(|e| corrupt(n, e))?;
         Ok((st.keys.clone(), history))
     }
 

@@ -107,7 +107,7 @@ impl PartnerLog {
         let had = self.key.is_some();
         let ring = match self.key.take() {
             Some(ring) if r.public_key != pacto_federation::ledger::public_key_hex(ring.current()) => {
-                self.follow_rotation(store, client, ring, &r.public_key)?
+                self.follow_rotation(store, client, ring, &r.public_key, &r.checkpoint)?
             }
             Some(ring) => ring,
             None => KeyRing::single(
@@ -160,14 +160,21 @@ impl PartnerLog {
         client: &mut HttpClient,
         ring: KeyRing,
         key: &str,
+        checkpoint: &str,
     ) -> Result<KeyRing, String> {
         let fail = |why: String| {
             format!("the receipt is signed by key {key}, not the one pinned for {}, and {why}", self.partner)
         };
-        let history =
-            crate::client::key_history(client).map_err(|e| fail(format!("its key history could not be read: {e}")))?;
+        // The history as of the receipt's head: the receipt's checkpoint is the newest head each
+        // handover must lie in.
+        let cp = pacto_federation::ledger::public_key_from_hex(key)
+            .and_then(|k| pacto_federation::ledger::log::log_verifier(&k).open(checkpoint).ok())
+            .ok_or_else(|| fail("its checkpoint is not signed by that key".into()))?;
+        let history = crate::client::key_history_at(client, cp.checkpoint.size)
+            .map_err(|e| fail(format!("its key history could not be read: {e}")))?;
         let followed =
             KeyRing::follow(*ring.current(), &history).map_err(|e| fail(format!("its handover fails: {e}")))?;
+        history.check_newest(&followed, &cp.checkpoint).map_err(|e| fail(format!("its handover fails: {e}")))?;
         let mut out = ring;
         for k in &followed.keys()[1..] {
             out.push(*k);

@@ -177,6 +177,20 @@ on_every_backend!(a_rotation_hands_the_log_over_and_other_processes_stop_signing
     assert_eq!(ring.keys(), &[old_vk, new_vk]);
     let followed = pacto_federation::ledger::rotation::KeyRing::follow(old_vk, &history).unwrap();
     r2.verify_in(&followed, "mx", b"two", Some(&r1.checkpoint)).unwrap();
+    // The history is tied to the newest head (the receipt's): the handover lies in its log.
+    let newest = followed.open(&r2.checkpoint).unwrap().checkpoint;
+    history.check_newest(&followed, &newest).unwrap();
+    assert!(!history.rotations[0].to_head.is_empty());
+    // As of the handover head itself (a receipt there): nothing to prove past it.
+    let (_, at4) = rotated.key_history_at(&mut *s, Some(4)).unwrap();
+    assert_eq!(at4.head.as_deref(), Some(handover.to_text().as_str()));
+    assert!(at4.rotations[0].to_head.is_empty());
+    pacto_federation::ledger::rotation::KeyRing::follow(old_vk, &at4).unwrap();
+    // Before the rotation: no rotation to show; at a size no head was signed at: refused.
+    let (_, at3) = rotated.key_history_at(&mut *s, Some(3)).unwrap();
+    assert!(at3.is_empty() && at3.head.is_none());
+    let e = rotated.key_history_at(&mut *s, Some(5)).unwrap_err();
+    assert!(e.to_string().contains("signed no head of size 5"), "{e}");
     // A process still holding the old key stops: it signs nothing over the handover.
     let e = other.append(&mut *s, vec![event(4)], None).unwrap_err();
     assert!(e.to_string().contains("another process rotated it"), "{e}");

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path as UrlPath, State};
+use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pacto_federation::ledger::receipt;
@@ -133,10 +133,12 @@ pub async fn proofs(
 
 /// `GET /{root}/ledger/keys/`: the handovers of this node's log from key to key (see
 /// `pacto ledger rotate-key`), so a partner that pinned an earlier key follows to the current
-/// one. Only partners.
+/// one. Only partners. Each handover carries its consistency proof to the newest head, or with
+/// `?size=N` to the head of size N this node signed (a receipt's), which the history carries.
 pub async fn keys(
     State(state): State<Arc<AppState>>,
     UrlPath(root): UrlPath<String>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, TaxiiError> {
     let who = crate::handlers::caller(&state, &headers).await?;
@@ -144,8 +146,14 @@ pub async fn keys(
     if who.agreement.is_none() {
         return Err(TaxiiError::forbidden("only a partner follows this node's ledger keys"));
     }
+    let size = match query.get("size") {
+        None => None,
+        Some(n) => Some(n.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+            TaxiiError::bad_request(format!("size must be the size of a head this node signed, not {n:?}"))
+        })?),
+    };
     let st = state.clone();
-    let (_, history) = state.stores.write(move |s| Ok(st.node.ledger.key_history(s)?)).await?;
+    let (_, history) = state.stores.write(move |s| Ok(st.node.ledger.key_history_at(s, size)?)).await?;
     Ok(json_answer(serde_json::to_string(&history).unwrap_or_default()))
 }
 

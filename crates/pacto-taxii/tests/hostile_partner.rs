@@ -327,7 +327,9 @@ fn cosignatures_are_kept_only_for_our_heads_and_the_pinned_witness() {
         } else {
             tlog::log_signer(&next).sign(tree.len(), tree.root())
         };
-        rotation::KeyHistory { rotations: vec![rotation::Handover::build(rot, &tree, &head).unwrap()] }
+        rotation::KeyHistory { rotations: vec![rotation::Handover::build(rot, &tree, &head).unwrap()], head: None }
+            .to_head(&tree, &head)
+            .unwrap()
     };
     let r = get(&node, OBJ);
     let receipt = Receipt::parse(r.header(HEADER).unwrap()).unwrap();
@@ -355,11 +357,25 @@ fn cosignatures_are_kept_only_for_our_heads_and_the_pinned_witness() {
 /// account (no partner) gets none.
 #[test]
 fn the_ledger_key_history_is_for_partners() {
+    use pacto_federation::ledger::receipt::{HEADER, Receipt};
     let node = node_holding(vec![vec![indicator(0xb1, 1, Tlp::Green)]]);
     assert_eq!(get(&node, OBJ).status, 200);
     let r = get(&node, "/api/ledger/keys/");
     assert_eq!(r.status, 200, "{}", r.text());
     let h: pacto_federation::ledger::rotation::KeyHistory = serde_json::from_str(&r.text()).unwrap();
     assert!(h.rotations.is_empty());
+    assert_eq!(r.text(), "{\"rotations\":[]}", "a log never rotated: the document is unchanged");
     assert_eq!(send(&node, Req::get("/api/ledger/keys/", "admin")).status, 403);
+    // As of a head: one it signed is answered, a size it signed no head at or no size refused.
+    let receipt = Receipt::parse(get(&node, OBJ).header(HEADER).unwrap()).unwrap();
+    let size = pacto_federation::ledger::log::log_verifier(&node.ledger_key)
+        .open(&receipt.checkpoint)
+        .unwrap()
+        .checkpoint
+        .size;
+    assert_eq!(get(&node, &format!("/api/ledger/keys/?size={size}")).status, 200);
+    let r = get(&node, &format!("/api/ledger/keys/?size={}", size + 100));
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("signed no head of size"), "{}", r.text());
+    assert_eq!(get(&node, "/api/ledger/keys/?size=x").status, 400);
 }

@@ -132,6 +132,17 @@ fn prove_from_a_checkpoint_signed_before_a_rotation() {
     assert_eq!(proof.keys.rotations[0].entry.seq, 6);
     proof.verify(&old.verifying_key()).unwrap();
     proof.verify(&new.verifying_key()).unwrap();
+    // The history is tied to the new checkpoint: the handover is proved a prefix of its log.
+    assert_eq!(proof.keys.head.as_deref(), Some(proof.checkpoint.as_str()));
+    assert!(!proof.keys.rotations[0].to_head.is_empty());
+    let mut untied = proof.clone();
+    untied.keys.head = None;
+    let e = untied.verify(&old.verifying_key()).unwrap_err();
+    assert!(e.contains("the key history carries no newest head"), "{e}");
+    let mut cut = proof.clone();
+    cut.keys.rotations[0].to_head.pop();
+    let e = cut.verify(&old.verifying_key()).unwrap_err();
+    assert!(e.contains("the newest head (size 9) does not extend the handover at entry 6"), "{e}");
 
     let handover = tlog::log_verifier(&new.verifying_key()).open(&proof.keys.rotations[0].checkpoint).unwrap();
     let mut alone = proof.clone();

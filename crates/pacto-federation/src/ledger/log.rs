@@ -548,7 +548,8 @@ pub struct LogConsistency {
     pub checkpoint: String,
     /// The log's key rotations, oldest first, as `GET {api root}/ledger/keys/` serves them
     /// (each rotation entry, its inclusion proof and its head signed by both keys): what takes
-    /// a verifier from the key it trusts to the key that signed the newer checkpoint. Absent
+    /// a verifier from the key it trusts to the key that signed the newer checkpoint, its
+    /// newest head being the newer checkpoint (each handover proved a prefix of it). Absent
     /// for a log never rotated.
     #[serde(default, skip_serializing_if = "KeyHistory::is_empty")]
     pub keys: KeyHistory,
@@ -606,7 +607,7 @@ pub fn prove_consistency(
         old_checkpoint: old.to_text(),
         proof: ConsistencyProof { old_size: o.size, new_size: n.size, path },
         checkpoint: new.to_text(),
-        keys: history.clone(),
+        keys: history.clone().to_head(tree, new)?,
     })
 }
 
@@ -624,6 +625,7 @@ impl LogConsistency {
         let ring = self.ring(key)?;
         let old = self.open(&ring, &self.old_checkpoint).map_err(|e| format!("the old checkpoint: {e}"))?;
         let new = self.open(&ring, &self.checkpoint).map_err(|e| format!("the new checkpoint: {e}"))?;
+        self.keys.check_newest(&ring, &new.checkpoint)?;
         if (self.proof.old_size, self.proof.new_size) != (old.checkpoint.size, new.checkpoint.size) {
             return Err("the proof's sizes are not the checkpoints' sizes".into());
         }

@@ -635,7 +635,9 @@ mod tests {
         } else {
             log_signer(new).sign(tree.len(), tree.root())
         };
-        KeyHistory { rotations: vec![Handover::build(entries[2].clone(), &tree, &head).unwrap()] }
+        KeyHistory { rotations: vec![Handover::build(entries[2].clone(), &tree, &head).unwrap()], head: None }
+            .to_head(&tree, &head)
+            .unwrap()
     }
 
     #[test]

@@ -105,6 +105,11 @@ pub struct Handover {
     pub inclusion: Vec<Hash>,
     /// The head at size `entry.seq` (note text), signed by the new key and by the old.
     pub checkpoint: String,
+    /// The consistency proof (RFC 9162 §2.1.4) from this handover head to the history's newest
+    /// head ([`KeyHistory::head`]): the handover lies in the log the newest key signs. Empty
+    /// when the newest head is the handover head (and in documents from before it was carried).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "merkle::b64_hashes")]
+    pub to_head: Vec<Hash>,
 }
 
 /// A node's answer to `GET {api root}/ledger/keys/`: its rotations, oldest first.
@@ -112,6 +117,11 @@ pub struct Handover {
 #[serde(deny_unknown_fields)]
 pub struct KeyHistory {
     pub rotations: Vec<Handover>,
+    /// The log's newest head (note text) when the history was served, signed by the newest key:
+    /// each handover's `to_head` proves its head is a prefix of this one's log. Absent for a log
+    /// never rotated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<String>,
 }
 
 impl KeyHistory {
@@ -119,6 +129,51 @@ impl KeyHistory {
     pub fn is_empty(&self) -> bool {
         self.rotations.is_empty()
     }
+
+    /// Tie the history to `head` (a head of `tree`, signed by the log's newest key, of a size no
+    /// smaller than any rotation's): each handover gets its consistency proof to it. A history
+    /// without rotations stays as it is.
+    pub fn to_head(mut self, tree: &Tree, head: &SignedCheckpoint) -> Result<KeyHistory, String> {
+        if self.rotations.is_empty() {
+            return Ok(self);
+        }
+        let n = head.checkpoint.size;
+        if tree.root_at(n).ok() != Some(head.checkpoint.root) {
+            return Err(format!("the head of size {n} is not a head of this log's tree"));
+        }
+        for h in &mut self.rotations {
+            let m = h.entry.seq;
+            if m > n {
+                return Err(format!("the handover at entry {m} is after the head of size {n}"));
+            }
+            h.to_head = if m == n { Vec::new() } else { tree.consistency_proof(m, n).map_err(|e| e.to_string())? };
+        }
+        self.head = Some(head.to_text());
+        Ok(self)
+    }
+
+    /// Check that the history's newest head is `newest` (a head the verifier holds, opened
+    /// through `ring`, e.g. the checkpoint of a proof or of a receipt): the same size and root.
+    pub fn check_newest(&self, ring: &KeyRing, newest: &LogCheckpoint) -> Result<(), String> {
+        if self.rotations.is_empty() {
+            return Ok(());
+        }
+        let text = self.head.as_deref().ok_or_else(no_head)?;
+        let head = ring.open(text).map_err(|e| format!("the key history's newest head: {e}"))?;
+        if (head.checkpoint.size, head.checkpoint.root) != (newest.size, newest.root) {
+            return Err(format!(
+                "the key history's newest head (size {}) is not the newest head held (size {}), so nothing \
+                 proves the handovers lie in the log that head signs",
+                head.checkpoint.size, newest.size
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn no_head() -> String {
+    "the key history carries no newest head, so nothing proves its handovers lie in the log the newest key signs"
+        .to_string()
 }
 
 impl Handover {
@@ -129,7 +184,7 @@ impl Handover {
             return Err(format!("the head of size {} is not the handover of entry {}", cp.checkpoint.size, entry.seq));
         }
         let inclusion = tree.inclusion_proof(entry.seq - 1, entry.seq).map_err(|e| e.to_string())?;
-        Ok(Handover { entry, inclusion, checkpoint: cp.to_text() })
+        Ok(Handover { entry, inclusion, checkpoint: cp.to_text(), to_head: Vec::new() })
     }
 
     /// Check that this hands the log over from `from`; returns the new key and its head.
@@ -178,16 +233,38 @@ impl KeyRing {
             .position(|h| h.entry.object_id.as_deref() == Some(public_key_hex(&first).as_str()))
             .unwrap_or(history.rotations.len());
         let mut last_seq = 0;
+        let mut heads = Vec::new();
         for h in &history.rotations[start..] {
             if h.entry.seq <= last_seq {
                 return Err(format!("the key rotations are out of order at entry {}", h.entry.seq));
             }
             last_seq = h.entry.seq;
-            let (new, _) = h.verify(ring.current())?;
+            let (new, cp) = h.verify(ring.current())?;
             if ring.keys.contains(&new) {
                 return Err(format!("the key rotation at entry {} returns to a key used before", h.entry.seq));
             }
             ring.keys.push(new);
+            heads.push((h, cp.checkpoint));
+        }
+        if heads.is_empty() {
+            return Ok(ring);
+        }
+        // Each handover followed must lie in the log the newest key signs: its head is a prefix
+        // of the newest head's log (else the new key could sign another history).
+        let text = history.head.as_deref().ok_or_else(no_head)?;
+        let head = log_verifier(ring.current())
+            .open(text)
+            .map_err(|e| format!("the key history's newest head (it must be signed by the newest key): {e}"))?
+            .checkpoint;
+        for (h, cp) in heads {
+            let at = LogCheckpoint { origin: head.origin.clone(), ..cp };
+            consistency::check_consistent(&at, &head, &h.to_head).map_err(|e| {
+                format!(
+                    "the newest head (size {}) does not extend the handover at entry {}, so it signs another \
+                     history than the one handed over: {e}",
+                    head.size, h.entry.seq
+                )
+            })?;
         }
         Ok(ring)
     }
@@ -295,11 +372,15 @@ mod tests {
         let h = Handover::build(entries[5].clone(), &tree, &cp).unwrap();
         let (got, _) = h.verify(&old.verifying_key()).unwrap();
         assert_eq!(got, new.verifying_key());
-        let ring = KeyRing::follow(old.verifying_key(), &KeyHistory { rotations: vec![h.clone()] }).unwrap();
+        let ring =
+            KeyRing::follow(old.verifying_key(), &KeyHistory { rotations: vec![h.clone()], head: Some(cp.to_text()) })
+                .unwrap();
         assert_eq!(ring.keys(), &[old.verifying_key(), new.verifying_key()]);
         assert_eq!(KeyRing::from_setting(&ring.to_setting()), Some(ring.clone()));
         // A verifier that pinned the new key already follows nothing.
-        let later = KeyRing::follow(new.verifying_key(), &KeyHistory { rotations: vec![h.clone()] }).unwrap();
+        let later =
+            KeyRing::follow(new.verifying_key(), &KeyHistory { rotations: vec![h.clone()], head: Some(cp.to_text()) })
+                .unwrap();
         assert_eq!(later.keys(), &[new.verifying_key()]);
         // From another key: refused.
         assert!(h.verify(&generate_key().verifying_key()).unwrap_err().contains("hands over from"));
