@@ -21,14 +21,6 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "multi-server-password";
 
-fn pacto(data: &Path, db: &str, args: &[&str], stdin: Option<&str>) -> String {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pacto"));
-    cmd.env("PACTO_DATA_DIR", data).env("PACTO_DATABASE", db).arg("--no-progress").args(args);
-    let out = common::run_with_input(&mut cmd, stdin.unwrap_or_default());
-    assert!(out.status.success(), "pacto {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// A server: its process and address.
 struct Server {
     child: Child,
@@ -87,26 +79,35 @@ fn three_servers_one_database_one_killed() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("node");
     for c in ["intel", "observed"] {
-        pacto(&data, &url, &["collections", "create", c], None);
+        common::pacto_on(&data, &url, &["collections", "create", c], None);
     }
-    pacto(&data, &url, &["user", "add", "load", "--read", "*", "--write", "*"], Some(&format!("{PASSWORD}\n")));
-    pacto(&data, &url, &["detect", "setup", "--indicators", "intel", "--observations", "observed"], None);
+    common::pacto_on(
+        &data,
+        &url,
+        &["user", "add", "load", "--read", "*", "--write", "*"],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    common::pacto_on(&data, &url, &["detect", "setup", "--indicators", "intel", "--observations", "observed"], None);
 
     // A partner node (SQLite) that grants us a collection, for sync.
     let mx_data = dir.path().join("mx");
     let mx_db = format!("sqlite:{}", mx_data.join("pacto.db").display());
-    pacto(&mx_data, &mx_db, &["collections", "create", "shared"], None);
+    common::pacto_on(&mx_data, &mx_db, &["collections", "create", "shared"], None);
     let agreement = dir.path().join("us.toml");
     std::fs::write(
         &agreement,
         "partner = \"us\"\n[[share]]\ncollection = \"shared\"\nmax_tlp = \"clear\"\ninclude_unmarked = true\n",
     )
     .unwrap();
-    let added =
-        pacto(&mx_data, &mx_db, &["partner", "add", "us", "--basic", "--agreement", agreement.to_str().unwrap()], None);
+    let added = common::pacto_on(
+        &mx_data,
+        &mx_db,
+        &["partner", "add", "us", "--basic", "--agreement", agreement.to_str().unwrap()],
+        None,
+    );
     let us_password = added.lines().find(|l| l.contains("shown only now")).unwrap().rsplit(' ').next().unwrap();
     let mx = serve(&mx_data, &mx_db, &[]);
-    pacto(
+    common::pacto_on(
         &data,
         &url,
         &["partner", "connect", "mx", "--url", &format!("http://{}/api/", mx.addr), "--user", "us"],
@@ -250,7 +251,7 @@ fn three_servers_one_database_one_killed() {
         "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"});
     let file = dir.path().join("shared.json");
     std::fs::write(&file, shared.to_string()).unwrap();
-    pacto(&mx_data, &mx_db, &["import", "--create", file.to_str().unwrap(), "-c", "shared"], None);
+    common::pacto_on(&mx_data, &mx_db, &["import", "--create", file.to_str().unwrap(), "-c", "shared"], None);
     let synced = eventually(30, || {
         get(&mut c, "/api/collections/inbound.mx/objects/")
             .is_some_and(|p| p["objects"].as_array().is_some_and(|o| o.iter().any(|o| o["id"] == shared["id"])))

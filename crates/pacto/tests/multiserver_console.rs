@@ -13,14 +13,6 @@ use pacto_store::testing::TestDatabase;
 
 const PASSWORD: &str = "console-multi-server-password";
 
-fn pacto(data: &Path, db: &str, args: &[&str], stdin: Option<&str>) -> String {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pacto"));
-    cmd.env("PACTO_DATA_DIR", data).env("PACTO_DATABASE", db).arg("--no-progress").args(args);
-    let out = common::run_with_input(&mut cmd, stdin.unwrap_or_default());
-    assert!(out.status.success(), "pacto {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// A `pacto serve` process and its console.
 struct Server {
     child: Child,
@@ -104,8 +96,8 @@ fn a_console_session_is_every_servers() {
     let url = db.url();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("node");
-    pacto(&data, &url, &["collections", "create", "intel"], None);
-    pacto(&data, &url, &["user", "add", "analyst", "--read", "intel"], Some(&format!("{PASSWORD}\n")));
+    common::pacto_on(&data, &url, &["collections", "create", "intel"], None);
+    common::pacto_on(&data, &url, &["user", "add", "analyst", "--read", "intel"], Some(&format!("{PASSWORD}\n")));
 
     let mut one = serve(&data, &url);
     let two = serve(&data, &url);

@@ -26,6 +26,16 @@ pub fn listening(child: &mut Child) -> String {
     addr
 }
 
+/// Run pacto with its data directory and database given, `stdin` on its standard input; it
+/// must succeed, and what it printed is returned.
+pub fn pacto_on(data: &std::path::Path, db: &str, args: &[&str], stdin: Option<&str>) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pacto"));
+    cmd.env("PACTO_DATA_DIR", data).env("PACTO_DATABASE", db).arg("--no-progress").args(args);
+    let out = run_with_input(&mut cmd, stdin.unwrap_or_default());
+    assert!(out.status.success(), "pacto {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Run a command with `input` on its standard input, and collect what it printed.
 pub fn run_with_input(cmd: &mut Command, input: &str) -> Output {
     let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
